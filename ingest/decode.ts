@@ -1,0 +1,161 @@
+/**
+ * Decodes one MQTT telemetry publish into accepted points and rejections. Pure: no I/O, the
+ * clock is an argument. Every rule of the wire contract (shared/DESIGN.md) is checked here.
+ */
+import { isUtf8 } from 'node:buffer';
+import type { Catalog, Device } from '../network/catalog.ts';
+import { MAX_PAYLOAD_BYTES, telemetryMessageSchema, timestampMs, type Sample } from '../network/message.ts';
+import { isMetricName, toCanonical, type MetricName } from '../network/metrics.ts';
+import { parseTopic } from '../network/topic.ts';
+
+export const rejectReasons = [
+  'oversize',
+  'invalid_topic',
+  'unknown_device',
+  'topic_mismatch',
+  'invalid_utf8',
+  'invalid_json',
+  'invalid_envelope',
+  'invalid_timestamp',
+  'future_timestamp',
+  'ancient_timestamp',
+  'empty_readings',
+  'unknown_metric',
+  'undeclared_metric',
+  'invalid_value',
+  'unknown_unit',
+  'non_finite',
+  'out_of_range',
+] as const;
+export type RejectReason = (typeof rejectReasons)[number];
+
+export interface Rejection {
+  readonly reason: RejectReason;
+  readonly detail: string;
+  /** The metric concerned, when one reading was rejected rather than the whole message. */
+  readonly metric?: string;
+}
+
+/** One accepted sample of one device: canonical values at one event time. */
+export interface TelemetryPoint {
+  readonly device: Device;
+  /** Event time, epoch milliseconds. */
+  readonly ts: number;
+  readonly seq?: number;
+  readonly values: ReadonlyMap<MetricName, number>;
+}
+
+export interface DecodeLimits {
+  /** Readings stamped further ahead than this are rejected (clock skew allowance). */
+  readonly maxFutureMs: number;
+  /** Readings older than this are rejected (retention horizon). */
+  readonly maxAgeMs: number;
+}
+
+/** shared/DESIGN.md: `ts` more than 5 minutes in the future is rejected. */
+export const DEFAULT_LIMITS: DecodeLimits = { maxFutureMs: 5 * 60_000, maxAgeMs: 30 * 86_400_000 };
+
+export interface Decoded {
+  /** Device resolved from the topic, when it is in the catalog. */
+  readonly device?: Device;
+  readonly points: TelemetryPoint[];
+  readonly rejections: Rejection[];
+}
+
+const reject = (reason: RejectReason, detail: string, metric?: string): Rejection =>
+  metric === undefined ? { reason, detail } : { reason, detail, metric };
+
+export function decodeTelemetry(
+  catalog: Catalog,
+  topic: string,
+  payload: Uint8Array,
+  receivedAt: number,
+  limits: DecodeLimits = DEFAULT_LIMITS,
+): Decoded {
+  const parsedTopic = parseTopic(topic);
+  if (!parsedTopic.ok) return failed(reject('invalid_topic', parsedTopic.detail));
+  const { site, device: deviceId } = parsedTopic.topic;
+  const device = catalog.device(deviceId);
+  if (!device) return failed(reject('unknown_device', `device "${deviceId}" is not in the catalog`));
+  if (device.site.id !== site) {
+    return failed(reject('topic_mismatch', `device ${deviceId} is at site ${device.site.id}, not ${site}`), device);
+  }
+  if (payload.byteLength > MAX_PAYLOAD_BYTES) {
+    return failed(reject('oversize', `payload is ${payload.byteLength} bytes, limit ${MAX_PAYLOAD_BYTES}`), device);
+  }
+  if (!isUtf8(payload)) return failed(reject('invalid_utf8', 'payload is not valid UTF-8'), device);
+
+  let document: unknown;
+  try {
+    document = JSON.parse(Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('utf8'));
+  } catch (error) {
+    return failed(reject('invalid_json', (error as Error).message), device);
+  }
+  const envelope = telemetryMessageSchema.safeParse(document);
+  if (!envelope.success) {
+    const timestampIssue = envelope.error.issues.some((issue) => issue.path.includes('ts'));
+    const detail = envelope.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+    return failed(reject(timestampIssue ? 'invalid_timestamp' : 'invalid_envelope', detail.slice(0, 500)), device);
+  }
+  const samples = 'samples' in envelope.data ? envelope.data.samples : [envelope.data];
+  const points: TelemetryPoint[] = [];
+  const rejections: Rejection[] = [];
+  for (const sample of samples) decodeSample(device, sample, receivedAt, limits, points, rejections);
+  return { device, points, rejections };
+}
+
+function failed(rejection: Rejection, device?: Device): Decoded {
+  return device ? { device, points: [], rejections: [rejection] } : { points: [], rejections: [rejection] };
+}
+
+function decodeSample(
+  device: Device,
+  sample: Sample,
+  receivedAt: number,
+  limits: DecodeLimits,
+  points: TelemetryPoint[],
+  rejections: Rejection[],
+): void {
+  const ts = timestampMs(sample.ts);
+  if (!Number.isFinite(ts)) return void rejections.push(reject('invalid_timestamp', `ts ${JSON.stringify(sample.ts)} is not a date`));
+  if (ts > receivedAt + limits.maxFutureMs) {
+    return void rejections.push(reject('future_timestamp', `ts ${new Date(ts).toISOString()} is more than ${limits.maxFutureMs / 60_000} min ahead`));
+  }
+  if (ts < receivedAt - limits.maxAgeMs) {
+    return void rejections.push(reject('ancient_timestamp', `ts ${new Date(ts).toISOString()} is older than the retention horizon`));
+  }
+  const values = new Map<MetricName, number>();
+  for (const [metric, raw] of Object.entries(sample.readings)) {
+    const outcome = decodeReading(device, metric, raw);
+    if ('reason' in outcome) rejections.push(outcome);
+    else values.set(outcome.metric, outcome.value);
+  }
+  if (values.size > 0) points.push(sample.seq === undefined ? { device, ts, values } : { device, ts, seq: sample.seq, values });
+  else if (Object.keys(sample.readings).length === 0) rejections.push(reject('empty_readings', 'sample has no readings'));
+}
+
+function decodeReading(device: Device, metric: string, raw: unknown): Rejection | { metric: MetricName; value: number } {
+  if (!isMetricName(metric)) return reject('unknown_metric', `"${metric.slice(0, 64)}" is not a metric of the registry`, metric);
+  if (!device.metrics.has(metric)) return reject('undeclared_metric', `device ${device.id} does not declare ${metric}`, metric);
+  let value: unknown = raw;
+  let unit: string | undefined;
+  if (typeof raw === 'object' && raw !== null && !Array.isArray(raw)) {
+    const keys = Object.keys(raw);
+    const { value: v, unit: u } = raw as { value?: unknown; unit?: unknown };
+    if (typeof u !== 'string' || keys.length !== 2 || !keys.includes('value')) {
+      return reject('invalid_value', `${metric} must be a number or {value, unit}`, metric);
+    }
+    value = v;
+    unit = u;
+  }
+  if (typeof value !== 'number') return reject('invalid_value', `${metric} is ${describe(value)}, not a number`, metric);
+  const converted = toCanonical(metric, value, unit);
+  if (!converted.ok) return reject(converted.reason, converted.detail, metric);
+  return { metric, value: converted.value };
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'string') return `the string ${JSON.stringify(value.slice(0, 32))}`;
+  return Array.isArray(value) ? 'an array' : `a ${typeof value}`;
+}

@@ -1,0 +1,135 @@
+/**
+ * Writes network/sample/county.yaml, the sample county network: 4 townships, 13 villages, 60 devices,
+ * 2 treatment plants with their sources and clear-water reservoirs, trunk mains, booster
+ * stations and village taps. Passwords are derived from the demo secret (../credentials.ts).
+ *
+ *   node --import tsx simulators/tools/generate-sample-catalog.ts > network/sample/county.yaml
+ */
+import { stringify } from 'yaml';
+import type { CatalogFile, SiteKind } from '../../network/catalog.ts';
+import type { MetricName } from '../../network/metrics.ts';
+import { hashPassword } from '../../network/password.ts';
+import { derivedPassword } from '../credentials.ts';
+
+type SiteInput = { id: string; name: string; kind: SiteKind; township: string; village?: string; zone: string; lat: number; lon: number };
+type DeviceInput = { id: string; site: string; model: string; intervalS: number; metrics: MetricName[] };
+
+const townships = [
+  { id: 'tongmen', name: '桐门镇 Tongmen' },
+  { id: 'shangyuan', name: '上源乡 Shangyuan' },
+  { id: 'xiaxi', name: '下溪乡 Xiaxi' },
+  { id: 'baishan', name: '白山镇 Baishan' },
+];
+const villages = [
+  ['tongmen', '桐门村 Tongmen', 'tongmen'],
+  ['dongqiao', '东桥村 Dongqiao', 'tongmen'],
+  ['xiwan', '西湾村 Xiwan', 'tongmen'],
+  ['shangyuan', '上源村 Shangyuan', 'shangyuan'],
+  ['lingxia', '岭下村 Lingxia', 'shangyuan'],
+  ['zhukeng', '竹坑村 Zhukeng', 'shangyuan'],
+  ['xiaxi', '下溪村 Xiaxi', 'xiaxi'],
+  ['shitan', '石滩村 Shitan', 'xiaxi'],
+  ['huangni', '黄泥村 Huangni', 'xiaxi'],
+  ['baishan', '白山村 Baishan', 'baishan'],
+  ['qianyang', '前洋村 Qianyang', 'baishan'],
+  ['houwu', '后坞村 Houwu', 'baishan'],
+  ['chayuan', '茶园村 Chayuan', 'baishan'],
+].map(([id, name, township]) => ({ id: id!, name: name!, township: township! }));
+
+const zones = [
+  { id: 'north', name: '城北水厂供水区 North plant service area' },
+  { id: 'south', name: '南山水厂供水区 Nanshan plant service area' },
+];
+
+const sites: SiteInput[] = [
+  // North plant: river intake, plant, clear-water reservoir on the hill.
+  { id: 'north-intake', name: '城北取水口 North river intake', kind: 'source', township: 'tongmen', zone: 'north', lat: 29.6121, lon: 119.7402 },
+  { id: 'north-plant', name: '城北水厂 North treatment plant', kind: 'plant', township: 'tongmen', zone: 'north', lat: 29.6083, lon: 119.7465 },
+  { id: 'north-reservoir', name: '城北清水池 North clear-water reservoir', kind: 'reservoir', township: 'tongmen', zone: 'north', lat: 29.6051, lon: 119.7531 },
+  // South plant: reservoir intake, plant, hill tank.
+  { id: 'south-intake', name: '南山水库取水 Nanshan reservoir intake', kind: 'source', township: 'baishan', zone: 'south', lat: 29.5012, lon: 119.8123 },
+  { id: 'south-plant', name: '南山水厂 Nanshan treatment plant', kind: 'plant', township: 'baishan', zone: 'south', lat: 29.5064, lon: 119.8071 },
+  { id: 'south-reservoir', name: '南山高位水池 Nanshan hill tank', kind: 'reservoir', township: 'baishan', zone: 'south', lat: 29.5102, lon: 119.8015 },
+  // Trunk mains.
+  { id: 'main-north-dn600', name: '城北DN600主管 North DN600 trunk', kind: 'main', township: 'tongmen', zone: 'north', lat: 29.5982, lon: 119.7588 },
+  { id: 'main-tongmen-dn300', name: '桐门DN300支管 Tongmen DN300', kind: 'main', township: 'tongmen', village: 'tongmen', zone: 'north', lat: 29.5911, lon: 119.7652 },
+  { id: 'main-shangyuan-dn300', name: '上源DN300支管 Shangyuan DN300', kind: 'main', township: 'shangyuan', zone: 'north', lat: 29.5803, lon: 119.7211 },
+  { id: 'main-south-dn500', name: '南山DN500主管 Nanshan DN500 trunk', kind: 'main', township: 'baishan', zone: 'south', lat: 29.5154, lon: 119.7944 },
+  { id: 'main-xiaxi-dn300', name: '下溪DN300支管 Xiaxi DN300', kind: 'main', township: 'xiaxi', zone: 'south', lat: 29.5412, lon: 119.7756 },
+  { id: 'main-baishan-dn200', name: '白山DN200支管 Baishan DN200', kind: 'main', township: 'baishan', zone: 'south', lat: 29.4951, lon: 119.8231 },
+  // Booster stations for the hill villages.
+  { id: 'booster-shangyuan', name: '上源加压站 Shangyuan booster', kind: 'booster', township: 'shangyuan', zone: 'north', lat: 29.5722, lon: 119.7103 },
+  { id: 'booster-lingxia', name: '岭下加压站 Lingxia booster', kind: 'booster', township: 'shangyuan', zone: 'north', lat: 29.5654, lon: 119.6987 },
+  { id: 'booster-houwu', name: '后坞加压站 Houwu booster', kind: 'booster', township: 'baishan', zone: 'south', lat: 29.4833, lon: 119.8354 },
+];
+
+const villageTaps: Array<[string, number, number]> = [
+  ['tongmen', 29.5884, 119.7701],
+  ['dongqiao', 29.5931, 119.7812],
+  ['xiwan', 29.5842, 119.7573],
+  ['shangyuan', 29.5701, 119.7152],
+  ['lingxia', 29.5612, 119.6941],
+  ['zhukeng', 29.5533, 119.7034],
+  ['xiaxi', 29.5389, 119.7802],
+  ['shitan', 29.5301, 119.7711],
+  ['huangni', 29.5244, 119.7901],
+  ['baishan', 29.4977, 119.8211],
+  ['qianyang', 29.4902, 119.8102],
+  ['houwu', 29.4801, 119.8389],
+  ['chayuan', 29.4756, 119.8277],
+];
+const zoneOf = (township: string) => (township === 'tongmen' || township === 'shangyuan' ? 'north' : 'south');
+for (const [village, lat, lon] of villageTaps) {
+  const township = villages.find((v) => v.id === village)!.township;
+  sites.push({ id: `${village}-tap`, name: `${villages.find((v) => v.id === village)!.name} 村口龙头 village tap`, kind: 'tap', township, village, zone: zoneOf(township), lat, lon });
+}
+// Tongmen has a second tap at the far end of its old cast-iron main, where yellow water shows first.
+sites.push({ id: 'tongmen-end-tap', name: '桐门村末端龙头 Tongmen network-end tap', kind: 'tap', township: 'tongmen', village: 'tongmen', zone: 'north', lat: 29.5851, lon: 119.7749 });
+
+const devices: DeviceInput[] = [];
+const add = (site: string, suffix: string, model: string, intervalS: number, metrics: MetricName[]) =>
+  devices.push({ id: `${site}-${suffix}`, site, model, intervalS, metrics });
+
+for (const plant of ['north', 'south']) {
+  add(`${plant}-intake`, 'mp', 'multiparameter sonde', 60, ['turbidity', 'ph', 'temperature', 'conductivity']);
+  add(`${plant}-plant`, 'turb', 'online turbidimeter', 60, ['turbidity']);
+  add(`${plant}-plant`, 'cl', 'amperometric chlorine analyser', 60, ['free_chlorine', 'total_chlorine']);
+  add(`${plant}-plant`, 'ph', 'pH/ORP analyser', 60, ['ph', 'orp', 'temperature']);
+  add(`${plant}-plant`, 'fm', 'electromagnetic flow meter', 60, ['flow', 'pressure']);
+  add(`${plant}-reservoir`, 'lvl', 'radar level gauge', 300, ['level']);
+  add(`${plant}-reservoir`, 'cl', 'amperometric chlorine analyser', 60, ['free_chlorine']);
+}
+for (const main of sites.filter((s) => s.kind === 'main')) add(main.id, 'pt', 'pressure/flow logger', 60, ['pressure', 'flow']);
+// Water quality on the trunks and on Tongmen's old main, upstream of the taps.
+for (const main of ['main-north-dn600', 'main-south-dn500', 'main-tongmen-dn300']) add(main, 'wq', 'pipe water-quality probe', 60, ['turbidity', 'free_chlorine']);
+for (const booster of sites.filter((s) => s.kind === 'booster')) {
+  add(booster.id, 'tank', 'booster tank level gauge', 300, ['level']);
+  add(booster.id, 'suction', 'pressure transmitter', 60, ['pressure']);
+  add(booster.id, 'discharge', 'pressure/flow transmitter', 60, ['pressure', 'flow']);
+}
+for (const tap of sites.filter((s) => s.kind === 'tap')) {
+  const tongmen = tap.village === 'tongmen';
+  const quality: MetricName[] = tongmen
+    ? ['turbidity', 'free_chlorine', 'ph', 'temperature', 'color', 'iron']
+    : ['turbidity', 'free_chlorine', 'ph', 'temperature'];
+  add(tap.id, 'wq', 'village water-quality station', 60, quality);
+  add(tap.id, 'pt', 'network-end pressure logger', 60, ['pressure']);
+}
+
+const catalog: CatalogFile = {
+  county: { id: 'qingxi', name: '清溪县 Qingxi County (sample network)' },
+  townships,
+  villages,
+  zones,
+  sites: sites.map(({ lat, lon, ...site }) => ({ ...site, location: { lat, lon } })),
+  devices: await Promise.all(
+    devices.map(async (d) => ({ ...d, passwordHash: await hashPassword(derivedPassword(d.id)) })),
+  ),
+};
+
+process.stdout.write(
+  '# Sample county network, generated by simulators/tools/generate-sample-catalog.ts.\n' +
+    '# Passwords are derived from the demo secret; never use them outside a demo.\n' +
+    '# yaml-language-server: $schema=../../docs/catalog.schema.json\n' +
+    stringify(catalog, { lineWidth: 0 }),
+);
