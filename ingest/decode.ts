@@ -4,7 +4,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import type { Catalog, Device } from '../network/catalog.ts';
-import { MAX_PAYLOAD_BYTES, telemetryMessageSchema, timestampMs, type Sample } from '../network/message.ts';
+import { batchSchema, MAX_PAYLOAD_BYTES, sampleSchema, timestampMs, type Sample } from '../network/message.ts';
 import { isMetricName, toCanonical, type MetricName } from '../network/metrics.ts';
 import { parseTopic } from '../network/topic.ts';
 
@@ -91,9 +91,13 @@ export function decodeTelemetry(
   } catch (error) {
     return failed(reject('invalid_json', (error as Error).message), device);
   }
-  const envelope = telemetryMessageSchema.safeParse(document);
+  if (typeof document !== 'object' || document === null || Array.isArray(document)) {
+    return failed(reject('invalid_envelope', `payload is ${describe(document)}, not an object`), device);
+  }
+  // Pick the branch by its key so errors name the field at fault, not "no union member matched".
+  const envelope = ('samples' in document ? batchSchema : sampleSchema).safeParse(document);
   if (!envelope.success) {
-    const timestampIssue = envelope.error.issues.some((issue) => issue.path.includes('ts'));
+    const timestampIssue = envelope.error.issues.some((issue) => issue.path.at(-1) === 'ts');
     const detail = envelope.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
     return failed(reject(timestampIssue ? 'invalid_timestamp' : 'invalid_envelope', detail.slice(0, 500)), device);
   }
@@ -156,6 +160,7 @@ function decodeReading(device: Device, metric: string, raw: unknown): Rejection 
 
 function describe(value: unknown): string {
   if (value === null) return 'null';
+  if (typeof value === 'number') return `the number ${value}`;
   if (typeof value === 'string') return `the string ${JSON.stringify(value.slice(0, 32))}`;
   return Array.isArray(value) ? 'an array' : `a ${typeof value}`;
 }

@@ -26,16 +26,17 @@ export type ReadingValue = z.infer<typeof readingValueSchema>;
 
 const readings = z.record(z.string().max(64), z.unknown()).describe('Metric name → reading');
 
-export const sampleSchema = z.strictObject({
+export const sampleSchema = z.object({
   ts: timestampSchema,
   seq: z.number().int().nonnegative().optional().describe('Per-device sequence number, increasing'),
   readings,
 });
 
-export const telemetryMessageSchema = z.union([
-  sampleSchema,
-  z.strictObject({ samples: z.array(sampleSchema).min(1).max(10_000) }),
-]);
+/** A batch of samples, as loggers upload every 15 min to 2 h (shared/DOMAIN.md). */
+export const batchSchema = z.object({ samples: z.array(sampleSchema).min(1).max(10_000) });
+
+/** Unknown keys beside `ts`, `seq`, `readings` and `samples` are ignored, so firmware may add metadata. */
+export const telemetryMessageSchema = z.union([sampleSchema, batchSchema]);
 export type TelemetryMessage = z.infer<typeof telemetryMessageSchema>;
 export type Sample = z.infer<typeof sampleSchema>;
 

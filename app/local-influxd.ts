@@ -1,0 +1,153 @@
+/**
+ * A private InfluxDB 1.x for the embedded default, the tests and the benchmarks: installs
+ * Debian's `influxdb` when `influxd` is missing (scripts/install-influxdb.sh), starts it on a
+ * free 127.0.0.1 port with its data in a temporary folder, waits until /ping answers, and stops
+ * it (removing the folder) on `stop()`.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort } from './free-port.ts';
+
+export interface LocalInfluxd {
+  /** Base URL, e.g. http://127.0.0.1:40123 */
+  readonly url: string;
+  readonly dataDir: string;
+  readonly pid: number;
+  /** Stops influxd (SIGTERM, then SIGKILL after 10 s) and removes its data. */
+  stop(): Promise<void>;
+}
+
+export interface LocalInfluxdOptions {
+  /** Databases to create once it answers. */
+  databases?: string[];
+  /** Install Debian's influxdb when influxd is missing (needs root or sudo). Default true. */
+  install?: boolean;
+  /** How long to wait for /ping, ms. Default 30 s. */
+  startTimeoutMs?: number;
+  /** Keep the data folder on stop (for inspection). Default false. */
+  keepData?: boolean;
+}
+
+const installScript = fileURLToPath(new URL('../scripts/install-influxdb.sh', import.meta.url));
+
+export function influxdInstalled(): boolean {
+  return spawnSync('sh', ['-c', 'command -v influxd'], { stdio: 'ignore' }).status === 0;
+}
+
+export function ensureInfluxdInstalled(): void {
+  if (influxdInstalled()) return;
+  const result = spawnSync('bash', [installScript], { stdio: 'inherit' });
+  if (result.status !== 0 || !influxdInstalled()) {
+    throw new Error('influxd is missing and installing Debian\'s influxdb failed; install it or set INFLUX_URL');
+  }
+}
+
+function influxdConfig(dir: string, httpPort: number, rpcPort: number): string {
+  return `reporting-disabled = true
+bind-address = "127.0.0.1:${rpcPort}"
+[meta]
+  dir = "${dir}/meta"
+  logging-enabled = false
+[data]
+  dir = "${dir}/data"
+  wal-dir = "${dir}/wal"
+  query-log-enabled = false
+  index-version = "inmem"
+[monitor]
+  store-enabled = false
+[subscriber]
+  enabled = false
+[http]
+  enabled = true
+  bind-address = "127.0.0.1:${httpPort}"
+  auth-enabled = false
+  log-enabled = false
+  pprof-enabled = false
+  max-body-size = 0
+[continuous_queries]
+  enabled = false
+`;
+}
+
+export async function startLocalInfluxd(options: LocalInfluxdOptions = {}): Promise<LocalInfluxd> {
+  if (options.install !== false) ensureInfluxdInstalled();
+  const dataDir = await mkdtemp(join(tmpdir(), 'clearwater-influxd-'));
+  let lastError: unknown;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const [httpPort, rpcPort] = [await freePort(), await freePort()];
+    const configPath = join(dataDir, 'influxdb.conf');
+    await writeFile(configPath, influxdConfig(dataDir, httpPort, rpcPort));
+    const child = spawn('influxd', ['-config', configPath], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString()).slice(-4000);
+    });
+    const url = `http://127.0.0.1:${httpPort}`;
+    try {
+      await waitForPing(url, child, options.startTimeoutMs ?? 30_000);
+      for (const db of options.databases ?? []) await createDatabase(url, db);
+      return { url, dataDir, pid: child.pid ?? 0, stop: () => stopInfluxd(child, dataDir, options.keepData ?? false) };
+    } catch (error) {
+      lastError = new Error(`${(error as Error).message}\n${stderr}`);
+      child.kill('SIGKILL');
+    }
+  }
+  await rm(dataDir, { recursive: true, force: true });
+  throw lastError;
+}
+
+async function waitForPing(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`influxd exited with code ${child.exitCode}`);
+    try {
+      const response = await fetch(`${url}/ping`, { signal: AbortSignal.timeout(1000) });
+      if (response.status === 204) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`influxd did not answer ${url}/ping within ${timeoutMs} ms`);
+}
+
+async function stopInfluxd(child: ChildProcess, dataDir: string, keepData: boolean): Promise<void> {
+  if (child.exitCode === null && child.signalCode === null) {
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
+  }
+  if (!keepData) await rm(dataDir, { recursive: true, force: true });
+}
+
+/** Runs one InfluxQL statement (1.x /query) and returns the parsed JSON. */
+export async function influxQL(url: string, statement: string, db?: string): Promise<InfluxQLResponse> {
+  const params = new URLSearchParams({ q: statement, epoch: 'ms' });
+  if (db) params.set('db', db);
+  const response = await fetch(`${url}/query`, { method: 'POST', body: params });
+  const body = (await response.json()) as InfluxQLResponse;
+  if (!response.ok) throw new Error(`InfluxQL failed (${response.status}): ${JSON.stringify(body)}`);
+  const failed = body.results?.find((r) => r.error);
+  if (failed) throw new Error(`InfluxQL error: ${failed.error}`);
+  return body;
+}
+
+export interface InfluxQLSeries {
+  name: string;
+  tags?: Record<string, string>;
+  columns: string[];
+  values: unknown[][];
+}
+export interface InfluxQLResponse {
+  results?: { statement_id: number; series?: InfluxQLSeries[]; error?: string }[];
+  error?: string;
+}
+
+export async function createDatabase(url: string, db: string): Promise<void> {
+  await influxQL(url, `CREATE DATABASE "${db.replaceAll('"', '')}"`);
+}

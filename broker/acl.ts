@@ -1,0 +1,38 @@
+/**
+ * Topic access control, pure. shared/DESIGN.md "The wire contract":
+ * - a device publishes only under its own `water/{site}/{device}/…` and subscribes to nothing but
+ *   its own subtree;
+ * - `$SYS/…` is the broker's: nobody publishes there [MQTT-4.7.2-1 reserves `$` topics for the
+ *   server]; observers (dashboards, an external ingest) may read it.
+ */
+import { deviceSubtree } from '../network/topic.ts';
+
+export type Principal =
+  | { readonly kind: 'device'; readonly deviceId: string; readonly siteId: string }
+  | { readonly kind: 'observer'; readonly username: string };
+
+export type Verdict = { ok: true } | { ok: false; reason: string };
+
+const allowed: Verdict = { ok: true };
+const denied = (reason: string): Verdict => ({ ok: false, reason });
+
+export function canPublish(principal: Principal, topic: string): Verdict {
+  if (topic.startsWith('$')) return denied(`$-topics are read-only (${topic.slice(0, 40)})`);
+  if (principal.kind === 'observer') return denied(`observer ${principal.username} may not publish`);
+  const own = deviceSubtree(principal.siteId, principal.deviceId);
+  if (!topic.startsWith(own) || topic.length === own.length) {
+    return denied(`device ${principal.deviceId} may publish only under ${own}`);
+  }
+  return allowed;
+}
+
+/** `filter` may hold wildcards; a device's filter must stay inside its subtree. */
+export function canSubscribe(principal: Principal, filter: string): Verdict {
+  if (principal.kind === 'observer') return allowed;
+  const own = deviceSubtree(principal.siteId, principal.deviceId);
+  // A filter inside the subtree starts with the literal prefix; wildcards only after it.
+  if (!filter.startsWith(own) || filter.length === own.length) {
+    return denied(`device ${principal.deviceId} may subscribe only under ${own}`);
+  }
+  return allowed;
+}

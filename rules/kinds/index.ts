@@ -1,0 +1,22 @@
+/**
+ * The registry of rule kinds. Adding a kind (rate-of-change, stale, anomaly, compound …) is one
+ * file in this folder plus one line here and one schema in `ruleSchema`; nothing registers
+ * itself by import side effect.
+ */
+import { z } from 'zod';
+import type { RuleKind } from './kind.ts';
+import { threshold, thresholdSchema } from './threshold.ts';
+
+export const ruleKinds = { threshold } satisfies Record<string, RuleKind>;
+export type RuleKindName = keyof typeof ruleKinds;
+
+/** Any rule of any kind, told apart by `kind`. */
+export const ruleSchema = z.discriminatedUnion('kind', [thresholdSchema]);
+export type Rule = z.infer<typeof ruleSchema>;
+
+/** The kind of a rule, typed over the union of all rule configs (see RuleKind's method note). */
+export function kindOf(rule: Rule): RuleKind<Rule, unknown> {
+  return ruleKinds[rule.kind];
+}
+
+export type { Decision, Evaluation, KindInput, RuleBase, RuleKind, RuleMatch, Worst } from './kind.ts';

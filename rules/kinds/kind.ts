@@ -1,0 +1,82 @@
+/**
+ * What every rule kind shares: the common config fields and the shape of a kind. A kind is one
+ * file exporting a zod schema and a pure evaluate function; `kinds/index.ts` lists them.
+ */
+import { z } from 'zod';
+import { siteKinds } from '../../network/catalog.ts';
+import type { MetricName } from '../../network/metrics.ts';
+import { ID_PATTERN } from '../../network/topic.ts';
+import type { Severity } from '../severity.ts';
+
+const id = z.string().regex(ID_PATTERN, 'ids are lower-case letters, digits and dashes, at most 64');
+
+export const matchSchema = z
+  .strictObject({
+    siteKinds: z.array(z.enum(siteKinds)).min(1).optional().describe('Only sites of these kinds (source … tap); absent = any kind'),
+    villages: z.array(id).min(1).optional().describe('Only sites serving these villages; absent = any village'),
+    sites: z.array(id).min(1).optional().describe('Only these sites; absent = any site'),
+  })
+  .describe('Which sites the rule watches; every given filter must match');
+export type RuleMatch = z.infer<typeof matchSchema>;
+
+/** Fields every rule kind has. Kinds extend this object with `kind: z.literal(...)` and their own fields. */
+export const ruleBaseSchema = z.strictObject({
+  id: id.describe('Rule id, unique across all packs; half of the ticket fingerprint'),
+  title: z.string().min(1).max(120).describe('Short human title for the dispatcher console, e.g. "Tap turbidity high"'),
+  titleZh: z.string().min(1).max(60).describe('Chinese title for village administrators\' phones, e.g. "龙头水浑浊度超标"'),
+  source: z.string().min(3).describe('Citation of the standard and clause behind the levels, e.g. "GB 5749-2022 Table 1"'),
+  match: matchSchema.optional(),
+  subject: z
+    .enum(['site', 'device'])
+    .default('site')
+    .describe('Ticket subject: one ticket per rule and site (default), or per rule and device'),
+});
+export type RuleBase = z.infer<typeof ruleBaseSchema> & { readonly kind: string };
+
+/** One metric of one reading, at event time. */
+export interface MetricSample {
+  /** Canonical unit of the metric. */
+  readonly value: number;
+  /** Event time, epoch milliseconds. */
+  readonly ts: number;
+}
+
+/** A reading as kinds see it: every metric the device sent at one event time. */
+export interface KindInput {
+  readonly ts: number;
+  readonly values: ReadonlyMap<MetricName, number>;
+}
+
+export type Decision =
+  | { readonly type: 'none'; readonly ignored?: 'out_of_order' }
+  | { readonly type: 'fire'; readonly severity: Severity }
+  | { readonly type: 'update'; readonly severity: Severity }
+  | { readonly type: 'resolve' };
+
+export interface Evaluation<State> {
+  readonly state: State;
+  readonly decision: Decision;
+  /** The value the decision is about (the ticket's last value), canonical unit. */
+  readonly value?: number;
+}
+
+/** Which end of the scale is worse, so a ticket's peak value means "worst seen". */
+export type Worst = 'highest' | 'lowest';
+
+/**
+ * A rule kind. Methods are pure; the engine owns state and side effects. Method syntax (not
+ * arrow properties) on purpose: it lets a kind for one config type sit in the registry typed
+ * over the union of all configs.
+ */
+export interface RuleKind<Config extends RuleBase = RuleBase, State = unknown> {
+  readonly schema: z.ZodType<Config>;
+  /** Metrics a reading must carry; the first is the ticket's metric and the engine's index key. */
+  metrics(rule: Config): readonly [MetricName, ...MetricName[]];
+  /** Which end of the scale is worse for this rule. */
+  worst(rule: Config): Worst;
+  /** State of a fingerprint before any reading. */
+  initial(rule: Config): State;
+  /** State of a fingerprint whose ticket is open (engine restart: tickets outlive memory). */
+  resume(rule: Config, severity: Severity): State;
+  evaluate(rule: Config, state: State, input: KindInput): Evaluation<State>;
+}
