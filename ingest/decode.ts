@@ -101,10 +101,14 @@ export function decodeTelemetry(
     const detail = envelope.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
     return failed(reject(timestampIssue ? 'invalid_timestamp' : 'invalid_envelope', detail.slice(0, 500)), device);
   }
+  // Readings are read from the document itself: zod's record output drops keys such as
+  // "__proto__", which must be reported as unknown metrics, not silently lost.
+  const raw = document as { samples?: { readings: Record<string, unknown> }[]; readings?: Record<string, unknown> };
   const samples = 'samples' in envelope.data ? envelope.data.samples : [envelope.data];
+  const rawReadings = (i: number) => (raw.samples ? raw.samples[i]?.readings : raw.readings) ?? {};
   const points: TelemetryPoint[] = [];
   const rejections: Rejection[] = [];
-  for (const sample of samples) decodeSample(device, sample, receivedAt, limits, points, rejections);
+  samples.forEach((sample, i) => decodeSample(device, { ...sample, readings: rawReadings(i) }, receivedAt, limits, points, rejections));
   return { device, points, rejections };
 }
 

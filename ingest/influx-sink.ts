@@ -8,33 +8,22 @@ import { InfluxDB, type WriteApi } from '@influxdata/influxdb-client';
 import { z } from 'zod';
 import { v1Transport } from './influx-v1-transport.ts';
 
-const batching = {
+export const influxSinkSchema = z.object({
+  url: z.url().describe('Base URL, e.g. http://127.0.0.1:8086'),
+  api: z.enum(['v1', 'v2']).default('v1').describe('v1: /write?db=&rp= (InfluxDB 1.x); v2: /api/v2/write (2.x, 3.x, 1.8+)'),
+  database: z.string().min(1).default('clearwater').describe('v1: database'),
+  retentionPolicy: z.string().optional().describe('v1: retention policy; the database default when absent'),
+  username: z.string().optional().describe('v1: user name (HTTP Basic auth)'),
+  password: z.string().optional().describe('v1: password'),
+  token: z.string().default('').describe('v2: API token (1.8+: "user:password")'),
+  org: z.string().default('').describe('v2: organisation'),
+  bucket: z.string().min(1).default('clearwater').describe('v2: bucket (1.8+: "db/rp")'),
   batchSize: z.number().int().positive().default(5000).describe('Lines per write request'),
   flushIntervalMs: z.number().int().positive().default(1000).describe('Longest time a line waits for its batch, ms'),
   maxRetries: z.number().int().nonnegative().default(5).describe('Retries of a failed batch before it is dropped'),
   maxBufferLines: z.number().int().positive().default(200_000).describe('Lines kept for retry while InfluxDB fails'),
   timeoutMs: z.number().int().positive().default(10_000).describe('HTTP request timeout, ms'),
-};
-
-export const influxSinkSchema = z.discriminatedUnion('api', [
-  z.object({
-    api: z.literal('v1').describe('InfluxDB 1.x /write (database, retention policy, user/password)'),
-    url: z.url().describe('Base URL, e.g. http://127.0.0.1:8086'),
-    database: z.string().min(1).default('clearwater'),
-    retentionPolicy: z.string().optional().describe('Retention policy; the database default when absent'),
-    username: z.string().optional(),
-    password: z.string().optional(),
-    ...batching,
-  }),
-  z.object({
-    api: z.literal('v2').describe('/api/v2/write (InfluxDB 2.x, 3.x, 1.8+)'),
-    url: z.url(),
-    token: z.string().default('').describe('API token (1.8+: "user:password")'),
-    org: z.string().default(''),
-    bucket: z.string().min(1).default('clearwater'),
-    ...batching,
-  }),
-]);
+});
 export type InfluxSinkConfig = z.infer<typeof influxSinkSchema>;
 
 export interface SinkStats {

@@ -1,0 +1,109 @@
+/**
+ * The one configuration of a Clearwater process: a YAML file checked by zod, then environment
+ * overrides. Every problem is reported at once; nothing touches the network here.
+ */
+import { readFile } from 'node:fs/promises';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { brokerSchema } from '../broker/broker.ts';
+import { deadLetterSchema } from '../ingest/dead-letters.ts';
+import { influxSinkSchema } from '../ingest/influx-sink.ts';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+export const configSchema = z.object({
+  catalog: z.string().default(resolve(root, 'network/sample/county.yaml')).describe('Network catalog (YAML)'),
+  rulePacks: z.array(z.string()).default([resolve(root, 'rules/packs/tap-water.yaml')]).describe('Rule pack files'),
+  dataDir: z.string().default('.clearwater').describe('Folder for the ticket database and dead letters'),
+  broker: brokerSchema.prefault({}),
+  http: z
+    .object({
+      host: z.string().default('127.0.0.1').describe('Address of the HTTP API; 127.0.0.1 keeps it on this machine'),
+      port: z.number().int().min(0).max(65_535).default(8080).describe('HTTP port; 0 picks a free one'),
+    })
+    .prefault({}),
+  influx: influxSinkSchema
+    .extend({ url: z.url().optional().describe('InfluxDB base URL; absent: start a private influxd for this run') })
+    .prefault({}),
+  ingest: z
+    .object({
+      maxFutureMs: z.number().int().nonnegative().default(5 * 60_000).describe('Readings stamped further ahead are rejected, ms'),
+      maxAgeMs: z.number().int().positive().default(30 * 86_400_000).describe('Readings older than this are rejected (retention horizon), ms'),
+    })
+    .prefault({}),
+  deadLetters: deadLetterSchema.omit({ path: true }).prefault({}),
+  log: z
+    .object({
+      level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+      pretty: z.boolean().optional().describe('Human-readable lines; default when stdout is a terminal'),
+    })
+    .prefault({}),
+});
+export type Config = z.infer<typeof configSchema>;
+
+/** Environment variables that override the file, and where they go. */
+export const envOverrides: Record<string, { path: string[]; type: 'string' | 'number' }> = {
+  CLEARWATER_CATALOG: { path: ['catalog'], type: 'string' },
+  CLEARWATER_DATA_DIR: { path: ['dataDir'], type: 'string' },
+  CLEARWATER_MQTT_HOST: { path: ['broker', 'host'], type: 'string' },
+  CLEARWATER_MQTT_PORT: { path: ['broker', 'port'], type: 'number' },
+  CLEARWATER_HTTP_HOST: { path: ['http', 'host'], type: 'string' },
+  CLEARWATER_HTTP_PORT: { path: ['http', 'port'], type: 'number' },
+  CLEARWATER_LOG_LEVEL: { path: ['log', 'level'], type: 'string' },
+  INFLUX_URL: { path: ['influx', 'url'], type: 'string' },
+  INFLUX_API: { path: ['influx', 'api'], type: 'string' },
+  INFLUX_DATABASE: { path: ['influx', 'database'], type: 'string' },
+  INFLUX_RETENTION_POLICY: { path: ['influx', 'retentionPolicy'], type: 'string' },
+  INFLUX_USERNAME: { path: ['influx', 'username'], type: 'string' },
+  INFLUX_PASSWORD: { path: ['influx', 'password'], type: 'string' },
+  INFLUX_TOKEN: { path: ['influx', 'token'], type: 'string' },
+  INFLUX_ORG: { path: ['influx', 'org'], type: 'string' },
+  INFLUX_BUCKET: { path: ['influx', 'bucket'], type: 'string' },
+};
+
+type Tree = { [key: string]: unknown };
+
+/** Applies the environment overrides to a parsed document. Pure. */
+export function applyEnv(document: Tree, env: Record<string, string | undefined>): Tree {
+  const result: Tree = structuredClone(document);
+  for (const [name, { path, type }] of Object.entries(envOverrides)) {
+    const raw = env[name];
+    if (raw === undefined || raw === '') continue;
+    let node = result;
+    for (const key of path.slice(0, -1)) {
+      const child = node[key];
+      node = (node[key] = typeof child === 'object' && child !== null ? child : {}) as Tree;
+    }
+    node[path.at(-1)!] = type === 'number' && /^\d+$/.test(raw) ? Number(raw) : raw;
+  }
+  return result;
+}
+
+export type ConfigParse = { ok: true; config: Config } | { ok: false; problems: string };
+
+/** Validates a document; relative paths are resolved against `baseDir`. Pure. */
+export function parseConfig(document: unknown, env: Record<string, string | undefined> = {}, baseDir = process.cwd()): ConfigParse {
+  const tree = typeof document === 'object' && document !== null && !Array.isArray(document) ? (document as Tree) : document === null || document === undefined ? {} : undefined;
+  if (!tree) return { ok: false, problems: '✖ the configuration must be a mapping of settings' };
+  const parsed = configSchema.safeParse(applyEnv(tree, env));
+  if (!parsed.success) return { ok: false, problems: z.prettifyError(parsed.error) };
+  const at = (path: string) => (isAbsolute(path) ? path : resolve(baseDir, path));
+  const config = parsed.data;
+  return { ok: true, config: { ...config, catalog: at(config.catalog), rulePacks: config.rulePacks.map(at), dataDir: at(config.dataDir) } };
+}
+
+/** Reads a config file (or none: all defaults) and the environment; throws with every problem. */
+export async function loadConfig(path: string | undefined, env: Record<string, string | undefined> = process.env): Promise<Config> {
+  const document: unknown = path ? parseYaml(await readFile(path, 'utf8')) : {};
+  const parsed = parseConfig(document, env, path ? dirname(resolve(path)) : process.cwd());
+  if (!parsed.ok) throw new ConfigError(path ?? '(defaults)', parsed.problems);
+  return parsed.config;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly source: string, readonly problems: string) {
+    super(`configuration ${source} is invalid:\n${problems}`);
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * Prometheus metrics of one Clearwater process (`GET /metrics`). Each metric reads the stats
+ * object of the component that owns it at scrape time; nothing here is global state.
+ */
+import { Counter, Gauge, Registry } from 'prom-client';
+
+export interface MetricSources {
+  ingest(): { messages: number; readingsAccepted: number; readingsRejected: Record<string, number> };
+  sink(): { linesWritten: number; writeErrors: number; linesDropped: number };
+  broker(): { connected: number; loginsRefused: number; publishesRefused: Record<string, number>; subscriptionsRefused: number };
+  devicesOnline(): number;
+  rules(): { evaluations: number };
+  openTickets(): number | Promise<number>;
+}
+
+function counter(registry: Registry, name: string, help: string, read: () => number): void {
+  new Counter({
+    name,
+    help,
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(read());
+    },
+  });
+}
+
+function labelledCounter(registry: Registry, name: string, help: string, label: string, read: () => Record<string, number>): void {
+  new Counter({
+    name,
+    help,
+    labelNames: [label],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [value, count] of Object.entries(read())) this.inc({ [label]: value }, count);
+    },
+  });
+}
+
+function gauge(registry: Registry, name: string, help: string, read: () => number | Promise<number>): void {
+  new Gauge({
+    name,
+    help,
+    registers: [registry],
+    async collect() {
+      this.set(await read());
+    },
+  });
+}
+
+export function createMetrics(sources: MetricSources): Registry {
+  const registry = new Registry();
+  counter(registry, 'clearwater_messages_total', 'MQTT telemetry and status messages received', () => sources.ingest().messages);
+  counter(registry, 'clearwater_readings_accepted_total', 'Readings validated and handed to InfluxDB', () => sources.ingest().readingsAccepted);
+  labelledCounter(registry, 'clearwater_readings_rejected_total', 'Readings or messages rejected, by reason (all dead-lettered)', 'reason', () => sources.ingest().readingsRejected);
+  counter(registry, 'clearwater_influx_lines_written_total', 'Lines InfluxDB acknowledged', () => sources.sink().linesWritten);
+  counter(registry, 'clearwater_influx_write_errors_total', 'Failed InfluxDB write requests', () => sources.sink().writeErrors);
+  counter(registry, 'clearwater_influx_lines_dropped_total', 'Lines given up after all retries', () => sources.sink().linesDropped);
+  gauge(registry, 'clearwater_mqtt_clients_connected', 'MQTT clients connected to the embedded broker', () => sources.broker().connected);
+  counter(registry, 'clearwater_mqtt_logins_refused_total', 'MQTT logins refused (unknown device or wrong password)', () => sources.broker().loginsRefused);
+  labelledCounter(registry, 'clearwater_mqtt_publishes_refused_total', 'Publishes refused by the broker, by reason', 'reason', () => sources.broker().publishesRefused);
+  counter(registry, 'clearwater_mqtt_subscriptions_refused_total', 'Subscriptions refused by the topic ACL', () => sources.broker().subscriptionsRefused);
+  gauge(registry, 'clearwater_devices_online', 'Devices whose last status is online', sources.devicesOnline);
+  counter(registry, 'clearwater_rule_evaluations_total', 'Rule evaluations', () => sources.rules().evaluations);
+  gauge(registry, 'clearwater_tickets_open', 'Tickets open or acknowledged', sources.openTickets);
+  return registry;
+}

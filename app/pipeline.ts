@@ -1,0 +1,133 @@
+/**
+ * The composition root of a Clearwater process: broker → ingest → InfluxDB and rules → tickets,
+ * plus the HTTP API. `startPipeline` brings everything up in dependency order; `stop()` takes it
+ * down in reverse, draining what is in flight.
+ */
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { EmbeddedBroker } from '../broker/broker.ts';
+import { DeadLetterStore } from '../ingest/dead-letters.ts';
+import { InfluxSink, influxSinkSchema } from '../ingest/influx-sink.ts';
+import { Ingest } from '../ingest/ingest.ts';
+import { seriesPrefix } from '../ingest/line-protocol.ts';
+import { loadCatalog, type Catalog } from '../network/catalog.ts';
+import type { Config } from './config.ts';
+import { createHttpServer } from './http.ts';
+import { createDatabase, startLocalInfluxd, type LocalInfluxd } from './local-influxd.ts';
+import type { Logger } from './log.ts';
+import { createMetrics } from './metrics.ts';
+import { Presence } from './presence.ts';
+import { startRules } from './rules-wiring.ts';
+
+export interface RunningPipeline {
+  readonly catalog: Catalog;
+  readonly mqttPort: number;
+  readonly httpPort: number;
+  readonly influxUrl: string;
+  readonly ingest: Ingest;
+  stop(): Promise<void>;
+}
+
+export interface PipelineDeps {
+  log: Logger;
+  /** Wall clock, epoch ms. */
+  now?: () => number;
+}
+
+export async function startPipeline(config: Config, deps: PipelineDeps): Promise<RunningPipeline> {
+  const { log } = deps;
+  const now = deps.now ?? Date.now;
+  const stack: (() => Promise<void> | void)[] = [];
+  const stop = async () => {
+    for (const undo of stack.reverse()) await undo();
+  };
+  try {
+    await mkdir(config.dataDir, { recursive: true });
+    const catalog = await loadCatalog(config.catalog);
+    log.info({ devices: catalog.devices.size, sites: catalog.sites.size }, `catalog ${catalog.file.county.name}`);
+
+    let local: LocalInfluxd | undefined;
+    if (!config.influx.url) {
+      local = await startLocalInfluxd();
+      stack.push(() => local?.stop());
+      log.info({ url: local.url, dataDir: local.dataDir }, 'private influxd started');
+    }
+    const sinkConfig = influxSinkSchema.parse({ ...config.influx, url: config.influx.url ?? local?.url });
+    if (sinkConfig.api === 'v1') await createDatabase(sinkConfig.url, sinkConfig.database).catch((error: Error) => log.warn({ error: error.message }, 'could not create the database'));
+    const sink = new InfluxSink(sinkConfig, {
+      onWriteError: (error, lines, willRetry) => log.warn({ error: error.message, lines, willRetry }, 'InfluxDB write failed'),
+    });
+    stack.push(() => sink.close());
+
+    const deadLetters = new DeadLetterStore({ path: join(config.dataDir, 'dead-letters.db'), maxEntries: config.deadLetters.maxEntries });
+    stack.push(() => deadLetters.close());
+
+    const rules = await startRules({ rulePacks: config.rulePacks, dataDir: config.dataDir, log, write: (lines) => sink.write(lines) });
+    stack.push(() => rules.store.close());
+    log.info({ rules: rules.rules.map((r) => r.id) }, 'rules loaded');
+
+    const presence = new Presence();
+    const ingest = new Ingest({
+      catalog,
+      sink,
+      deadLetters,
+      now,
+      limits: config.ingest,
+      onPoints: (points) => {
+        for (const point of points) rules.engine.evaluate(point).catch((error: Error) => log.error({ error: error.message }, 'rule evaluation failed'));
+      },
+      onStatus: (deviceId, status, at) => {
+        if (presence.update(deviceId, status, at)) log.debug({ device: deviceId }, `device ${status}`);
+      },
+    });
+
+    const broker = new EmbeddedBroker(config.broker, {
+      catalog,
+      handoff: (publish) => ingest.accept(publish),
+      onRefused: (publish, reason, detail) => ingest.refuse(publish, reason, detail),
+      log,
+    });
+    const mqttPort = await broker.start();
+    stack.push(() => broker.stop());
+    log.info({ host: config.broker.host, port: mqttPort }, 'MQTT broker listening');
+
+    const metrics = createMetrics({
+      ingest: () => ingest.stats,
+      sink: () => sink.stats,
+      broker: () => broker.stats,
+      devicesOnline: () => presence.online(),
+      rules: () => rules.engine.stats(),
+      openTickets: async () => (await rules.store.list({ state: 'open', limit: 100_000 })).length,
+    });
+    const http = createHttpServer({
+      metrics,
+      health: () => ({ mqttPort, influx: { linesWritten: sink.stats.linesWritten, writeErrors: sink.stats.writeErrors } }),
+      listTickets: (query) => rules.store.list({ state: query.state, limit: query.limit }),
+    });
+    await http.listen({ host: config.http.host, port: config.http.port });
+    stack.push(() => http.close());
+    const address = http.server.address();
+    const httpPort = typeof address === 'object' && address ? address.port : config.http.port;
+    log.info({ url: `http://${config.http.host}:${httpPort}` }, 'HTTP API listening (/healthz, /metrics, /api/tickets)');
+
+    const selfReport = setInterval(() => sink.write([pipelineLine(ingest, sink, now())]), 10_000);
+    stack.push(() => clearInterval(selfReport));
+
+    return { catalog, mqttPort, httpPort, influxUrl: sinkConfig.url, ingest, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/** The process's own health as a `pipeline` point (shared/DESIGN.md, "InfluxDB schema"). */
+function pipelineLine(ingest: Ingest, sink: InfluxSink, at: number): string {
+  const rejected = Object.values(ingest.stats.readingsRejected).reduce((a, b) => a + b, 0);
+  const fields = [
+    `messages=${ingest.stats.messages}i`,
+    `readings_accepted=${ingest.stats.readingsAccepted}i`,
+    `readings_rejected=${rejected}i`,
+    `write_errors=${sink.stats.writeErrors}i`,
+  ];
+  return `${seriesPrefix('pipeline', {})} ${fields.join(',')} ${at}`;
+}

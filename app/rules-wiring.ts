@@ -1,0 +1,40 @@
+/**
+ * Wires the rules engine to the rest of the process: loads the packs, opens the ticket store,
+ * and turns every ticket change into an InfluxDB `ticket` point (Grafana annotations) and a log
+ * line. Kept apart from pipeline.ts so the composition stays readable.
+ */
+import { join } from 'node:path';
+import { seriesPrefix } from '../ingest/line-protocol.ts';
+import { createRulesEngine, type TicketChange } from '../rules/engine.ts';
+import { loadRulePack, rulesOf } from '../rules/pack.ts';
+import { openSqliteTicketStore } from '../rules/tickets/sqlite.ts';
+import type { TicketStore } from '../rules/tickets/store.ts';
+import type { Logger } from './log.ts';
+
+/** One point per ticket state change (shared/DESIGN.md, "InfluxDB schema"). Pure. */
+export function ticketLine(change: TicketChange): string {
+  const { ticket } = change;
+  const tags: Record<string, string> = { rule: ticket.ruleId, severity: ticket.severity, site: ticket.site, state: ticket.state };
+  if (ticket.village) tags.village = ticket.village;
+  return `${seriesPrefix('ticket', tags)} ticket_id=${ticket.id}i,value=${change.value} ${ticket.updatedAt}`;
+}
+
+export async function startRules(options: { rulePacks: string[]; dataDir: string; log: Logger; write(lines: string[]): void }) {
+  const packs = await Promise.all(options.rulePacks.map(loadRulePack));
+  const store: TicketStore = await openSqliteTicketStore({ path: join(options.dataDir, 'tickets.db') });
+  const engine = createRulesEngine({
+    rules: rulesOf(packs),
+    store,
+    onChange(change) {
+      options.write([ticketLine(change)]);
+      const { ticket } = change;
+      if (change.change === 'updated') return;
+      const level = change.change === 'resolved' ? 'info' : 'warn';
+      options.log[level](
+        { ticket: ticket.id, rule: ticket.ruleId, site: ticket.site, village: ticket.village, severity: ticket.severity, value: change.value },
+        `ticket ${change.change}: ${ticket.titleZh} / ${ticket.title} at ${ticket.site}`,
+      );
+    },
+  });
+  return { engine, store, rules: rulesOf(packs) };
+}

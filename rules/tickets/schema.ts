@@ -1,0 +1,106 @@
+/**
+ * Ticket tables and their migrations. The DDL is written once for SQLite and PostgreSQL: the
+ * only dialect-specific piece is how the integer id is generated. Timestamps are epoch ms in
+ * `bigint` (SQLite stores them as INTEGER; a PostgreSQL driver must parse int8 as a number),
+ * values are `double precision` (REAL in SQLite, float8 in PostgreSQL).
+ *
+ * Column names are snake_case in the database; queries see them camelCase through kysely's
+ * CamelCasePlugin, so rows are `Ticket`s without a mapping layer.
+ */
+import { Migrator, sql, type ColumnDefinitionBuilder, type Generated, type Kysely, type Migration } from 'kysely';
+import type { TicketEvent, Ticket } from './ticket.ts';
+
+export type TicketDialect = 'sqlite' | 'postgres';
+
+type Table<Row extends { id: number }> = { [K in keyof Row]: K extends 'id' ? Generated<number> : Row[K] };
+
+/** The database as queries see it (camelCase). */
+export interface TicketDatabase {
+  tickets: Table<Ticket>;
+  ticketEvents: Table<TicketEvent>;
+}
+
+const idColumn =
+  (dialect: TicketDialect) =>
+  (column: ColumnDefinitionBuilder): ColumnDefinitionBuilder =>
+    dialect === 'postgres' ? column.primaryKey().generatedByDefaultAsIdentity() : column.primaryKey().autoIncrement();
+
+function initial(dialect: TicketDialect): Migration {
+  return {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('tickets')
+        .addColumn('id', 'integer', idColumn(dialect))
+        .addColumn('fingerprint', 'text', (c) => c.notNull())
+        .addColumn('rule_id', 'text', (c) => c.notNull())
+        .addColumn('title', 'text', (c) => c.notNull())
+        .addColumn('title_zh', 'text', (c) => c.notNull())
+        .addColumn('source', 'text', (c) => c.notNull())
+        .addColumn('severity', 'text', (c) => c.notNull())
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('metric', 'text', (c) => c.notNull())
+        .addColumn('site', 'text', (c) => c.notNull())
+        .addColumn('site_kind', 'text', (c) => c.notNull())
+        .addColumn('device', 'text', (c) => c.notNull())
+        .addColumn('village', 'text')
+        .addColumn('township', 'text', (c) => c.notNull())
+        .addColumn('zone', 'text', (c) => c.notNull())
+        .addColumn('opened_at', 'bigint', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .addColumn('resolved_at', 'bigint')
+        .addColumn('first_value', 'double precision', (c) => c.notNull())
+        .addColumn('last_value', 'double precision', (c) => c.notNull())
+        .addColumn('peak_value', 'double precision', (c) => c.notNull())
+        .addColumn('count', 'integer', (c) => c.notNull())
+        .execute();
+      // At most one active ticket per fingerprint, enforced by the database itself (partial
+      // unique index: SQLite ≥ 3.8 and PostgreSQL both have them).
+      await db.schema
+        .createIndex('tickets_active_fingerprint')
+        .on('tickets')
+        .column('fingerprint')
+        .unique()
+        .where(sql.ref('state'), 'in', sql`('open', 'acknowledged')`)
+        .execute();
+      await db.schema.createIndex('tickets_opened_at').on('tickets').columns(['opened_at', 'id']).execute();
+      await db.schema.createIndex('tickets_state').on('tickets').column('state').execute();
+      await db.schema
+        .createTable('ticket_events')
+        .addColumn('id', 'integer', idColumn(dialect))
+        .addColumn('ticket_id', 'integer', (c) => c.notNull().references('tickets.id').onDelete('cascade'))
+        .addColumn('at', 'bigint', (c) => c.notNull())
+        .addColumn('type', 'text', (c) => c.notNull())
+        .addColumn('actor', 'text', (c) => c.notNull())
+        .addColumn('severity', 'text')
+        .addColumn('value', 'double precision')
+        .addColumn('note', 'text')
+        .execute();
+      await db.schema.createIndex('ticket_events_ticket').on('ticket_events').columns(['ticket_id', 'id']).execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.dropTable('ticket_events').execute();
+      await db.schema.dropTable('tickets').execute();
+    },
+  };
+}
+
+/** Migrations by name; names sort in the order they apply. Never edit one that shipped. */
+export function ticketMigrations(dialect: TicketDialect): Record<string, Migration> {
+  return { '2026-01-01-0001-tickets': initial(dialect) };
+}
+
+/** Brings the schema to the latest version. Idempotent; safe to run at every start. */
+export async function migrateTickets(db: Kysely<TicketDatabase>, dialect: TicketDialect): Promise<void> {
+  const migrator = new Migrator({
+    db: db.withoutPlugins(),
+    provider: { getMigrations: async () => ticketMigrations(dialect) },
+    migrationTableName: 'ticket_migrations',
+    migrationLockTableName: 'ticket_migrations_lock',
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  const failed = results?.find((result) => result.status === 'Error');
+  if (error !== undefined || failed !== undefined) {
+    const cause = error instanceof Error ? error.message : String(error ?? 'unknown error');
+    throw new Error(`ticket migration ${failed?.migrationName ?? ''} failed: ${cause}`, { cause: error });
+  }
+}

@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import { acknowledge, close, fingerprintOf, observe, openTicket, resolve, transition, ticketStates, type Ticket, type TicketState, type TicketSubject } from './ticket.ts';
+
+const subject: TicketSubject = {
+  fingerprint: 'tap-turbidity/tongmen-tap',
+  ruleId: 'tap-turbidity',
+  title: 'Tap turbidity high',
+  titleZh: '龙头水浑浊度超标',
+  source: 'GB 5749-2022 Table 1',
+  metric: 'turbidity',
+  site: 'tongmen-tap',
+  siteKind: 'tap',
+  device: 'tongmen-tap-wq',
+  village: 'tongmen',
+  township: 'tongmen',
+  zone: 'north',
+};
+
+const opened: Ticket = { id: 7, ...openTicket(subject, { at: 1000, value: 3, severity: 'warning', worst: 'highest' }) };
+const inState = (state: TicketState): Ticket => ({ ...opened, state });
+
+describe('ticket lifecycle', () => {
+  it.each([
+    ['open', 'acknowledged', true],
+    ['open', 'resolved', true],
+    ['open', 'closed', false],
+    ['open', 'open', false],
+    ['acknowledged', 'resolved', true],
+    ['acknowledged', 'open', false],
+    ['acknowledged', 'closed', false],
+    ['resolved', 'closed', true],
+    ['resolved', 'open', false],
+    ['resolved', 'acknowledged', false],
+    ['closed', 'open', false],
+    ['closed', 'resolved', false],
+  ] as const)('%s → %s allowed: %s', (from, to, allowed) => {
+    const result = transition(inState(from), to, 5000);
+    expect(result.ok).toBe(allowed);
+    if (result.ok) expect(result.ticket).toMatchObject({ state: to, updatedAt: 5000 });
+    else expect(result.reason).toBe(`ticket 7 is ${from}; it cannot become ${to}`);
+  });
+
+  it('covers every state in the transition table', () => {
+    expect(ticketStates).toEqual(['open', 'acknowledged', 'resolved', 'closed']);
+  });
+
+  it('resolve stamps resolvedAt and the clearing value; close keeps them', () => {
+    const resolved = resolve(acknowledgedOk(), 9000, 0.5);
+    expect(resolved).toMatchObject({ ok: true, ticket: { state: 'resolved', resolvedAt: 9000, lastValue: 0.5 } });
+    if (!resolved.ok) return;
+    expect(close(resolved.ticket, 9500)).toMatchObject({ ok: true, ticket: { state: 'closed', resolvedAt: 9000, updatedAt: 9500 } });
+  });
+
+  function acknowledgedOk(): Ticket {
+    const result = acknowledge(opened, 2000);
+    if (!result.ok) throw new Error(result.reason);
+    return result.ticket;
+  }
+});
+
+describe('observing readings on an open ticket', () => {
+  it('opens with first = last = peak and count 1', () => {
+    expect(opened).toMatchObject({ state: 'open', severity: 'warning', openedAt: 1000, firstValue: 3, lastValue: 3, peakValue: 3, count: 1, resolvedAt: null });
+  });
+
+  it.each([
+    ['higher value, "highest" worst', 'highest', 5, 'warning', { lastValue: 5, peakValue: 5, severity: 'warning' }, false],
+    ['lower value keeps the peak', 'highest', 2, 'warning', { lastValue: 2, peakValue: 3 }, false],
+    ['"lowest" worst keeps the minimum', 'lowest', 2, 'warning', { lastValue: 2, peakValue: 2 }, false],
+    ['escalation', 'highest', 6, 'critical', { severity: 'critical', peakValue: 6 }, true],
+  ] as const)('%s', (_name, worst, value, severity, expected, escalated) => {
+    const result = observe(opened, { at: 2000, value, severity, worst });
+    expect(result.ticket).toMatchObject({ ...expected, count: 2, updatedAt: 2000, firstValue: 3 });
+    expect(result.escalated).toBe(escalated);
+  });
+
+  it('never steps the severity down', () => {
+    const critical = observe(opened, { at: 2000, value: 6, severity: 'critical', worst: 'highest' }).ticket;
+    expect(observe(critical, { at: 3000, value: 2, severity: 'warning', worst: 'highest' })).toMatchObject({ ticket: { severity: 'critical' }, escalated: false });
+  });
+});
+
+describe('fingerprint', () => {
+  it.each([
+    ['tap-turbidity', 'tongmen-tap', undefined, 'tap-turbidity/tongmen-tap'],
+    ['tap-turbidity', 'tongmen-tap', 'tongmen-tap-wq', 'tap-turbidity/tongmen-tap/tongmen-tap-wq'],
+  ])('%s + %s + %s → %s', (rule, site, device, expected) => {
+    expect(fingerprintOf(rule, site, device)).toBe(expected);
+  });
+});

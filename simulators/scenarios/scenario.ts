@@ -1,0 +1,50 @@
+/**
+ * What a scenario is: a disturbance of some sites over a window of simulated time, with the
+ * ground truth a test (or a demo) compares tickets against.
+ */
+import type { Catalog } from '../../network/catalog.ts';
+import type { SiteEffect } from '../models/context.ts';
+import type { Random } from '../random.ts';
+import type { SiteProfile } from '../site-profile.ts';
+
+export interface GroundTruth {
+  readonly kind: string;
+  /** A label for logs, e.g. `yellow-water@tongmen`. */
+  readonly name: string;
+  readonly village?: string;
+  /** Simulated epoch ms the incident starts and by which every value is back to normal. */
+  readonly startMs: number;
+  readonly endMs: number;
+  /** Sites whose readings the scenario changes, and the devices there. */
+  readonly affectedSites: readonly string[];
+  readonly affectedDevices: readonly string[];
+  /** Kind-specific facts (peaks per site, transient size…), for assertions and logs. */
+  readonly details: Readonly<Record<string, unknown>>;
+}
+
+export interface Scenario {
+  readonly groundTruth: GroundTruth;
+  /** The scenario's effect on a site at a simulated instant, or undefined when it has none. */
+  effectAt(siteId: string, tMs: number): SiteEffect | undefined;
+}
+
+export interface ScenarioContext {
+  readonly catalog: Catalog;
+  readonly profiles: ReadonlyMap<string, SiteProfile>;
+  /** Simulated epoch ms the run starts; `startsAfter` counts from here. */
+  readonly simStartMs: number;
+  /** The scenario's own stream. */
+  readonly rng: Random;
+}
+
+export interface ScenarioKind<Config> {
+  readonly description: string;
+  /** Throws when the config does not fit the catalog (unknown village…). */
+  create(config: Config, context: ScenarioContext): Scenario;
+}
+
+/** Devices installed at any of `siteIds`, in catalog order. */
+export function devicesAt(catalog: Catalog, siteIds: readonly string[]): string[] {
+  const sites = new Set(siteIds);
+  return [...catalog.devices.values()].filter((d) => sites.has(d.site.id)).map((d) => d.id);
+}
