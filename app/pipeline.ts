@@ -63,7 +63,7 @@ export async function startPipeline(config: Config, deps: PipelineDeps): Promise
     stack.push(() => deadLetters.close());
 
     const rules = await startRules({ rulePacks: config.rulePacks, dataDir: config.dataDir, log, write: (lines) => sink.write(lines) });
-    stack.push(() => rules.store.close());
+    stack.push(() => rules.stop());
     log.info({ rules: rules.rules.map((r) => r.id) }, 'rules loaded');
 
     const presence = new Presence();
@@ -74,7 +74,7 @@ export async function startPipeline(config: Config, deps: PipelineDeps): Promise
       now,
       limits: config.ingest,
       onPoints: (points) => {
-        for (const point of points) rules.engine.evaluate(point).catch((error: Error) => log.error({ error: error.message }, 'rule evaluation failed'));
+        for (const point of points) void rules.engine.evaluate(point);
       },
       onStatus: (deviceId, status, at) => {
         if (presence.update(deviceId, status, at)) log.debug({ device: deviceId }, `device ${status}`);

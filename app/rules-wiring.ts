@@ -25,10 +25,12 @@ export async function startRules(options: { rulePacks: string[]; dataDir: string
   const engine = createRulesEngine({
     rules: rulesOf(packs),
     store,
+    onError: (error, context) => options.log.error({ error: String(error), ...context }, 'ticket write failed'),
     onChange(change) {
+      // One point per state change; readings of a firing rule are already in `telemetry`.
+      if (change.change === 'updated') return;
       options.write([ticketLine(change)]);
       const { ticket } = change;
-      if (change.change === 'updated') return;
       const level = change.change === 'resolved' ? 'info' : 'warn';
       options.log[level](
         { ticket: ticket.id, rule: ticket.ruleId, site: ticket.site, village: ticket.village, severity: ticket.severity, value: change.value },
@@ -36,5 +38,15 @@ export async function startRules(options: { rulePacks: string[]; dataDir: string
       );
     },
   });
-  return { engine, store, rules: rulesOf(packs) };
+  const resumed = await engine.start();
+  options.log.info(resumed, 'open tickets resumed');
+  return {
+    engine,
+    store,
+    rules: rulesOf(packs),
+    async stop() {
+      await engine.stop();
+      await store.close();
+    },
+  };
 }

@@ -85,7 +85,8 @@ export class EmbeddedBroker {
         if (verdict.ok) return done(null, subscription);
         this.stats.subscriptionsRefused += 1;
         this.deps.log?.warn({ client: client.id, filter: subscription.topic }, verdict.reason);
-        done(new Error(verdict.reason));
+        // SUBACK return code 0x80 (Failure) for this filter, the connection stays up (MQTT 3.1.1 §3.9.3).
+        done(null, null);
       },
     });
     aedes.on('clientReady', () => (this.stats.connected += 1));

@@ -14,11 +14,10 @@
  * Failures: a store or `onChange` failure is counted, passed to `onError`, and does not block
  * later writes; `evaluate` never rejects.
  */
-import type { Rule } from './kinds/index.ts';
+import type { Evaluation, Rule } from './kinds/index.ts';
 import { RuleIndex, type CompiledRule, type RuleReading } from './router.ts';
 import type { TicketStore } from './tickets/store.ts';
 import { fingerprintOf, SYSTEM_ACTOR, type Ticket, type TicketSubject } from './tickets/ticket.ts';
-import type { Evaluation } from './kinds/kind.ts';
 
 export type { ReadingDevice, RuleReading } from './router.ts';
 
@@ -150,8 +149,12 @@ export function createRulesEngine(options: RulesEngineOptions): RulesEngine {
     evaluate,
     stats: () => ({ ...counters, fingerprints: fingerprints.size }),
     async stop() {
-      const tails = [...fingerprints.values()].map((entry) => entry.tail).filter((tail) => tail !== undefined);
-      await Promise.all(tails);
+      // A write may chain another (onChange feeding back): drain until the chains are idle.
+      for (;;) {
+        const tails = [...fingerprints.values()].map((entry) => entry.tail).filter((tail) => tail !== undefined);
+        if (tails.length === 0) return;
+        await Promise.all(tails);
+      }
     },
   };
 }

@@ -1,0 +1,74 @@
+/**
+ * Test fixtures for engine timelines: the sample county, the shipped packs, a ticket store in a
+ * temp dir, and readings stamped at "minutes after T0". Used by the engine tests only.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadCatalog, type Catalog } from '../network/catalog.ts';
+import type { MetricName } from '../network/metrics.ts';
+import { parseDuration } from './duration.ts';
+import type { RuleReading } from './engine.ts';
+import type { Rule } from './kinds/index.ts';
+import { loadRulePack } from './pack.ts';
+import { openSqliteTicketStore } from './tickets/sqlite.ts';
+import type { TicketStore } from './tickets/store.ts';
+import type { Ticket } from './tickets/ticket.ts';
+
+/** 2026-11-28 10:00 Beijing time. */
+export const T0 = Date.UTC(2026, 10, 28, 2, 0);
+
+export const sampleCatalog = (): Promise<Catalog> => loadCatalog(fileURLToPath(new URL('../network/sample/county.yaml', import.meta.url)));
+
+export async function tapWaterRules(): Promise<Rule[]> {
+  return (await loadRulePack(fileURLToPath(new URL('./packs/tap-water.yaml', import.meta.url)))).rules;
+}
+
+export interface TempStore {
+  readonly store: TicketStore;
+  readonly path: string;
+  dispose(): Promise<void>;
+}
+
+export async function tempStore(): Promise<TempStore> {
+  const dir = await mkdtemp(join(tmpdir(), 'clearwater-engine-'));
+  const path = join(dir, 'tickets.db');
+  const store = await openSqliteTicketStore({ path });
+  return {
+    store,
+    path,
+    async dispose() {
+      await store.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A reading of a catalog device at `at` ("3m", "90s") after T0. */
+export function readingAt(catalog: Catalog, deviceId: string, at: string, values: Partial<Record<MetricName, number>>): RuleReading {
+  const device = catalog.device(deviceId);
+  if (!device) throw new Error(`no device ${deviceId} in the sample catalog`);
+  const offset = parseDuration(at);
+  if (offset === undefined) throw new Error(`bad offset ${at}`);
+  return { device, ts: T0 + offset, values: new Map(Object.entries(values) as [MetricName, number][]) };
+}
+
+/** A ticket as one line of a timeline: "tap-turbidity/tongmen-tap open warning last=3 peak=3 n=1". */
+export function spellTicket(ticket: Ticket): string {
+  return `${ticket.fingerprint} ${ticket.state} ${ticket.severity} last=${ticket.lastValue} peak=${ticket.peakValue} n=${ticket.count}`;
+}
+
+/** Wraps a store to count the calls that write. */
+export function countingStore(inner: TicketStore): TicketStore & { writes: number } {
+  const counted = {
+    writes: 0,
+    openOrUpdate: (input: Parameters<TicketStore['openOrUpdate']>[0]) => (counted.writes++, inner.openOrUpdate(input)),
+    resolve: (input: Parameters<TicketStore['resolve']>[0]) => (counted.writes++, inner.resolve(input)),
+    transition: inner.transition.bind(inner),
+    list: inner.list.bind(inner),
+    get: inner.get.bind(inner),
+    close: inner.close.bind(inner),
+  };
+  return counted;
+}

@@ -1,0 +1,97 @@
+/**
+ * Timeline tests in the Alertmanager style: push readings at t, expect tickets at t. The sample
+ * county catalog and the shipped tap-water pack, a real SQLite ticket store.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Catalog } from '../network/catalog.ts';
+import type { MetricName } from '../network/metrics.ts';
+import { createRulesEngine, type RulesEngine, type TicketChange } from './engine.ts';
+import { readingAt, sampleCatalog, spellTicket, tapWaterRules, tempStore, type TempStore } from './engine.fixtures.ts';
+
+interface Step {
+  readonly at: string;
+  readonly device: string;
+  readonly push: Partial<Record<MetricName, number>>;
+  /** Ticket changes caused by this push. */
+  readonly changes: readonly string[];
+  /** Every active ticket after the push. */
+  readonly open: readonly string[];
+}
+
+describe('rules engine timelines (sample county, tap-water pack)', () => {
+  let catalog: Catalog;
+  let temp: TempStore;
+  let engine: RulesEngine;
+  let changes: TicketChange[];
+
+  beforeEach(async () => {
+    catalog = await sampleCatalog();
+    temp = await tempStore();
+    changes = [];
+    engine = createRulesEngine({ rules: await tapWaterRules(), store: temp.store, onChange: (change) => void changes.push(change) });
+    await engine.start();
+  });
+
+  afterEach(async () => {
+    await engine.stop();
+    await temp.dispose();
+  });
+
+  async function play(timeline: readonly Step[]) {
+    for (const step of timeline) {
+      changes = [];
+      await engine.evaluate(readingAt(catalog, step.device, step.at, step.push));
+      const label = `t=${step.at} ${JSON.stringify(step.push)}`;
+      expect(changes.map((c) => `${c.change} ${c.ticket.severity}`), label).toEqual(step.changes);
+      expect((await temp.store.list({ state: 'open' })).map(spellTicket), label).toEqual(step.open);
+    }
+  }
+
+  it('Tongmen yellow water: warning, escalation, hysteresis, resolve', async () => {
+    const tap = 'tongmen-tap-wq';
+    const fp = 'tap-turbidity/tongmen-tap';
+    await play([
+      { at: '0m', device: tap, push: { turbidity: 0.2 }, changes: [], open: [] },
+      { at: '1m', device: tap, push: { turbidity: 3 }, changes: [], open: [] },
+      { at: '2m', device: tap, push: { turbidity: 3 }, changes: [], open: [] },
+      { at: '3m', device: tap, push: { turbidity: 3 }, changes: ['opened warning'], open: [`${fp} open warning last=3 peak=3 n=1`] },
+      { at: '4m', device: tap, push: { turbidity: 6 }, changes: ['escalated critical'], open: [`${fp} open critical last=6 peak=6 n=2`] },
+      { at: '5m', device: tap, push: { turbidity: 0.9 }, changes: ['updated critical'], open: [`${fp} open critical last=0.9 peak=6 n=3`] },
+      { at: '6m', device: tap, push: { turbidity: 0.5 }, changes: ['resolved critical'], open: [] },
+      { at: '7m', device: tap, push: { turbidity: 0.3 }, changes: [], open: [] },
+    ]);
+    const [ticket] = await temp.store.list({ state: 'all' });
+    const stored = ticket && (await temp.store.get(ticket.id));
+    expect(stored?.ticket).toMatchObject({ state: 'resolved', village: 'tongmen', township: 'tongmen', zone: 'north', siteKind: 'tap', device: 'tongmen-tap-wq', titleZh: '龙头水浑浊度超标(疑似黄水)', firstValue: 3, lastValue: 0.5 });
+    expect(stored?.events.map((e) => `${e.type} ${e.actor} ${e.value}`)).toEqual(['opened system 3', 'escalated system 6', 'resolved system 0.5']);
+    expect(engine.stats()).toMatchObject({ readings: 8, evaluations: 8, opened: 1, escalated: 1, updated: 1, resolved: 1, errors: 0 });
+  });
+
+  it('network-end pressure: taps ticket, mains do not; each site has its own ticket', async () => {
+    const fp = 'tap-pressure-low/tongmen-tap';
+    await play([
+      { at: '0m', device: 'tongmen-tap-pt', push: { pressure: 300 }, changes: [], open: [] },
+      { at: '1m', device: 'tongmen-tap-pt', push: { pressure: 120 }, changes: [], open: [] },
+      { at: '1m', device: 'main-tongmen-dn300-pt', push: { pressure: 90, flow: 40 }, changes: [], open: [] },
+      { at: '6m', device: 'tongmen-tap-pt', push: { pressure: 125 }, changes: ['opened warning'], open: [`${fp} open warning last=125 peak=125 n=1`] },
+      { at: '7m', device: 'tongmen-tap-pt', push: { pressure: 95 }, changes: ['escalated critical'], open: [`${fp} open critical last=95 peak=95 n=2`] },
+      { at: '8m', device: 'main-tongmen-dn300-pt', push: { pressure: 90, flow: 40 }, changes: [], open: [`${fp} open critical last=95 peak=95 n=2`] },
+      { at: '9m', device: 'tongmen-tap-pt', push: { pressure: 310 }, changes: ['resolved critical'], open: [] },
+    ]);
+  });
+
+  it('chlorine and turbidity on one reading are separate tickets', async () => {
+    const tap = 'dongqiao-tap-wq';
+    await play([
+      { at: '0m', device: tap, push: { turbidity: 5, free_chlorine: 0.01 }, changes: [], open: [] },
+      { at: '2m', device: tap, push: { turbidity: 5, free_chlorine: 0.01 }, changes: ['opened critical'], open: ['tap-turbidity/dongqiao-tap open critical last=5 peak=5 n=1'] },
+      {
+        at: '10m',
+        device: tap,
+        push: { turbidity: 5, free_chlorine: 0.02 },
+        changes: ['updated critical', 'opened warning'],
+        open: ['tap-free-chlorine-low/dongqiao-tap open warning last=0.02 peak=0.02 n=1', 'tap-turbidity/dongqiao-tap open critical last=5 peak=5 n=2'],
+      },
+    ]);
+  });
+});

@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import type { Site } from '../network/catalog.ts';
+import type { MetricName } from '../network/metrics.ts';
+import { ruleSchema } from './kinds/index.ts';
+import { RuleIndex, type RuleReading } from './router.ts';
+
+const rule = (id: string, metric: MetricName, match?: object) =>
+  ruleSchema.parse({ id, title: id, titleZh: id, source: 'test fixture', kind: 'threshold', metric, direction: 'above', warning: 1, match });
+
+const index = new RuleIndex([
+  rule('any-turbidity', 'turbidity'),
+  rule('tap-turbidity', 'turbidity', { siteKinds: ['tap'] }),
+  rule('plant-or-reservoir-turbidity', 'turbidity', { siteKinds: ['plant', 'reservoir'] }),
+  rule('tongmen-turbidity', 'turbidity', { villages: ['tongmen'] }),
+  rule('one-site-pressure', 'pressure', { sites: ['tongmen-tap'] }),
+  rule('tap-in-xiwan-pressure', 'pressure', { siteKinds: ['tap'], villages: ['xiwan'] }),
+]);
+
+const site = (id: string, kind: Site['kind'], village?: string): Site => ({
+  id,
+  name: id,
+  kind,
+  township: 'tongmen',
+  zone: 'north',
+  location: { lat: 29.5, lon: 119.7 },
+  ...(village === undefined ? {} : { village }),
+});
+
+const reading = (at: Site, metrics: MetricName[]): RuleReading => ({
+  device: { id: 'd', site: at },
+  ts: 0,
+  values: new Map(metrics.map((m) => [m, 1])),
+});
+
+describe('RuleIndex.candidates', () => {
+  it.each([
+    ['tap in Tongmen, turbidity', site('tongmen-tap', 'tap', 'tongmen'), ['turbidity'], ['tap-turbidity', 'any-turbidity', 'tongmen-turbidity']],
+    ['plant, turbidity', site('north-plant', 'plant'), ['turbidity'], ['plant-or-reservoir-turbidity', 'any-turbidity']],
+    ['main, turbidity (no village)', site('main-1', 'main'), ['turbidity'], ['any-turbidity']],
+    ['tap in Tongmen, pressure', site('tongmen-tap', 'tap', 'tongmen'), ['pressure'], ['one-site-pressure']],
+    ['tap in Xiwan, pressure', site('xiwan-tap', 'tap', 'xiwan'), ['pressure'], ['tap-in-xiwan-pressure']],
+    ['main in Xiwan, pressure', site('xiwan-main', 'main', 'xiwan'), ['pressure'], []],
+    ['tap in Xiwan, pH only', site('xiwan-tap', 'tap', 'xiwan'), ['ph'], []],
+    ['tap in Tongmen, both', site('tongmen-tap', 'tap', 'tongmen'), ['pressure', 'turbidity'], ['one-site-pressure', 'tap-turbidity', 'any-turbidity', 'tongmen-turbidity']],
+  ] as const)('%s', (_name, at, metrics, expected) => {
+    expect(index.candidates(reading(at, [...metrics])).map((c) => c.rule.id)).toEqual(expected);
+  });
+});

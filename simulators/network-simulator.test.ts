@@ -1,0 +1,127 @@
+/**
+ * The simulator against a real (bare) Aedes broker on an ephemeral port, with a real MQTT
+ * subscriber: topics, payloads, sequence numbers, timestamps and retained status.
+ */
+import { Aedes } from 'aedes';
+import { once } from 'node:events';
+import { createServer, type AddressInfo, type Server } from 'node:net';
+import { connectAsync, type MqttClient } from 'mqtt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Catalog } from '../network/catalog.ts';
+import { telemetryMessageSchema } from '../network/message.ts';
+import { parseTopic } from '../network/topic.ts';
+import { derivedPassword } from './credentials.ts';
+import { HOUR_MS, sampleCatalog } from './fixtures.ts';
+import { createNetworkSimulator, type SimulatorEvent } from './network-simulator.ts';
+
+interface Received {
+  topic: string;
+  payload: string;
+  retain: boolean;
+}
+
+let catalog: Catalog;
+let broker: Aedes;
+let server: Server;
+let url: string;
+const logins: { clientId: string; username?: string; password?: string }[] = [];
+
+beforeAll(async () => {
+  catalog = await sampleCatalog();
+  broker = await Aedes.createBroker();
+  // Accept the demo credentials only, and record who logged in how.
+  broker.authenticate = (client, username, password, done) => {
+    logins.push({ clientId: client.id, username, password: password?.toString() });
+    const subscriber = username === undefined;
+    done(null, subscriber || (username === client.id && password?.toString() === derivedPassword(username)));
+  };
+  server = createServer(broker.handle);
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  url = `mqtt://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  await new Promise<void>((resolve) => broker.close(() => resolve()));
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+});
+
+async function subscriber(filter: string): Promise<{ client: MqttClient; received: Received[] }> {
+  const client = await connectAsync(url, { clientId: `test-${Math.random().toString(16).slice(2)}` });
+  const received: Received[] = [];
+  client.on('message', (topic, payload, packet) => received.push({ topic, payload: payload.toString(), retain: packet.retain }));
+  await client.subscribeAsync(filter, { qos: 1 });
+  return { client, received };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('network simulator on a real broker', () => {
+  it('publishes the declared metrics of each device on its topics, in order, with retained status', async () => {
+    const live = await subscriber('water/#');
+    const events: SimulatorEvent[] = [];
+    const sim = createNetworkSimulator(
+      { brokerUrl: url, speed: 600, seed: 7, backfillMs: HOUR_MS, devices: ['tongmen', 'north-plant-cl'], scenarios: [{ kind: 'yellow-water', startsAfter: 10 * 60_000 }] },
+      { catalog, onEvent: (e) => events.push(e) },
+    );
+    expect(sim.deviceIds).toHaveLength(7);
+    await sim.start();
+    await sleep(2000);
+
+    const status = await subscriber('water/+/+/status');
+    await sleep(200);
+    expect(status.received.filter((m) => m.retain && m.payload === 'online').map((m) => m.topic).sort()).toEqual(
+      sim.deviceIds.map((id) => `water/${catalog.device(id)?.site.id}/${id}/status`).sort(),
+    );
+
+    await sim.stop();
+    const stats = sim.stats();
+    await sleep(100);
+    await live.client.endAsync();
+    await status.client.endAsync();
+
+    // Logged in as themselves with their derived passwords.
+    for (const id of sim.deviceIds) expect(logins).toContainEqual({ clientId: id, username: id, password: derivedPassword(id) });
+
+    const now = Date.now();
+    for (const id of sim.deviceIds) {
+      const device = catalog.device(id);
+      if (!device) throw new Error(id);
+      const samples = live.received
+        .filter((m) => m.topic === `water/${device.site.id}/${id}/telemetry`)
+        .map((m) => telemetryMessageSchema.parse(JSON.parse(m.payload)))
+        .map((m) => ('samples' in m ? (m.samples[0] ?? { ts: 0, readings: {} }) : m));
+      // 2 s at 600× with a 60 s interval: about 20 samples each.
+      expect(samples.length, id).toBeGreaterThan(10);
+      samples.forEach((sample, i) => {
+        expect(sample.seq).toBe(i);
+        expect(Object.keys(sample.readings).sort()).toEqual([...device.metrics].sort());
+        expect(Number(sample.ts)).toBeLessThanOrEqual(now);
+        if (i > 0) expect(Number(sample.ts) - Number(samples[i - 1]?.ts)).toBe(device.intervalMs);
+      });
+      expect(stats.devices[id]).toMatchObject({ published: samples.length, acknowledged: samples.length, errors: 0 });
+    }
+    expect(live.received.every((m) => parseTopic(m.topic).ok)).toBe(true);
+    expect(stats.total.published).toBe(stats.total.acknowledged);
+
+    // A stopped device says so, retained.
+    const after = await subscriber('water/+/+/status');
+    await sleep(200);
+    await after.client.endAsync();
+    expect(after.received.filter((m) => m.payload === 'offline')).toHaveLength(sim.deviceIds.length);
+
+    // The scenario's ground truth and events.
+    const [truth] = sim.groundTruth();
+    expect(truth?.startMs).toBe((sim.clock()?.startMs ?? 0) + 10 * 60_000);
+    expect(events.map((e) => e.type)).toEqual(expect.arrayContaining(['started', 'all-online', 'scenario-started', 'stopped']));
+  });
+
+  it('fails to start, naming the device, when the broker refuses its password', async () => {
+    const sim = createNetworkSimulator(
+      { brokerUrl: url, devices: ['north-plant-cl'], connectTimeoutMs: 1000 },
+      { catalog, password: () => 'wrong' },
+    );
+    await expect(sim.start()).rejects.toThrow(/north-plant-cl/);
+    expect(sim.stats().total.connected).toBe(0);
+  });
+});

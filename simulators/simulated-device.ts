@@ -1,0 +1,181 @@
+/**
+ * One simulated device on MQTT: a thin adapter around its signal. It logs in as itself
+ * (username = client id = device id), leaves a retained QoS 1 `offline` will on its status
+ * topic and publishes a retained `online` there on every connect, then publishes one QoS 1
+ * telemetry message per catalog interval of simulated time (shared/DESIGN.md, "The wire
+ * contract"). Timestamps are the scheduled simulated instants, so they are exact, increasing
+ * and never ahead of the wall clock.
+ */
+import type { IClientOptions, MqttClient } from 'mqtt';
+import type { Device } from '../network/catalog.ts';
+import { statusTopic, telemetryTopic } from '../network/topic.ts';
+import type { SimClock } from './clock.ts';
+import type { Readings } from './models/signals.ts';
+import type { DeviceSignal } from './network-model.ts';
+import { settlesWithin, setTimerAt, type Timer } from './timers.ts';
+
+export type ConnectFn = (brokerUrl: string, options: IClientOptions) => MqttClient;
+
+export interface DeviceStats {
+  /** Telemetry publishes handed to the client. */
+  published: number;
+  /** Telemetry publishes the broker acknowledged (PUBACK). */
+  acknowledged: number;
+  /** Publishes that failed and connection errors (refused CONNECT, socket errors). */
+  errors: number;
+  connected: boolean;
+  lastError?: string;
+}
+
+export type DeviceEvent =
+  | { type: 'device-online'; device: string; first: boolean }
+  | { type: 'device-offline'; device: string }
+  | { type: 'device-error'; device: string; error: string };
+
+export interface SimulatedDeviceOptions {
+  readonly device: Device;
+  readonly signal: DeviceSignal;
+  readonly clock: SimClock;
+  /** Wall clock, epoch ms. */
+  readonly now: () => number;
+  /** Simulated instant of the first sample. */
+  readonly firstDueMs: number;
+  readonly brokerUrl: string;
+  readonly password: string;
+  readonly connect: ConnectFn;
+  readonly maxInFlight: number;
+  readonly connectTimeoutMs: number;
+  readonly reconnectPeriodMs: number;
+  readonly onEvent: (event: DeviceEvent) => void;
+}
+
+/** The telemetry payload of one sample. Pure. */
+export function telemetryPayload(ts: number, seq: number, readings: Readings): string {
+  return JSON.stringify({ ts, seq, readings });
+}
+
+export class SimulatedDevice {
+  readonly stats: DeviceStats = { published: 0, acknowledged: 0, errors: 0, connected: false };
+  private client: MqttClient | undefined;
+  private timer: Timer | undefined;
+  private dueMs: number;
+  private seq = 0;
+  private stopping = false;
+  private waitingForAck = false;
+  private everConnected = false;
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly status: string;
+  private readonly telemetry: string;
+
+  constructor(private readonly options: SimulatedDeviceOptions) {
+    this.dueMs = options.firstDueMs;
+    this.status = statusTopic(options.device.site.id, options.device.id);
+    this.telemetry = telemetryTopic(options.device.site.id, options.device.id);
+  }
+
+  get id(): string {
+    return this.options.device.id;
+  }
+
+  /** Opens the connection; resolves on the first CONNACK (the client keeps retrying meanwhile). */
+  connect(): Promise<void> {
+    const { device, brokerUrl, password } = this.options;
+    const client = this.options.connect(brokerUrl, {
+      clientId: device.id,
+      username: device.id,
+      password,
+      clean: true,
+      protocolVersion: 4,
+      connectTimeout: this.options.connectTimeoutMs,
+      reconnectPeriod: this.options.reconnectPeriodMs,
+      will: { topic: this.status, payload: Buffer.from('offline'), qos: 1, retain: true },
+    });
+    this.client = client;
+    client.on('connect', () => this.onConnect(client));
+    client.on('close', () => this.onClose());
+    client.on('error', (error) => this.onError(error.message));
+    return new Promise((resolve) => client.once('connect', () => resolve()));
+  }
+
+  /** Starts the publishing schedule. */
+  run(): void {
+    this.schedule();
+  }
+
+  private onConnect(client: MqttClient): void {
+    this.stats.connected = true;
+    client.publish(this.status, 'online', { qos: 1, retain: true }, (error) => {
+      if (error) this.onError(`status: ${error.message}`);
+    });
+    this.options.onEvent({ type: 'device-online', device: this.id, first: !this.everConnected });
+    this.everConnected = true;
+  }
+
+  private onClose(): void {
+    if (!this.stats.connected) return;
+    this.stats.connected = false;
+    if (!this.stopping) this.options.onEvent({ type: 'device-offline', device: this.id });
+  }
+
+  private onError(message: string): void {
+    this.stats.errors++;
+    const repeated = this.stats.lastError === message;
+    this.stats.lastError = message;
+    if (!repeated) this.options.onEvent({ type: 'device-error', device: this.id, error: message });
+  }
+
+  private schedule(): void {
+    if (this.stopping) return;
+    this.timer = setTimerAt(this.options.clock.realTimeAt(this.dueMs), this.options.now, () => this.tick());
+  }
+
+  private tick(): void {
+    this.timer = undefined;
+    if (this.stopping) return;
+    if (this.inFlight.size >= this.options.maxInFlight) {
+      this.waitingForAck = true; // resumed by the next acknowledgement
+      return;
+    }
+    this.publish(this.dueMs, this.options.signal.sample(this.dueMs));
+    this.dueMs += this.options.device.intervalMs;
+    this.schedule();
+  }
+
+  private publish(ts: number, readings: Readings): void {
+    const client = this.client;
+    if (!client) return;
+    const payload = telemetryPayload(ts, this.seq++, readings);
+    this.stats.published++;
+    const done = new Promise<void>((resolve) => {
+      client.publish(this.telemetry, payload, { qos: 1 }, (error) => {
+        if (error) this.onError(`publish: ${error.message}`);
+        else this.stats.acknowledged++;
+        resolve();
+      });
+    });
+    this.inFlight.add(done);
+    void done.then(() => {
+      this.inFlight.delete(done);
+      if (this.waitingForAck && !this.stopping) {
+        this.waitingForAck = false;
+        this.tick();
+      }
+    });
+  }
+
+  /**
+   * Stops publishing, waits up to `timeoutMs` for outstanding acknowledgements, marks the
+   * device `offline` (a clean DISCONNECT discards the will [MQTT-3.14.4-3]) and disconnects.
+   */
+  async stop(timeoutMs: number): Promise<void> {
+    this.stopping = true;
+    this.timer?.cancel();
+    const client = this.client;
+    if (!client) return;
+    const drained = await settlesWithin(Promise.all(this.inFlight), timeoutMs);
+    let clean = drained && client.connected;
+    if (clean) clean = await settlesWithin(client.publishAsync(this.status, 'offline', { qos: 1, retain: true }), timeoutMs);
+    await settlesWithin(client.endAsync(!clean), timeoutMs);
+    this.stats.connected = false;
+  }
+}

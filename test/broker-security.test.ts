@@ -1,0 +1,125 @@
+/**
+ * Broker security with real MQTT clients over TCP against a whole Clearwater process: logins,
+ * topic ACL, read-only $SYS, payload limit, and the last will.
+ */
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { hashPassword } from '../network/password.ts';
+import { connect, connectDevice, eventually, metric, startTestPipeline, type TestPipeline } from './support/pipeline.ts';
+
+const TAP = { id: 'tongmen-tap-wq', site: 'tongmen-tap' };
+const OTHER = { id: 'xiwan-tap-wq', site: 'xiwan-tap' };
+const reading = (turbidity: number) => JSON.stringify({ ts: Date.now() - 1000, readings: { turbidity } });
+
+let pipeline: TestPipeline;
+beforeAll(async () => {
+  const observerHash = await hashPassword('observer-pass', { N: 1024, r: 8, p: 1 });
+  pipeline = await startTestPipeline(inject('influxUrl'), 'broker_security', { broker: { port: 0, observers: [{ username: 'wall', passwordHash: observerHash }] } });
+});
+afterAll(() => pipeline?.close());
+
+describe('logins', () => {
+  it('refuses a wrong password', async () => {
+    await expect(connectDevice(pipeline.mqttUrl, TAP.id, { password: 'not-the-password' })).rejects.toThrow(/Bad username or password/i);
+  });
+
+  it('refuses a device that is not in the catalog', async () => {
+    await expect(connectDevice(pipeline.mqttUrl, 'ghost-device', { password: 'whatever-it-is' })).rejects.toThrow(/Bad username or password/i);
+  });
+
+  it('refuses a connection without credentials', async () => {
+    await expect(connect(pipeline.mqttUrl, {})).rejects.toThrow(/Bad username or password/i);
+  });
+
+  it('counts refused logins', async () => {
+    expect(await metric(pipeline.http, 'clearwater_mqtt_logins_refused_total')).toBeGreaterThanOrEqual(3);
+  });
+});
+
+describe('topic ACL', () => {
+  it('keeps a device publishing under another device\'s topic out of InfluxDB', async () => {
+    const intruder = await connectDevice(pipeline.mqttUrl, TAP.id);
+    const closed = new Promise<void>((resolve) => intruder.once('close', () => resolve()));
+    intruder.publish(`water/${OTHER.site}/${OTHER.id}/telemetry`, reading(9.99), { qos: 1 });
+    await closed; // MQTT 3.1.1 has no negative PUBACK: the broker drops the connection
+    intruder.end(true);
+
+    const honest = await connectDevice(pipeline.mqttUrl, OTHER.id);
+    await honest.publishAsync(`water/${OTHER.site}/${OTHER.id}/telemetry`, reading(0.12), { qos: 1 });
+    await honest.endAsync();
+    const rows = await eventually(async () => {
+      const r = await pipeline.query(`SELECT turbidity FROM telemetry WHERE device = '${OTHER.id}'`);
+      return r.length > 0 ? r : undefined;
+    });
+    expect(rows.map((r) => r[1])).toEqual([0.12]);
+    expect(await metric(pipeline.http, 'clearwater_mqtt_publishes_refused_total{reason="acl_denied"}')).toBe(1);
+  });
+
+  it('refuses a device\'s subscription to # and to other devices, but not to its own subtree', async () => {
+    const device = await connectDevice(pipeline.mqttUrl, TAP.id);
+    // SUBACK return code 0x80 for each refused filter; mqtt.js reports it as an error carrying the packet.
+    const refused = await device.subscribeAsync(['#', `water/${OTHER.site}/#`], { qos: 1 }).then(
+      () => undefined,
+      (error: { packet?: { granted?: number[] } }) => error.packet?.granted,
+    );
+    expect(refused).toEqual([128, 128]);
+    const own = await device.subscribeAsync(`water/${TAP.site}/${TAP.id}/#`, { qos: 1 });
+    expect(own.map((g) => g.qos)).toEqual([1]);
+    expect(device.connected).toBe(true);
+    const received: string[] = [];
+    device.on('message', (topic) => received.push(topic));
+    const other = await connectDevice(pipeline.mqttUrl, OTHER.id);
+    await other.publishAsync(`water/${OTHER.site}/${OTHER.id}/telemetry`, reading(0.1), { qos: 1 });
+    await other.endAsync();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(received.filter((t) => t.includes(OTHER.id))).toEqual([]);
+    await device.endAsync();
+  });
+
+  it('keeps $SYS read-only: a device cannot publish there, an observer can read it', async () => {
+    const device = await connectDevice(pipeline.mqttUrl, TAP.id);
+    const closed = new Promise<void>((resolve) => device.once('close', () => resolve()));
+    device.publish('$SYS/broker/fake', 'x', { qos: 1 });
+    await closed;
+    device.end(true);
+
+    const wall = await connect(pipeline.mqttUrl, { username: 'wall', password: 'observer-pass' });
+    const granted = await wall.subscribeAsync('$SYS/#');
+    expect(granted[0]?.qos).toBe(0);
+    const observerClosed = new Promise<void>((resolve) => wall.once('close', () => resolve()));
+    wall.publish('water/tongmen-tap/tongmen-tap-wq/telemetry', reading(0.1), { qos: 1 });
+    await observerClosed; // observers publish nothing
+    wall.end(true);
+  });
+
+  it('refuses payloads over 64 KiB and dead-letters them', async () => {
+    const device = await connectDevice(pipeline.mqttUrl, TAP.id);
+    const closed = new Promise<void>((resolve) => device.once('close', () => resolve()));
+    device.publish(`water/${TAP.site}/${TAP.id}/telemetry`, JSON.stringify({ ts: Date.now(), readings: { turbidity: 0.2 }, pad: 'x'.repeat(70_000) }), { qos: 1 });
+    await closed;
+    device.end(true);
+    expect(await metric(pipeline.http, 'clearwater_mqtt_publishes_refused_total{reason="oversize"}')).toBe(1);
+    expect(await metric(pipeline.http, 'clearwater_readings_rejected_total{reason="oversize"}')).toBe(1);
+  });
+});
+
+describe('presence', () => {
+  it('marks a device offline through its last will when its connection dies', async () => {
+    const wall = await connect(pipeline.mqttUrl, { username: 'wall', password: 'observer-pass' });
+    const statuses: string[] = [];
+    wall.on('message', (topic, payload) => {
+      if (topic === `water/${OTHER.site}/${OTHER.id}/status`) statuses.push(payload.toString());
+    });
+    await wall.subscribeAsync(`water/${OTHER.site}/${OTHER.id}/status`, { qos: 1 });
+
+    // This device sets no will of its own: the broker supplies one.
+    const device = await connectDevice(pipeline.mqttUrl, OTHER.id);
+    await device.publishAsync(`water/${OTHER.site}/${OTHER.id}/status`, 'online', { qos: 1, retain: true });
+    await eventually(async () => ((await metric(pipeline.http, 'clearwater_devices_online')) === 1 ? true : undefined));
+    device.stream.destroy(); // the cable is cut: no DISCONNECT
+    await eventually(() => (statuses.at(-1) === 'offline' ? true : undefined), 5000, 'offline status');
+    expect(statuses).toEqual(['online', 'offline']);
+    expect(await metric(pipeline.http, 'clearwater_devices_online')).toBe(0);
+    device.end(true);
+    await wall.endAsync();
+  });
+});
