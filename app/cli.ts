@@ -2,21 +2,11 @@
  * The `clearwater` command line. Each command is a thin shell around a module: parse options,
  * load the config (every problem printed at once), run, exit non-zero on failure.
  */
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
+import { ConfigError } from './config.ts';
 import { registerCatalogCommands } from './commands/catalog.ts';
 import { registerRunCommands } from './commands/run.ts';
-
-export function integer(value: string): number {
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed)) throw new InvalidArgumentError('not an integer');
-  return parsed;
-}
-
-export function positive(value: string): number {
-  const parsed = Number(value);
-  if (!(parsed > 0)) throw new InvalidArgumentError('not a positive number');
-  return parsed;
-}
+import { registerSimulateCommands } from './commands/simulate.ts';
 
 const program = new Command()
   .name('clearwater')
@@ -24,11 +14,13 @@ const program = new Command()
   .showHelpAfterError();
 
 registerRunCommands(program);
+registerSimulateCommands(program);
 registerCatalogCommands(program);
 
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
-  process.stderr.write(`clearwater: ${(error as Error).message}\n`);
+  const message = error instanceof ConfigError ? error.message : String((error as Error).message ?? error);
+  process.stderr.write(`clearwater: ${message}\n`);
   process.exitCode = 1;
 }

@@ -45,6 +45,15 @@ export function ensureInfluxdInstalled(): void {
   }
 }
 
+/** $1 = config file, $2 = pid of the process that owns this influxd. */
+const GUARDIAN = `influxd -config "$1" & pid=$!
+trap 'kill -TERM $pid 2>/dev/null' TERM INT
+while kill -0 $pid 2>/dev/null; do
+  kill -0 "$2" 2>/dev/null || kill -TERM $pid 2>/dev/null
+  sleep 1 & wait $!
+done
+wait $pid`;
+
 function influxdConfig(dir: string, httpPort: number, rpcPort: number): string {
   return `reporting-disabled = true
 bind-address = "127.0.0.1:${rpcPort}"
@@ -80,7 +89,13 @@ export async function startLocalInfluxd(options: LocalInfluxdOptions = {}): Prom
     const [httpPort, rpcPort] = [await freePort(), await freePort()];
     const configPath = join(dataDir, 'influxdb.conf');
     await writeFile(configPath, influxdConfig(dataDir, httpPort, rpcPort));
-    const child = spawn('influxd', ['-config', configPath], { stdio: ['ignore', 'ignore', 'pipe'] });
+    // influxd runs under a small guardian in its own process group: Ctrl-C at a terminal reaches
+    // only Clearwater, which flushes its last writes before it stops influxd; and if Clearwater
+    // dies without stopping it (SIGKILL), the guardian notices and stops influxd.
+    const child = spawn('sh', ['-c', GUARDIAN, 'influxd-guardian', configPath, String(process.pid)], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      detached: true,
+    });
     let stderr = '';
     child.stderr?.on('data', (chunk: Buffer) => {
       stderr = (stderr + chunk.toString()).slice(-4000);

@@ -3,6 +3,7 @@
  * plus the HTTP API. `startPipeline` brings everything up in dependency order; `stop()` takes it
  * down in reverse, draining what is in flight.
  */
+import { setLogger } from '@influxdata/influxdb-client';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EmbeddedBroker } from '../broker/broker.ts';
@@ -11,6 +12,7 @@ import { InfluxSink, influxSinkSchema } from '../ingest/influx-sink.ts';
 import { Ingest } from '../ingest/ingest.ts';
 import { seriesPrefix } from '../ingest/line-protocol.ts';
 import { loadCatalog, type Catalog } from '../network/catalog.ts';
+import type { Ticket } from '../rules/tickets/ticket.ts';
 import type { Config } from './config.ts';
 import { createHttpServer } from './http.ts';
 import { createDatabase, startLocalInfluxd, type LocalInfluxd } from './local-influxd.ts';
@@ -25,6 +27,9 @@ export interface RunningPipeline {
   readonly httpPort: number;
   readonly influxUrl: string;
   readonly ingest: Ingest;
+  /** Tickets open or acknowledged now. */
+  openTickets(): Promise<number>;
+  tickets(state: 'open' | 'all'): Promise<Ticket[]>;
   stop(): Promise<void>;
 }
 
@@ -54,6 +59,9 @@ export async function startPipeline(config: Config, deps: PipelineDeps): Promise
     }
     const sinkConfig = influxSinkSchema.parse({ ...config.influx, url: config.influx.url ?? local?.url });
     if (sinkConfig.api === 'v1') await createDatabase(sinkConfig.url, sinkConfig.database).catch((error: Error) => log.warn({ error: error.message }, 'could not create the database'));
+    // The client logs each failed attempt itself; the sink already reports those, so they go to
+    // debug. Its errors (lines given up) stay errors. The client's logger is process-wide.
+    setLogger({ error: (message, error) => log.error({ error: String(error ?? '') }, message), warn: (message) => log.debug(message) });
     const sink = new InfluxSink(sinkConfig, {
       onWriteError: (error, lines, willRetry) => log.warn({ error: error.message, lines, willRetry }, 'InfluxDB write failed'),
     });
@@ -91,13 +99,14 @@ export async function startPipeline(config: Config, deps: PipelineDeps): Promise
     stack.push(() => broker.stop());
     log.info({ host: config.broker.host, port: mqttPort }, 'MQTT broker listening');
 
+    const countOpen = async () => (await rules.store.list({ state: 'open' })).length;
     const metrics = createMetrics({
       ingest: () => ingest.stats,
       sink: () => sink.stats,
       broker: () => broker.stats,
       devicesOnline: () => presence.online(),
       rules: () => rules.engine.stats(),
-      openTickets: async () => (await rules.store.list({ state: 'open', limit: 100_000 })).length,
+      openTickets: countOpen,
     });
     const http = createHttpServer({
       metrics,
@@ -113,7 +122,16 @@ export async function startPipeline(config: Config, deps: PipelineDeps): Promise
     const selfReport = setInterval(() => sink.write([pipelineLine(ingest, sink, now())]), 10_000);
     stack.push(() => clearInterval(selfReport));
 
-    return { catalog, mqttPort, httpPort, influxUrl: sinkConfig.url, ingest, stop };
+    return {
+      catalog,
+      mqttPort,
+      httpPort,
+      influxUrl: sinkConfig.url,
+      ingest,
+      openTickets: countOpen,
+      tickets: (state) => rules.store.list({ state }),
+      stop,
+    };
   } catch (error) {
     await stop();
     throw error;

@@ -1,0 +1,83 @@
+/**
+ * The naive pipeline the benchmark compares Clearwater with, as one would first write it:
+ * a bare Aedes broker (no authentication, no ACL) on an ephemeral port, ONE mqtt.js subscriber
+ * on `water/#` at QoS 1 over loopback, `JSON.parse` per message and one
+ * @influxdata/influxdb-client `Point` per reading (tags site and device from the topic),
+ * written through Clearwater's InfluxSink in v1 mode with its default batching, so both
+ * pipelines share the write path. No validation, no catalog, no rules, no dead letters.
+ *
+ * Broker and subscriber live in this one process, so its CPU time and peak memory are the whole
+ * pipeline's. Runs as a child of bench/throughput.ts (protocol: child-protocol.ts).
+ */
+import { Point } from '@influxdata/influxdb-client';
+import { Aedes } from 'aedes';
+import mqtt from 'mqtt';
+import { createServer } from 'node:net';
+import { InfluxSink, influxSinkSchema } from '../ingest/influx-sink.ts';
+import { childSettings, failChild, onParentMessage, tell, type PipelineStats } from './child-protocol.ts';
+
+export interface NaivePipelineSettings {
+  readonly influxUrl: string;
+  readonly database: string;
+}
+
+interface TelemetryDocument {
+  ts: number;
+  readings: Record<string, number>;
+}
+
+// What writeApi.writePoint does for precision 'ms': a number timestamp is written as is.
+const msTimestamps = { convertTime: (time: string | number | Date | undefined) => (time === undefined ? undefined : String(time)) };
+
+async function main(): Promise<void> {
+  const settings = childSettings<NaivePipelineSettings>();
+  const counters = { messages: 0, readings: 0, rejected: 0 };
+  const sink = new InfluxSink(influxSinkSchema.parse({ url: settings.influxUrl, api: 'v1', database: settings.database }), {
+    onWriteError: (error, lines) => console.error(`naive: write of ${lines} lines failed: ${error.message}`),
+  });
+
+  const aedes = await Aedes.createBroker();
+  const server = createServer(aedes.handle);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+
+  const subscriber = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { clientId: 'naive-ingest', clean: true, protocolVersion: 4, reconnectPeriod: 0 });
+  subscriber.on('message', (topic, payload) => {
+    counters.messages++;
+    const [, site = '', device = ''] = topic.split('/');
+    let document: TelemetryDocument;
+    try {
+      document = JSON.parse(payload.toString()) as TelemetryDocument;
+    } catch {
+      counters.rejected++;
+      return;
+    }
+    if (typeof document.readings !== 'object' || document.readings === null) return;
+    for (const [metric, value] of Object.entries(document.readings)) {
+      const line = new Point('telemetry').tag('site', site).tag('device', device).floatField(metric, value).timestamp(document.ts).toLineProtocol(msTimestamps);
+      if (line) {
+        sink.write([line]);
+        counters.readings++;
+      }
+    }
+  });
+  await subscriber.subscribeAsync('water/#', { qos: 1 });
+
+  const stats = (): PipelineStats => ({ linesWritten: sink.stats.linesWritten, writeErrors: sink.stats.writeErrors, ...counters });
+  onParentMessage((message) => {
+    if (message.type === 'stats') tell({ type: 'stats', stats: stats() });
+    else if (message.type === 'stop') {
+      void (async () => {
+        await subscriber.endAsync(true);
+        await sink.close();
+        await new Promise<void>((resolve) => aedes.close(() => resolve()));
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+        tell({ type: 'stopped', stats: stats() }, () => process.exit(0));
+      })();
+    }
+  });
+  tell({ type: 'ready', mqttPort: port });
+}
+
+main().catch(failChild);

@@ -1,0 +1,64 @@
+/**
+ * Command-line options of `npm run bench` (bench/throughput.ts). The zod schema is the parser,
+ * the defaults and the --help text at once.
+ */
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+
+export const pipelineKinds = ['raw', 'naive', 'clearwater'] as const;
+export type PipelineKind = (typeof pipelineKinds)[number];
+
+const count = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+export const benchOptionsSchema = z.strictObject({
+  devices: count(1, 5000).default(100).describe('MQTT devices, one client each'),
+  seconds: z.coerce.number().positive().max(3600).default(20).describe('Measured window, s'),
+  warmup: z.coerce.number().min(0).max(600).default(5).describe('Load before the window opens, s'),
+  inflight: count(1, 1000).default(10).describe('Unacknowledged QoS 1 publishes per device'),
+  loadProcs: count(1, 16).default(1).describe('Load-generator processes the devices are split over'),
+  drainSeconds: z.coerce.number().min(0).max(3600).default(60).describe('Longest wait after the load for readings to land in InfluxDB, s'),
+  rawConcurrency: count(1, 64).default(4).describe('Raw InfluxDB writer: concurrent POST /write requests'),
+  rawBatch: count(1, 1_000_000).default(5000).describe('Raw InfluxDB writer: lines per request'),
+  only: z
+    .string()
+    .default(pipelineKinds.join(','))
+    .transform((text) => text.split(',').map((s) => s.trim()).filter(Boolean))
+    .pipe(z.array(z.enum(pipelineKinds)).min(1))
+    .describe('Which runs, comma-separated: raw,naive,clearwater'),
+  overload: z.coerce.boolean().default(false).describe('Also run naive and clearwater with --overload-devices × --overload-inflight'),
+  overloadDevices: count(1, 5000).default(300).describe('Devices of the overload runs'),
+  overloadInflight: count(1, 1000).default(30).describe('In-flight window per device of the overload runs'),
+  profile: z.enum(['none', 'naive', 'clearwater']).default('none').describe('Run that pipeline child under node --cpu-prof'),
+  profileDir: z.string().default('/tmp/clearwater-bench-profiles').describe('Where --cpu-prof writes .cpuprofile files'),
+  json: z.string().optional().describe('JSON results file; default /tmp/clearwater-bench-<time>.json'),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'silent']).default('warn').describe('Log level of the Clearwater child'),
+});
+export type BenchOptions = z.infer<typeof benchOptionsSchema>;
+
+const flag = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+export function helpText(): string {
+  const rows = Object.entries(benchOptionsSchema.shape).map(([key, field]) => {
+    const fallback = field.safeParse(undefined);
+    const shown = fallback.success && fallback.data !== undefined ? ` (default ${String(fallback.data)})` : '';
+    return `  --${flag(key).padEnd(20)} ${field.description ?? ''}${shown}`;
+  });
+  return `npm run bench -- [options]\n${rows.join('\n')}\n`;
+}
+
+export type OptionsParse = { ok: true; options: BenchOptions } | { ok: false; problems: string } | { ok: false; help: true };
+
+/** Parses argv (without node and the script). Pure. */
+export function parseBenchOptions(argv: readonly string[]): OptionsParse {
+  const spec = Object.fromEntries(Object.keys(benchOptionsSchema.shape).map((key) => [flag(key), { type: key === 'overload' ? 'boolean' : 'string' } as const]));
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({ args: [...argv], options: { ...spec, help: { type: 'boolean' } }, strict: true, allowPositionals: false }));
+  } catch (error) {
+    return { ok: false, problems: (error as Error).message };
+  }
+  if (values.help) return { ok: false, help: true };
+  const camel = Object.fromEntries(Object.entries(values).map(([k, v]) => [k.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase()), v]));
+  const parsed = benchOptionsSchema.safeParse(camel);
+  return parsed.success ? { ok: true, options: parsed.data } : { ok: false, problems: z.prettifyError(parsed.error) };
+}

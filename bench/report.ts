@@ -1,0 +1,75 @@
+/**
+ * Turns run results into the printed table and the ratios. Pure: strings in, strings out.
+ */
+import type { RunResult } from './run-phase.ts';
+
+const fixed = (value: number, digits = 0) => (Number.isFinite(value) ? value.toFixed(digits) : '—');
+const thousands = (value: number) => (Number.isFinite(value) ? Math.round(value).toLocaleString('en-US') : '—');
+const ratio = (a: number, b: number) => (Number.isFinite(a) && Number.isFinite(b) && b !== 0 ? `${(a / b).toFixed(2)}×` : '—');
+
+/** CPU time the pipeline process spent per landed reading, µs (lower is better). */
+export function cpuMicrosPerReading(result: RunResult): number {
+  return result.landedPerSecond > 0 ? (result.pipelineCpuPercent / 100 / result.landedPerSecond) * 1e6 : Number.NaN;
+}
+
+function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+export function resultsTable(results: readonly RunResult[]): string {
+  const header = ['run', 'dev×inflight', 'acked/s', 'landed/s', 'landed', 'of acked', 'pipe CPU%', 'µs CPU/rdg', 'influxd CPU%', 'load CPU%', 'peak RSS MiB', 'p50 ms', 'p99 ms'];
+  const rows = results.map((r) => [
+    r.label,
+    r.kind === 'raw' ? `${r.devices} series` : `${r.devices}×${r.inflight}`,
+    thousands(r.ackedPerSecond),
+    thousands(r.landedPerSecond),
+    thousands(r.landed),
+    r.totalAcked > 0 ? `${fixed((r.landed / r.totalAcked) * 100, 1)} %` : '—',
+    fixed(r.pipelineCpuPercent),
+    fixed(cpuMicrosPerReading(r), 1),
+    fixed(r.influxdCpuPercent),
+    fixed(r.loadCpuPercent),
+    fixed(r.peakRssMiB),
+    fixed(r.latency.p50, 2),
+    fixed(r.latency.p99, 2),
+  ]);
+  return table(header, rows);
+}
+
+/** Clearwater / naive for each load level run, and each run against the raw InfluxDB rate. */
+export function comparisons(results: readonly RunResult[]): string {
+  const lines: string[] = [];
+  const raw = results.find((r) => r.kind === 'raw');
+  for (const clearwater of results.filter((r) => r.kind === 'clearwater')) {
+    const naive = results.find((r) => r.kind === 'naive' && r.devices === clearwater.devices && r.inflight === clearwater.inflight);
+    if (!naive) continue;
+    lines.push(
+      `${clearwater.label} / ${naive.label}: acked/s ${ratio(clearwater.ackedPerSecond, naive.ackedPerSecond)}, landed/s ${ratio(clearwater.landedPerSecond, naive.landedPerSecond)}, ` +
+        `CPU per reading ${ratio(cpuMicrosPerReading(clearwater), cpuMicrosPerReading(naive))}, peak RSS ${ratio(clearwater.peakRssMiB, naive.peakRssMiB)}, ` +
+        `PUBACK p50 ${ratio(clearwater.latency.p50, naive.latency.p50)}, p99 ${ratio(clearwater.latency.p99, naive.latency.p99)}`,
+    );
+  }
+  if (raw) {
+    for (const r of results.filter((x) => x.kind !== 'raw')) {
+      lines.push(`${r.label} vs raw InfluxDB (${thousands(raw.landedPerSecond)} points/s): acked/s ${ratio(r.ackedPerSecond, raw.landedPerSecond)}, landed/s ${ratio(r.landedPerSecond, raw.landedPerSecond)}`);
+    }
+  }
+  return lines.join('\n');
+}
+
+export function notes(results: readonly RunResult[]): string {
+  const lines: string[] = [];
+  for (const r of results) {
+    if (r.kind === 'raw') {
+      lines.push(`${r.label}: latency columns are per POST /write of a whole batch, not per reading.`);
+      continue;
+    }
+    const missing = r.totalAcked - r.landed;
+    if (missing > 0) lines.push(`${r.label}: ${thousands(missing)} acknowledged readings were not in InfluxDB after a ${fixed(r.drainSeconds, 1)} s drain and the pipeline's stop.`);
+    if (r.loadErrors > 0) lines.push(`${r.label}: the load generator counted ${r.loadErrors} publish or connection errors.`);
+    if (r.pipeline && r.pipeline.rejected > 0) lines.push(`${r.label}: the pipeline rejected ${r.pipeline.rejected} readings.`);
+  }
+  return lines.join('\n');
+}

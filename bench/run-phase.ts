@@ -1,0 +1,182 @@
+/**
+ * One measured run: start the process under test (a pipeline child, or nothing for the raw
+ * InfluxDB rate), start the load children, warm up, open the window (CPU samples of every
+ * process, sink counters, a `start` mark to the load), close it the same way, stop the load,
+ * wait for the readings to land, count them in InfluxDB, read the peak memory, stop the child
+ * and drop the run's database. Returns figures only; nothing here judges them.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { createDatabase, influxQL, type LocalInfluxd } from '../app/local-influxd.ts';
+import type { BenchDevice } from './bench-catalog.ts';
+import { exited, forkBenchChild, nextMessage, send, type LoadResult, type PipelineStats } from './child-protocol.ts';
+import type { BenchOptions, PipelineKind } from './options.ts';
+import { cpuPercent, memoryUsage, sampleCpu } from './proc-stats.ts';
+
+export interface RunSpec {
+  readonly kind: PipelineKind;
+  /** e.g. "clearwater" or "clearwater-overload" */
+  readonly label: string;
+  readonly devices: readonly BenchDevice[];
+  readonly inflight: number;
+}
+
+export interface RunContext {
+  readonly influx: LocalInfluxd;
+  /** The influxd process itself (LocalInfluxd.pid may be a wrapper around it). */
+  readonly influxdPid: number;
+  readonly catalogPath: string;
+  readonly options: BenchOptions;
+  readonly runId: string;
+}
+
+export interface RunResult {
+  readonly label: string;
+  readonly kind: PipelineKind;
+  readonly devices: number;
+  readonly inflight: number;
+  readonly windowSeconds: number;
+  /** Messages the broker acknowledged per second (raw: points InfluxDB acknowledged). */
+  readonly ackedPerSecond: number;
+  /** Readings InfluxDB acknowledged per second inside the window, from the sink's counter. */
+  readonly landedPerSecond: number;
+  /** Everything acknowledged to the load, warm-up and tail included. */
+  readonly totalAcked: number;
+  /** SELECT count(turbidity) after the drain and the child's stop. */
+  readonly landed: number;
+  readonly drainSeconds: number;
+  readonly pipelineCpuPercent: number;
+  readonly influxdCpuPercent: number;
+  readonly loadCpuPercent: number;
+  readonly peakRssMiB: number;
+  readonly latency: LoadResult['latency'];
+  readonly loadErrors: number;
+  readonly pipeline?: PipelineStats;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function askStats(child: ChildProcess): Promise<{ stats: PipelineStats; atMs: number }> {
+  const answer = nextMessage(child, 'stats', 30_000);
+  send(child, { type: 'stats' });
+  const { stats } = await answer;
+  return { stats, atMs: performance.now() };
+}
+
+async function countReadings(url: string, database: string): Promise<number> {
+  const body = await influxQL(url, 'SELECT count("turbidity") FROM "telemetry"', database);
+  const value = body.results?.[0]?.series?.[0]?.values?.[0]?.[1];
+  return typeof value === 'number' ? value : 0;
+}
+
+function splitDevices(devices: readonly BenchDevice[], parts: number): BenchDevice[][] {
+  const groups: BenchDevice[][] = Array.from({ length: Math.min(parts, devices.length) }, () => []);
+  devices.forEach((device, i) => groups[i % groups.length]?.push(device));
+  return groups;
+}
+
+function sumLoad(results: readonly LoadResult[]) {
+  const sum = (pick: (r: LoadResult) => number) => results.reduce((a, r) => a + pick(r), 0);
+  const windowMs = Math.max(...results.map((r) => r.windowMs));
+  // Percentiles of several generators cannot be merged exactly: take the worst of each.
+  const latency = {
+    p50: Math.max(...results.map((r) => r.latency.p50)),
+    p99: Math.max(...results.map((r) => r.latency.p99)),
+    max: Math.max(...results.map((r) => r.latency.max)),
+    count: sum((r) => r.latency.count),
+  };
+  return { windowAcked: sum((r) => r.windowAcked), windowMs, totalAcked: sum((r) => r.totalAcked), errors: sum((r) => r.errors), latency };
+}
+
+/** Waits until the sink wrote `expected` lines, or made no progress for 5 s, or the limit. */
+async function drain(child: ChildProcess, expected: number, limitMs: number): Promise<number> {
+  const startedAt = performance.now();
+  let last = -1;
+  let lastProgressAt = startedAt;
+  while (performance.now() - startedAt < limitMs) {
+    const { stats } = await askStats(child);
+    if (stats.linesWritten >= expected) break;
+    if (stats.linesWritten !== last) [last, lastProgressAt] = [stats.linesWritten, performance.now()];
+    else if (performance.now() - lastProgressAt > 5000) break;
+    await sleep(250);
+  }
+  return (performance.now() - startedAt) / 1000;
+}
+
+export async function runPhase(spec: RunSpec, context: RunContext): Promise<RunResult> {
+  const { influx, options } = context;
+  const database = `bench_${spec.label.replace(/\W/g, '_')}_${context.runId}`;
+  await createDatabase(influx.url, database);
+  const children: ChildProcess[] = [];
+  try {
+    let pipeline: ChildProcess | undefined;
+    let loadUrl = '';
+    if (spec.kind !== 'raw') {
+      const profiled = options.profile === spec.kind ? { nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] } : {};
+      pipeline =
+        spec.kind === 'naive'
+          ? forkBenchChild('naive-pipeline.ts', { influxUrl: influx.url, database }, profiled)
+          : forkBenchChild('clearwater-pipeline.ts', { influxUrl: influx.url, database, catalogPath: context.catalogPath, logLevel: options.logLevel }, profiled);
+      children.push(pipeline);
+      loadUrl = `mqtt://127.0.0.1:${(await nextMessage(pipeline, 'ready', 120_000)).mqttPort}`;
+    }
+    const loads = splitDevices(spec.devices, spec.kind === 'raw' ? 1 : options.loadProcs).map((devices) =>
+      spec.kind === 'raw'
+        ? forkBenchChild('raw-influx-writer.ts', { url: influx.url, database, devices, batchLines: options.rawBatch, concurrency: options.rawConcurrency })
+        : forkBenchChild('load-generator.ts', { url: loadUrl, devices, inflight: spec.inflight, drainTimeoutMs: 60_000 }),
+    );
+    children.push(...loads);
+    await Promise.all(loads.map((load) => nextMessage(load, 'connected', 300_000)));
+
+    for (const load of loads) send(load, { type: 'go' });
+    await sleep(options.warmup * 1000);
+    const pids = [pipeline?.pid ?? 0, context.influxdPid, ...loads.map((l) => l.pid ?? 0)];
+    const cpuFrom = sampleCpu(pids);
+    for (const load of loads) send(load, { type: 'mark', mark: 'start' });
+    const statsFrom = pipeline ? await askStats(pipeline) : undefined;
+    await sleep(options.seconds * 1000 - (performance.now() - cpuFrom.atMs));
+    const cpuTo = sampleCpu(pids);
+    for (const load of loads) send(load, { type: 'mark', mark: 'end' });
+    const statsTo = pipeline ? await askStats(pipeline) : undefined;
+
+    for (const load of loads) send(load, { type: 'stop' });
+    const load = sumLoad(await Promise.all(loads.map(async (child) => (await nextMessage(child, 'done', 120_000)).result)));
+    const drainSeconds = pipeline ? await drain(pipeline, load.totalAcked, options.drainSeconds * 1000) : 0;
+    const memory = pipeline?.pid ? memoryUsage(pipeline.pid) : undefined;
+    let finalStats: PipelineStats | undefined;
+    if (pipeline) {
+      const stopped = nextMessage(pipeline, 'stopped', 120_000);
+      send(pipeline, { type: 'stop' });
+      finalStats = (await stopped).stats;
+    }
+    const landed = await countReadings(influx.url, database);
+    const windowSeconds = load.windowMs / 1000;
+    const landedPerSecond =
+      statsFrom && statsTo ? ((statsTo.stats.linesWritten - statsFrom.stats.linesWritten) * 1000) / (statsTo.atMs - statsFrom.atMs) : load.windowAcked / windowSeconds;
+    const loadPids = loads.map((l) => l.pid ?? 0);
+    return {
+      label: spec.label,
+      kind: spec.kind,
+      devices: spec.devices.length,
+      inflight: spec.inflight,
+      windowSeconds,
+      ackedPerSecond: load.windowAcked / windowSeconds,
+      landedPerSecond,
+      totalAcked: load.totalAcked,
+      landed,
+      drainSeconds,
+      pipelineCpuPercent: pipeline?.pid ? cpuPercent(cpuFrom, cpuTo, pipeline.pid) : Number.NaN,
+      influxdCpuPercent: cpuPercent(cpuFrom, cpuTo, context.influxdPid),
+      loadCpuPercent: loadPids.reduce((a, pid) => a + cpuPercent(cpuFrom, cpuTo, pid), 0),
+      peakRssMiB: memory?.peakRssMiB ?? Number.NaN,
+      latency: load.latency,
+      loadErrors: load.errors,
+      ...(finalStats ? { pipeline: finalStats } : {}),
+    };
+  } catch (error) {
+    for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+    throw error;
+  } finally {
+    await Promise.all(children.map((child) => exited(child, 60_000)));
+    await influxQL(influx.url, `DROP DATABASE "${database}"`).catch(() => undefined);
+  }
+}
