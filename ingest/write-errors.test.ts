@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { classifyWriteFailure, writeFailureOf } from './write-errors.ts';
 
-const policy = { minDelayMs: 1000, maxDelayMs: 60_000, jitter: 0.2 };
+const policy = { minRetryDelayMs: 1000, maxRetryDelayMs: 60_000, jitter: 0.2 };
 
 describe('classifyWriteFailure', () => {
   it.each([

@@ -10,8 +10,8 @@
 export type WriteVerdict = { kind: 'retry'; afterMs: number } | { kind: 'reject'; status: number; detail: string };
 
 export interface BackoffPolicy {
-  readonly minDelayMs: number;
-  readonly maxDelayMs: number;
+  readonly minRetryDelayMs: number;
+  readonly maxRetryDelayMs: number;
   /** 0..1: the delay is drawn from [d × (1 − jitter), d]. */
   readonly jitter: number;
 }
@@ -29,9 +29,9 @@ export function classifyWriteFailure(failure: WriteFailure, attempt: number, pol
   const status = failure.statusCode;
   if (status !== undefined && PERMANENT.has(status)) return { kind: 'reject', status, detail: failure.message };
   if (failure.retryAfterMs !== undefined && failure.retryAfterMs > 0) {
-    return { kind: 'retry', afterMs: Math.min(failure.retryAfterMs, policy.maxDelayMs) };
+    return { kind: 'retry', afterMs: Math.min(failure.retryAfterMs, policy.maxRetryDelayMs) };
   }
-  const exponential = Math.min(policy.maxDelayMs, policy.minDelayMs * 2 ** Math.max(0, attempt - 1));
+  const exponential = Math.min(policy.maxRetryDelayMs, policy.minRetryDelayMs * 2 ** Math.max(0, attempt - 1));
   return { kind: 'retry', afterMs: Math.round(exponential * (1 - policy.jitter * random)) };
 }
 
