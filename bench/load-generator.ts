@@ -12,6 +12,7 @@
  * the `start` and `end` marks, and on `stop` waits for the outstanding PUBACKs, then reports.
  */
 import mqtt, { type MqttClient } from 'mqtt';
+import { Socket } from 'node:net';
 import type { BenchDevice } from './bench-catalog.ts';
 import { childSettings, failChild, onParentMessage, tell, type LoadResult } from './child-protocol.ts';
 import { LatencyRecorder } from './latency.ts';
@@ -24,6 +25,8 @@ export interface LoadGeneratorSettings {
   readonly inflight: number;
   /** How long `stop` waits for outstanding PUBACKs, ms. */
   readonly drainTimeoutMs: number;
+  /** Turn Nagle's algorithm off on the device sockets (TCP_NODELAY); mqtt.js leaves it on. */
+  readonly noDelay: boolean;
 }
 
 interface DeviceLoad {
@@ -42,7 +45,7 @@ let publishing = false;
 let windowStartMs = 0;
 let windowMs = 0;
 
-function connectDevice(url: string, device: BenchDevice): Promise<DeviceLoad> {
+function connectDevice(url: string, device: BenchDevice, noDelay: boolean): Promise<DeviceLoad> {
   return new Promise((resolve, reject) => {
     const client = mqtt.connect(url, {
       clientId: device.id,
@@ -54,7 +57,10 @@ function connectDevice(url: string, device: BenchDevice): Promise<DeviceLoad> {
       connectTimeout: 30_000,
       keepalive: 60,
     });
-    client.once('connect', () => resolve({ client, topic: `water/${device.site}/${device.id}/telemetry`, inFlight: 0, seq: 0, lastTs: 0 }));
+    client.once('connect', () => {
+      if (noDelay && client.stream instanceof Socket) client.stream.setNoDelay(true);
+      resolve({ client, topic: `water/${device.site}/${device.id}/telemetry`, inFlight: 0, seq: 0, lastTs: 0 });
+    });
     client.once('error', (error) => reject(new Error(`${device.id}: ${error.message}`)));
   });
 }
@@ -95,7 +101,7 @@ async function main(): Promise<void> {
   const devices: DeviceLoad[] = [];
   // Connect in groups so a slow login does not time the others out.
   for (let i = 0; i < settings.devices.length; i += 25) {
-    devices.push(...(await Promise.all(settings.devices.slice(i, i + 25).map((d) => connectDevice(settings.url, d)))));
+    devices.push(...(await Promise.all(settings.devices.slice(i, i + 25).map((d) => connectDevice(settings.url, d, settings.noDelay)))));
   }
   for (const device of devices) device.client.on('error', () => counters.errors++);
   onParentMessage((message) => {

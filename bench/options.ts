@@ -5,7 +5,8 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 
-export const pipelineKinds = ['raw', 'naive', 'clearwater'] as const;
+/** raw: InfluxDB alone; broker: bare Aedes, the MQTT floor (not run unless asked); naive; clearwater. */
+export const pipelineKinds = ['raw', 'broker', 'naive', 'clearwater'] as const;
 export type PipelineKind = (typeof pipelineKinds)[number];
 
 const count = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -16,19 +17,20 @@ export const benchOptionsSchema = z.strictObject({
   warmup: z.coerce.number().min(0).max(600).default(5).describe('Load before the window opens, s'),
   inflight: count(1, 1000).default(10).describe('Unacknowledged QoS 1 publishes per device'),
   loadProcs: count(1, 16).default(1).describe('Load-generator processes the devices are split over'),
+  nodelay: z.coerce.boolean().default(false).describe('Set TCP_NODELAY on the device sockets (mqtt.js, like most device stacks, leaves Nagle on)'),
   drainSeconds: z.coerce.number().min(0).max(3600).default(60).describe('Longest wait after the load for readings to land in InfluxDB, s'),
   rawConcurrency: count(1, 64).default(4).describe('Raw InfluxDB writer: concurrent POST /write requests'),
   rawBatch: count(1, 1_000_000).default(5000).describe('Raw InfluxDB writer: lines per request'),
   only: z
     .string()
-    .default(pipelineKinds.join(','))
+    .default('raw,naive,clearwater')
     .transform((text) => text.split(',').map((s) => s.trim()).filter(Boolean))
     .pipe(z.array(z.enum(pipelineKinds)).min(1))
-    .describe('Which runs, comma-separated: raw,naive,clearwater'),
-  overload: z.coerce.boolean().default(false).describe('Also run naive and clearwater with --overload-devices × --overload-inflight'),
+    .describe('Which runs, comma-separated, of raw, broker (bare Aedes: the MQTT floor), naive, clearwater'),
+  overload: z.coerce.boolean().default(false).describe('Also run the MQTT runs again with --overload-devices × --overload-inflight'),
   overloadDevices: count(1, 5000).default(300).describe('Devices of the overload runs'),
   overloadInflight: count(1, 1000).default(30).describe('In-flight window per device of the overload runs'),
-  profile: z.enum(['none', 'naive', 'clearwater']).default('none').describe('Run that pipeline child under node --cpu-prof'),
+  profile: z.enum(['none', 'broker', 'naive', 'clearwater']).default('none').describe('Run that pipeline child under node --cpu-prof'),
   profileDir: z.string().default('/tmp/clearwater-bench-profiles').describe('Where --cpu-prof writes .cpuprofile files'),
   json: z.string().optional().describe('JSON results file; default /tmp/clearwater-bench-<time>.json'),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'silent']).default('warn').describe('Log level of the Clearwater child'),
@@ -50,7 +52,7 @@ export type OptionsParse = { ok: true; options: BenchOptions } | { ok: false; pr
 
 /** Parses argv (without node and the script). Pure. */
 export function parseBenchOptions(argv: readonly string[]): OptionsParse {
-  const spec = Object.fromEntries(Object.keys(benchOptionsSchema.shape).map((key) => [flag(key), { type: key === 'overload' ? 'boolean' : 'string' } as const]));
+  const spec = Object.fromEntries(Object.keys(benchOptionsSchema.shape).map((key) => [flag(key), { type: key === 'overload' || key === 'nodelay' ? 'boolean' : 'string' } as const]));
   let values: Record<string, string | boolean | undefined>;
   try {
     ({ values } = parseArgs({ args: [...argv], options: { ...spec, help: { type: 'boolean' } }, strict: true, allowPositionals: false }));

@@ -60,10 +60,18 @@ export interface CpuSample {
   /** performance.now() when taken, ms. */
   readonly atMs: number;
   readonly seconds: ReadonlyMap<number, number | undefined>;
+  /** machineBusySeconds() at the same instant. */
+  readonly machineSeconds: number;
 }
 
 export function sampleCpu(pids: readonly number[]): CpuSample {
-  return { atMs: performance.now(), seconds: new Map(pids.map((pid) => [pid, cpuSeconds(pid)])) };
+  return { atMs: performance.now(), seconds: new Map(pids.map((pid) => [pid, cpuSeconds(pid)])), machineSeconds: machineBusySeconds() };
+}
+
+/** Busy share of the whole machine between two samples, percent of one core. */
+export function machinePercent(from: CpuSample, to: CpuSample): number {
+  const wallSeconds = (to.atMs - from.atMs) / 1000;
+  return wallSeconds > 0 ? ((to.machineSeconds - from.machineSeconds) / wallSeconds) * 100 : Number.NaN;
 }
 
 /** CPU share of `pid` between two samples, percent of one core; NaN when it was not running. */
@@ -105,4 +113,15 @@ export function findProcess(pid: number, name: string): number {
     }
   }
   return pid;
+}
+
+/**
+ * CPU time the whole machine spent busy so far (all cores; user, nice, system, irq, softirq from
+ * the first line of /proc/stat), seconds. Busy time beyond the measured processes' is someone
+ * else's: a figure taken while other work ran on the machine is worth less.
+ */
+export function machineBusySeconds(): number {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0] ?? '';
+  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0] = line.trim().split(/\s+/).slice(1).map(Number);
+  return (user + nice + system + irq + softirq) / clockTicksPerSecond();
 }

@@ -10,7 +10,7 @@ import { createDatabase, influxQL, type LocalInfluxd } from '../app/local-influx
 import type { BenchDevice } from './bench-catalog.ts';
 import { exited, forkBenchChild, nextMessage, send, type LoadResult, type PipelineStats } from './child-protocol.ts';
 import type { BenchOptions, PipelineKind } from './options.ts';
-import { cpuPercent, memoryUsage, sampleCpu } from './proc-stats.ts';
+import { cpuPercent, machinePercent, memoryUsage, sampleCpu, type CpuSample } from './proc-stats.ts';
 
 export interface RunSpec {
   readonly kind: PipelineKind;
@@ -37,16 +37,18 @@ export interface RunResult {
   readonly windowSeconds: number;
   /** Messages the broker acknowledged per second (raw: points InfluxDB acknowledged). */
   readonly ackedPerSecond: number;
-  /** Readings InfluxDB acknowledged per second inside the window, from the sink's counter. */
+  /** Readings InfluxDB acknowledged per second inside the window, from the sink's counter; NaN for the bare broker. */
   readonly landedPerSecond: number;
   /** Everything acknowledged to the load, warm-up and tail included. */
   readonly totalAcked: number;
-  /** SELECT count(turbidity) after the drain and the child's stop. */
+  /** SELECT count(turbidity) after the drain and the child's stop; NaN for the bare broker. */
   readonly landed: number;
   readonly drainSeconds: number;
   readonly pipelineCpuPercent: number;
   readonly influxdCpuPercent: number;
   readonly loadCpuPercent: number;
+  /** Machine busy time not spent in the pipeline, influxd or the load (the benchmark's parent, other work). */
+  readonly otherCpuPercent: number;
   readonly peakRssMiB: number;
   readonly latency: LoadResult['latency'];
   readonly loadErrors: number;
@@ -87,6 +89,13 @@ function sumLoad(results: readonly LoadResult[]) {
   return { windowAcked: sum((r) => r.windowAcked), windowMs, totalAcked: sum((r) => r.totalAcked), errors: sum((r) => r.errors), latency };
 }
 
+function pipelineChild(kind: Exclude<PipelineKind, 'raw'>, database: string, context: RunContext): [string, unknown] {
+  const { influx, catalogPath, options } = context;
+  if (kind === 'broker') return ['bare-broker.ts', {}];
+  if (kind === 'naive') return ['naive-pipeline.ts', { influxUrl: influx.url, database }];
+  return ['clearwater-pipeline.ts', { influxUrl: influx.url, database, catalogPath, logLevel: options.logLevel }];
+}
+
 /** Waits until the sink wrote `expected` lines, or made no progress for 5 s, or the limit. */
 async function drain(child: ChildProcess, expected: number, limitMs: number): Promise<number> {
   const startedAt = performance.now();
@@ -102,81 +111,127 @@ async function drain(child: ChildProcess, expected: number, limitMs: number): Pr
   return (performance.now() - startedAt) / 1000;
 }
 
-export async function runPhase(spec: RunSpec, context: RunContext): Promise<RunResult> {
+interface Processes {
+  /** The pipeline under test; none for the raw InfluxDB run. */
+  readonly pipeline: ChildProcess | undefined;
+  readonly loads: readonly ChildProcess[];
+}
+
+async function startProcesses(spec: RunSpec, context: RunContext, database: string, children: ChildProcess[]): Promise<Processes> {
   const { influx, options } = context;
+  let pipeline: ChildProcess | undefined;
+  let loadUrl = '';
+  if (spec.kind !== 'raw') {
+    const profiled = options.profile === spec.kind ? { nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] } : {};
+    pipeline = forkBenchChild(...pipelineChild(spec.kind, database, context), profiled);
+    children.push(pipeline);
+    loadUrl = `mqtt://127.0.0.1:${(await nextMessage(pipeline, 'ready', 120_000)).mqttPort}`;
+  }
+  const loads = splitDevices(spec.devices, spec.kind === 'raw' ? 1 : options.loadProcs).map((devices) =>
+    spec.kind === 'raw'
+      ? forkBenchChild('raw-influx-writer.ts', { url: influx.url, database, devices, batchLines: options.rawBatch, concurrency: options.rawConcurrency })
+      : forkBenchChild('load-generator.ts', { url: loadUrl, devices, inflight: spec.inflight, drainTimeoutMs: 60_000, noDelay: options.nodelay }),
+  );
+  children.push(...loads);
+  await Promise.all(loads.map((load) => nextMessage(load, 'connected', 300_000)));
+  return { pipeline, loads };
+}
+
+interface Window {
+  readonly cpuFrom: CpuSample;
+  readonly cpuTo: CpuSample;
+  readonly statsFrom?: { stats: PipelineStats; atMs: number } | undefined;
+  readonly statsTo?: { stats: PipelineStats; atMs: number } | undefined;
+}
+
+/** Starts the load, warms up, then samples every process at both ends of the window. */
+async function measureWindow({ pipeline, loads }: Processes, context: RunContext): Promise<Window> {
+  const { options } = context;
+  for (const load of loads) send(load, { type: 'go' });
+  await sleep(options.warmup * 1000);
+  const pids = [pipeline?.pid ?? 0, context.influxdPid, ...loads.map((l) => l.pid ?? 0)];
+  const cpuFrom = sampleCpu(pids);
+  for (const load of loads) send(load, { type: 'mark', mark: 'start' });
+  const statsFrom = pipeline ? await askStats(pipeline) : undefined;
+  await sleep(options.seconds * 1000 - (performance.now() - cpuFrom.atMs));
+  const cpuTo = sampleCpu(pids);
+  for (const load of loads) send(load, { type: 'mark', mark: 'end' });
+  const statsTo = pipeline ? await askStats(pipeline) : undefined;
+  return { cpuFrom, cpuTo, statsFrom, statsTo };
+}
+
+interface Ending {
+  readonly load: ReturnType<typeof sumLoad>;
+  readonly drainSeconds: number;
+  readonly peakRssMiB: number;
+  readonly finalStats: PipelineStats | undefined;
+  readonly landed: number;
+}
+
+/** Stops the load, lets the readings land, reads the memory, stops the pipeline, counts. */
+async function finish({ pipeline, loads }: Processes, spec: RunSpec, context: RunContext, database: string): Promise<Ending> {
+  for (const load of loads) send(load, { type: 'stop' });
+  const load = sumLoad(await Promise.all(loads.map(async (child) => (await nextMessage(child, 'done', 120_000)).result)));
+  const writes = spec.kind !== 'broker'; // the bare broker writes nothing anywhere
+  const drainSeconds = pipeline && writes ? await drain(pipeline, load.totalAcked, context.options.drainSeconds * 1000) : 0;
+  const peakRssMiB = (pipeline?.pid ? memoryUsage(pipeline.pid)?.peakRssMiB : undefined) ?? Number.NaN;
+  let finalStats: PipelineStats | undefined;
+  if (pipeline) {
+    const stopped = nextMessage(pipeline, 'stopped', 120_000);
+    send(pipeline, { type: 'stop' });
+    finalStats = (await stopped).stats;
+  }
+  const landed = writes ? await countReadings(context.influx.url, database) : Number.NaN;
+  return { load, drainSeconds, peakRssMiB, finalStats, landed };
+}
+
+function toResult(spec: RunSpec, context: RunContext, { pipeline, loads }: Processes, window: Window, ending: Ending): RunResult {
+  const { cpuFrom, cpuTo, statsFrom, statsTo } = window;
+  const { load } = ending;
+  const windowSeconds = load.windowMs / 1000;
+  let landedPerSecond = load.windowAcked / windowSeconds; // raw: what InfluxDB acknowledged
+  if (spec.kind === 'broker') landedPerSecond = Number.NaN;
+  else if (statsFrom && statsTo) landedPerSecond = ((statsTo.stats.linesWritten - statsFrom.stats.linesWritten) * 1000) / (statsTo.atMs - statsFrom.atMs);
+  const pipelineCpuPercent = pipeline?.pid ? cpuPercent(cpuFrom, cpuTo, pipeline.pid) : Number.NaN;
+  const influxdCpuPercent = cpuPercent(cpuFrom, cpuTo, context.influxdPid);
+  const loadCpuPercent = loads.reduce((a, l) => a + cpuPercent(cpuFrom, cpuTo, l.pid ?? 0), 0);
+  const ours = [pipelineCpuPercent, influxdCpuPercent, loadCpuPercent].filter(Number.isFinite).reduce((a, b) => a + b, 0);
+  return {
+    label: spec.label,
+    kind: spec.kind,
+    devices: spec.devices.length,
+    inflight: spec.inflight,
+    windowSeconds,
+    ackedPerSecond: load.windowAcked / windowSeconds,
+    landedPerSecond,
+    totalAcked: load.totalAcked,
+    landed: ending.landed,
+    drainSeconds: ending.drainSeconds,
+    pipelineCpuPercent,
+    influxdCpuPercent,
+    loadCpuPercent,
+    otherCpuPercent: machinePercent(cpuFrom, cpuTo) - ours,
+    peakRssMiB: ending.peakRssMiB,
+    latency: load.latency,
+    loadErrors: load.errors,
+    ...(ending.finalStats ? { pipeline: ending.finalStats } : {}),
+  };
+}
+
+export async function runPhase(spec: RunSpec, context: RunContext): Promise<RunResult> {
   const database = `bench_${spec.label.replace(/\W/g, '_')}_${context.runId}`;
-  await createDatabase(influx.url, database);
+  await createDatabase(context.influx.url, database);
   const children: ChildProcess[] = [];
   try {
-    let pipeline: ChildProcess | undefined;
-    let loadUrl = '';
-    if (spec.kind !== 'raw') {
-      const profiled = options.profile === spec.kind ? { nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] } : {};
-      pipeline =
-        spec.kind === 'naive'
-          ? forkBenchChild('naive-pipeline.ts', { influxUrl: influx.url, database }, profiled)
-          : forkBenchChild('clearwater-pipeline.ts', { influxUrl: influx.url, database, catalogPath: context.catalogPath, logLevel: options.logLevel }, profiled);
-      children.push(pipeline);
-      loadUrl = `mqtt://127.0.0.1:${(await nextMessage(pipeline, 'ready', 120_000)).mqttPort}`;
-    }
-    const loads = splitDevices(spec.devices, spec.kind === 'raw' ? 1 : options.loadProcs).map((devices) =>
-      spec.kind === 'raw'
-        ? forkBenchChild('raw-influx-writer.ts', { url: influx.url, database, devices, batchLines: options.rawBatch, concurrency: options.rawConcurrency })
-        : forkBenchChild('load-generator.ts', { url: loadUrl, devices, inflight: spec.inflight, drainTimeoutMs: 60_000 }),
-    );
-    children.push(...loads);
-    await Promise.all(loads.map((load) => nextMessage(load, 'connected', 300_000)));
-
-    for (const load of loads) send(load, { type: 'go' });
-    await sleep(options.warmup * 1000);
-    const pids = [pipeline?.pid ?? 0, context.influxdPid, ...loads.map((l) => l.pid ?? 0)];
-    const cpuFrom = sampleCpu(pids);
-    for (const load of loads) send(load, { type: 'mark', mark: 'start' });
-    const statsFrom = pipeline ? await askStats(pipeline) : undefined;
-    await sleep(options.seconds * 1000 - (performance.now() - cpuFrom.atMs));
-    const cpuTo = sampleCpu(pids);
-    for (const load of loads) send(load, { type: 'mark', mark: 'end' });
-    const statsTo = pipeline ? await askStats(pipeline) : undefined;
-
-    for (const load of loads) send(load, { type: 'stop' });
-    const load = sumLoad(await Promise.all(loads.map(async (child) => (await nextMessage(child, 'done', 120_000)).result)));
-    const drainSeconds = pipeline ? await drain(pipeline, load.totalAcked, options.drainSeconds * 1000) : 0;
-    const memory = pipeline?.pid ? memoryUsage(pipeline.pid) : undefined;
-    let finalStats: PipelineStats | undefined;
-    if (pipeline) {
-      const stopped = nextMessage(pipeline, 'stopped', 120_000);
-      send(pipeline, { type: 'stop' });
-      finalStats = (await stopped).stats;
-    }
-    const landed = await countReadings(influx.url, database);
-    const windowSeconds = load.windowMs / 1000;
-    const landedPerSecond =
-      statsFrom && statsTo ? ((statsTo.stats.linesWritten - statsFrom.stats.linesWritten) * 1000) / (statsTo.atMs - statsFrom.atMs) : load.windowAcked / windowSeconds;
-    const loadPids = loads.map((l) => l.pid ?? 0);
-    return {
-      label: spec.label,
-      kind: spec.kind,
-      devices: spec.devices.length,
-      inflight: spec.inflight,
-      windowSeconds,
-      ackedPerSecond: load.windowAcked / windowSeconds,
-      landedPerSecond,
-      totalAcked: load.totalAcked,
-      landed,
-      drainSeconds,
-      pipelineCpuPercent: pipeline?.pid ? cpuPercent(cpuFrom, cpuTo, pipeline.pid) : Number.NaN,
-      influxdCpuPercent: cpuPercent(cpuFrom, cpuTo, context.influxdPid),
-      loadCpuPercent: loadPids.reduce((a, pid) => a + cpuPercent(cpuFrom, cpuTo, pid), 0),
-      peakRssMiB: memory?.peakRssMiB ?? Number.NaN,
-      latency: load.latency,
-      loadErrors: load.errors,
-      ...(finalStats ? { pipeline: finalStats } : {}),
-    };
+    const processes = await startProcesses(spec, context, database, children);
+    const window = await measureWindow(processes, context);
+    const ending = await finish(processes, spec, context, database);
+    return toResult(spec, context, processes, window, ending);
   } catch (error) {
     for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
     throw error;
   } finally {
     await Promise.all(children.map((child) => exited(child, 60_000)));
-    await influxQL(influx.url, `DROP DATABASE "${database}"`).catch(() => undefined);
+    await influxQL(context.influx.url, `DROP DATABASE "${database}"`).catch(() => undefined);
   }
 }
