@@ -2,11 +2,10 @@
  * Decodes one MQTT telemetry publish into accepted points and rejections. Pure: no I/O, the
  * clock is an argument. Every rule of the wire contract (shared/DESIGN.md) is checked here.
  */
-import { isUtf8 } from 'node:buffer';
 import type { Catalog, Device } from '../network/catalog.ts';
 import { batchSchema, MAX_PAYLOAD_BYTES, sampleSchema, timestampMs, type Sample } from '../network/message.ts';
 import { isMetricName, toCanonical, type MetricName } from '../network/metrics.ts';
-import { parseTopic } from '../network/topic.ts';
+import { parseTopic, type DeviceTopic } from '../network/topic.ts';
 
 export const rejectReasons = [
   'oversize',
@@ -74,7 +73,12 @@ export function decodeTelemetry(
 ): Decoded {
   const parsedTopic = parseTopic(topic);
   if (!parsedTopic.ok) return failed(reject('invalid_topic', parsedTopic.detail));
-  const { site, device: deviceId } = parsedTopic.topic;
+  return decodeDeviceTelemetry(catalog, parsedTopic.topic, payload, receivedAt, limits);
+}
+
+/** As `decodeTelemetry`, for a topic already parsed (the ingest parses it once per message). */
+export function decodeDeviceTelemetry(catalog: Catalog, topic: DeviceTopic, payload: Uint8Array, receivedAt: number, limits: DecodeLimits): Decoded {
+  const { site, device: deviceId } = topic;
   const device = catalog.device(deviceId);
   if (!device) return failed(reject('unknown_device', `device "${deviceId}" is not in the catalog`));
   if (device.site.id !== site) {
@@ -83,19 +87,27 @@ export function decodeTelemetry(
   if (payload.byteLength > MAX_PAYLOAD_BYTES) {
     return failed(reject('oversize', `payload is ${payload.byteLength} bytes, limit ${MAX_PAYLOAD_BYTES}`), device);
   }
-  if (!isUtf8(payload)) return failed(reject('invalid_utf8', 'payload is not valid UTF-8'), device);
-
   let document: unknown;
   try {
-    document = JSON.parse(Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('utf8'));
+    document = JSON.parse(utf8.decode(payload));
   } catch (error) {
-    return failed(reject('invalid_json', (error as Error).message), device);
+    const reason = error instanceof TypeError ? 'invalid_utf8' : 'invalid_json';
+    return failed(reject(reason, reason === 'invalid_utf8' ? 'payload is not valid UTF-8' : (error as Error).message), device);
   }
   if (typeof document !== 'object' || document === null || Array.isArray(document)) {
     return failed(reject('invalid_envelope', `payload is ${describe(document)}, not an object`), device);
   }
+  const points: TelemetryPoint[] = [];
+  const rejections: Rejection[] = [];
+  // Fast path for the common shape {ts: epoch ms, seq?, readings: {...}}; everything else goes
+  // through the zod schema, which also words the errors.
+  const common = document as { ts?: unknown; seq?: unknown; readings?: unknown; samples?: unknown };
+  if (isCommonSample(common)) {
+    decodeSample(device, common, receivedAt, limits, points, rejections);
+    return { device, points, rejections };
+  }
   // Pick the branch by its key so errors name the field at fault, not "no union member matched".
-  const envelope = ('samples' in document ? batchSchema : sampleSchema).safeParse(document);
+  const envelope = ('samples' in common ? batchSchema : sampleSchema).safeParse(document);
   if (!envelope.success) {
     const timestampIssue = envelope.error.issues.some((issue) => issue.path.at(-1) === 'ts');
     const detail = envelope.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
@@ -103,13 +115,33 @@ export function decodeTelemetry(
   }
   // Readings are read from the document itself: zod's record output drops keys such as
   // "__proto__", which must be reported as unknown metrics, not silently lost.
-  const raw = document as { samples?: { readings: Record<string, unknown> }[]; readings?: Record<string, unknown> };
   const samples = 'samples' in envelope.data ? envelope.data.samples : [envelope.data];
-  const rawReadings = (i: number) => (raw.samples ? raw.samples[i]?.readings : raw.readings) ?? {};
-  const points: TelemetryPoint[] = [];
-  const rejections: Rejection[] = [];
-  samples.forEach((sample, i) => decodeSample(device, { ...sample, readings: rawReadings(i) }, receivedAt, limits, points, rejections));
+  const rawSamples = Array.isArray(common.samples) ? (common.samples as { readings: Record<string, unknown> }[]) : [common as { readings: Record<string, unknown> }];
+  for (let i = 0; i < samples.length; i++) {
+    const sample = samples[i]!;
+    const raw: Sample = { ts: sample.ts, readings: rawSamples[i]?.readings ?? {} };
+    if (sample.seq !== undefined) raw.seq = sample.seq;
+    decodeSample(device, raw, receivedAt, limits, points, rejections);
+  }
   return { device, points, rejections };
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** The shape nearly every device sends, checked by hand: what sampleSchema accepts with a numeric ts. */
+function isCommonSample(doc: { ts?: unknown; seq?: unknown; readings?: unknown; samples?: unknown }): doc is Sample & { ts: number } {
+  const { ts, seq, readings } = doc;
+  return (
+    doc.samples === undefined &&
+    typeof ts === 'number' &&
+    Number.isSafeInteger(ts) &&
+    ts >= 0 &&
+    (seq === undefined || (typeof seq === 'number' && Number.isSafeInteger(seq) && seq >= 0)) &&
+    typeof readings === 'object' &&
+    readings !== null &&
+    !Array.isArray(readings) &&
+    Object.keys(readings).every((key) => key.length <= 64)
+  );
 }
 
 function failed(rejection: Rejection, device?: Device): Decoded {

@@ -7,7 +7,7 @@ import type { Catalog } from '../network/catalog.ts';
 import { deviceStatuses, type DeviceStatus } from '../network/message.ts';
 import { parseTopic } from '../network/topic.ts';
 import type { DeadLetter } from './dead-letters.ts';
-import { decodeTelemetry, DEFAULT_LIMITS, type DecodeLimits, type TelemetryPoint } from './decode.ts';
+import { decodeDeviceTelemetry, DEFAULT_LIMITS, type DecodeLimits, type TelemetryPoint } from './decode.ts';
 import { telemetryLine } from './line-protocol.ts';
 
 export interface IncomingPublish {
@@ -43,9 +43,10 @@ export class Ingest {
   accept(publish: IncomingPublish): void {
     this.stats.messages += 1;
     const parsed = parseTopic(publish.topic);
-    if (parsed.ok && parsed.topic.channel === 'status') return this.status(publish, parsed.topic.device);
     const receivedAt = this.deps.now();
-    const decoded = decodeTelemetry(this.deps.catalog, publish.topic, publish.payload, receivedAt, this.deps.limits ?? DEFAULT_LIMITS);
+    if (!parsed.ok) return this.deadLetter(publish, 'invalid_topic', parsed.detail, receivedAt, publish.deviceId);
+    if (parsed.topic.channel === 'status') return this.status(publish, parsed.topic.device);
+    const decoded = decodeDeviceTelemetry(this.deps.catalog, parsed.topic, publish.payload, receivedAt, this.deps.limits ?? DEFAULT_LIMITS);
     if (decoded.points.length > 0) {
       const lines = decoded.points.map(telemetryLine);
       this.deps.sink.write(lines);
