@@ -9,14 +9,16 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { brokerSchema } from '../broker/broker.ts';
 import { deadLetterSchema } from '../ingest/dead-letters.ts';
-import { influxSinkSchema } from '../ingest/influx-sink.ts';
+import { influxSchema } from '../ingest/influx-writer.ts';
+import { replayerSchema } from '../ingest/replayer.ts';
+import { spoolSchema } from '../ingest/spool.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
 export const configSchema = z.object({
   catalog: z.string().default(resolve(root, 'network/sample/county.yaml')).describe('Network catalog (YAML)'),
   rulePacks: z.array(z.string()).default([resolve(root, 'rules/packs/tap-water.yaml')]).describe('Rule pack files'),
-  dataDir: z.string().default('.clearwater').describe('Folder for the ticket database and dead letters'),
+  dataDir: z.string().default('.clearwater').describe('Folder for the spool, the ticket database and dead letters'),
   broker: brokerSchema.prefault({}),
   http: z
     .object({
@@ -24,9 +26,21 @@ export const configSchema = z.object({
       port: z.number().int().min(0).max(65_535).default(8080).describe('HTTP port; 0 picks a free one'),
     })
     .prefault({}),
-  influx: influxSinkSchema
-    .extend({ url: z.url().optional().describe('InfluxDB base URL; absent: start a private influxd for this run') })
+  influx: influxSchema
+    .extend({
+      url: z.url().optional().describe('InfluxDB base URL; absent: start a private influxd for this run'),
+      batchSize: replayerSchema.shape.batchLines,
+      flushIntervalMs: replayerSchema.shape.flushIntervalMs,
+    })
     .prefault({}),
+  spool: spoolSchema
+    .extend({
+      fullWaitMs: z.number().int().nonnegative().default(5000).describe('How long a publish waits for room in a full spool before it is refused, ms'),
+      drainTimeoutMs: z.number().int().nonnegative().default(10_000).describe('On stop, how long to keep writing the spool to InfluxDB; the rest is written after the next start, ms'),
+    })
+    .prefault({})
+    .describe('Where readings become durable before the PUBACK (dataDir/spool.db)'),
+  replay: replayerSchema.omit({ batchLines: true, flushIntervalMs: true }).prefault({}).describe('Retries and backlog replay to InfluxDB'),
   ingest: z
     .object({
       maxFutureMs: z.number().int().nonnegative().default(5 * 60_000).describe('Readings stamped further ahead are rejected, ms'),

@@ -3,10 +3,11 @@
  * object of the component that owns it at scrape time; nothing here is global state.
  */
 import { Counter, Gauge, Registry } from 'prom-client';
+import type { DurableSinkStats } from '../ingest/durable-sink.ts';
 
 export interface MetricSources {
   ingest(): { messages: number; readingsAccepted: number; readingsRejected: Record<string, number> };
-  sink(): { linesWritten: number; writeErrors: number; linesDropped: number };
+  sink(): DurableSinkStats;
   broker(): { connected: number; loginsRefused: number; publishesRefused: Record<string, number>; subscriptionsRefused: number };
   devicesOnline(): number;
   rules(): { evaluations: number };
@@ -56,7 +57,12 @@ export function createMetrics(sources: MetricSources): Registry {
   labelledCounter(registry, 'clearwater_readings_rejected_total', 'Readings or messages rejected, by reason (all dead-lettered)', 'reason', () => sources.ingest().readingsRejected);
   counter(registry, 'clearwater_influx_lines_written_total', 'Lines InfluxDB acknowledged', () => sources.sink().linesWritten);
   counter(registry, 'clearwater_influx_write_errors_total', 'Failed InfluxDB write requests', () => sources.sink().writeErrors);
-  counter(registry, 'clearwater_influx_lines_dropped_total', 'Lines given up after all retries', () => sources.sink().linesDropped);
+  counter(registry, 'clearwater_influx_lines_rejected_total', 'Lines InfluxDB refused for good (dead-lettered)', () => sources.sink().linesRejected);
+  gauge(registry, 'clearwater_spool_lines', 'Lines on disk waiting for InfluxDB', () => sources.sink().spoolLines);
+  gauge(registry, 'clearwater_spool_bytes', 'Bytes of line protocol on disk waiting for InfluxDB', () => sources.sink().spoolBytes);
+  gauge(registry, 'clearwater_spool_oldest_age_seconds', 'Age of the oldest spooled line', () => sources.sink().oldestAgeMs / 1000);
+  gauge(registry, 'clearwater_replay_lines_per_second', 'Rate the spool is written to InfluxDB', () => sources.sink().replayRate);
+  counter(registry, 'clearwater_spool_publishes_refused_total', 'Publishes refused because the spool stayed full', () => sources.sink().publishesRefused);
   gauge(registry, 'clearwater_mqtt_clients_connected', 'MQTT clients connected to the embedded broker', () => sources.broker().connected);
   counter(registry, 'clearwater_mqtt_logins_refused_total', 'MQTT logins refused (unknown device or wrong password)', () => sources.broker().loginsRefused);
   labelledCounter(registry, 'clearwater_mqtt_publishes_refused_total', 'Publishes refused by the broker, by reason', 'reason', () => sources.broker().publishesRefused);

@@ -8,7 +8,8 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EmbeddedBroker } from '../broker/broker.ts';
 import { DeadLetterStore } from '../ingest/dead-letters.ts';
-import { InfluxSink, influxSinkSchema } from '../ingest/influx-sink.ts';
+import { DurableSink, type DurableSinkStats } from '../ingest/durable-sink.ts';
+import { InfluxWriter, influxSchema } from '../ingest/influx-writer.ts';
 import { Ingest } from '../ingest/ingest.ts';
 import { seriesPrefix } from '../ingest/line-protocol.ts';
 import { loadCatalog, type Catalog } from '../network/catalog.ts';
@@ -57,20 +58,36 @@ export async function startPipeline(config: Config, deps: PipelineDeps): Promise
       stack.push(() => local?.stop());
       log.info({ url: local.url, dataDir: local.dataDir }, 'private influxd started');
     }
-    const sinkConfig = influxSinkSchema.parse({ ...config.influx, url: config.influx.url ?? local?.url });
-    if (sinkConfig.api === 'v1') await createDatabase(sinkConfig.url, sinkConfig.database).catch((error: Error) => log.warn({ error: error.message }, 'could not create the database'));
-    // The client logs each failed attempt itself; the sink already reports those, so they go to
-    // debug. Its errors (lines given up) stay errors. The client's logger is process-wide.
-    setLogger({ error: (message, error) => log.error({ error: String(error ?? '') }, message), warn: (message) => log.debug(message) });
-    const sink = new InfluxSink(sinkConfig, {
-      onWriteError: (error, lines, willRetry) => log.warn({ error: error.message, lines, willRetry }, 'InfluxDB write failed'),
-    });
-    stack.push(() => sink.close());
+    const influx = influxSchema.parse({ ...config.influx, url: config.influx.url ?? local?.url });
+    if (influx.api === 'v1') await createDatabase(influx.url, influx.database).catch((error: Error) => log.warn({ error: error.message }, 'could not create the database'));
+    // The client logs every failed request itself; the replayer reports them with their retry
+    // plan, so the client's own lines go to debug. Its logger is process-wide.
+    setLogger({ error: (message, error) => log.debug({ error: String(error ?? '') }, message), warn: (message) => log.debug(message) });
 
     const deadLetters = new DeadLetterStore({ path: join(config.dataDir, 'dead-letters.db'), maxEntries: config.deadLetters.maxEntries });
     stack.push(() => deadLetters.close());
 
-    const rules = await startRules({ rulePacks: config.rulePacks, dataDir: config.dataDir, log, write: (lines) => sink.write(lines) });
+    const writer = new InfluxWriter(influx);
+    const sink = new DurableSink(
+      { ...config.spool, path: join(config.dataDir, 'spool.db') },
+      { ...config.replay, batchLines: config.influx.batchSize, flushIntervalMs: config.influx.flushIntervalMs },
+      {
+        writer,
+        deadLetter: (line, failure) =>
+          deadLetters.add({ receivedAt: now(), topic: '(influxdb write)', reason: 'influx_rejected', detail: failure.message.slice(0, 500), payload: Buffer.from(line) }),
+        onWriteError: (failure, lines, retryInMs) => log.warn({ status: failure.statusCode, error: failure.message.slice(0, 200), lines, retryInMs }, 'InfluxDB write failed; lines stay spooled'),
+      },
+    );
+    const spooled = sink.stats();
+    if (spooled.spoolLines > 0) log.info({ lines: spooled.spoolLines }, 'replaying lines spooled before the last stop');
+    sink.start();
+    stack.push(async () => {
+      await sink.stop(config.spool.drainTimeoutMs);
+      await writer.close();
+    });
+    const write = (lines: string[]) => void sink.append(lines).catch((error: Error) => log.warn({ error: error.message }, 'could not spool lines'));
+
+    const rules = await startRules({ rulePacks: config.rulePacks, dataDir: config.dataDir, log, write });
     stack.push(() => rules.stop());
     log.info({ rules: rules.rules.map((r) => r.id) }, 'rules loaded');
 
@@ -91,7 +108,7 @@ export async function startPipeline(config: Config, deps: PipelineDeps): Promise
 
     const broker = new EmbeddedBroker(config.broker, {
       catalog,
-      handoff: (publish) => ingest.accept(publish),
+      handoff: (publish) => ingest.accept(publish),  // its promise holds the PUBACK until the readings are on disk
       onRefused: (publish, reason, detail) => ingest.refuse(publish, reason, detail),
       log,
     });
@@ -102,7 +119,7 @@ export async function startPipeline(config: Config, deps: PipelineDeps): Promise
     const countOpen = async () => (await rules.store.list({ state: 'open' })).length;
     const metrics = createMetrics({
       ingest: () => ingest.stats,
-      sink: () => sink.stats,
+      sink: () => sink.stats(),
       broker: () => broker.stats,
       devicesOnline: () => presence.online(),
       rules: () => rules.engine.stats(),
@@ -110,7 +127,10 @@ export async function startPipeline(config: Config, deps: PipelineDeps): Promise
     });
     const http = createHttpServer({
       metrics,
-      health: () => ({ mqttPort, influx: { linesWritten: sink.stats.linesWritten, writeErrors: sink.stats.writeErrors } }),
+      health: () => {
+        const { linesWritten, writeErrors, spoolLines, oldestAgeMs } = sink.stats();
+        return { mqttPort, influx: { linesWritten, writeErrors }, spool: { lines: spoolLines, oldestAgeMs } };
+      },
       listTickets: (query) => rules.store.list({ state: query.state, limit: query.limit }),
     });
     await http.listen({ host: config.http.host, port: config.http.port });
@@ -119,14 +139,14 @@ export async function startPipeline(config: Config, deps: PipelineDeps): Promise
     const httpPort = typeof address === 'object' && address ? address.port : config.http.port;
     log.info({ url: `http://${config.http.host}:${httpPort}` }, 'HTTP API listening (/healthz, /metrics, /api/tickets)');
 
-    const selfReport = setInterval(() => sink.write([pipelineLine(ingest, sink, now())]), 10_000);
+    const selfReport = setInterval(() => write([pipelineLine(ingest, sink.stats(), rules.engine.stats().evaluations, now())]), 10_000);
     stack.push(() => clearInterval(selfReport));
 
     return {
       catalog,
       mqttPort,
       httpPort,
-      influxUrl: sinkConfig.url,
+      influxUrl: influx.url,
       ingest,
       openTickets: countOpen,
       tickets: (state) => rules.store.list({ state }),
@@ -139,13 +159,16 @@ export async function startPipeline(config: Config, deps: PipelineDeps): Promise
 }
 
 /** The process's own health as a `pipeline` point (shared/DESIGN.md, "InfluxDB schema"). */
-function pipelineLine(ingest: Ingest, sink: InfluxSink, at: number): string {
+function pipelineLine(ingest: Ingest, sink: DurableSinkStats, evaluations: number, at: number): string {
   const rejected = Object.values(ingest.stats.readingsRejected).reduce((a, b) => a + b, 0);
   const fields = [
     `messages=${ingest.stats.messages}i`,
     `readings_accepted=${ingest.stats.readingsAccepted}i`,
     `readings_rejected=${rejected}i`,
-    `write_errors=${sink.stats.writeErrors}i`,
+    `write_errors=${sink.writeErrors}i`,
+    `spool_lines=${sink.spoolLines}i`,
+    `spool_oldest_age_ms=${sink.oldestAgeMs}i`,
+    `rule_evaluations=${evaluations}i`,
   ];
   return `${seriesPrefix('pipeline', {})} ${fields.join(',')} ${at}`;
 }

@@ -3,17 +3,18 @@
  * a bare Aedes broker (no authentication, no ACL) on an ephemeral port, ONE mqtt.js subscriber
  * on `water/#` at QoS 1 over loopback, `JSON.parse` per message and one
  * @influxdata/influxdb-client `Point` per reading (tags site and device from the topic),
- * written through Clearwater's InfluxSink in v1 mode with its default batching, so both
- * pipelines share the write path. No validation, no catalog, no rules, no dead letters.
+ * written through the client's write API with its default retries and a 5,000-line / 1 s
+ * batching (v1 /write mapped as Clearwater does it, since InfluxDB 1.6.7 has no /api/v2/write).
+ * No validation, no catalog, no rules, no dead letters, no durability.
  *
  * Broker and subscriber live in this one process, so its CPU time and peak memory are the whole
  * pipeline's. Runs as a child of bench/throughput.ts (protocol: child-protocol.ts).
  */
-import { Point } from '@influxdata/influxdb-client';
+import { InfluxDB, Point } from '@influxdata/influxdb-client';
 import { Aedes } from 'aedes';
 import mqtt from 'mqtt';
 import { createServer } from 'node:net';
-import { InfluxSink, influxSinkSchema } from '../ingest/influx-sink.ts';
+import { v1Transport } from '../ingest/influx-v1-transport.ts';
 import { childSettings, failChild, onParentMessage, tell, type PipelineStats } from './child-protocol.ts';
 
 export interface NaivePipelineSettings {
@@ -32,8 +33,17 @@ const msTimestamps = { convertTime: (time: string | number | Date | undefined) =
 async function main(): Promise<void> {
   const settings = childSettings<NaivePipelineSettings>();
   const counters = { messages: 0, readings: 0, rejected: 0 };
-  const sink = new InfluxSink(influxSinkSchema.parse({ url: settings.influxUrl, api: 'v1', database: settings.database }), {
-    onWriteError: (error, lines) => console.error(`naive: write of ${lines} lines failed: ${error.message}`),
+  const written = { linesWritten: 0, writeErrors: 0 };
+  const base = new InfluxDB({ url: settings.influxUrl });
+  const client = new InfluxDB({ url: settings.influxUrl, transport: v1Transport(base.transport, { database: settings.database }) });
+  const sink = client.getWriteApi('', settings.database, 'ms', {
+    batchSize: 5000,
+    flushInterval: 1000,
+    writeSuccess: (lines: string[]) => void (written.linesWritten += lines.length),
+    writeFailed: (error: Error, lines: string[]) => {
+      written.writeErrors += 1;
+      console.error(`naive: write of ${lines.length} lines failed: ${error.message}`);
+    },
   });
 
   const aedes = await Aedes.createBroker();
@@ -57,14 +67,14 @@ async function main(): Promise<void> {
     for (const [metric, value] of Object.entries(document.readings)) {
       const line = new Point('telemetry').tag('site', site).tag('device', device).floatField(metric, value).timestamp(document.ts).toLineProtocol(msTimestamps);
       if (line) {
-        sink.write([line]);
+        sink.writeRecord(line);
         counters.readings++;
       }
     }
   });
   await subscriber.subscribeAsync('water/#', { qos: 1 });
 
-  const stats = (): PipelineStats => ({ linesWritten: sink.stats.linesWritten, writeErrors: sink.stats.writeErrors, ...counters });
+  const stats = (): PipelineStats => ({ ...written, ...counters });
   onParentMessage((message) => {
     if (message.type === 'stats') tell({ type: 'stats', stats: stats() });
     else if (message.type === 'stop') {

@@ -13,13 +13,16 @@ import { telemetryLine } from './line-protocol.ts';
 export interface IncomingPublish {
   readonly topic: string;
   readonly payload: Uint8Array;
+  /** MQTT QoS: for 1 and 2 the caller waits for `accept`'s promise before acknowledging; 0 is best-effort. */
+  readonly qos?: 0 | 1 | 2;
   /** The authenticated device, when the source knows it (the embedded broker does). */
   readonly deviceId?: string | undefined;
 }
 
 export interface IngestDeps {
   catalog: Catalog;
-  sink: { write(lines: readonly string[]): void };
+  /** Takes lines durably: resolves once they are committed (the durable sink's spool). */
+  sink: { append(lines: readonly string[]): Promise<void> };
   deadLetters: { add(letter: DeadLetter): void };
   /** Wall clock, epoch ms: only for the future/ancient checks and dead-letter stamps. */
   now(): number;
@@ -33,29 +36,41 @@ export interface IngestStats {
   messages: number;
   readingsAccepted: number;
   readingsRejected: Record<string, number>;
+  /** QoS 0 readings the sink could not take (best-effort, shared/DESIGN.md). */
+  bestEffortLost: number;
 }
 
 export class Ingest {
-  readonly stats: IngestStats = { messages: 0, readingsAccepted: 0, readingsRejected: {} };
+  readonly stats: IngestStats = { messages: 0, readingsAccepted: 0, readingsRejected: {}, bestEffortLost: 0 };
 
   constructor(private readonly deps: IngestDeps) {}
 
-  accept(publish: IncomingPublish): void {
+  /**
+   * Decodes one publish. Returns a promise when readings were accepted: it resolves once they are
+   * durable, and only then may the publish be acknowledged (QoS 1). Rejections never reject it.
+   */
+  accept(publish: IncomingPublish): Promise<void> | undefined {
     this.stats.messages += 1;
     const parsed = parseTopic(publish.topic);
     const receivedAt = this.deps.now();
-    if (!parsed.ok) return this.deadLetter(publish, 'invalid_topic', parsed.detail, receivedAt, publish.deviceId);
-    if (parsed.topic.channel === 'status') return this.status(publish, parsed.topic.device);
+    if (!parsed.ok) return void this.deadLetter(publish, 'invalid_topic', parsed.detail, receivedAt, publish.deviceId);
+    if (parsed.topic.channel === 'status') return void this.status(publish, parsed.topic.device);
     const decoded = decodeDeviceTelemetry(this.deps.catalog, parsed.topic, publish.payload, receivedAt, this.deps.limits ?? DEFAULT_LIMITS);
-    if (decoded.points.length > 0) {
-      const lines = decoded.points.map(telemetryLine);
-      this.deps.sink.write(lines);
-      for (const point of decoded.points) this.stats.readingsAccepted += point.values.size;
-      this.deps.onPoints?.(decoded.points);
-    }
     for (const rejection of decoded.rejections) {
       this.deadLetter(publish, rejection.reason, rejection.detail, receivedAt, decoded.device?.id, rejection.metric);
     }
+    if (decoded.points.length === 0) return undefined;
+    let readings = 0;
+    for (const point of decoded.points) readings += point.values.size;
+    const durable = this.deps.sink.append(decoded.points.map(telemetryLine)).then(() => {
+      this.stats.readingsAccepted += readings;
+    });
+    this.deps.onPoints?.(decoded.points);
+    if (publish.qos === 0) {
+      durable.catch(() => (this.stats.bestEffortLost += readings));
+      return undefined;
+    }
+    return durable;
   }
 
   /** A publish refused before it reached the ingest (by the broker's ACL or size limit). */
