@@ -18,6 +18,10 @@ export interface LocalInfluxd {
   readonly pid: number;
   /** Stops influxd (SIGTERM, then SIGKILL after 10 s) and removes its data. */
   stop(): Promise<void>;
+  /** Stops the server but keeps its port and data, as in an outage (fault tests). */
+  pause(): Promise<void>;
+  /** Starts it again after `pause`, on the same port with the same data. */
+  resume(): Promise<void>;
 }
 
 export interface LocalInfluxdOptions {
@@ -92,26 +96,46 @@ export async function startLocalInfluxd(options: LocalInfluxdOptions = {}): Prom
     // influxd runs under a small guardian in its own process group: Ctrl-C at a terminal reaches
     // only Clearwater, which flushes its last writes before it stops influxd; and if Clearwater
     // dies without stopping it (SIGKILL), the guardian notices and stops influxd.
-    const child = spawn('sh', ['-c', GUARDIAN, 'influxd-guardian', configPath, String(process.pid)], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-      detached: true,
-    });
-    let stderr = '';
-    child.stderr?.on('data', (chunk: Buffer) => {
-      stderr = (stderr + chunk.toString()).slice(-4000);
-    });
     const url = `http://127.0.0.1:${httpPort}`;
+    let child: ChildProcess | undefined;
     try {
-      await waitForPing(url, child, options.startTimeoutMs ?? 30_000);
+      child = await launch(configPath, url, options.startTimeoutMs ?? 30_000);
       for (const db of options.databases ?? []) await createDatabase(url, db);
-      return { url, dataDir, pid: child.pid ?? 0, stop: () => stopInfluxd(child, dataDir, options.keepData ?? false) };
+      const keepData = options.keepData ?? false;
+      return {
+        url,
+        dataDir,
+        pid: child.pid ?? 0,
+        stop: () => stopInfluxd(child, dataDir, keepData),
+        pause: () => stopInfluxd(child, dataDir, true),
+        resume: async () => {
+          child = await launch(configPath, url, options.startTimeoutMs ?? 30_000);
+        },
+      };
     } catch (error) {
-      lastError = new Error(`${(error as Error).message}\n${stderr}`);
-      child.kill('SIGKILL');
+      lastError = error;
     }
   }
   await rm(dataDir, { recursive: true, force: true });
   throw lastError;
+}
+
+async function launch(configPath: string, url: string, timeoutMs: number): Promise<ChildProcess> {
+  const child = spawn('sh', ['-c', GUARDIAN, 'influxd-guardian', configPath, String(process.pid)], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    detached: true,
+  });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-4000);
+  });
+  try {
+    await waitForPing(url, child, timeoutMs);
+    return child;
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw new Error(`${(error as Error).message}\n${stderr}`);
+  }
 }
 
 async function waitForPing(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
@@ -129,8 +153,8 @@ async function waitForPing(url: string, child: ChildProcess, timeoutMs: number):
   throw new Error(`influxd did not answer ${url}/ping within ${timeoutMs} ms`);
 }
 
-async function stopInfluxd(child: ChildProcess, dataDir: string, keepData: boolean): Promise<void> {
-  if (child.exitCode === null && child.signalCode === null) {
+async function stopInfluxd(child: ChildProcess | undefined, dataDir: string, keepData: boolean): Promise<void> {
+  if (child && child.exitCode === null && child.signalCode === null) {
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGTERM');
     const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);

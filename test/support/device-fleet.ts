@@ -1,0 +1,91 @@
+/**
+ * A fleet of devices publishing sequence-numbered QoS 1 readings, recording which sequence
+ * numbers the broker acknowledged. Reading n of a device is stamped `base + n × stepMs`, so the
+ * timestamps in InfluxDB tell which sequence numbers landed.
+ */
+import mqtt, { type MqttClient } from 'mqtt';
+
+export interface FleetDevice {
+  readonly id: string;
+  readonly site: string;
+  readonly password: string;
+}
+
+export interface Fleet {
+  /** Acknowledged sequence numbers per device. */
+  readonly acked: Map<string, Set<number>>;
+  readonly base: number;
+  readonly stepMs: number;
+  /** Publishes attempted, acknowledged and failed (no PUBACK before the connection dropped). */
+  readonly counts: { sent: number; acked: number; failed: number };
+  stop(): Promise<void>;
+}
+
+export interface FleetOptions {
+  url: string;
+  devices: readonly FleetDevice[];
+  /** Messages a second per device. */
+  rate: number;
+  base: number;
+  stepMs?: number;
+  /** Outstanding publishes per device before it waits. */
+  inflight?: number;
+}
+
+export function startFleet(options: FleetOptions): Fleet {
+  const stepMs = options.stepMs ?? 10;
+  const fleet: Fleet & { running: boolean } = {
+    acked: new Map(options.devices.map((d) => [d.id, new Set<number>()])),
+    base: options.base,
+    stepMs,
+    counts: { sent: 0, acked: 0, failed: 0 },
+    running: true,
+    async stop() {
+      fleet.running = false;
+      await Promise.all(loops);
+      await Promise.all(clients.map((c) => c.endAsync(true).catch(() => undefined)));
+    },
+  };
+  const clients: MqttClient[] = [];
+  const loops = options.devices.map(async (device) => {
+    const client = mqtt.connect(options.url, { username: device.id, password: device.password, clientId: device.id, reconnectPeriod: 500, connectTimeout: 5000 });
+    clients.push(client);
+    client.on('error', () => undefined);
+    const topic = `water/${device.site}/${device.id}/telemetry`;
+    const inflight = new Set<Promise<void>>();
+    let seq = 0;
+    const period = 1000 / options.rate;
+    let next = Date.now();
+    while (fleet.running) {
+      if (!client.connected || inflight.size >= (options.inflight ?? 10)) {
+        await (inflight.size > 0 ? Promise.race(inflight) : sleep(50));
+        continue;
+      }
+      const n = seq++;
+      const payload = JSON.stringify({ ts: options.base + n * stepMs, seq: n, readings: { turbidity: 0.1 + (n % 100) / 1000 } });
+      fleet.counts.sent += 1;
+      const publish = client.publishAsync(topic, payload, { qos: 1 }).then(
+        () => {
+          fleet.acked.get(device.id)!.add(n);
+          fleet.counts.acked += 1;
+        },
+        () => void (fleet.counts.failed += 1),
+      );
+      const tracked = publish.finally(() => inflight.delete(tracked));
+      inflight.add(tracked);
+      next += period;
+      const wait = next - Date.now();
+      if (wait > 0) await sleep(wait);
+      else if (wait < -1000) next = Date.now();
+    }
+    await Promise.race([Promise.all(inflight), sleep(5000)]);
+  });
+  return fleet;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Sequence numbers of one device found in InfluxDB rows of `SELECT turbidity … WHERE device = …` (epoch ms). */
+export function landedSequence(rows: unknown[][], base: number, stepMs: number): Set<number> {
+  return new Set(rows.map((row) => (Number(row[0]) - base) / stepMs));
+}
