@@ -5,6 +5,8 @@
 import { Command } from 'commander';
 import { ConfigError } from './config.ts';
 import { registerCatalogCommands } from './commands/catalog.ts';
+import { registerIngestCommand } from './commands/ingest.ts';
+import { registerDeadLetterCommands } from './commands/deadletters.ts';
 import { registerRunCommands } from './commands/run.ts';
 import { registerSimulateCommands } from './commands/simulate.ts';
 
@@ -14,8 +16,10 @@ const program = new Command()
   .showHelpAfterError();
 
 registerRunCommands(program);
+registerIngestCommand(program);
 registerSimulateCommands(program);
 registerCatalogCommands(program);
+registerDeadLetterCommands(program);
 
 try {
   await program.parseAsync(process.argv);

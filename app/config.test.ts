@@ -49,4 +49,18 @@ log: { level: chatty }
     expect(applyEnv(document, { CLEARWATER_MQTT_PORT: '2' })).toEqual({ broker: { port: 2 } });
     expect(document.broker.port).toBe(1);
   });
+
+  it('runs the embedded broker unless a source is chosen; the environment can choose an external one', () => {
+    const embedded = parseConfig(undefined, {});
+    expect(embedded.ok && embedded.config.source).toEqual({ kind: 'embedded' });
+    const external = parseConfig(undefined, { CLEARWATER_SOURCE_KIND: 'mqtt', CLEARWATER_SOURCE_URL: 'mqtt://emqx:1883', CLEARWATER_SOURCE_PASSWORD: 'pw' });
+    expect(external.ok && external.config.source).toMatchObject({ kind: 'mqtt', url: 'mqtt://emqx:1883', clientId: 'clearwater-ingest', password: 'pw', topic: 'water/+/+/+', qos: 1 });
+  });
+
+  it('says what an external source is missing', () => {
+    const parsed = parseConfig({ source: { kind: 'mqtt', qos: 2 } });
+    expect(parsed.ok).toBe(false);
+    if (parsed.ok) return;
+    for (const path of ['source.url', 'source.qos']) expect(parsed.problems).toContain(path);
+  });
 });

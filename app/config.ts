@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { brokerSchema } from '../broker/broker.ts';
 import { deadLetterSchema } from '../ingest/dead-letters.ts';
 import { influxSchema } from '../ingest/influx-writer.ts';
+import { mqttSourceSchema } from '../ingest/mqtt-source.ts';
 import { replayerSchema } from '../ingest/replayer.ts';
 import { spoolSchema } from '../ingest/spool.ts';
 
@@ -20,6 +21,10 @@ export const configSchema = z.object({
   rulePacks: z.array(z.string()).default([resolve(root, 'rules/packs/tap-water.yaml')]).describe('Rule pack files'),
   dataDir: z.string().default('.clearwater').describe('Folder for the spool, the ticket database and dead letters'),
   broker: brokerSchema.prefault({}),
+  source: z
+    .discriminatedUnion('kind', [z.object({ kind: z.literal('embedded').describe('Devices publish to the embedded broker (`broker`)') }), mqttSourceSchema])
+    .default({ kind: 'embedded' })
+    .describe('Where device publishes come from: the embedded broker, or a subscription to an external one (`clearwater ingest`)'),
   http: z
     .object({
       host: z.string().default('127.0.0.1').describe('Address of the HTTP API; 127.0.0.1 keeps it on this machine'),
@@ -66,6 +71,12 @@ export const envOverrides: Record<string, { path: string[]; type: 'string' | 'nu
   CLEARWATER_HTTP_HOST: { path: ['http', 'host'], type: 'string' },
   CLEARWATER_HTTP_PORT: { path: ['http', 'port'], type: 'number' },
   CLEARWATER_LOG_LEVEL: { path: ['log', 'level'], type: 'string' },
+  CLEARWATER_SOURCE_KIND: { path: ['source', 'kind'], type: 'string' },
+  CLEARWATER_SOURCE_URL: { path: ['source', 'url'], type: 'string' },
+  CLEARWATER_SOURCE_CLIENT_ID: { path: ['source', 'clientId'], type: 'string' },
+  CLEARWATER_SOURCE_USERNAME: { path: ['source', 'username'], type: 'string' },
+  CLEARWATER_SOURCE_PASSWORD: { path: ['source', 'password'], type: 'string' },
+  CLEARWATER_SOURCE_TOPIC: { path: ['source', 'topic'], type: 'string' },
   INFLUX_URL: { path: ['influx', 'url'], type: 'string' },
   INFLUX_API: { path: ['influx', 'api'], type: 'string' },
   INFLUX_DATABASE: { path: ['influx', 'database'], type: 'string' },

@@ -4,11 +4,14 @@
  */
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { DurableSinkStats } from '../ingest/durable-sink.ts';
+import type { MqttSourceStats } from '../ingest/mqtt-source.ts';
 
 export interface MetricSources {
   ingest(): { messages: number; readingsAccepted: number; readingsRejected: Record<string, number> };
   sink(): DurableSinkStats;
   broker(): { connected: number; loginsRefused: number; publishesRefused: Record<string, number>; subscriptionsRefused: number };
+  /** The subscription to an external broker, when there is one (`source.kind: mqtt`). */
+  mqttSource?: (() => MqttSourceStats) | undefined;
   devicesOnline(): number;
   rules(): { evaluations: number };
   openTickets(): number | Promise<number>;
@@ -67,6 +70,16 @@ export function createMetrics(sources: MetricSources): Registry {
   counter(registry, 'clearwater_mqtt_logins_refused_total', 'MQTT logins refused (unknown device or wrong password)', () => sources.broker().loginsRefused);
   labelledCounter(registry, 'clearwater_mqtt_publishes_refused_total', 'Publishes refused by the broker, by reason', 'reason', () => sources.broker().publishesRefused);
   counter(registry, 'clearwater_mqtt_subscriptions_refused_total', 'Subscriptions refused by the topic ACL', () => sources.broker().subscriptionsRefused);
+  const source = sources.mqttSource;
+  if (source) {
+    gauge(registry, 'clearwater_mqtt_source_connected', 'Connected to the external MQTT broker (1) or not (0)', () => (source().connected ? 1 : 0));
+    counter(registry, 'clearwater_mqtt_source_connects_total', 'Connections to the external broker established', () => source().connects);
+    counter(registry, 'clearwater_mqtt_source_disconnects_total', 'Connections to the external broker lost', () => source().disconnects);
+    counter(registry, 'clearwater_mqtt_source_messages_received_total', 'PUBLISH packets received from the external broker, redeliveries included', () => source().received);
+    counter(registry, 'clearwater_mqtt_source_messages_acked_total', 'PUBACKs sent to the external broker (readings durable, or message dead-lettered)', () => source().acked);
+    counter(registry, 'clearwater_mqtt_source_messages_redelivered_total', 'Messages the external broker re-sent (DUP flag)', () => source().redelivered);
+    counter(registry, 'clearwater_mqtt_source_messages_unacked_total', 'Messages left unacknowledged for redelivery (spool full, stopping)', () => source().unacked);
+  }
   gauge(registry, 'clearwater_devices_online', 'Devices whose last status is online', sources.devicesOnline);
   counter(registry, 'clearwater_rule_evaluations_total', 'Rule evaluations', () => sources.rules().evaluations);
   gauge(registry, 'clearwater_tickets_open', 'Tickets open or acknowledged', sources.openTickets);

@@ -12,6 +12,7 @@ import { DurableSink, type DurableSinkStats } from '../ingest/durable-sink.ts';
 import { InfluxWriter, influxSchema } from '../ingest/influx-writer.ts';
 import { Ingest } from '../ingest/ingest.ts';
 import { seriesPrefix } from '../ingest/line-protocol.ts';
+import { MqttSource } from '../ingest/mqtt-source.ts';
 import { loadCatalog, type Catalog } from '../network/catalog.ts';
 import type { Ticket } from '../rules/tickets/ticket.ts';
 import type { Config } from './config.ts';
@@ -28,6 +29,8 @@ export interface RunningPipeline {
   readonly httpPort: number;
   readonly influxUrl: string;
   readonly ingest: Ingest;
+  /** The subscription to an external broker (`source.kind: mqtt`); then no embedded broker runs and mqttPort is 0. */
+  readonly mqttSource: MqttSource | undefined;
   /** Tickets open or acknowledged now. */
   openTickets(): Promise<number>;
   tickets(state: 'open' | 'all'): Promise<Ticket[]>;
@@ -106,21 +109,30 @@ export async function startPipeline(config: Config, deps: PipelineDeps): Promise
       },
     });
 
+    // External broker mode: subscribe there instead of starting the embedded broker (constructed, never started).
+    const source = config.source.kind === 'mqtt' ? new MqttSource(config.source, { accept: (publish) => ingest.accept(publish), log }) : undefined;
+    if (source) {
+      stack.push(() => source.stop());
+      await source.start();
+      log.info({ url: source.config.url, topic: source.config.topic, clientId: source.config.clientId }, 'ingesting from an external MQTT broker');
+    }
+
     const broker = new EmbeddedBroker(config.broker, {
       catalog,
       handoff: (publish) => ingest.accept(publish),  // its promise holds the PUBACK until the readings are on disk
       onRefused: (publish, reason, detail) => ingest.refuse(publish, reason, detail),
       log,
     });
-    const mqttPort = await broker.start();
+    const mqttPort = source ? 0 : await broker.start();
     stack.push(() => broker.stop());
-    log.info({ host: config.broker.host, port: mqttPort }, 'MQTT broker listening');
+    if (!source) log.info({ host: config.broker.host, port: mqttPort }, 'MQTT broker listening');
 
     const countOpen = async () => (await rules.store.list({ state: 'open' })).length;
     const metrics = createMetrics({
       ingest: () => ingest.stats,
       sink: () => sink.stats(),
       broker: () => broker.stats,
+      mqttSource: source && (() => source.stats),
       devicesOnline: () => presence.online(),
       rules: () => rules.engine.stats(),
       openTickets: countOpen,
@@ -129,7 +141,7 @@ export async function startPipeline(config: Config, deps: PipelineDeps): Promise
       metrics,
       health: () => {
         const { linesWritten, writeErrors, spoolLines, oldestAgeMs } = sink.stats();
-        return { mqttPort, influx: { linesWritten, writeErrors }, spool: { lines: spoolLines, oldestAgeMs } };
+        return { mqttPort, ...(source && { mqttSource: source.stats }), influx: { linesWritten, writeErrors }, spool: { lines: spoolLines, oldestAgeMs } };
       },
       listTickets: (query) => rules.store.list({ state: query.state, limit: query.limit }),
     });
@@ -148,6 +160,7 @@ export async function startPipeline(config: Config, deps: PipelineDeps): Promise
       httpPort,
       influxUrl: influx.url,
       ingest,
+      mqttSource: source,
       openTickets: countOpen,
       tickets: (state) => rules.store.list({ state }),
       stop,

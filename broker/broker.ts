@@ -1,29 +1,43 @@
 /**
  * The embedded MQTT broker: Aedes with Clearwater's policy in its hooks. Devices log in with
  * their catalog credentials, publish and subscribe only in their own subtree, payloads over
- * 64 KiB are refused, and every device gets a last will that marks it offline.
+ * 64 KiB are refused, and every device gets a last will that marks it offline. Limits (sockets,
+ * connections per device, subscriptions, topic depth, publish rate, failed logins) keep one
+ * device or one attacker from taking the broker down for the others.
  *
  * Accepted device publishes are handed to `handoff` from `authorizePublish`, i.e. before Aedes
  * writes the QoS 1 PUBACK: when the handoff returns a promise, the PUBACK waits for it.
  */
-import { Aedes, type Client, type PublishPacket } from 'aedes';
-import { createServer, type Server } from 'node:net';
+import { Aedes, type AuthenticateError, type Client, type PublishPacket, type Subscription } from 'aedes';
 import { z } from 'zod';
 import type { Catalog } from '../network/catalog.ts';
 import { MAX_PAYLOAD_BYTES } from '../network/message.ts';
 import { statusTopic } from '../network/topic.ts';
 import { canPublish, canSubscribe, type Principal } from './acl.ts';
 import { authenticate } from './authenticate.ts';
+import { admitDeviceConnection, admitSubscription, limitsShape, topicLevels } from './limits.ts';
+import { ConnectionGate, listenTcp, listenTls, listenWs, peerAddress, tlsListenerSchema, wsListenerSchema, type Listener, type ListenerContext, type ListenerName } from './listeners.ts';
+import { LoginThrottle, loginThrottleSchema } from './login-throttle.ts';
+import { PublishRateLimiter } from './rate-limiter.ts';
+import { Sessions } from './sessions.ts';
+import { emptyStats, type BrokerStats, type RefusalReason } from './stats.ts';
+import { rateLimitSchema } from './token-bucket.ts';
+
+export type { BrokerStats, RefusalReason } from './stats.ts';
 
 export const brokerSchema = z.object({
-  host: z.string().default('127.0.0.1').describe('Address the MQTT listener binds; 0.0.0.0 for devices on the network'),
+  host: z.string().default('127.0.0.1').describe('Address the MQTT listeners bind; 0.0.0.0 for devices on the network'),
   port: z.number().int().min(0).max(65_535).default(1883).describe('MQTT TCP port; 0 picks a free one'),
+  tls: tlsListenerSchema.optional(),
+  ws: wsListenerSchema.optional(),
   observers: z
     .array(z.object({ username: z.string().min(1), passwordHash: z.string().regex(/^scrypt\$/) }))
     .default([])
     .describe('Read-only accounts (dashboards, an external ingest): may subscribe anywhere, publish nothing'),
-  maxTopicLevels: z.number().int().min(4).max(100).default(8).describe('Deepest topic accepted'),
-  connectTimeoutMs: z.number().int().positive().default(30_000).describe('Time a socket has to send CONNECT'),
+  connectTimeoutMs: z.number().int().positive().default(30_000).describe('Time a socket has to finish its TLS handshake and to send CONNECT, ms'),
+  ...limitsShape,
+  rateLimit: rateLimitSchema.prefault({}).describe('Per-device publish rate limit (token bucket): excess publishes are held back, then refused'),
+  loginThrottle: loginThrottleSchema.prefault({}).describe('After repeated failed logins, refuse further attempts without checking the password'),
 });
 export type BrokerConfig = z.infer<typeof brokerSchema>;
 
@@ -37,108 +51,225 @@ export interface DevicePublish {
   readonly retain: boolean;
 }
 
-export type RefusalReason = 'acl_denied' | 'oversize';
-
 export interface BrokerDeps {
   catalog: Catalog;
   /** Takes an accepted device publish; a returned promise delays the PUBACK until it settles. */
   handoff(publish: DevicePublish): void | Promise<void>;
-  /** A publish the broker refused (the client is disconnected, MQTT 3.1.1 has no negative PUBACK). */
+  /** A publish the broker refused as bad input (the client is disconnected, MQTT 3.1.1 has no negative PUBACK). */
   onRefused?(publish: { topic: string; payload: Buffer; deviceId?: string }, reason: RefusalReason, detail: string): void;
   log?: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
+  /** Wall clock, epoch ms (rate limit and login throttle). */
+  now?: () => number;
 }
 
-export interface BrokerStats {
-  connected: number;
-  loginsRefused: number;
-  publishesRefused: Record<RefusalReason, number>;
-  subscriptionsRefused: number;
+/** The bound port of each listener. */
+export interface BrokerPorts {
+  readonly mqtt: number;
+  readonly tls?: number;
+  readonly ws?: number;
 }
 
+type Done = (error?: Error | null) => void;
 type WillPacket = { topic: string; payload: Buffer; qos: 0 | 1 | 2; retain: boolean };
 type ClientWithWill = Client & { _will?: WillPacket | null };
+type LoginOutcome = { ok: true; principal: Principal } | { ok: false; returnCode: 3 | 4 };
+
+/** Aedes clamps maxTopicLevels to 100 because its router throws past that; below it the broker checks the configured depth itself, so refusals are counted. */
+const AEDES_MAX_TOPIC_LEVELS = 100;
 
 export class EmbeddedBroker {
-  readonly stats: BrokerStats = { connected: 0, loginsRefused: 0, publishesRefused: { acl_denied: 0, oversize: 0 }, subscriptionsRefused: 0 };
+  readonly stats: BrokerStats = emptyStats();
   private aedes: Aedes | undefined;
-  private server: Server | undefined;
-  private readonly principals = new WeakMap<Client, Principal>();
+  private listeners: Partial<Record<ListenerName, Listener>> = {};
+  private bound: BrokerPorts | undefined;
+  private readonly gate: ConnectionGate;
+  private readonly sessions = new Sessions();
+  private readonly throttle: LoginThrottle;
+  private readonly rateLimiter: PublishRateLimiter;
+  private readonly now: () => number;
 
-  constructor(readonly config: BrokerConfig, private readonly deps: BrokerDeps) {}
+  constructor(readonly config: BrokerConfig, private readonly deps: BrokerDeps) {
+    this.now = deps.now ?? Date.now;
+    this.throttle = new LoginThrottle(config.loginThrottle);
+    this.rateLimiter = new PublishRateLimiter(config.rateLimit, this.now);
+    this.gate = new ConnectionGate(config.maxConnections, (event) => {
+      if (event === 'open') this.stats.sockets += 1;
+      else if (event === 'close') this.stats.sockets -= 1;
+      else this.stats.connectionsRefused.max_connections += 1;
+    });
+  }
 
-  /** Starts listening; resolves with the bound port. */
+  /** Starts every configured listener; resolves with the MQTT TCP port (all ports: `ports()`). A failed start leaves nothing listening. */
   async start(): Promise<number> {
+    try {
+      return await this.listen();
+    } catch (error) {
+      await this.stop();
+      throw error;
+    }
+  }
+
+  private async listen(): Promise<number> {
     const aedes = await Aedes.createBroker({
       connectTimeout: this.config.connectTimeoutMs,
-      maxTopicLevels: this.config.maxTopicLevels,
+      maxTopicLevels: AEDES_MAX_TOPIC_LEVELS,
       maxClientsIdLength: 128,
       authenticate: (client, username, password, done) => {
         this.login(client, username, password).then(
-          (ok) => done(ok ? null : Object.assign(new Error('bad user name or password'), { returnCode: 4 as never }), ok),
-          (error: Error) => done(Object.assign(error, { returnCode: 3 as never }), false),
+          (outcome) => done(outcome.ok ? null : connackError(outcome.returnCode), outcome.ok),
+          (error: Error) => done(Object.assign(error, { returnCode: 3 as AuthenticateError['returnCode'] }), false),
         );
       },
       authorizePublish: (client, packet, done) => this.authorizePublish(client, packet, done),
-      authorizeSubscribe: (client, subscription, done) => {
-        const principal = this.principals.get(client);
-        const verdict = principal ? canSubscribe(principal, subscription.topic) : { ok: false as const, reason: 'not logged in' };
-        if (verdict.ok) return done(null, subscription);
-        this.stats.subscriptionsRefused += 1;
-        this.deps.log?.warn({ client: client.id, filter: subscription.topic }, verdict.reason);
-        // SUBACK return code 0x80 (Failure) for this filter, the connection stays up (MQTT 3.1.1 §3.9.3).
-        done(null, null);
-      },
+      authorizeSubscribe: (client, subscription, done) => this.authorizeSubscribe(client, subscription, done),
     });
     aedes.on('clientReady', () => (this.stats.connected += 1));
     aedes.on('clientDisconnect', () => (this.stats.connected -= 1));
-    this.aedes = aedes;
-    const server = createServer(aedes.handle);
-    this.server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.config.port, this.config.host, () => resolve());
+    aedes.on('unsubscribe', (filters, client) => {
+      const held = this.sessions.get(client)?.subscriptions;
+      for (const filter of filters) held?.delete(filter);
     });
-    const address = server.address();
-    return typeof address === 'object' && address ? address.port : this.config.port;
+    this.aedes = aedes;
+    const context: ListenerContext = {
+      gate: this.gate,
+      handle: aedes.handle,
+      onError: (listener, error) => this.deps.log?.warn({ listener, error: error.message.slice(0, 200) }, 'listener error'),
+      onHandshakeFailure: (error, remote) => {
+        this.stats.tlsHandshakeFailures += 1;
+        this.deps.log?.info({ listener: 'tls', remote, error: error.message.slice(0, 200) }, 'TLS handshake failed');
+      },
+    };
+    const { host, tls, ws } = this.config;
+    const mqtt = (this.listeners.mqtt = await listenTcp({ host, port: this.config.port }, context));
+    let ports: BrokerPorts = { mqtt: mqtt.port };
+    if (tls) {
+      const listener = (this.listeners.tls = await listenTls({ ...tls, host: tls.host ?? host }, this.config.connectTimeoutMs, context));
+      ports = { ...ports, tls: listener.port };
+      this.deps.log?.info({ listener: 'tls', host: tls.host ?? host, port: listener.port, clientCertificates: tls.requestClientCert }, 'MQTT over TLS listening');
+    }
+    if (ws) {
+      const listener = (this.listeners.ws = await listenWs({ ...ws, host: ws.host ?? host }, this.config.connectTimeoutMs, context));
+      ports = { ...ports, ws: listener.port };
+      this.deps.log?.info({ listener: 'ws', host: ws.host ?? host, port: listener.port, path: ws.path }, 'MQTT over WebSocket listening');
+    }
+    this.bound = ports;
+    return mqtt.port;
   }
 
+  /** The bound port of every listener; valid once `start()` resolved. */
+  ports(): BrokerPorts {
+    if (!this.bound) throw new Error('the broker is not started');
+    return this.bound;
+  }
+
+  /** Stops accepting, closes every client (wills fire), and resolves when all sockets are gone. */
   async stop(): Promise<void> {
-    const { server, aedes } = this;
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    const closing = Object.values(this.listeners).map((listener) => listener.close());
+    this.listeners = {};
+    this.rateLimiter.releaseAll(new Error('broker stopping'));
+    this.stats.publishesHeld = 0;
+    const { aedes } = this;
     if (aedes) await new Promise<void>((resolve) => aedes.close(() => resolve()));
+    await this.gate.destroyAll(); // sockets that never logged in are not Aedes clients yet
+    await Promise.all(closing);
   }
 
-  private async login(client: Client, username: string | undefined, password: Buffer | undefined): Promise<boolean> {
+  private async login(client: Client, username: string | undefined, password: Buffer | undefined): Promise<LoginOutcome> {
+    const attempt = { address: peerAddress(client, this.config.ws?.behindProxy === true), username: username?.slice(0, 128) };
+    const log = { username: attempt.username?.slice(0, 64), remote: attempt.address };
+    const throttled = this.throttle.check(attempt, this.now());
+    if (!throttled.ok) {
+      this.stats.loginsThrottled += 1;
+      this.deps.log?.warn({ ...log, lockedBy: throttled.by, retryInMs: throttled.retryInMs }, 'login refused without a password check: too many failures');
+      return { ok: false, returnCode: 3 }; // "Server unavailable": try later (MQTT 3.1.1 table 3.1)
+    }
     const result = await authenticate(this.deps.catalog, this.config.observers, username, password);
     if (!result.ok) {
       this.stats.loginsRefused += 1;
       // Never log the password; the user name is what an operator needs to find the device.
-      this.deps.log?.warn({ username: username?.slice(0, 64), reason: result.reason, remote: client.conn && 'remoteAddress' in client.conn ? client.conn.remoteAddress : undefined }, 'login refused');
-      return false;
+      this.deps.log?.warn({ ...log, reason: result.reason }, 'login refused');
+      for (const by of this.throttle.failed(attempt, this.now())) {
+        this.stats.loginLockouts[by] += 1;
+        this.deps.log?.warn({ ...log, lockedBy: by, lockoutMs: this.config.loginThrottle[by === 'address' ? 'perAddress' : 'perUsername'].lockoutMs }, 'login lockout started');
+      }
+      return { ok: false, returnCode: 4 };
     }
-    this.principals.set(client, result.principal);
-    if (result.principal.kind === 'device') {
+    this.throttle.succeeded(attempt);
+    const { principal } = result;
+    if (client.closed) return { ok: false, returnCode: 3 }; // gone while its password was checked
+    if (principal.kind === 'device' && !this.admitDevice(client, principal.deviceId)) return { ok: false, returnCode: 3 };
+    this.sessions.open(client, principal);
+    if (principal.kind === 'device') {
       // shared/DESIGN.md: the device's last will is `offline` on its status topic; supply it when the device did not.
       const withWill = client as ClientWithWill;
-      withWill._will ??= { topic: statusTopic(result.principal.siteId, result.principal.deviceId), payload: Buffer.from('offline'), qos: 1, retain: true };
+      withWill._will ??= { topic: statusTopic(principal.siteId, principal.deviceId), payload: Buffer.from('offline'), qos: 1, retain: true };
+    }
+    return { ok: true, principal };
+  }
+
+  /** maxConnectionsPerDevice: take over the device's oldest connections, or refuse this one. */
+  private admitDevice(client: Client, deviceId: string): boolean {
+    const held = this.sessions.ofDevice(deviceId);
+    // Distinct ids: during a same-id takeover [MQTT-3.1.4-2] the old and the new client share one.
+    const verdict = admitDeviceConnection([...new Set(held.map((c) => c.id))], client.id, this.config);
+    if (!verdict.ok) {
+      this.stats.connectionsRefused.max_connections_per_device += 1;
+      this.deps.log?.warn({ device: deviceId, client: client.id, limit: this.config.maxConnectionsPerDevice }, 'connection refused: device holds its limit of connections');
+      return false;
+    }
+    for (const old of held.filter((c) => verdict.takeOver.includes(c.id))) {
+      this.stats.connectionsTakenOver += 1;
+      this.deps.log?.info({ device: deviceId, closed: old.id, by: client.id }, 'a newer connection of the device takes over');
+      old.close();
     }
     return true;
   }
 
-  private authorizePublish(client: Client | null, packet: PublishPacket, done: (error?: Error | null) => void): void {
+  private authorizePublish(client: Client | null, packet: PublishPacket, done: Done): void {
     if (!client) return done(null); // the broker's own $SYS messages
-    const principal = this.principals.get(client);
+    const principal = this.sessions.get(client)?.principal;
     const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
     const deviceId = principal?.kind === 'device' ? principal.deviceId : undefined;
+    const refused = { topic: packet.topic, payload, deviceId };
+    const levels = topicLevels(packet.topic);
+    if (levels > this.config.maxTopicLevels) return this.refuse(done, refused, 'topic_too_deep', `topic has ${levels} levels, limit ${this.config.maxTopicLevels}`);
     const verdict = principal ? canPublish(principal, packet.topic) : { ok: false as const, reason: 'not logged in' };
-    if (!verdict.ok) return this.refuse(done, { topic: packet.topic, payload, deviceId }, 'acl_denied', verdict.reason);
+    if (!verdict.ok) return this.refuse(done, refused, 'acl_denied', verdict.reason);
     if (payload.byteLength > MAX_PAYLOAD_BYTES) {
-      return this.refuse(done, { topic: packet.topic, payload, deviceId }, 'oversize', `payload is ${payload.byteLength} bytes, limit ${MAX_PAYLOAD_BYTES}`);
+      return this.refuse(done, refused, 'oversize', `payload is ${payload.byteLength} bytes, limit ${MAX_PAYLOAD_BYTES}`);
     }
     if (principal?.kind !== 'device') return done(null);
+    const handOff = () => this.handOff({ deviceId: principal.deviceId, siteId: principal.siteId, topic: packet.topic, payload, qos: packet.qos, retain: packet.retain }, done);
+    // The last will is published as the connection ends (client.closed): it is never held back.
+    if (client.closed) return handOff();
+    this.rateLimited(client, principal.deviceId, packet.topic, handOff, done);
+  }
+
+  /** Holds a publish until the device's bucket has a token; disconnects a device that would wait too long. */
+  private rateLimited(client: Client, deviceId: string, topic: string, proceed: () => void, done: Done): void {
+    const admission = this.rateLimiter.admit(deviceId, (error) => {
+      this.stats.publishesHeld = this.rateLimiter.holding;
+      if (error) return done(error);
+      // Gone while held: no PUBACK can reach it, so the device sends the publish again.
+      if (client.closed) return done(new Error('connection closed while the publish was held'));
+      proceed();
+    });
+    if (admission.kind === 'delayed') {
+      this.stats.publishesHeld = this.rateLimiter.holding;
+      this.stats.publishesDelayed += 1;
+      this.stats.publishDelayMs += admission.waitMs;
+    } else if (admission.kind === 'refused') {
+      this.stats.publishesRefused.rate_limited += 1;
+      this.deps.log?.warn({ device: deviceId, topic: topic.slice(0, 200), waitMs: admission.waitMs, ...this.config.rateLimit }, 'device disconnected: publishing faster than its rate limit');
+      // Not dead-lettered: this is back-pressure, not bad input; the device still holds the message.
+      done(new Error(`rate limit: publish would wait ${admission.waitMs} ms`));
+    }
+  }
+
+  private handOff(publish: DevicePublish, done: Done): void {
     let pending: void | Promise<void>;
     try {
-      pending = this.deps.handoff({ deviceId: principal.deviceId, siteId: principal.siteId, topic: packet.topic, payload, qos: packet.qos, retain: packet.retain });
+      pending = this.deps.handoff(publish);
     } catch (error) {
       return done(error as Error);
     }
@@ -146,11 +277,32 @@ export class EmbeddedBroker {
     else done(null);
   }
 
-  private refuse(done: (error: Error) => void, publish: { topic: string; payload: Buffer; deviceId?: string | undefined }, reason: RefusalReason, detail: string): void {
+  private authorizeSubscribe(client: Client, subscription: Subscription, done: (error: Error | null, subscription?: Subscription | null) => void): void {
+    const session = this.sessions.get(client);
+    const verdict = session ? canSubscribe(session.principal, subscription.topic) : { ok: false as const, reason: 'not logged in' };
+    const limit = session && verdict.ok ? admitSubscription(session.subscriptions, subscription.topic, this.config) : undefined;
+    if (verdict.ok && limit?.ok) {
+      session?.subscriptions.add(subscription.topic);
+      return done(null, subscription);
+    }
+    const reason = !verdict.ok ? 'acl_denied' : limit && !limit.ok ? limit.reason : 'acl_denied';
+    this.stats.subscriptionsRefused += 1;
+    this.stats.subscriptionsRefusedByReason[reason] += 1;
+    this.deps.log?.warn({ client: client.id, filter: subscription.topic.slice(0, 200), reason }, !verdict.ok ? verdict.reason : limit && !limit.ok ? limit.detail : reason);
+    // SUBACK return code 0x80 (Failure) for this filter, the connection stays up (MQTT 3.1.1 §3.9.3).
+    done(null, null);
+  }
+
+  private refuse(done: Done, publish: { topic: string; payload: Buffer; deviceId?: string | undefined }, reason: RefusalReason, detail: string): void {
     this.stats.publishesRefused[reason] += 1;
     this.deps.log?.warn({ device: publish.deviceId, topic: publish.topic.slice(0, 200), reason }, detail);
     const { deviceId, ...rest } = publish;
     this.deps.onRefused?.(deviceId === undefined ? rest : { ...rest, deviceId }, reason, detail);
     done(new Error(detail));
   }
+}
+
+function connackError(returnCode: 3 | 4): AuthenticateError {
+  const message = returnCode === 4 ? 'bad user name or password' : 'server unavailable';
+  return Object.assign(new Error(message), { returnCode: returnCode as AuthenticateError['returnCode'] });
 }

@@ -7,8 +7,11 @@ import type { Catalog } from '../network/catalog.ts';
 import { deviceStatuses, type DeviceStatus } from '../network/message.ts';
 import { parseTopic } from '../network/topic.ts';
 import type { DeadLetter } from './dead-letters.ts';
-import { decodeDeviceTelemetry, DEFAULT_LIMITS, type DecodeLimits, type TelemetryPoint } from './decode.ts';
+import { decodeDeviceTelemetry, DEFAULT_LIMITS, type DecodeLimits, type Rejection, type TelemetryPoint } from './decode.ts';
 import { telemetryLine } from './line-protocol.ts';
+
+/** Dead letters kept for one message; the rest of its rejections are only counted. */
+export const MAX_LETTERS_PER_MESSAGE = 8;
 
 export interface IncomingPublish {
   readonly topic: string;
@@ -56,9 +59,7 @@ export class Ingest {
     if (!parsed.ok) return void this.deadLetter(publish, 'invalid_topic', parsed.detail, receivedAt, publish.deviceId);
     if (parsed.topic.channel === 'status') return void this.status(publish, parsed.topic.device);
     const decoded = decodeDeviceTelemetry(this.deps.catalog, parsed.topic, publish.payload, receivedAt, this.deps.limits ?? DEFAULT_LIMITS);
-    for (const rejection of decoded.rejections) {
-      this.deadLetter(publish, rejection.reason, rejection.detail, receivedAt, decoded.device?.id, rejection.metric);
-    }
+    this.deadLetterAll(publish, decoded.rejections, receivedAt, decoded.device?.id);
     if (decoded.points.length === 0) return undefined;
     let readings = 0;
     for (const point of decoded.points) readings += point.values.size;
@@ -86,8 +87,29 @@ export class Ingest {
     else this.deadLetter(publish, 'invalid_status', `status must be one of ${deviceStatuses.join(', ')}`, at, deviceId);
   }
 
-  private deadLetter(publish: IncomingPublish, reason: string, detail: string, receivedAt: number, device?: string, metric?: string): void {
+  /**
+   * Every rejection is counted, but one message keeps at most MAX_LETTERS_PER_MESSAGE letters:
+   * a payload of 2,000 unknown metrics must not write 2,000 copies of itself to disk.
+   */
+  private deadLetterAll(publish: IncomingPublish, rejections: readonly Rejection[], receivedAt: number, device?: string): void {
+    rejections.forEach((rejection, i) => {
+      if (i < MAX_LETTERS_PER_MESSAGE - 1 || rejections.length === MAX_LETTERS_PER_MESSAGE) {
+        this.deadLetter(publish, rejection.reason, rejection.detail, receivedAt, device, rejection.metric);
+      } else if (i === MAX_LETTERS_PER_MESSAGE - 1) {
+        const more = rejections.length - i;
+        this.deadLetter(publish, rejection.reason, `${rejection.detail} (and ${more - 1} more rejections in this message)`, receivedAt, device, rejection.metric);
+      } else {
+        this.count(rejection.reason);
+      }
+    });
+  }
+
+  private count(reason: string): void {
     this.stats.readingsRejected[reason] = (this.stats.readingsRejected[reason] ?? 0) + 1;
+  }
+
+  private deadLetter(publish: IncomingPublish, reason: string, detail: string, receivedAt: number, device?: string, metric?: string): void {
+    this.count(reason);
     this.deps.deadLetters.add({ receivedAt, topic: publish.topic, device: device ?? publish.deviceId, reason, detail, metric, payload: publish.payload });
   }
 }

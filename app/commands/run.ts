@@ -51,6 +51,7 @@ export function registerRunCommands(program: Command): void {
     .argument('[file]', 'configuration file (YAML)')
     .action(async (file: string | undefined) => {
       const config = await loadConfig(file);
-      process.stdout.write(`${JSON.stringify({ ...config, influx: { ...config.influx, password: config.influx.password && '***', token: config.influx.token && '***' } }, null, 2)}\n`);
+      const source = config.source.kind === 'mqtt' ? { ...config.source, password: config.source.password && '***' } : config.source;
+      process.stdout.write(`${JSON.stringify({ ...config, source, influx: { ...config.influx, password: config.influx.password && '***', token: config.influx.token && '***' } }, null, 2)}\n`);
     });
 }

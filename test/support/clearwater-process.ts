@@ -25,7 +25,8 @@ export interface ClearwaterProcess {
 /** Writes `config.yaml` into `dir` (ports 0, logs as JSON) and starts the process. */
 export async function startClearwater(dir: string, config: Record<string, unknown>): Promise<ClearwaterProcess> {
   const path = join(dir, 'config.yaml');
-  await writeFile(path, stringify({ broker: { port: 0 }, http: { port: 0 }, log: { level: 'info', pretty: false }, dataDir: join(dir, 'data'), ...config }));
+  // Logs stay at info as JSON: the ports are read from the start-up lines.
+  await writeFile(path, stringify({ broker: { port: 0 }, http: { port: 0 }, dataDir: join(dir, 'data'), ...config, log: { level: 'info', pretty: false } }));
   const child = spawn(process.execPath, [bin, 'start', '-c', path], { stdio: ['ignore', 'pipe', 'pipe'] });
   const logs: Record<string, unknown>[] = [];
   let stderr = '';

@@ -1,0 +1,275 @@
+/**
+ * `clearwater deadletters list | count | resubmit`: look at what the ingest refused, and after a
+ * catalog fix (a metric declared, a device added) send what is now accepted to InfluxDB.
+ *
+ * The store is `<dataDir>/dead-letters.db`, possibly open in a running Clearwater at the same
+ * time: SQLite WAL lets this process read beside it, and the busy timeout makes a removal wait
+ * for the pipeline's insert transaction instead of failing.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { DeadLetterStore, payloadExcerpt, planResubmission, printable, type DeadLetterFilter, type Resubmission, type StoredDeadLetter } from '../../ingest/dead-letters.ts';
+import { InfluxWriter, influxSchema } from '../../ingest/influx-writer.ts';
+import { classifyWriteFailure, writeFailureOf, type WriteFailure } from '../../ingest/write-errors.ts';
+import { loadCatalog, type Catalog } from '../../network/catalog.ts';
+import { loadConfig, type Config } from '../config.ts';
+import { integer } from './arguments.ts';
+
+/** Letters decoded per page while resubmitting: bounds memory (payloads reach 64 KiB). */
+const PAGE_LETTERS = 500;
+/** Letters left in the store that the summary describes one by one. */
+const REMAINING_SHOWN = 50;
+/** A removal waits this long for the running pipeline's write lock, ms. */
+const BUSY_TIMEOUT_MS = 10_000;
+
+interface CommonOptions {
+  config?: string;
+  json?: boolean;
+}
+interface SelectOptions extends CommonOptions {
+  reason?: string;
+  device?: string;
+}
+
+function atLeastOne(value: string): number {
+  const parsed = integer(value);
+  if (parsed < 1) throw new InvalidArgumentError('must be at least 1');
+  return parsed;
+}
+
+/** Opens the store of `config.dataDir`, or says there is none (nothing was ever rejected there). */
+function openStore(config: Config): DeadLetterStore | undefined {
+  const path = join(config.dataDir, 'dead-letters.db');
+  if (!existsSync(path)) {
+    process.stderr.write(`no dead-letter store at ${path}: nothing was rejected with this data folder\n`);
+    return undefined;
+  }
+  return new DeadLetterStore({ path, maxEntries: config.deadLetters.maxEntries, busyTimeoutMs: BUSY_TIMEOUT_MS, mustExist: true });
+}
+
+async function withStore(options: CommonOptions, use: (store: DeadLetterStore, config: Config) => Promise<void> | void): Promise<void> {
+  const config = await loadConfig(options.config);
+  const store = openStore(config);
+  if (!store) return;
+  try {
+    await use(store, config);
+  } finally {
+    store.close();
+  }
+}
+
+function describeLetter(letter: StoredDeadLetter): string {
+  const head = [`#${letter.id}`, new Date(letter.receivedAt).toISOString(), printable(letter.device ?? '-'), printable(letter.topic)];
+  return [
+    head.join('  '),
+    `    ${letter.reason}${letter.metric ? ` (${printable(letter.metric)})` : ''}: ${printable(letter.detail)}`,
+    `    payload ${letter.payload.byteLength} B: ${payloadExcerpt(letter.payload)}`,
+  ].join('\n');
+}
+
+function letterJson(letter: StoredDeadLetter) {
+  return {
+    id: letter.id,
+    receivedAt: new Date(letter.receivedAt).toISOString(),
+    device: letter.device ?? null,
+    topic: letter.topic,
+    reason: letter.reason,
+    metric: letter.metric ?? null,
+    detail: letter.detail,
+    payloadBytes: letter.payload.byteLength,
+    payloadExcerpt: payloadExcerpt(letter.payload),
+    payloadBase64: Buffer.from(letter.payload).toString('base64'),
+  };
+}
+
+/** `reason  count` rows, largest first, names padded to one column. */
+function table(counts: Readonly<Record<string, number>>, indent = ''): string {
+  const rows = Object.entries(counts).sort(([a, m], [b, n]) => n - m || a.localeCompare(b));
+  const width = Math.max(0, ...rows.map(([reason]) => reason.length));
+  return rows.map(([reason, n]) => `${indent}${reason.padEnd(width)}  ${n}\n`).join('');
+}
+
+const tally = (counts: Record<string, number>, key: string) => void (counts[key] = (counts[key] ?? 0) + 1);
+
+export interface ResubmitSummary {
+  examined: number;
+  /** Accepted now and written (with --dry-run: would be). */
+  resubmitted: number;
+  linesWritten: number;
+  /** By the reason they are rejected for now. */
+  stillRejected: Record<string, number>;
+  /** By why they cannot be resubmitted. */
+  notResubmittable: Record<string, number>;
+  /** One line per letter left in the store, for the operator: the first REMAINING_SHOWN. */
+  remaining: string[];
+}
+
+/**
+ * Writes `lines` in requests of `batchLines`; returns the lines InfluxDB refused for good (400,
+ * 413, 422), found by halving the refused request. Throws on a transient or configuration fault
+ * (InfluxDB down, 5xx, 401, 404): nothing is retried behind the operator's back.
+ */
+async function writeFinding(write: (lines: readonly string[]) => Promise<void>, lines: readonly string[], batchLines: number): Promise<Map<string, WriteFailure>> {
+  const refused = new Map<string, WriteFailure>();
+  const attempt = async (part: readonly string[]): Promise<void> => {
+    try {
+      await write(part);
+    } catch (error) {
+      const failure = writeFailureOf(error);
+      const verdict = classifyWriteFailure(failure, 1, { minRetryDelayMs: 0, maxRetryDelayMs: 0, jitter: 0 }, 0);
+      if (verdict.kind === 'retry') throw new Error(`InfluxDB write failed${failure.statusCode ? ` (HTTP ${failure.statusCode})` : ''}: ${failure.message}`);
+      if (part.length === 1) return void refused.set(part[0]!, failure);
+      const half = Math.ceil(part.length / 2);
+      await attempt(part.slice(0, half));
+      await attempt(part.slice(half));
+    }
+  };
+  for (let at = 0; at < lines.length; at += batchLines) await attempt(lines.slice(at, at + batchLines));
+  return refused;
+}
+
+interface ResubmitDeps {
+  store: DeadLetterStore;
+  catalog: Catalog;
+  limits: Config['ingest'];
+  /** Absent for a dry run. */
+  write?: (lines: readonly string[]) => Promise<void>;
+  batchLines: number;
+}
+
+type Outcome = { kind: 'written' } | { kind: 'rejected' | 'skipped'; reason: string; why: string };
+
+/** What became of one letter once its lines were written (or refused). */
+function settle(plan: Resubmission, refused: ReadonlyMap<string, WriteFailure>): Outcome {
+  if (plan.kind === 'skipped') return { kind: 'skipped', reason: plan.letter.reason, why: `not resubmittable: ${plan.why}` };
+  const refusal = plan.lines.map((line) => refused.get(line)).find((failure) => failure !== undefined);
+  if (refusal) return { kind: 'rejected', reason: 'influx_rejected', why: `now influx_rejected: ${refusal.message}` };
+  if (plan.kind === 'accepted') return { kind: 'written' };
+  const [first] = plan.verdicts;
+  const reason = first?.reason ?? plan.letter.reason;
+  return { kind: 'rejected', reason, why: `now ${plan.verdicts.map((v) => `${v.reason}: ${v.detail}`).join('; ')}` };
+}
+
+/** Re-decodes the selected letters page by page, writes what is accepted, removes what was written. */
+async function resubmit(deps: ResubmitDeps, filter: DeadLetterFilter, summary: ResubmitSummary): Promise<void> {
+  let beforeId: number | undefined;
+  for (;;) {
+    const page = deps.store.list({ ...filter, beforeId, limit: PAGE_LETTERS });
+    const last = page.at(-1);
+    if (!last) return;
+    beforeId = last.id;
+    const plans = planResubmission(deps.catalog, page, deps.limits);
+    const lines = [...new Set(plans.flatMap((p) => (p.kind === 'skipped' ? [] : p.lines)))];
+    const refused = deps.write ? await writeFinding(deps.write, lines, deps.batchLines) : new Map<string, WriteFailure>();
+    if (deps.write) summary.linesWritten += lines.length - refused.size;
+    const written: number[] = [];
+    for (const plan of plans) {
+      summary.examined += 1;
+      const outcome = settle(plan, refused);
+      const { letter } = plan;
+      if (outcome.kind === 'written') {
+        summary.resubmitted += 1;
+        written.push(letter.id);
+        continue;
+      }
+      tally(outcome.kind === 'skipped' ? summary.notResubmittable : summary.stillRejected, outcome.reason);
+      if (summary.remaining.length < REMAINING_SHOWN) summary.remaining.push(`#${letter.id} ${printable(letter.device ?? '-')} ${letter.reason} → ${printable(outcome.why.slice(0, 200))}`);
+    }
+    if (deps.write) deps.store.remove(written);
+  }
+}
+
+function printSummary(summary: ResubmitSummary, options: { json?: boolean; dryRun?: boolean }, target: string): void {
+  if (options.json) return void process.stdout.write(`${JSON.stringify({ dryRun: options.dryRun ?? false, ...summary })}\n`);
+  const rejected = Object.values(summary.stillRejected).reduce((a, b) => a + b, 0);
+  const skipped = Object.values(summary.notResubmittable).reduce((a, b) => a + b, 0);
+  let text = `examined ${summary.examined} dead letters\n`;
+  text += options.dryRun
+    ? `would resubmit ${summary.resubmitted} (dry run: nothing written, nothing removed)\n`
+    : `resubmitted ${summary.resubmitted} (removed from the store); ${summary.linesWritten} lines written to ${target}\n`;
+  if (rejected > 0) text += `still rejected ${rejected}, by reason now:\n${table(summary.stillRejected, '  ')}`;
+  if (skipped > 0) text += `not resubmittable ${skipped}:\n${table(summary.notResubmittable, '  ')}`;
+  if (summary.remaining.length > 0) text += `left in the store:\n${summary.remaining.map((l) => `  ${l}\n`).join('')}`;
+  if (rejected + skipped > summary.remaining.length) text += `  … and ${rejected + skipped - summary.remaining.length} more\n`;
+  process.stdout.write(text);
+}
+
+function resubmitTarget(config: Config) {
+  if (!config.influx.url) {
+    throw new Error('deadletters resubmit writes to InfluxDB: set influx.url in the configuration or INFLUX_URL (or use --dry-run)');
+  }
+  const influx = influxSchema.parse({ ...config.influx, url: config.influx.url });
+  const where = influx.api === 'v1' ? `database ${influx.database}` : `bucket ${influx.bucket}`;
+  return { writer: new InfluxWriter(influx), name: `InfluxDB ${influx.url} (${where})` };
+}
+
+export function registerDeadLetterCommands(program: Command): void {
+  const deadletters = program.command('deadletters').description('Inspect rejected input (<dataDir>/dead-letters.db) and resubmit it after a catalog fix');
+  const configOption = () => new Option('-c, --config <file>', 'configuration file (YAML); defaults are embedded');
+
+  deadletters
+    .command('list')
+    .description('List dead letters, newest first: time, device, topic, reason, detail and the start of the payload')
+    .addOption(configOption())
+    .option('--reason <reason>', 'only this reason, e.g. undeclared_metric')
+    .option('--device <id>', 'only this device')
+    .addOption(new Option('--limit <n>', 'at most this many').argParser(atLeastOne).default(20))
+    .option('--json', 'one JSON array, payloads in full as base64')
+    .action((options: SelectOptions & { limit: number }) =>
+      withStore(options, (store) => {
+        const letters = store.list({ reason: options.reason, device: options.device, limit: options.limit });
+        if (options.json) return void process.stdout.write(`${JSON.stringify(letters.map(letterJson), null, 2)}\n`);
+        process.stdout.write(letters.length === 0 ? 'no dead letters\n' : `${letters.map(describeLetter).join('\n')}\n`);
+      }),
+    );
+
+  deadletters
+    .command('count')
+    .description('Count dead letters by reason')
+    .addOption(configOption())
+    .option('--json', '{"total": n, "byReason": {...}}')
+    .action((options: CommonOptions) =>
+      withStore(options, (store) => {
+        const byReason = store.countByReason();
+        const total = Object.values(byReason).reduce((a, b) => a + b, 0);
+        if (options.json) return void process.stdout.write(`${JSON.stringify({ total, byReason })}\n`);
+        process.stdout.write(`${table({ ...byReason })}${total === 0 ? 'no dead letters\n' : `total ${total}\n`}`);
+      }),
+    );
+
+  deadletters
+    .command('resubmit')
+    .description(
+      'Re-decode dead letters with the current catalog (at their original arrival time), write the readings now accepted to InfluxDB ' +
+        'and remove the letters that were written in full; lines InfluxDB refused are re-sent as they are. Needs influx.url or INFLUX_URL.',
+    )
+    .addOption(configOption())
+    .option('--reason <reason>', 'only letters with this reason')
+    .option('--device <id>', 'only letters of this device')
+    .option('--dry-run', 'decode and report only: write nothing, remove nothing (lines InfluxDB refused count as resubmittable: only a write tells)')
+    .option('--json', 'the summary as JSON')
+    .action(async (options: SelectOptions & { dryRun?: boolean }) => {
+      const config = await loadConfig(options.config);
+      const target = options.dryRun ? undefined : resubmitTarget(config);
+      const catalog = await loadCatalog(config.catalog);
+      const store = openStore(config);
+      if (!store) return;
+      const summary: ResubmitSummary = { examined: 0, resubmitted: 0, linesWritten: 0, stillRejected: {}, notResubmittable: {}, remaining: [] };
+      const deps: ResubmitDeps = { store, catalog, limits: config.ingest, batchLines: config.influx.batchSize };
+      if (target) deps.write = (lines) => target.writer.write(lines);
+      let failure: Error | undefined;
+      try {
+        await resubmit(deps, { reason: options.reason, device: options.device }, summary);
+      } catch (error) {
+        failure = error as Error;
+      } finally {
+        store.close();
+      }
+      // Also after a failed write: what was resubmitted before it is already gone from the store.
+      printSummary(summary, options, target?.name ?? '');
+      if (failure) {
+        throw new Error(`${failure.message}\nstopped: the letters of the failed write and all not yet examined stay in the store; run resubmit again once InfluxDB takes writes`);
+      }
+    });
+}

@@ -1,0 +1,56 @@
+/**
+ * The broker's counters, read by the app's /metrics at scrape time. Counters only grow; `connected`,
+ * `sockets` and `publishesHeld` are gauges.
+ */
+
+/** Why a publish was refused; all but `rate_limited` are bad input and go to `onRefused` (dead letters). */
+export type RefusalReason = 'acl_denied' | 'oversize' | 'topic_too_deep';
+export type PublishRefusal = RefusalReason | 'rate_limited';
+export type SubscriptionRefusal = 'acl_denied' | 'too_many' | 'topic_too_deep';
+
+export interface BrokerStats {
+  /** MQTT sessions (logged-in clients) now. */
+  connected: number;
+  /** Open sockets on all listeners now, logged in or not (maxConnections counts these). */
+  sockets: number;
+  /** Sockets closed at accept (max_connections) and logins answered CONNACK 3 (max_connections_per_device). */
+  connectionsRefused: Record<'max_connections' | 'max_connections_per_device', number>;
+  /** A device's older connection closed for its newer one (onDeviceConnectionLimit: take_over). */
+  connectionsTakenOver: number;
+  /** Logins refused after a password check (unknown user, wrong password, no credentials). */
+  loginsRefused: number;
+  /** Logins refused during a lockout, without a password check (CONNACK 3). */
+  loginsThrottled: number;
+  /** Lockouts started, by the key that tripped. */
+  loginLockouts: Record<'address' | 'username', number>;
+  /** Failed TLS handshakes (client does not trust our certificate, has none when one is required, speaks plain MQTT…). */
+  tlsHandshakeFailures: number;
+  publishesRefused: Record<PublishRefusal, number>;
+  /** Publishes held back by the rate limit, and the time they were held in total. */
+  publishesDelayed: number;
+  publishDelayMs: number;
+  /** Publishes held back right now. */
+  publishesHeld: number;
+  /** Subscriptions answered SUBACK 0x80, all reasons together, and by reason. */
+  subscriptionsRefused: number;
+  subscriptionsRefusedByReason: Record<SubscriptionRefusal, number>;
+}
+
+export function emptyStats(): BrokerStats {
+  return {
+    connected: 0,
+    sockets: 0,
+    connectionsRefused: { max_connections: 0, max_connections_per_device: 0 },
+    connectionsTakenOver: 0,
+    loginsRefused: 0,
+    loginsThrottled: 0,
+    loginLockouts: { address: 0, username: 0 },
+    tlsHandshakeFailures: 0,
+    publishesRefused: { acl_denied: 0, oversize: 0, topic_too_deep: 0, rate_limited: 0 },
+    publishesDelayed: 0,
+    publishDelayMs: 0,
+    publishesHeld: 0,
+    subscriptionsRefused: 0,
+    subscriptionsRefusedByReason: { acl_denied: 0, too_many: 0, topic_too_deep: 0 },
+  };
+}
