@@ -7,6 +7,7 @@ import { ConfigError } from './config.ts';
 import { registerCatalogCommands } from './commands/catalog.ts';
 import { registerIngestCommand } from './commands/ingest.ts';
 import { registerDeadLetterCommands } from './commands/deadletters.ts';
+import { registerEvaluateCommand } from './commands/evaluate.ts';
 import { registerRunCommands } from './commands/run.ts';
 import { registerSimulateCommands } from './commands/simulate.ts';
 
@@ -20,6 +21,7 @@ registerIngestCommand(program);
 registerSimulateCommands(program);
 registerCatalogCommands(program);
 registerDeadLetterCommands(program);
+registerEvaluateCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -44,6 +44,11 @@ log: { level: chatty }
     for (const path of ['broker.port', 'http.port', 'influx.url', 'influx.api', 'log.level']) expect(parsed.problems).toContain(path);
   });
 
+  it('resolves TLS certificate paths against the config file\'s folder', () => {
+    const parsed = parseConfig({ broker: { tls: { port: 0, certFile: 'tls/server.pem', keyFile: '/etc/cw/key.pem' } } }, {}, '/srv/cw');
+    expect(parsed.ok && parsed.config.broker.tls).toMatchObject({ certFile: '/srv/cw/tls/server.pem', keyFile: '/etc/cw/key.pem' });
+  });
+
   it('does not mutate the document it overrides', () => {
     const document = { broker: { port: 1 } };
     expect(applyEnv(document, { CLEARWATER_MQTT_PORT: '2' })).toEqual({ broker: { port: 2 } });

@@ -116,7 +116,14 @@ export function parseConfig(document: unknown, env: Record<string, string | unde
   if (!parsed.success) return { ok: false, problems: z.prettifyError(parsed.error) };
   const at = (path: string) => (isAbsolute(path) ? path : resolve(baseDir, path));
   const config = parsed.data;
-  return { ok: true, config: { ...config, catalog: at(config.catalog), rulePacks: config.rulePacks.map(at), dataDir: at(config.dataDir) } };
+  const tls = config.broker.tls && {
+    ...config.broker.tls,
+    certFile: at(config.broker.tls.certFile),
+    keyFile: at(config.broker.tls.keyFile),
+    ...(config.broker.tls.caFile === undefined ? {} : { caFile: at(config.broker.tls.caFile) }),
+  };
+  const broker = tls ? { ...config.broker, tls } : config.broker;
+  return { ok: true, config: { ...config, broker, catalog: at(config.catalog), rulePacks: config.rulePacks.map(at), dataDir: at(config.dataDir) } };
 }
 
 /** Reads a config file (or none: all defaults) and the environment; throws with every problem. */

@@ -3,13 +3,14 @@
  * object of the component that owns it at scrape time; nothing here is global state.
  */
 import { Counter, Gauge, Registry } from 'prom-client';
+import type { BrokerStats } from '../broker/stats.ts';
 import type { DurableSinkStats } from '../ingest/durable-sink.ts';
 import type { MqttSourceStats } from '../ingest/mqtt-source.ts';
 
 export interface MetricSources {
   ingest(): { messages: number; readingsAccepted: number; readingsRejected: Record<string, number> };
   sink(): DurableSinkStats;
-  broker(): { connected: number; loginsRefused: number; publishesRefused: Record<string, number>; subscriptionsRefused: number };
+  broker(): BrokerStats;
   /** The subscription to an external broker, when there is one (`source.kind: mqtt`). */
   mqttSource?: (() => MqttSourceStats) | undefined;
   devicesOnline(): number;
@@ -69,7 +70,15 @@ export function createMetrics(sources: MetricSources): Registry {
   gauge(registry, 'clearwater_mqtt_clients_connected', 'MQTT clients connected to the embedded broker', () => sources.broker().connected);
   counter(registry, 'clearwater_mqtt_logins_refused_total', 'MQTT logins refused (unknown device or wrong password)', () => sources.broker().loginsRefused);
   labelledCounter(registry, 'clearwater_mqtt_publishes_refused_total', 'Publishes refused by the broker, by reason', 'reason', () => sources.broker().publishesRefused);
-  counter(registry, 'clearwater_mqtt_subscriptions_refused_total', 'Subscriptions refused by the topic ACL', () => sources.broker().subscriptionsRefused);
+  labelledCounter(registry, 'clearwater_mqtt_subscriptions_refused_total', 'Subscriptions refused (SUBACK 0x80), by reason', 'reason', () => sources.broker().subscriptionsRefusedByReason);
+  gauge(registry, 'clearwater_mqtt_sockets', 'Open sockets on all MQTT listeners, logged in or not', () => sources.broker().sockets);
+  labelledCounter(registry, 'clearwater_mqtt_connections_refused_total', 'Connections refused by a connection limit', 'reason', () => sources.broker().connectionsRefused);
+  counter(registry, 'clearwater_mqtt_connections_taken_over_total', 'Older connections of a device closed by a newer one', () => sources.broker().connectionsTakenOver);
+  counter(registry, 'clearwater_mqtt_logins_throttled_total', 'Logins refused without a password check after repeated failures', () => sources.broker().loginsThrottled);
+  labelledCounter(registry, 'clearwater_mqtt_login_lockouts_total', 'Lockouts after repeated failed logins', 'key', () => sources.broker().loginLockouts);
+  counter(registry, 'clearwater_mqtt_tls_handshake_failures_total', 'TLS handshakes that failed', () => sources.broker().tlsHandshakeFailures);
+  counter(registry, 'clearwater_mqtt_publishes_delayed_total', 'Publishes held back by the per-device rate limit', () => sources.broker().publishesDelayed);
+  gauge(registry, 'clearwater_mqtt_publishes_held', 'Publishes held back right now', () => sources.broker().publishesHeld);
   const source = sources.mqttSource;
   if (source) {
     gauge(registry, 'clearwater_mqtt_source_connected', 'Connected to the external MQTT broker (1) or not (0)', () => (source().connected ? 1 : 0));

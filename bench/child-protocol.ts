@@ -10,6 +10,7 @@
  * Load children (load-generator.ts, raw-influx-writer.ts):
  *   child → parent  {type: 'connected'}
  *   parent → child  {type: 'go'}, then {type: 'mark', mark: 'start' | 'end'} around the window
+ *   parent → child  {type: 'progress'} → child answers {type: 'progress', progress} (load-generator.ts)
  *   parent → child  {type: 'stop'}   → child waits for what is outstanding, answers {type: 'done', result}
  */
 import { fork, type ChildProcess } from 'node:child_process';
@@ -26,6 +27,19 @@ export interface PipelineStats {
   readings: number;
   /** Messages or readings refused (bad JSON, validation). */
   rejected: number;
+  /** Lines waiting in the durable spool (Clearwater's `clearwater_spool_lines`); absent for the others. */
+  spoolLines?: number;
+}
+
+/** A load generator's running totals since `go`, for the overload run's time series. */
+export interface LoadProgress {
+  /** Messages the devices' schedules called for so far (closed-loop mode: = sent). */
+  offered: number;
+  /** Messages published (handed to the socket). */
+  sent: number;
+  /** PUBACKs received. */
+  acked: number;
+  errors: number;
 }
 
 /** What a load child measured between its two marks, and in the whole run. */
@@ -37,18 +51,21 @@ export interface LoadResult {
   /** Everything acknowledged from `go` to the end of the drain. */
   totalAcked: number;
   totalSent: number;
+  /** What the schedules called for from `go` to `stop` (closed loop and raw writer: = totalSent). */
+  totalOffered: number;
   errors: number;
   /** Publish → PUBACK (raw writer: request → response) latencies inside the window, ms. */
   latency: { p50: number; p99: number; max: number; count: number };
 }
 
-export type ParentMessage = { type: 'stats' } | { type: 'stop' } | { type: 'go' } | { type: 'mark'; mark: 'start' | 'end' };
+export type ParentMessage = { type: 'stats' } | { type: 'stop' } | { type: 'go' } | { type: 'mark'; mark: 'start' | 'end' } | { type: 'progress' };
 
 export type ChildMessage =
   | { type: 'ready'; mqttPort: number }
   | { type: 'stats'; stats: PipelineStats }
   | { type: 'stopped'; stats: PipelineStats }
   | { type: 'connected' }
+  | { type: 'progress'; progress: LoadProgress }
   | { type: 'done'; result: LoadResult }
   | { type: 'failed'; error: string };
 

@@ -1,13 +1,15 @@
 /**
  * Clearwater's own pipeline under test: `startPipeline` (app/pipeline.ts) exactly as
- * `clearwater run` composes it, i.e. the embedded broker with device authentication and ACL,
+ * `clearwater start` composes it, i.e. the embedded broker with device authentication and ACL,
  * the in-process hand-off to the ingest (decode, catalog enrichment, line protocol), the
- * InfluxDB sink with its default batching, the rules engine with the default tap-water pack,
+ * durable spool (SQLite WAL; the PUBACK waits for the commit) and its replayer to InfluxDB with
+ * the default batching, the rules engine with the default tap-water pack,
  * dead letters and the HTTP API, on ephemeral ports, against the benchmark's influxd with a
  * database of its own and a data folder in /tmp.
  *
  * Runs as a child of bench/throughput.ts (protocol: child-protocol.ts). The sink's counters
- * are read from the process's own /healthz, the ingest's from `pipeline.ingest.stats`.
+ * and the spool depth are read from the process's own /metrics, as an operator's Prometheus
+ * scrapes them; the ingest's from `pipeline.ingest.stats`.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -25,8 +27,10 @@ export interface ClearwaterPipelineSettings {
   readonly logLevel: string;
 }
 
-interface Health {
-  influx?: { linesWritten?: number; writeErrors?: number };
+/** The value of an unlabelled sample `name` in Prometheus text exposition format; NaN when absent. */
+function metricValue(exposition: string, name: string): number {
+  const match = new RegExp(`^${name} (\\S+)$`, 'm').exec(exposition);
+  return match?.[1] === undefined ? Number.NaN : Number(match[1]);
 }
 
 async function main(): Promise<void> {
@@ -35,7 +39,9 @@ async function main(): Promise<void> {
   const parsed = parseConfig({
     catalog: settings.catalogPath,
     dataDir,
-    broker: { port: 0 },
+    // The benchmark's devices publish as fast as they are acknowledged: the per-device rate limit
+    // (50/s, for devices that report every minute) would measure the limit, not the pipeline.
+    broker: { port: 0, rateLimit: { messagesPerSecond: 1_000_000, burst: 1_000_000 } },
     http: { port: 0 },
     influx: { url: settings.influxUrl, api: 'v1', database: settings.database },
     log: { level: settings.logLevel, pretty: false },
@@ -44,14 +50,15 @@ async function main(): Promise<void> {
   const pipeline = await startPipeline(parsed.config, { log: createLogger(parsed.config.log.level, false) });
 
   const stats = async (): Promise<PipelineStats> => {
-    const health = (await (await fetch(`http://127.0.0.1:${pipeline.httpPort}/healthz`)).json()) as Health;
+    const metrics = await (await fetch(`http://127.0.0.1:${pipeline.httpPort}/metrics`)).text();
     const { messages, readingsAccepted, readingsRejected } = pipeline.ingest.stats;
     return {
-      linesWritten: health.influx?.linesWritten ?? Number.NaN,
-      writeErrors: health.influx?.writeErrors ?? Number.NaN,
+      linesWritten: metricValue(metrics, 'clearwater_influx_lines_written_total'),
+      writeErrors: metricValue(metrics, 'clearwater_influx_write_errors_total'),
       messages,
       readings: readingsAccepted,
       rejected: Object.values(readingsRejected).reduce((a, b) => a + b, 0),
+      spoolLines: metricValue(metrics, 'clearwater_spool_lines'),
     };
   };
   onParentMessage((message) => {

@@ -1,20 +1,28 @@
 /**
  * The load: one mqtt.js client per device (its own credentials, client id = device id),
- * publishing single-reading QoS 1 telemetry as fast as the broker acknowledges, with at most
- * `inflight` unacknowledged publishes per device (shared/DESIGN.md, "The wire contract"):
+ * publishing single-reading QoS 1 telemetry with at most `inflight` unacknowledged publishes per
+ * device (shared/DESIGN.md, "The wire contract"):
  *   water/{site}/{device}/telemetry  {"ts": <ms>, "seq": n, "readings": {"turbidity": x}}
- * `ts` is the wall clock, bumped by 1 ms when a device would repeat one, so no two readings of a
- * series share a timestamp (InfluxDB would keep only the last). Turbidity stays in 0.10-0.29
- * NTU, under every rule's threshold, so no ticket is opened.
+ * Two modes:
+ * - closed loop (`ratePerDevice` 0): each device publishes as fast as the broker acknowledges;
+ * - rate-controlled (`ratePerDevice` > 0): each device has a schedule of `ratePerDevice`
+ *   messages a second from `go`. It publishes what the schedule called for while its window has
+ *   room; when the window is full it waits (that wait is the broker's back-pressure) and sends
+ *   its backlog as PUBACKs free the window, like a device that keeps unsent readings. `offered`
+ *   (the schedule) − `sent` is how far behind the devices are.
+ * `ts` is the wall clock at sending, bumped by 1 ms when a device would repeat one, so no two
+ * readings of a series share a timestamp (InfluxDB would keep only the last). Turbidity stays in
+ * 0.10-0.29 NTU, under every rule's threshold, so no ticket is opened.
  *
  * Runs as a child of bench/throughput.ts (protocol: child-protocol.ts): connects every device,
  * says `connected`, publishes from `go`, counts acknowledgements and PUBACK latencies between
- * the `start` and `end` marks, and on `stop` waits for the outstanding PUBACKs, then reports.
+ * the `start` and `end` marks, answers `progress` with its running totals, and on `stop` stops
+ * publishing, waits for the outstanding PUBACKs, then reports.
  */
 import mqtt, { type MqttClient } from 'mqtt';
 import { Socket } from 'node:net';
 import type { BenchDevice } from './bench-catalog.ts';
-import { childSettings, failChild, onParentMessage, tell, type LoadResult } from './child-protocol.ts';
+import { childSettings, failChild, onParentMessage, tell, type LoadProgress, type LoadResult } from './child-protocol.ts';
 import { LatencyRecorder } from './latency.ts';
 
 export interface LoadGeneratorSettings {
@@ -27,14 +35,22 @@ export interface LoadGeneratorSettings {
   readonly drainTimeoutMs: number;
   /** Turn Nagle's algorithm off on the device sockets (TCP_NODELAY); mqtt.js leaves it on. */
   readonly noDelay: boolean;
+  /** Messages a second each device offers (rate-controlled mode); 0: as fast as PUBACKs allow. */
+  readonly ratePerDevice: number;
 }
+
+/** How often a rate-controlled device looks at its schedule, ms (PUBACKs wake it in between). */
+const SCHEDULE_TICK_MS = 5;
 
 interface DeviceLoad {
   readonly client: MqttClient;
   readonly topic: string;
   inFlight: number;
+  /** Messages published so far (also the next `seq`). */
   seq: number;
   lastTs: number;
+  /** Where in its first interval the device's schedule starts, 0..1, so devices do not fire in step. */
+  readonly phase: number;
 }
 
 const settings = childSettings<LoadGeneratorSettings>();
@@ -44,8 +60,18 @@ let recording = false;
 let publishing = false;
 let windowStartMs = 0;
 let windowMs = 0;
+/** performance.now() at `go` and at `stop`: the span the schedules ran. */
+let goAtMs = Number.NaN;
+let stopAtMs = Number.NaN;
 
-function connectDevice(url: string, device: BenchDevice, noDelay: boolean): Promise<DeviceLoad> {
+/** Messages a rate-controlled device's schedule called for by `nowMs`; frozen at `stop`. */
+function offeredBy(device: DeviceLoad, nowMs: number): number {
+  if (Number.isNaN(goAtMs)) return 0;
+  const until = Number.isNaN(stopAtMs) ? nowMs : Math.min(nowMs, stopAtMs);
+  return Math.floor(((until - goAtMs) / 1000) * settings.ratePerDevice + device.phase);
+}
+
+function connectDevice(url: string, device: BenchDevice, noDelay: boolean, phase: number): Promise<DeviceLoad> {
   return new Promise((resolve, reject) => {
     const client = mqtt.connect(url, {
       clientId: device.id,
@@ -59,7 +85,7 @@ function connectDevice(url: string, device: BenchDevice, noDelay: boolean): Prom
     });
     client.once('connect', () => {
       if (noDelay && client.stream instanceof Socket) client.stream.setNoDelay(true);
-      resolve({ client, topic: `water/${device.site}/${device.id}/telemetry`, inFlight: 0, seq: 0, lastTs: 0 });
+      resolve({ client, topic: `water/${device.site}/${device.id}/telemetry`, inFlight: 0, seq: 0, lastTs: 0, phase });
     });
     client.once('error', (error) => reject(new Error(`${device.id}: ${error.message}`)));
   });
@@ -88,8 +114,17 @@ function publishNext(device: DeviceLoad): void {
   });
 }
 
+/** Publishes while the window has room and (rate mode) the schedule has called for more. */
 function pump(device: DeviceLoad): void {
-  while (publishing && device.inFlight < settings.inflight && device.client.connected) publishNext(device);
+  if (!publishing) return;
+  const due = settings.ratePerDevice > 0 ? offeredBy(device, performance.now()) : Number.POSITIVE_INFINITY;
+  while (device.inFlight < settings.inflight && device.seq < due && device.client.connected) publishNext(device);
+}
+
+function progress(devices: readonly DeviceLoad[]): LoadProgress {
+  const now = performance.now();
+  const offered = settings.ratePerDevice > 0 ? devices.reduce((sum, d) => sum + offeredBy(d, now), 0) : counters.sent;
+  return { offered, sent: counters.sent, acked: counters.acked, errors: counters.errors };
 }
 
 async function drain(devices: readonly DeviceLoad[], timeoutMs: number): Promise<void> {
@@ -99,15 +134,22 @@ async function drain(devices: readonly DeviceLoad[], timeoutMs: number): Promise
 
 async function main(): Promise<void> {
   const devices: DeviceLoad[] = [];
+  const count = settings.devices.length;
   // Connect in groups so a slow login does not time the others out.
-  for (let i = 0; i < settings.devices.length; i += 25) {
-    devices.push(...(await Promise.all(settings.devices.slice(i, i + 25).map((d) => connectDevice(settings.url, d, settings.noDelay)))));
+  for (let i = 0; i < count; i += 25) {
+    const group = settings.devices.slice(i, i + 25).map((d, j) => connectDevice(settings.url, d, settings.noDelay, (i + j) / count));
+    devices.push(...(await Promise.all(group)));
   }
   for (const device of devices) device.client.on('error', () => counters.errors++);
+  let ticker: NodeJS.Timeout | undefined;
   onParentMessage((message) => {
     if (message.type === 'go') {
       publishing = true;
+      goAtMs = performance.now();
       for (const device of devices) pump(device);
+      if (settings.ratePerDevice > 0) ticker = setInterval(() => devices.forEach(pump), SCHEDULE_TICK_MS);
+    } else if (message.type === 'progress') {
+      tell({ type: 'progress', progress: progress(devices) });
     } else if (message.type === 'mark' && message.mark === 'start') {
       recording = true;
       windowStartMs = performance.now();
@@ -117,6 +159,8 @@ async function main(): Promise<void> {
     } else if (message.type === 'stop') {
       publishing = false;
       recording = false;
+      stopAtMs = performance.now();
+      clearInterval(ticker);
       void finish(devices);
     }
   });
@@ -130,6 +174,7 @@ async function finish(devices: readonly DeviceLoad[]): Promise<void> {
     windowMs,
     totalAcked: counters.acked,
     totalSent: counters.sent,
+    totalOffered: progress(devices).offered,
     errors: counters.errors,
     latency: latency.summary(),
   };

@@ -27,9 +27,14 @@ export const benchOptionsSchema = z.strictObject({
     .transform((text) => text.split(',').map((s) => s.trim()).filter(Boolean))
     .pipe(z.array(z.enum(pipelineKinds)).min(1))
     .describe('Which runs, comma-separated, of raw, broker (bare Aedes: the MQTT floor), naive, clearwater'),
-  overload: z.coerce.boolean().default(false).describe('Also run the MQTT runs again with --overload-devices × --overload-inflight'),
-  overloadDevices: count(1, 5000).default(300).describe('Devices of the overload runs'),
-  overloadInflight: count(1, 1000).default(30).describe('In-flight window per device of the overload runs'),
+  overload: z.coerce
+    .boolean()
+    .default(false)
+    .describe('After the normal runs, offer naive and clearwater --overload-factor × the peak acked/s they just reached, from rate-controlled devices, for --overload-seconds'),
+  overloadFactor: z.coerce.number().min(1).max(100).default(2).describe('Offered rate of the overload runs, × the pipeline\'s peak acked/s of the normal run'),
+  overloadSeconds: z.coerce.number().min(3).max(3600).default(30).describe('Length of the overload window, s (sampled every second)'),
+  overloadDevices: count(1, 5000).optional().describe('Devices of the overload runs (default: --devices)'),
+  overloadInflight: count(1, 1000).optional().describe('In-flight window per device of the overload runs (default: --inflight)'),
   profile: z.enum(['none', 'broker', 'naive', 'clearwater']).default('none').describe('Run that pipeline child under node --cpu-prof'),
   profileDir: z.string().default('/tmp/clearwater-bench-profiles').describe('Where --cpu-prof writes .cpuprofile files'),
   json: z.string().optional().describe('JSON results file; default /tmp/clearwater-bench-<time>.json'),

@@ -93,7 +93,7 @@ async function main(): Promise<void> {
       recording = false;
       void Promise.all(writers).then(() => {
         const { windowAcked, acked, sent, errors } = counters;
-        const result: LoadResult = { windowAcked, windowMs, totalAcked: acked, totalSent: sent, errors, latency: latency.summary() };
+        const result: LoadResult = { windowAcked, windowMs, totalAcked: acked, totalSent: sent, totalOffered: sent, errors, latency: latency.summary() };
         tell({ type: 'done', result }, () => process.exit(0));
       });
     }

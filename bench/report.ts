@@ -1,22 +1,13 @@
 /**
  * Turns run results into the printed table and the ratios. Pure: strings in, strings out.
  */
+import { fixed, ratio, table, thousands } from './format.ts';
 import type { RunResult } from './run-phase.ts';
-
-const fixed = (value: number, digits = 0) => (Number.isFinite(value) ? value.toFixed(digits) : '—');
-const thousands = (value: number) => (Number.isFinite(value) ? Math.round(value).toLocaleString('en-US') : '—');
-const ratio = (a: number, b: number) => (Number.isFinite(a) && Number.isFinite(b) && b !== 0 ? `${(a / b).toFixed(2)}×` : '—');
 
 /** CPU time the pipeline process spent per landed reading (bare broker: per acknowledged message), µs. */
 export function cpuMicrosPerReading(result: RunResult): number {
   const rate = result.kind === 'broker' ? result.ackedPerSecond : result.landedPerSecond;
   return rate > 0 ? (result.pipelineCpuPercent / 100 / rate) * 1e6 : Number.NaN;
-}
-
-function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: readonly string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
-  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
 export function resultsTable(results: readonly RunResult[]): string {

@@ -18,6 +18,8 @@ export interface RunSpec {
   readonly label: string;
   readonly devices: readonly BenchDevice[];
   readonly inflight: number;
+  /** Messages a second each device offers (the overload run); absent or 0: as fast as PUBACKs allow. */
+  readonly ratePerDevice?: number;
 }
 
 export interface RunContext {
@@ -57,7 +59,7 @@ export interface RunResult {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function askStats(child: ChildProcess): Promise<{ stats: PipelineStats; atMs: number }> {
+export async function askStats(child: ChildProcess): Promise<{ stats: PipelineStats; atMs: number }> {
   const answer = nextMessage(child, 'stats', 30_000);
   send(child, { type: 'stats' });
   const { stats } = await answer;
@@ -86,7 +88,15 @@ function sumLoad(results: readonly LoadResult[]) {
     max: Math.max(...results.map((r) => r.latency.max)),
     count: sum((r) => r.latency.count),
   };
-  return { windowAcked: sum((r) => r.windowAcked), windowMs, totalAcked: sum((r) => r.totalAcked), errors: sum((r) => r.errors), latency };
+  return {
+    windowAcked: sum((r) => r.windowAcked),
+    windowMs,
+    totalAcked: sum((r) => r.totalAcked),
+    totalSent: sum((r) => r.totalSent),
+    totalOffered: sum((r) => r.totalOffered),
+    errors: sum((r) => r.errors),
+    latency,
+  };
 }
 
 function pipelineChild(kind: Exclude<PipelineKind, 'raw'>, database: string, context: RunContext): [string, unknown] {
@@ -111,7 +121,7 @@ async function drain(child: ChildProcess, expected: number, limitMs: number): Pr
   return (performance.now() - startedAt) / 1000;
 }
 
-interface Processes {
+export interface Processes {
   /** The pipeline under test; none for the raw InfluxDB run. */
   readonly pipeline: ChildProcess | undefined;
   readonly loads: readonly ChildProcess[];
@@ -130,7 +140,7 @@ async function startProcesses(spec: RunSpec, context: RunContext, database: stri
   const loads = splitDevices(spec.devices, spec.kind === 'raw' ? 1 : options.loadProcs).map((devices) =>
     spec.kind === 'raw'
       ? forkBenchChild('raw-influx-writer.ts', { url: influx.url, database, devices, batchLines: options.rawBatch, concurrency: options.rawConcurrency })
-      : forkBenchChild('load-generator.ts', { url: loadUrl, devices, inflight: spec.inflight, drainTimeoutMs: 60_000, noDelay: options.nodelay }),
+      : forkBenchChild('load-generator.ts', { url: loadUrl, devices, inflight: spec.inflight, drainTimeoutMs: 60_000, noDelay: options.nodelay, ratePerDevice: spec.ratePerDevice ?? 0 }),
   );
   children.push(...loads);
   await Promise.all(loads.map((load) => nextMessage(load, 'connected', 300_000)));
@@ -160,7 +170,7 @@ async function measureWindow({ pipeline, loads }: Processes, context: RunContext
   return { cpuFrom, cpuTo, statsFrom, statsTo };
 }
 
-interface Ending {
+export interface Ending {
   readonly load: ReturnType<typeof sumLoad>;
   readonly drainSeconds: number;
   readonly peakRssMiB: number;
@@ -169,7 +179,7 @@ interface Ending {
 }
 
 /** Stops the load, lets the readings land, reads the memory, stops the pipeline, counts. */
-async function finish({ pipeline, loads }: Processes, spec: RunSpec, context: RunContext, database: string): Promise<Ending> {
+export async function finish({ pipeline, loads }: Processes, spec: RunSpec, context: RunContext, database: string): Promise<Ending> {
   for (const load of loads) send(load, { type: 'stop' });
   const load = sumLoad(await Promise.all(loads.map(async (child) => (await nextMessage(child, 'done', 120_000)).result)));
   const writes = spec.kind !== 'broker'; // the bare broker writes nothing anywhere
@@ -218,15 +228,16 @@ function toResult(spec: RunSpec, context: RunContext, { pipeline, loads }: Proce
   };
 }
 
-export async function runPhase(spec: RunSpec, context: RunContext): Promise<RunResult> {
+/**
+ * Creates the run's database, starts the pipeline child and the load children, hands them to
+ * `measure`, and whatever happens kills what is left and drops the database.
+ */
+export async function withRun<T>(spec: RunSpec, context: RunContext, measure: (processes: Processes, database: string) => Promise<T>): Promise<T> {
   const database = `bench_${spec.label.replace(/\W/g, '_')}_${context.runId}`;
   await createDatabase(context.influx.url, database);
   const children: ChildProcess[] = [];
   try {
-    const processes = await startProcesses(spec, context, database, children);
-    const window = await measureWindow(processes, context);
-    const ending = await finish(processes, spec, context, database);
-    return toResult(spec, context, processes, window, ending);
+    return await measure(await startProcesses(spec, context, database, children), database);
   } catch (error) {
     for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
     throw error;
@@ -234,4 +245,12 @@ export async function runPhase(spec: RunSpec, context: RunContext): Promise<RunR
     await Promise.all(children.map((child) => exited(child, 60_000)));
     await influxQL(context.influx.url, `DROP DATABASE "${database}"`).catch(() => undefined);
   }
+}
+
+export function runPhase(spec: RunSpec, context: RunContext): Promise<RunResult> {
+  return withRun(spec, context, async (processes, database) => {
+    const window = await measureWindow(processes, context);
+    const ending = await finish(processes, spec, context, database);
+    return toResult(spec, context, processes, window, ending);
+  });
 }

@@ -32,6 +32,7 @@ describe('canSubscribe', () => {
     [device, '$SYS/#', false],
     [observer, '#', true],
     [observer, '$SYS/#', true],
+    [observer, '$clearwater/refused', false],
   ] as const)('%o subscribing %s → %s', (principal, filter, ok) => {
     expect(canSubscribe(principal, filter).ok).toBe(ok);
   });

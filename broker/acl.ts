@@ -28,6 +28,7 @@ export function canPublish(principal: Principal, topic: string): Verdict {
 
 /** `filter` may hold wildcards; a device's filter must stay inside its subtree. */
 export function canSubscribe(principal: Principal, filter: string): Verdict {
+  if (filter.startsWith('$clearwater/')) return denied('the broker\'s quarantine is not for subscribers');
   if (principal.kind === 'observer') return allowed;
   const own = deviceSubtree(principal.siteId, principal.deviceId);
   // A filter inside the subtree starts with the literal prefix; wildcards only after it.

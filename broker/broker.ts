@@ -55,7 +55,7 @@ export interface BrokerDeps {
   catalog: Catalog;
   /** Takes an accepted device publish; a returned promise delays the PUBACK until it settles. */
   handoff(publish: DevicePublish): void | Promise<void>;
-  /** A publish the broker refused as bad input (the client is disconnected, MQTT 3.1.1 has no negative PUBACK). */
+  /** A publish the broker refused as bad input (acknowledged, delivered to nobody; see `refuse`). */
   onRefused?(publish: { topic: string; payload: Buffer; deviceId?: string }, reason: RefusalReason, detail: string): void;
   log?: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
   /** Wall clock, epoch ms (rate limit and login throttle). */
@@ -232,11 +232,11 @@ export class EmbeddedBroker {
     const deviceId = principal?.kind === 'device' ? principal.deviceId : undefined;
     const refused = { topic: packet.topic, payload, deviceId };
     const levels = topicLevels(packet.topic);
-    if (levels > this.config.maxTopicLevels) return this.refuse(done, refused, 'topic_too_deep', `topic has ${levels} levels, limit ${this.config.maxTopicLevels}`);
+    if (levels > this.config.maxTopicLevels) return this.refuse(done, packet, refused, 'topic_too_deep', `topic has ${levels} levels, limit ${this.config.maxTopicLevels}`);
     const verdict = principal ? canPublish(principal, packet.topic) : { ok: false as const, reason: 'not logged in' };
-    if (!verdict.ok) return this.refuse(done, refused, 'acl_denied', verdict.reason);
+    if (!verdict.ok) return this.refuse(done, packet, refused, 'acl_denied', verdict.reason);
     if (payload.byteLength > MAX_PAYLOAD_BYTES) {
-      return this.refuse(done, refused, 'oversize', `payload is ${payload.byteLength} bytes, limit ${MAX_PAYLOAD_BYTES}`);
+      return this.refuse(done, packet, refused, 'oversize', `payload is ${payload.byteLength} bytes, limit ${MAX_PAYLOAD_BYTES}`);
     }
     if (principal?.kind !== 'device') return done(null);
     const handOff = () => this.handOff({ deviceId: principal.deviceId, siteId: principal.siteId, topic: packet.topic, payload, qos: packet.qos, retain: packet.retain }, done);
@@ -293,14 +293,26 @@ export class EmbeddedBroker {
     done(null, null);
   }
 
-  private refuse(done: Done, publish: { topic: string; payload: Buffer; deviceId?: string | undefined }, reason: RefusalReason, detail: string): void {
+  /**
+   * A publish refused as bad input is acknowledged but delivered to nobody: [MQTT-3.3.5-2] lets
+   * the server either acknowledge it or close the connection, and closing makes a QoS 1 client
+   * send the same message again on every reconnect, for ever. It is counted and dead-lettered;
+   * its topic is rewritten to a `$` topic no one subscribes to, so it reaches no subscriber and
+   * is never retained.
+   */
+  private refuse(done: Done, packet: PublishPacket, publish: { topic: string; payload: Buffer; deviceId?: string | undefined }, reason: RefusalReason, detail: string): void {
     this.stats.publishesRefused[reason] += 1;
     this.deps.log?.warn({ device: publish.deviceId, topic: publish.topic.slice(0, 200), reason }, detail);
     const { deviceId, ...rest } = publish;
     this.deps.onRefused?.(deviceId === undefined ? rest : { ...rest, deviceId }, reason, detail);
-    done(new Error(detail));
+    packet.topic = QUARANTINE_TOPIC;
+    packet.retain = false;
+    done(null);
   }
 }
+
+/** Where refused publishes go: a `$` topic, which `#` does not match [MQTT-4.7.2-1], and the ACL lets no one subscribe to. */
+export const QUARANTINE_TOPIC = '$clearwater/refused';
 
 function connackError(returnCode: 3 | 4): AuthenticateError {
   const message = returnCode === 4 ? 'bad user name or password' : 'server unavailable';

@@ -12,14 +12,20 @@
  * parallel.
  *
  * Failures: a store or `onChange` failure is counted, passed to `onError`, and does not block
- * later writes; `evaluate` never rejects.
+ * later writes; `evaluate`, `tick` and `deviceStatus` never reject.
+ *
+ * Time: readings carry event time. Watch kinds (stale) also need a clock: the caller drives it
+ * with `tick(now)` (wall clock live, event time in replays) and reports broker presence with
+ * `deviceStatus`. The engine reads no clock of its own.
  */
-import type { Evaluation, Rule } from './kinds/index.ts';
-import { RuleIndex, type CompiledRule, type RuleReading } from './router.ts';
+import type { MetricName } from '../network/metrics.ts';
+import type { Evaluation, Rule, WatchedDevice } from './kinds/index.ts';
+import { RuleIndex, watchesSite, type CompiledRule, type ReadingDevice, type RuleReading } from './router.ts';
 import type { TicketStore } from './tickets/store.ts';
 import { fingerprintOf, SYSTEM_ACTOR, type Ticket, type TicketSubject } from './tickets/ticket.ts';
 
 export type { ReadingDevice, RuleReading } from './router.ts';
+export type { WatchedDevice } from './kinds/index.ts';
 
 export interface TicketChange {
   readonly ticket: Ticket;
@@ -36,6 +42,11 @@ export interface RulesEngineOptions {
   readonly onChange?: (change: TicketChange) => void | Promise<void>;
   /** A ticket write or `onChange` failed. Default: console.error. */
   readonly onError?: (error: unknown, context: { fingerprint: string; ruleId: string }) => void;
+  /**
+   * Catalog devices (`catalog.devices.values()`), for watch kinds (stale): each rule watches the
+   * devices its `match` admits. Devices not listed are not watched. Absent = no watches.
+   */
+  readonly devices?: Iterable<WatchedDevice>;
 }
 
 export interface RulesEngineStats {
@@ -53,6 +64,12 @@ export interface RulesEngineStats {
   readonly errors: number;
   /** Fingerprints with state in memory. */
   readonly fingerprints: number;
+  /** Calls of `tick`. */
+  readonly ticks: number;
+  /** Calls of `deviceStatus` for watched devices. */
+  readonly statuses: number;
+  /** Rule × device pairs of watch kinds (stale). */
+  readonly watches: number;
 }
 
 export interface RulesEngine {
@@ -60,6 +77,15 @@ export interface RulesEngine {
   start(): Promise<{ resumed: number; orphaned: number }>;
   /** Evaluates one reading; resolves once its ticket writes are done. Never rejects. */
   evaluate(reading: RuleReading): Promise<void>;
+  /**
+   * Advances the engine clock to `now` (epoch ms) and lets watch kinds act without a reading
+   * (stale devices). Call it periodically: live with the wall clock (e.g. every 10-30 s), in
+   * replays with event time. The first tick starts the watch of devices not heard yet. A `now`
+   * earlier than a previous one is still passed on; the clock itself never goes back.
+   */
+  tick(now: number): Promise<void>;
+  /** The broker's presence for a device (retained status or last will) at `at`, epoch ms. */
+  deviceStatus(deviceId: string, status: 'online' | 'offline', at: number): Promise<void>;
   stats(): RulesEngineStats;
   /** Waits for every pending ticket write. Stop feeding readings first. */
   stop(): Promise<void>;
@@ -69,18 +95,50 @@ interface Fingerprint {
   state: unknown;
   /** Tail of this fingerprint's write chain; undefined when idle. */
   tail: Promise<void> | undefined;
+  /** Last device whose reading carried the rule's ticket metric: the ticket's device. */
+  device: ReadingDevice | undefined;
+}
+
+/** One watch-kind rule paired with one catalog device. */
+interface Watch {
+  readonly compiled: CompiledRule;
+  readonly device: WatchedDevice;
+  readonly fingerprint: string;
+  readonly metric: MetricName;
 }
 
 type Counters = { -readonly [K in keyof RulesEngineStats]: number };
 const DONE: Promise<void> = Promise.resolve();
 
-/** Validates and indexes the rules; touches nothing until `start` or `evaluate`. */
+/** Validates and indexes the rules; touches nothing until `start`, `evaluate` or `tick`. */
 export function createRulesEngine(options: RulesEngineOptions): RulesEngine {
   const index = new RuleIndex(options.rules);
   const { store, onChange } = options;
   const onError = options.onError ?? ((error, context) => console.error(`rules: ticket write for ${context.fingerprint} failed`, error));
   const fingerprints = new Map<string, Fingerprint>();
-  const counters: Counters = { readings: 0, evaluations: 0, outOfOrder: 0, opened: 0, updated: 0, escalated: 0, resolved: 0, errors: 0, fingerprints: 0 };
+  const watches = watchesByDevice(index.watchRules, options.devices ?? []);
+  const counters: Counters = {
+    readings: 0,
+    evaluations: 0,
+    outOfOrder: 0,
+    opened: 0,
+    updated: 0,
+    escalated: 0,
+    resolved: 0,
+    errors: 0,
+    fingerprints: 0,
+    ticks: 0,
+    statuses: 0,
+    watches: [...watches.values()].reduce((sum, list) => sum + list.length, 0),
+  };
+  /** The engine clock: the latest `tick(now)`. */
+  let clock = Number.NEGATIVE_INFINITY;
+
+  function entryOf(fingerprint: string, compiled: CompiledRule): Fingerprint {
+    let entry = fingerprints.get(fingerprint);
+    if (entry === undefined) fingerprints.set(fingerprint, (entry = { state: compiled.kind.initial(compiled.rule), tail: undefined, device: undefined }));
+    return entry;
+  }
 
   function enqueue(entry: Fingerprint, context: { fingerprint: string; ruleId: string }, write: () => Promise<void>): Promise<void> {
     const run = (entry.tail ?? DONE).then(write).catch((error: unknown) => {
@@ -109,26 +167,79 @@ export function createRulesEngine(options: RulesEngineOptions): RulesEngine {
     }
   }
 
+  /** Stores the new state; queues the ticket write a decision asks for. */
+  function settle(entry: Fingerprint, compiled: CompiledRule, evaluation: Evaluation<unknown>, at: number, subject: () => TicketSubject): Promise<void> | undefined {
+    entry.state = evaluation.state;
+    if (evaluation.decision.type === 'none') {
+      if (evaluation.decision.ignored === 'out_of_order') counters.outOfOrder++;
+      return undefined;
+    }
+    const ticketSubject = subject();
+    return enqueue(entry, { fingerprint: ticketSubject.fingerprint, ruleId: compiled.rule.id }, () => apply(compiled, ticketSubject, at, evaluation));
+  }
+
+  function evaluateRule(compiled: CompiledRule, reading: RuleReading): Promise<void> | undefined {
+    const { rule } = compiled;
+    const fingerprint = fingerprintOf(rule.id, reading.device.site.id, rule.subject === 'device' ? reading.device.id : undefined);
+    const entry = entryOf(fingerprint, compiled);
+    if (reading.values.has(compiled.metric)) entry.device = reading.device;
+    const evaluation = compiled.kind.evaluate(rule, entry.state, reading);
+    return settle(entry, compiled, evaluation, reading.ts, () => subjectOf(compiled, fingerprint, entry.device ?? reading.device, compiled.metric));
+  }
+
+  /** Runs one watch through a kind call; `at` is the ticket time of any decision. */
+  function runWatch(watch: Watch, at: number, call: (state: unknown) => Evaluation<unknown>): Promise<void> | undefined {
+    counters.evaluations++;
+    const entry = entryOf(watch.fingerprint, watch.compiled);
+    return settle(entry, watch.compiled, call(entry.state), at, () => subjectOf(watch.compiled, watch.fingerprint, watch.device, watch.metric));
+  }
+
   function evaluate(reading: RuleReading): Promise<void> {
     counters.readings++;
     let writes: Promise<void>[] | undefined;
     for (const compiled of index.candidates(reading)) {
       counters.evaluations++;
-      const { rule } = compiled;
-      const fingerprint = fingerprintOf(rule.id, reading.device.site.id, rule.subject === 'device' ? reading.device.id : undefined);
-      let entry = fingerprints.get(fingerprint);
-      if (entry === undefined) fingerprints.set(fingerprint, (entry = { state: compiled.kind.initial(rule), tail: undefined }));
-      const evaluation = compiled.kind.evaluate(rule, entry.state, reading);
-      entry.state = evaluation.state;
-      if (evaluation.decision.type === 'none') {
-        if (evaluation.decision.ignored === 'out_of_order') counters.outOfOrder++;
-        continue;
-      }
-      const subject = subjectOf(compiled, fingerprint, reading);
-      (writes ??= []).push(enqueue(entry, { fingerprint, ruleId: rule.id }, () => apply(compiled, subject, reading.ts, evaluation)));
+      const write = evaluateRule(compiled, reading);
+      if (write) (writes ??= []).push(write);
     }
-    if (writes === undefined) return DONE;
-    return writes.length === 1 ? (writes[0] ?? DONE) : Promise.all(writes).then(() => undefined);
+    const watched = watches.get(reading.device.id);
+    if (watched !== undefined) {
+      // Watch kinds see the reading as heard no earlier than the engine clock: arrival, as far as
+      // the engine can tell (a batch of old samples still means the device is back).
+      const heard = { ts: Math.max(reading.ts, clock), values: reading.values };
+      for (const watch of watched) {
+        const write = runWatch(watch, heard.ts, (state) => watch.compiled.kind.evaluate(watch.compiled.rule, state, heard));
+        if (write) (writes ??= []).push(write);
+      }
+    }
+    return settleAll(writes);
+  }
+
+  function tick(now: number): Promise<void> {
+    counters.ticks++;
+    clock = Math.max(clock, now);
+    const writes: Promise<void>[] = [];
+    for (const list of watches.values()) {
+      for (const watch of list) {
+        const { rule, kind } = watch.compiled;
+        const write = runWatch(watch, now, (state) => kind.watch?.tick(rule, state, watch.device, now) ?? { state, decision: { type: 'none' } });
+        if (write) writes.push(write);
+      }
+    }
+    return settleAll(writes);
+  }
+
+  function deviceStatus(deviceId: string, status: 'online' | 'offline', at: number): Promise<void> {
+    const list = watches.get(deviceId);
+    if (list === undefined) return DONE;
+    counters.statuses++;
+    const writes: Promise<void>[] = [];
+    for (const watch of list) {
+      const { rule, kind } = watch.compiled;
+      const write = runWatch(watch, at, (state) => kind.watch?.status(rule, state, watch.device, status, at) ?? { state, decision: { type: 'none' } });
+      if (write) writes.push(write);
+    }
+    return settleAll(writes);
   }
 
   return {
@@ -141,12 +252,14 @@ export function createRulesEngine(options: RulesEngineOptions): RulesEngine {
           orphaned++; // its rule is gone from the packs; a person resolves it
           continue;
         }
-        fingerprints.set(ticket.fingerprint, { state: compiled.kind.resume(compiled.rule, ticket.severity), tail: undefined });
+        fingerprints.set(ticket.fingerprint, { state: compiled.kind.resume(compiled.rule, ticket.severity, ticket), tail: undefined, device: undefined });
         resumed++;
       }
       return { resumed, orphaned };
     },
     evaluate,
+    tick,
+    deviceStatus,
     stats: () => ({ ...counters, fingerprints: fingerprints.size }),
     async stop() {
       // A write may chain another (onChange feeding back): drain until the chains are idle.
@@ -159,19 +272,40 @@ export function createRulesEngine(options: RulesEngineOptions): RulesEngine {
   };
 }
 
-function subjectOf(compiled: CompiledRule, fingerprint: string, reading: RuleReading): TicketSubject {
+function settleAll(writes: readonly Promise<void>[] | undefined): Promise<void> {
+  if (writes === undefined || writes.length === 0) return DONE;
+  return writes.length === 1 ? (writes[0] ?? DONE) : Promise.all(writes).then(() => undefined);
+}
+
+/** Pairs every watch-kind rule with the catalog devices it watches, by device id. */
+function watchesByDevice(rules: readonly CompiledRule[], devices: Iterable<WatchedDevice>): Map<string, Watch[]> {
+  const byDevice = new Map<string, Watch[]>();
+  if (rules.length === 0) return byDevice;
+  for (const device of devices) {
+    const list: Watch[] = [];
+    for (const compiled of rules) {
+      const metric = compiled.kind.watch?.metricOf(compiled.rule, device);
+      if (metric === undefined || !watchesSite(compiled, device.site)) continue;
+      list.push({ compiled, device, metric, fingerprint: fingerprintOf(compiled.rule.id, device.site.id, device.id) });
+    }
+    if (list.length > 0) byDevice.set(device.id, list);
+  }
+  return byDevice;
+}
+
+function subjectOf(compiled: CompiledRule, fingerprint: string, device: ReadingDevice, metric: MetricName): TicketSubject {
   const { rule } = compiled;
-  const { site } = reading.device;
+  const { site } = device;
   return {
     fingerprint,
     ruleId: rule.id,
     title: rule.title,
     titleZh: rule.titleZh,
     source: rule.source,
-    metric: compiled.metric,
+    metric,
     site: site.id,
     siteKind: site.kind,
-    device: reading.device.id,
+    device: device.id,
     village: site.village ?? null,
     township: site.township,
     zone: site.zone,

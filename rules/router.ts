@@ -2,6 +2,11 @@
  * Which rules can a reading meet? Rules are indexed by metric and site kind once, so a reading
  * looks up only the rules for the metrics it carries at its site's kind; village and site
  * filters are checked on that short list.
+ *
+ * A rule is indexed under its first metric and under each of its kind's context metrics
+ * (`contextMetrics`, e.g. the flow that confirms a pressure drop): it meets a reading that
+ * carries all its metrics, or any context metric. Watch kinds (stale) are not indexed by metric
+ * at all: the engine routes readings to them by device (`watchRules`, `watchesSite`).
  */
 import type { Site, SiteKind } from '../network/catalog.ts';
 import type { MetricName } from '../network/metrics.ts';
@@ -28,7 +33,10 @@ export interface CompiledRule {
   /** The ticket's metric and the index key. */
   readonly metric: MetricName;
   readonly metrics: readonly MetricName[];
+  /** Metrics that also route readings to the rule (kind.contextMetrics); usually empty. */
+  readonly context: readonly MetricName[];
   readonly worst: Worst;
+  readonly siteKinds: ReadonlySet<SiteKind> | undefined;
   readonly villages: ReadonlySet<string> | undefined;
   readonly sites: ReadonlySet<string> | undefined;
 }
@@ -39,16 +47,26 @@ type KindKey = SiteKind | typeof ANY_KIND;
 export class RuleIndex {
   private readonly byMetric = new Map<MetricName, Map<KindKey, CompiledRule[]>>();
   readonly byId: ReadonlyMap<string, CompiledRule>;
+  /** Rules of watch kinds (stale), in pack order; the engine pairs them with catalog devices. */
+  readonly watchRules: readonly CompiledRule[];
 
   constructor(rules: readonly Rule[]) {
     const byId = new Map<string, CompiledRule>();
+    const watchRules: CompiledRule[] = [];
     for (const rule of rules) {
       if (byId.has(rule.id)) throw new Error(`rule id "${rule.id}" appears twice`);
       const compiled = compile(rule);
       byId.set(rule.id, compiled);
-      for (const key of rule.match?.siteKinds ?? [ANY_KIND]) this.add(compiled.metric, key, compiled);
+      if (compiled.kind.watch !== undefined) {
+        watchRules.push(compiled);
+        continue;
+      }
+      for (const key of rule.match?.siteKinds ?? [ANY_KIND]) {
+        for (const metric of new Set([compiled.metric, ...compiled.context])) this.add(metric, key, compiled);
+      }
     }
     this.byId = byId;
+    this.watchRules = watchRules;
   }
 
   private add(metric: MetricName, key: KindKey, compiled: CompiledRule): void {
@@ -67,7 +85,10 @@ export class RuleIndex {
       const byKind = this.byMetric.get(metric);
       if (!byKind) continue;
       for (const list of [byKind.get(site.kind), byKind.get(ANY_KIND)]) {
-        for (const compiled of list ?? []) if (matches(compiled, site, reading.values)) found.push(compiled);
+        for (const compiled of list ?? []) {
+          // A rule indexed under two metrics of the reading (pressure and its confirming flow) runs once.
+          if (matches(compiled, site, reading.values) && (compiled.context.length === 0 || !found.includes(compiled))) found.push(compiled);
+        }
       }
     }
     return found;
@@ -77,12 +98,32 @@ export class RuleIndex {
 function compile(rule: Rule): CompiledRule {
   const kind = kindOf(rule);
   const metrics = kind.metrics(rule);
-  const set = (ids: readonly string[] | undefined) => (ids ? new Set(ids) : undefined);
-  return { rule, kind, metric: metrics[0], metrics, worst: kind.worst(rule), villages: set(rule.match?.villages), sites: set(rule.match?.sites) };
+  const context = (kind.contextMetrics?.(rule) ?? []).filter((metric) => !metrics.includes(metric));
+  const set = <T extends string>(ids: readonly T[] | undefined) => (ids ? new Set(ids) : undefined);
+  return {
+    rule,
+    kind,
+    metric: metrics[0],
+    metrics,
+    context,
+    worst: kind.worst(rule),
+    siteKinds: set(rule.match?.siteKinds),
+    villages: set(rule.match?.villages),
+    sites: set(rule.match?.sites),
+  };
 }
 
+/** Whether the rule's `match` filters (site kinds, villages, sites) admit the site. */
+export function watchesSite(compiled: CompiledRule, site: Site): boolean {
+  if (compiled.siteKinds && !compiled.siteKinds.has(site.kind)) return false;
+  if (compiled.sites && !compiled.sites.has(site.id)) return false;
+  if (compiled.villages && (site.village === undefined || !compiled.villages.has(site.village))) return false;
+  return true;
+}
+
+/** Site kind is settled by the index; villages, sites and the metrics the reading carries here. */
 function matches(compiled: CompiledRule, site: Site, values: ReadonlyMap<MetricName, number>): boolean {
   if (compiled.sites && !compiled.sites.has(site.id)) return false;
   if (compiled.villages && (site.village === undefined || !compiled.villages.has(site.village))) return false;
-  return compiled.metrics.every((metric) => values.has(metric));
+  return compiled.metrics.every((metric) => values.has(metric)) || compiled.context.some((metric) => values.has(metric));
 }

@@ -36,12 +36,17 @@ describe('logins', () => {
 });
 
 describe('topic ACL', () => {
-  it('keeps a device publishing under another device\'s topic out of InfluxDB', async () => {
+  it('keeps a device publishing under another device\'s topic out of InfluxDB and away from subscribers', async () => {
+    const wall = await connect(pipeline.mqttUrl, { username: 'wall', password: 'observer-pass' });
+    const seen: string[] = [];
+    wall.on('message', (topic) => seen.push(topic));
+    await wall.subscribeAsync('#', { qos: 1 });
     const intruder = await connectDevice(pipeline.mqttUrl, TAP.id);
-    const closed = new Promise<void>((resolve) => intruder.once('close', () => resolve()));
-    intruder.publish(`water/${OTHER.site}/${OTHER.id}/telemetry`, reading(9.99), { qos: 1 });
-    await closed; // MQTT 3.1.1 has no negative PUBACK: the broker drops the connection
-    intruder.end(true);
+    // [MQTT-3.3.5-2]: acknowledged, delivered to nobody; closing the connection would make the
+    // client send it again on every reconnect.
+    await intruder.publishAsync(`water/${OTHER.site}/${OTHER.id}/telemetry`, reading(9.99), { qos: 1 });
+    expect(intruder.connected).toBe(true);
+    await intruder.endAsync();
 
     const honest = await connectDevice(pipeline.mqttUrl, OTHER.id);
     await honest.publishAsync(`water/${OTHER.site}/${OTHER.id}/telemetry`, reading(0.12), { qos: 1 });
@@ -52,6 +57,9 @@ describe('topic ACL', () => {
     });
     expect(rows.map((r) => r[1])).toEqual([0.12]);
     expect(await metric(pipeline.http, 'clearwater_mqtt_publishes_refused_total{reason="acl_denied"}')).toBe(1);
+    expect(await metric(pipeline.http, 'clearwater_readings_rejected_total{reason="acl_denied"}')).toBe(1);
+    expect(seen.filter((t) => t.includes('telemetry'))).toEqual([`water/${OTHER.site}/${OTHER.id}/telemetry`]);
+    await wall.endAsync();
   });
 
   it('refuses a device\'s subscription to # and to other devices, but not to its own subtree', async () => {
@@ -77,26 +85,24 @@ describe('topic ACL', () => {
 
   it('keeps $SYS read-only: a device cannot publish there, an observer can read it', async () => {
     const device = await connectDevice(pipeline.mqttUrl, TAP.id);
-    const closed = new Promise<void>((resolve) => device.once('close', () => resolve()));
-    device.publish('$SYS/broker/fake', 'x', { qos: 1 });
-    await closed;
-    device.end(true);
-
     const wall = await connect(pipeline.mqttUrl, { username: 'wall', password: 'observer-pass' });
+    const faked: string[] = [];
+    wall.on('message', (topic) => topic.endsWith('/fake') && faked.push(topic));
     const granted = await wall.subscribeAsync('$SYS/#');
     expect(granted[0]?.qos).toBe(0);
-    const observerClosed = new Promise<void>((resolve) => wall.once('close', () => resolve()));
-    wall.publish('water/tongmen-tap/tongmen-tap-wq/telemetry', reading(0.1), { qos: 1 });
-    await observerClosed; // observers publish nothing
-    wall.end(true);
+    await device.publishAsync('$SYS/broker/fake', 'x', { qos: 1 });
+    await wall.publishAsync('water/tongmen-tap/tongmen-tap-wq/telemetry', reading(0.1), { qos: 1 }); // observers publish nothing
+    await new Promise((r) => setTimeout(r, 200));
+    expect(faked).toEqual([]);
+    expect(await metric(pipeline.http, 'clearwater_mqtt_publishes_refused_total{reason="acl_denied"}')).toBe(3);
+    await device.endAsync();
+    await wall.endAsync();
   });
 
   it('refuses payloads over 64 KiB and dead-letters them', async () => {
     const device = await connectDevice(pipeline.mqttUrl, TAP.id);
-    const closed = new Promise<void>((resolve) => device.once('close', () => resolve()));
-    device.publish(`water/${TAP.site}/${TAP.id}/telemetry`, JSON.stringify({ ts: Date.now(), readings: { turbidity: 0.2 }, pad: 'x'.repeat(70_000) }), { qos: 1 });
-    await closed;
-    device.end(true);
+    await device.publishAsync(`water/${TAP.site}/${TAP.id}/telemetry`, JSON.stringify({ ts: Date.now(), readings: { turbidity: 0.2 }, pad: 'x'.repeat(70_000) }), { qos: 1 });
+    await device.endAsync();
     expect(await metric(pipeline.http, 'clearwater_mqtt_publishes_refused_total{reason="oversize"}')).toBe(1);
     expect(await metric(pipeline.http, 'clearwater_readings_rejected_total{reason="oversize"}')).toBe(1);
   });

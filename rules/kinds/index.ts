@@ -5,13 +5,26 @@
  */
 import { z } from 'zod';
 import type { RuleKind } from './kind.ts';
+import { anomaly, anomalySchema } from './anomaly.ts';
+import { rateOfChange, rateOfChangeSchema } from './rate-of-change.ts';
+import { stale, staleSchema } from './stale.ts';
 import { threshold, thresholdSchema } from './threshold.ts';
 
-export const ruleKinds = { threshold } satisfies Record<string, RuleKind>;
+export const ruleKinds = {
+  threshold,
+  anomaly,
+  'rate-of-change': rateOfChange,
+  stale,
+} satisfies Record<string, RuleKind>;
 export type RuleKindName = keyof typeof ruleKinds;
 
 /** Any rule of any kind, told apart by `kind`. */
-export const ruleSchema = z.discriminatedUnion('kind', [thresholdSchema]);
+export const ruleSchema = z.discriminatedUnion('kind', [
+  thresholdSchema,
+  anomalySchema,
+  rateOfChangeSchema,
+  staleSchema,
+]);
 export type Rule = z.infer<typeof ruleSchema>;
 
 /** The kind of a rule, typed over the union of all rule configs (see RuleKind's method note). */
@@ -19,4 +32,4 @@ export function kindOf(rule: Rule): RuleKind<Rule, unknown> {
   return ruleKinds[rule.kind];
 }
 
-export type { Decision, Evaluation, KindInput, RuleBase, RuleKind, RuleMatch, Worst } from './kind.ts';
+export type { Decision, DeviceWatch, Evaluation, KindInput, ResumedTicket, RuleBase, RuleKind, RuleMatch, WatchedDevice, Worst } from './kind.ts';

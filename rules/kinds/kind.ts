@@ -3,7 +3,8 @@
  * file exporting a zod schema and a pure evaluate function; `kinds/index.ts` lists them.
  */
 import { z } from 'zod';
-import { siteKinds } from '../../network/catalog.ts';
+import { siteKinds, type Site } from '../../network/catalog.ts';
+import type { DeviceStatus } from '../../network/message.ts';
 import type { MetricName } from '../../network/metrics.ts';
 import { ID_PATTERN } from '../../network/topic.ts';
 import type { Severity } from '../severity.ts';
@@ -63,6 +64,40 @@ export interface Evaluation<State> {
 /** Which end of the scale is worse, so a ticket's peak value means "worst seen". */
 export type Worst = 'highest' | 'lowest';
 
+/** What a kind may learn about the ticket it resumes after an engine restart. */
+export interface ResumedTicket {
+  /** Event time the ticket opened, epoch ms. */
+  readonly openedAt: number;
+  readonly firstValue: number;
+  readonly lastValue: number;
+  readonly peakValue: number;
+}
+
+/** A catalog device as watch kinds see it: structurally a subset of network's `Device`. */
+export interface WatchedDevice {
+  readonly id: string;
+  readonly site: Site;
+  /** Reporting interval from the catalog (`intervalS` × 1000). */
+  readonly intervalMs: number;
+  /** Metrics the catalog says the device publishes. */
+  readonly metrics: ReadonlySet<MetricName>;
+}
+
+/**
+ * The part of a kind that watches catalog devices over time instead of reacting to one reading
+ * (`stale`). The engine keeps one state per rule and watched device (fingerprint rule/site/device),
+ * routes every reading of the device to `evaluate` (the kind picks the metrics that count), and
+ * calls these without a reading. Pure, like `evaluate`.
+ */
+export interface DeviceWatch<Config, State> {
+  /** The metric a ticket about this device is filed under; undefined = the rule does not watch it. */
+  metricOf(rule: Config, device: WatchedDevice): MetricName | undefined;
+  /** The engine's clock reached `now` (epoch ms): wall clock live, event time in replays. */
+  tick(rule: Config, state: State, device: WatchedDevice, now: number): Evaluation<State>;
+  /** The broker reported the device online or offline (status message or last will) at `at`. */
+  status(rule: Config, state: State, device: WatchedDevice, status: DeviceStatus, at: number): Evaluation<State>;
+}
+
 /**
  * A rule kind. Methods are pure; the engine owns state and side effects. Method syntax (not
  * arrow properties) on purpose: it lets a kind for one config type sit in the registry typed
@@ -77,6 +112,15 @@ export interface RuleKind<Config extends RuleBase = RuleBase, State = unknown> {
   /** State of a fingerprint before any reading. */
   initial(rule: Config): State;
   /** State of a fingerprint whose ticket is open (engine restart: tickets outlive memory). */
-  resume(rule: Config, severity: Severity): State;
+  resume(rule: Config, severity: Severity, ticket?: ResumedTicket): State;
   evaluate(rule: Config, state: State, input: KindInput): Evaluation<State>;
+  /**
+   * Other metrics of the same site the kind wants to see besides `metrics()`, e.g. the flow that
+   * confirms a pressure drop. The router also sends the rule readings that carry any of them
+   * (from any device of the site when the subject is the site); `evaluate` sees what the reading
+   * carries and must not assume `metrics()` are there.
+   */
+  contextMetrics?(rule: Config): readonly MetricName[];
+  /** Present on kinds that watch devices over time (stale); see DeviceWatch. */
+  readonly watch?: DeviceWatch<Config, State>;
 }

@@ -1,7 +1,7 @@
 /**
  * Ticket tables and their migrations. The DDL is written once for SQLite and PostgreSQL: the
  * only dialect-specific piece is how the integer id is generated. Timestamps are epoch ms in
- * `bigint` (SQLite stores them as INTEGER; a PostgreSQL driver must parse int8 as a number),
+ * `bigint` (SQLite stores them as INTEGER; postgres.ts has pg parse int8 as a number),
  * values are `double precision` (REAL in SQLite, float8 in PostgreSQL).
  *
  * Column names are snake_case in the database; queries see them camelCase through kysely's
@@ -89,18 +89,26 @@ export function ticketMigrations(dialect: TicketDialect): Record<string, Migrati
   return { '2026-01-01-0001-tickets': initial(dialect) };
 }
 
-/** Brings the schema to the latest version. Idempotent; safe to run at every start. */
-export async function migrateTickets(db: Kysely<TicketDatabase>, dialect: TicketDialect): Promise<void> {
+/**
+ * Brings the tables to the latest version. Idempotent; safe to run at every start, also from
+ * several instances at once (PostgreSQL: kysely serialises migrations with an advisory lock).
+ * With `schema` (PostgreSQL), everything lives in that schema, created when missing: migrations
+ * and the migration tables alike, whatever the connection's search_path.
+ */
+export async function migrateTickets(db: Kysely<TicketDatabase>, dialect: TicketDialect, schema?: string): Promise<void> {
+  const bare = db.withoutPlugins(); // migrations name columns in snake_case
   const migrator = new Migrator({
-    db: db.withoutPlugins(),
+    db: schema === undefined ? bare : bare.withSchema(schema),
     provider: { getMigrations: async () => ticketMigrations(dialect) },
     migrationTableName: 'ticket_migrations',
     migrationLockTableName: 'ticket_migrations_lock',
+    ...(schema === undefined ? {} : { migrationTableSchema: schema }),
   });
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((result) => result.status === 'Error');
   if (error !== undefined || failed !== undefined) {
     const cause = error instanceof Error ? error.message : String(error ?? 'unknown error');
-    throw new Error(`ticket migration ${failed?.migrationName ?? ''} failed: ${cause}`, { cause: error });
+    const what = failed === undefined ? 'ticket migrations' : `ticket migration ${failed.migrationName}`;
+    throw new Error(`${what} failed: ${cause}`, { cause: error });
   }
 }

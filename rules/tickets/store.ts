@@ -4,8 +4,11 @@
  * the store reads, applies them and writes in one transaction.
  *
  * One active ticket per fingerprint: the query looks for it first, and the partial unique index
- * `tickets_active_fingerprint` refuses a second one if two writers race (the loser retries and
- * updates the winner's ticket).
+ * `tickets_active_fingerprint` refuses a second one if two writers race (the loser re-reads and
+ * updates the winner's ticket). Read-modify-write cycles lock the row they read on PostgreSQL
+ * (`FOR UPDATE`), so concurrent writers queue instead of overwriting each other's count, peak or
+ * state. SQLite has no row locks and needs none here: kysely's SQLite driver runs one
+ * transaction at a time on its single connection.
  */
 import { CamelCasePlugin, Kysely, type Dialect, type Transaction } from 'kysely';
 import type { Severity } from '../severity.ts';
@@ -72,35 +75,53 @@ export interface TicketStore {
 type Db = Kysely<TicketDatabase> | Transaction<TicketDatabase>;
 type EventDraft = { type: TicketEventType; at: number; actor: string; severity?: Severity; value?: number; note?: string };
 
+export interface TicketStoreOptions {
+  /** PostgreSQL only: the schema holding the tables (created by the migration when missing). */
+  readonly schema?: string;
+}
+
+/**
+ * How often openOrUpdate starts over after losing an insert race. One retry always suffices
+ * unless the winner's ticket is resolved in between, and then another writer wins again.
+ */
+const OPEN_ATTEMPTS = 3;
+
 /** Opens a store over a kysely dialect and migrates it. The store owns the connection. */
-export async function createTicketStore(dialect: Dialect, flavour: TicketDialect): Promise<TicketStore> {
-  const db = new Kysely<TicketDatabase>({ dialect, plugins: [new CamelCasePlugin()] });
+export async function createTicketStore(dialect: Dialect, flavour: TicketDialect, options: TicketStoreOptions = {}): Promise<TicketStore> {
+  let db = new Kysely<TicketDatabase>({ dialect, plugins: [new CamelCasePlugin()] });
+  if (options.schema !== undefined) db = db.withSchema(options.schema);
   try {
-    await migrateTickets(db, flavour);
+    await migrateTickets(db, flavour, options.schema);
   } catch (error) {
     await db.destroy();
     throw error;
   }
-  return new KyselyTicketStore(db);
+  return new KyselyTicketStore(db, flavour === 'postgres');
 }
 
 class KyselyTicketStore implements TicketStore {
-  constructor(private readonly db: Kysely<TicketDatabase>) {}
+  constructor(
+    private readonly db: Kysely<TicketDatabase>,
+    /** Lock rows read for update (PostgreSQL); see the file comment. */
+    private readonly lockRows: boolean,
+  ) {}
 
   async openOrUpdate(input: OpenOrUpdateInput): Promise<OpenOrUpdateResult> {
-    try {
-      return await this.db.transaction().execute((trx) => this.openOrUpdateIn(trx, input));
-    } catch (error) {
-      if (!isUniqueViolation(error)) throw error;
-      // Another writer opened the ticket between our read and insert: update theirs.
-      return this.db.transaction().execute((trx) => this.openOrUpdateIn(trx, input));
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.db.transaction().execute((trx) => this.openOrUpdateIn(trx, input));
+      } catch (error) {
+        // Another writer opened the ticket between our read and insert: start over, which
+        // finds and updates theirs.
+        if (!isActiveFingerprintViolation(error) || attempt >= OPEN_ATTEMPTS) throw error;
+      }
     }
   }
 
   private async openOrUpdateIn(trx: Transaction<TicketDatabase>, input: OpenOrUpdateInput): Promise<OpenOrUpdateResult> {
     const { actor = 'system', at, value, severity, worst, ...subject } = input;
     const observation = { at, value, severity, worst };
-    const active = await findActive(trx, subject.fingerprint);
+    const active = await this.findActive(trx, subject.fingerprint);
     if (active === undefined) {
       const ticket = await trx.insertInto('tickets').values(openTicket(subject, observation)).returningAll().executeTakeFirstOrThrow();
       await recordEvent(trx, ticket.id, { type: 'opened', at, actor, severity, value });
@@ -114,7 +135,7 @@ class KyselyTicketStore implements TicketStore {
 
   async resolve(input: ResolveInput): Promise<Ticket | undefined> {
     return this.db.transaction().execute(async (trx) => {
-      const active = await findActive(trx, input.fingerprint);
+      const active = await this.findActive(trx, input.fingerprint);
       if (active === undefined) return undefined;
       const result = resolveTicket(active, input.at, input.value);
       if (!result.ok) return undefined; // active tickets can always resolve
@@ -126,7 +147,12 @@ class KyselyTicketStore implements TicketStore {
 
   async transition(input: TransitionInput): Promise<TransitionOutcome> {
     return this.db.transaction().execute(async (trx): Promise<TransitionOutcome> => {
-      const current = await trx.selectFrom('tickets').selectAll().where('id', '=', input.id).executeTakeFirst();
+      const current = await trx
+        .selectFrom('tickets')
+        .selectAll()
+        .where('id', '=', input.id)
+        .$if(this.lockRows, (query) => query.forUpdate())
+        .executeTakeFirst();
       if (current === undefined) return { ok: false, reason: 'not_found', detail: `no ticket ${input.id}` };
       const result = transitionTicket(current, input.to, input.at);
       if (!result.ok) return { ok: false, reason: 'not_allowed', detail: result.reason };
@@ -153,10 +179,17 @@ class KyselyTicketStore implements TicketStore {
   async close(): Promise<void> {
     await this.db.destroy();
   }
-}
 
-function findActive(db: Db, fingerprint: string): Promise<Ticket | undefined> {
-  return db.selectFrom('tickets').selectAll().where('fingerprint', '=', fingerprint).where('state', 'in', activeStates).executeTakeFirst();
+  /** The fingerprint's active ticket, locked until the transaction ends where rows lock. */
+  private findActive(trx: Transaction<TicketDatabase>, fingerprint: string): Promise<Ticket | undefined> {
+    return trx
+      .selectFrom('tickets')
+      .selectAll()
+      .where('fingerprint', '=', fingerprint)
+      .where('state', 'in', activeStates)
+      .$if(this.lockRows, (query) => query.forUpdate())
+      .executeTakeFirst();
+  }
 }
 
 /** The columns a change may touch (the subject and id never change). */
@@ -177,8 +210,14 @@ async function recordEvent(db: Db, ticketId: number, event: EventDraft): Promise
     .execute();
 }
 
-/** SQLite (better-sqlite3) and PostgreSQL (pg) both report unique violations by code. */
-function isUniqueViolation(error: unknown): boolean {
-  const code = typeof error === 'object' && error !== null && 'code' in error ? error.code : undefined;
-  return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === '23505';
+/**
+ * Did `tickets_active_fingerprint` refuse an insert? PostgreSQL (pg) names the index in
+ * `constraint` (SQLSTATE 23505 unique_violation); SQLite (better-sqlite3) names the column in the
+ * message ("UNIQUE constraint failed: tickets.fingerprint").
+ */
+function isActiveFingerprintViolation(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const { code, constraint, message } = error as { code?: unknown; constraint?: unknown; message?: unknown };
+  if (code === '23505') return constraint === 'tickets_active_fingerprint';
+  return code === 'SQLITE_CONSTRAINT_UNIQUE' && typeof message === 'string' && message.includes('tickets.fingerprint');
 }

@@ -44,6 +44,7 @@ export function mutateTopic(random: Random, site: string, device: string): strin
   const roll = random.next();
   if (roll < 0.9) return `${own}/telemetry`;
   if (roll < 0.95) return `${own}/status`;
+  if (roll < 0.97) return pick(random, [`water/other-site/other-device/telemetry`, `${own}/`, '$SYS/fake', `${own}/a/b/c/d/e/f`]); // refused by the broker
   return `${own}/${pick(random, ['commands', 'telemetry/extra', 'Telemetry', 'x'.repeat(200)])}`;
 }
 

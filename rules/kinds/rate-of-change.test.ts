@@ -1,0 +1,138 @@
+import { describe, expect, it } from 'vitest';
+import type { MetricName } from '../../network/metrics.ts';
+import type { Decision } from './kind.ts';
+import { evaluateRateOfChange, initialRateOfChangeState, rateOfChange, rateOfChangeSchema, type RateOfChangeRule, type RateOfChangeState } from './rate-of-change.ts';
+
+const base = { title: 'Pressure drop', titleZh: '压力骤降', source: 'burst heuristic (shared/DOMAIN.md)', kind: 'rate-of-change', metric: 'pressure' } as const;
+
+/** Drop ≥ 50 kPa within 5 min, no `for`, back by 80 % of the drop clears. */
+const drop = rateOfChangeSchema.parse({ ...base, id: 'drop', direction: 'drop', amount: 50, window: '5m' });
+/** The same, held 2 minutes (rides out pump-trip transients). */
+const held = rateOfChangeSchema.parse({ ...base, id: 'held', direction: 'drop', amount: 50, window: '5m', for: '2m' });
+/** Clears back within 10 kPa of the pre-event level. */
+const within = rateOfChangeSchema.parse({ ...base, id: 'within', direction: 'drop', amount: 50, window: '5m', clear: { within: 10 } });
+/** Needs a flow rise ≥ 10 m³/h within 5 min of the onset. */
+const confirmed = rateOfChangeSchema.parse({
+  ...base,
+  id: 'confirmed',
+  direction: 'drop',
+  amount: 50,
+  window: '5m',
+  confirm: { metric: 'flow', direction: 'rise', amount: 10, window: '5m' },
+});
+/** Opens unconfirmed at warning; a flow rise escalates to critical. */
+const escalating = rateOfChangeSchema.parse({ ...confirmed, id: 'escalating', confirm: { ...confirmed.confirm, required: false } });
+/** Rise ≥ 1 NTU within 10 min. */
+const rise = rateOfChangeSchema.parse({ ...base, id: 'rise', metric: 'turbidity', direction: 'rise', amount: 1, window: '10m' });
+
+const MIN = 60_000;
+type Push = readonly [minute: number, values: Partial<Record<MetricName, number>>];
+
+/** Runs readings through the rule and spells each decision as a short word ("fire:warning@340"). */
+function run(rule: RateOfChangeRule, pushes: readonly Push[], state: RateOfChangeState = initialRateOfChangeState): string[] {
+  return pushes.map(([minute, values]) => {
+    const evaluation = evaluateRateOfChange(rule, state, { ts: minute * MIN, values: new Map(Object.entries(values) as [MetricName, number][]) });
+    state = evaluation.state;
+    return spell(evaluation.decision, evaluation.value);
+  });
+}
+
+function spell(decision: Decision, value: number | undefined): string {
+  if (decision.type === 'none') return decision.ignored ? 'ignored' : '-';
+  const at = value === undefined ? '' : `@${value}`;
+  return decision.type === 'resolve' ? `resolve${at}` : `${decision.type}:${decision.severity}${at}`;
+}
+
+const p = (pressure: number) => ({ pressure });
+const pf = (pressure: number, flow: number) => ({ pressure, flow });
+
+describe('rate-of-change evaluate', () => {
+  it.each([
+    ['steady pressure does nothing', drop, [[0, p(400)], [1, p(395)], [2, p(405)]], ['-', '-', '-']],
+    ['a 40 kPa drop is below the amount', drop, [[0, p(400)], [1, p(360)]], ['-', '-']],
+    ['a step drop of 60 fires at once without `for`', drop, [[0, p(400)], [1, p(340)]], ['-', 'fire:warning@340']],
+    ['a drop spread over 4 minutes counts (within the window)', drop, [[0, p(400)], [1, p(385)], [2, p(370)], [3, p(360)], [4, p(349)]], ['-', '-', '-', '-', 'fire:warning@349']],
+    ['exactly the window apart still counts', drop, [[0, p(400)], [5, p(350)]], ['-', 'fire:warning@350']],
+    ['a slow decline over 10 minutes does not', drop, [[0, p(400)], [3, p(385)], [6, p(370)], [9, p(355)], [12, p(340)]], ['-', '-', '-', '-', '-']],
+    ['stays firing while low; every reading updates', drop, [[0, p(400)], [1, p(340)], [2, p(330)], [3, p(335)]], ['-', 'fire:warning@340', 'update:warning@330', 'update:warning@335']],
+    ['resolves once back by 80 % of the drop (from the lowest)', drop, [[0, p(400)], [1, p(330)], [2, p(380)], [3, p(386)]], ['-', 'fire:warning@330', 'update:warning@380', 'resolve@386']],
+    ['clear within 10 kPa of the pre-event level', within, [[0, p(400)], [1, p(340)], [2, p(385)], [3, p(390)]], ['-', 'fire:warning@340', 'update:warning@385', 'resolve@390']],
+    ['`for`: fires once the drop has lasted 2 minutes', held, [[0, p(400)], [1, p(340)], [2, p(340)], [3, p(338)]], ['-', '-', '-', 'fire:warning@338']],
+    ['`for`: a pump-trip transient recovers and never fires', held, [[0, p(400)], [1, p(330)], [2, p(398)], [3, p(400)], [4, p(399)]], ['-', '-', '-', '-', '-']],
+    ['the pre-event level is not re-detected once it leaves the window', held, [[0, p(400)], [1, p(330)], [2, p(398)], [8, p(395)]], ['-', '-', '-', '-']],
+    ['fires again after resolving, on a new drop', drop, [[0, p(400)], [1, p(340)], [2, p(400)], [3, p(330)]], ['-', 'fire:warning@340', 'resolve@400', 'fire:warning@330']],
+    ['drops readings older than the last one', drop, [[0, p(400)], [2, p(400)], [1, p(300)], [3, p(340)]], ['-', '-', 'ignored', 'fire:warning@340']],
+    ['rise: turbidity up 1 NTU in 10 minutes', rise, [[0, { turbidity: 0.2 }], [6, { turbidity: 0.9 }], [9, { turbidity: 1.4 }]], ['-', '-', 'fire:warning@1.4']],
+  ] as const)('%s', (_name, rule, pushes, expected) => {
+    expect(run(rule, pushes)).toEqual(expected);
+  });
+});
+
+describe('rate-of-change confirmation', () => {
+  it.each([
+    ['no ticket without a flow rise', confirmed, [[0, pf(400, 40)], [1, pf(340, 41)], [2, pf(338, 40)]], ['-', '-', '-']],
+    ['pressure and flow on one reading: critical at once', confirmed, [[0, pf(400, 40)], [1, pf(340, 60)]], ['-', 'fire:critical@340']],
+    ['flow rising a minute later confirms then', confirmed, [[0, pf(400, 40)], [1, pf(340, 42)], [2, pf(338, 58)]], ['-', '-', 'fire:critical@338']],
+    ['flow from another device of the site (flow-only readings) confirms', confirmed, [[0, p(400)], [0, { flow: 40 }], [1, p(340)], [1.5, { flow: 55 }]], ['-', '-', '-', 'fire:critical@340']],
+    ['a flow rise too long before the onset does not confirm', confirmed, [[0, pf(400, 20)], [1, pf(400, 40)], [8, pf(400, 40)], [9, pf(340, 40)], [10, pf(338, 41)]], ['-', '-', '-', '-', '-']],
+    ['flow past the window without moving drops the event', confirmed, [[0, pf(400, 40)], [1, pf(340, 40)], [6, pf(340, 40)], [7, pf(340, 60)]], ['-', '-', '-', '-']],
+    ['late flow batch (older event time) still confirms', confirmed, [[0, p(400)], [1, p(340)], [2, p(340)], [0.5, { flow: 40 }], [1.2, { flow: 70 }]], ['-', '-', '-', '-', 'fire:critical@340']],
+    ['not required: opens at warning, flow escalates to critical', escalating, [[0, pf(400, 40)], [1, pf(340, 40)], [2, { flow: 70 }], [3, pf(335, 70)]], ['-', 'fire:warning@340', 'update:critical@340', 'update:critical@335']],
+    ['not required: flow readings that change nothing write nothing', escalating, [[0, pf(400, 40)], [1, pf(340, 40)], [2, { flow: 41 }]], ['-', 'fire:warning@340', '-']],
+  ] as const)('%s', (_name, rule, pushes, expected) => {
+    expect(run(rule, pushes)).toEqual(expected);
+  });
+
+  it('routes the confirming metric to the rule', () => {
+    expect(rateOfChange.metrics(confirmed)).toEqual(['pressure']);
+    expect(rateOfChange.contextMetrics?.(confirmed)).toEqual(['flow']);
+    expect(rateOfChange.contextMetrics?.(drop)).toEqual([]);
+  });
+});
+
+describe('rate-of-change state', () => {
+  it('keeps at most ~60 buckets per metric at any sampling rate', () => {
+    let state = initialRateOfChangeState;
+    // 10 Hz for 10 minutes: 6000 samples into a 5-minute window.
+    for (let i = 0; i < 6000; i++) {
+      state = evaluateRateOfChange(drop, state, { ts: i * 100, values: new Map([['pressure', 400 + (i % 7)]]) }).state;
+    }
+    expect(state.main.buckets.length).toBeLessThanOrEqual(62);
+    expect(state.main.buckets[0]?.start).toBeGreaterThanOrEqual(600_000 - 5 * MIN - 5_000);
+  });
+
+  it('ignores non-finite values and readings without the metric', () => {
+    const evaluation = evaluateRateOfChange(drop, initialRateOfChangeState, { ts: 0, values: new Map([['pressure', Number.NaN]]) });
+    expect(evaluation.state).toBe(initialRateOfChangeState);
+    expect(evaluateRateOfChange(drop, initialRateOfChangeState, { ts: 0, values: new Map([['flow', 3]]) }).state).toBe(initialRateOfChangeState);
+  });
+
+  it('resumes an open ticket with the pre-event level estimated from the opening value', () => {
+    const state = rateOfChange.resume(drop, 'warning', { openedAt: 0, firstValue: 340, lastValue: 335, peakValue: 330 });
+    // before ≈ 340 + 50 = 390, lowest 330: 80 % back is 378.
+    expect(run(drop, [[10, p(370)], [11, p(378)]], state)).toEqual(['update:warning@370', 'resolve@378']);
+  });
+});
+
+describe('rate-of-change schema', () => {
+  it('shows its defaults', () => {
+    expect(drop).toMatchObject({ for: 0, clear: { recovered: 0.8 }, severity: 'warning', subject: 'site', window: 300_000 });
+    expect(confirmed.confirm).toMatchObject({ required: true, severity: 'critical', window: 300_000 });
+  });
+
+  it.each([
+    ['no window', { direction: 'drop', amount: 50 }, 'window'],
+    ['zero window', { direction: 'drop', amount: 50, window: 0 }, 'window must be longer than 0'],
+    ['negative amount', { direction: 'drop', amount: -5, window: '5m' }, 'amount'],
+    ['amount beyond the physical range', { direction: 'drop', amount: 5000, window: '5m' }, 'exceeds the physical range of pressure'],
+    ['within not below amount', { direction: 'drop', amount: 50, window: '5m', clear: { within: 50 } }, 'must be less than amount'],
+    ['recovered above 1', { direction: 'drop', amount: 50, window: '5m', clear: { recovered: 1.5 } }, 'recovered'],
+    ['both clear forms', { direction: 'drop', amount: 50, window: '5m', clear: { recovered: 0.5, within: 5 } }, 'clear'],
+    ['confirming with the same metric', { direction: 'drop', amount: 50, window: '5m', confirm: { metric: 'pressure', direction: 'rise', amount: 1, window: '1m' } }, 'must differ'],
+    ['bad direction', { direction: 'below', amount: 50, window: '5m' }, 'direction'],
+  ])('rejects %s', (_name, fields, message) => {
+    const parsed = rateOfChangeSchema.safeParse({ ...base, id: 'r', ...fields });
+    expect(parsed.success).toBe(false);
+    if (!parsed.success) expect(JSON.stringify(parsed.error.issues)).toContain(message);
+  });
+});

@@ -1,0 +1,118 @@
+/**
+ * `stale`: a catalog device (or one metric of it) has sent nothing for `intervals` × its
+ * reporting interval (catalog `intervalS`): missing data and devices going offline are sensor
+ * faults to detect (shared/DOMAIN.md, "Sensors and their faults"). One ticket per rule and
+ * device (fingerprint rule/site/device); it resolves when data returns.
+ *
+ * - A watch kind (kind.ts `DeviceWatch`): the engine pairs the rule with every catalog device its
+ *   `match` admits (and, with `metric`, whose catalog lists the metric), calls `tick(now)` from
+ *   its clock and `status` from the broker's presence messages.
+ * - Heard: any reading of the device (or of `metric`). The engine stamps it with the later of its
+ *   event time and the engine clock (last tick), so a batch of old samples still counts as the
+ *   device being back, and a device clock running late does not look silent.
+ * - Start: a device never heard from is due `limit` after the first tick the state sees (the
+ *   engine's start of watch), not after its first reading: a catalog device that never reports
+ *   is exactly what the rule is for.
+ * - Limit: max(`intervals` × intervalMs, `atLeast`). Fires when the silence is longer (not equal).
+ *   Loggers sampling every minute but uploading every 15 min to 2 h (shared/DOMAIN.md) need
+ *   `atLeast` above their upload period.
+ * - Offline: a broker `offline` status (last will) opens the ticket at once with `offline: open`
+ *   (default); an `offline` stamped at or before the last data is old news and ignored. `online`
+ *   alone resolves nothing: the ticket resolves with the first data after it.
+ * - The ticket's metric is `metric`, else the device's first catalog metric; its value is the
+ *   silence in seconds (at opening; at resolving, the length of the gap).
+ * - Ticks while stale write nothing (no update per tick); severity is fixed.
+ */
+import { z } from 'zod';
+import { metricNames, type MetricName } from '../../network/metrics.ts';
+import { durationSchema } from '../duration.ts';
+import { severities, type Severity } from '../severity.ts';
+import { ruleBaseSchema, type DeviceWatch, type Evaluation, type KindInput, type RuleKind, type WatchedDevice } from './kind.ts';
+
+export const staleSchema = ruleBaseSchema.extend({
+  kind: z.literal('stale'),
+  subject: z.literal('device').default('device').describe('Stale tickets are always per device (rule/site/device)'),
+  metric: z
+    .enum(metricNames as [MetricName, ...MetricName[]])
+    .optional()
+    .describe('Only readings of this metric count, and only devices whose catalog lists it are watched; absent = any reading of any device'),
+  intervals: z.number().positive().max(10_000).default(3).describe('Silence limit in reporting intervals of the device (catalog intervalS); default 3'),
+  atLeast: durationSchema.default(0).describe('Floor of the silence limit, e.g. above the upload period of batch loggers; default 0'),
+  offline: z
+    .enum(['open', 'wait'])
+    .default('open')
+    .describe('"open" (default): a broker offline status opens the ticket at once; "wait": only the silence limit counts'),
+  severity: z.enum(severities).default('warning').describe('Severity of the ticket; default warning'),
+});
+
+export type StaleRule = z.infer<typeof staleSchema>;
+
+export interface StaleState {
+  /** When data last arrived (see "Heard"), epoch ms; undefined = not since the engine started. */
+  readonly heardAt: number | undefined;
+  /** First tick seen: the start of the watch for a device not heard yet. */
+  readonly since: number | undefined;
+  /** Set while the ticket is open. */
+  readonly severity: Severity | undefined;
+}
+
+export const initialStaleState: StaleState = { heardAt: undefined, since: undefined, severity: undefined };
+
+/** The silence limit for one device, ms. */
+export const staleLimitMs = (rule: StaleRule, device: WatchedDevice): number => Math.max(rule.intervals * device.intervalMs, rule.atLeast);
+
+const seconds = (ms: number) => Math.max(0, ms) / 1000;
+const lastSign = (state: StaleState) => state.heardAt ?? state.since;
+const none = (state: StaleState): Evaluation<StaleState> => ({ state, decision: { type: 'none' } });
+
+/** Pure: data from the device (already filtered to the rule's device by the engine). */
+export function staleHeard(rule: StaleRule, state: StaleState, input: KindInput): Evaluation<StaleState> {
+  if (rule.metric !== undefined && !input.values.has(rule.metric)) return none(state);
+  const heardAt = Math.max(state.heardAt ?? Number.NEGATIVE_INFINITY, input.ts);
+  const next: StaleState = { ...state, heardAt, severity: undefined };
+  if (state.severity === undefined) return none(next);
+  const gap = seconds(input.ts - (lastSign(state) ?? input.ts));
+  return { state: next, decision: { type: 'resolve' }, value: gap };
+}
+
+/** Pure: the clock reached `now`. */
+export function staleTick(rule: StaleRule, state: StaleState, device: WatchedDevice, now: number): Evaluation<StaleState> {
+  if (state.severity !== undefined) return none(state);
+  const last = lastSign(state);
+  if (last === undefined) return none({ ...state, since: now });
+  const silence = now - last;
+  if (!(silence > staleLimitMs(rule, device))) return none(state);
+  return { state: { ...state, severity: rule.severity }, decision: { type: 'fire', severity: rule.severity }, value: seconds(silence) };
+}
+
+/** Pure: the broker's status message or last will for the device. */
+export function staleStatus(rule: StaleRule, state: StaleState, status: 'online' | 'offline', at: number): Evaluation<StaleState> {
+  if (status === 'online' || rule.offline === 'wait' || state.severity !== undefined) return none(state);
+  if (state.heardAt !== undefined && at <= state.heardAt) return none(state); // older than the last data
+  const silence = seconds(at - (lastSign(state) ?? at));
+  return { state: { ...state, severity: rule.severity }, decision: { type: 'fire', severity: rule.severity }, value: silence };
+}
+
+const watch: DeviceWatch<StaleRule, StaleState> = {
+  metricOf(rule, device) {
+    if (rule.metric !== undefined) return device.metrics.has(rule.metric) ? rule.metric : undefined;
+    return device.metrics.values().next().value;
+  },
+  tick: staleTick,
+  status: (rule, state, _device, status, at) => staleStatus(rule, state, status, at),
+};
+
+export const stale: RuleKind<StaleRule, StaleState> = {
+  schema: staleSchema,
+  // Not used for routing (watch kinds are routed by device); the metrics whose readings count.
+  metrics: (rule) => (rule.metric ? [rule.metric] : (metricNames as [MetricName, ...MetricName[]])),
+  worst: () => 'highest',
+  initial: () => initialStaleState,
+  resume(_rule, severity, ticket) {
+    // The opening value is the silence at opening: when the device was last heard.
+    const heardAt = ticket && Number.isFinite(ticket.firstValue) ? ticket.openedAt - ticket.firstValue * 1000 : undefined;
+    return { heardAt, since: ticket?.openedAt, severity };
+  },
+  evaluate: staleHeard,
+  watch,
+};
