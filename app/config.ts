@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { brokerSchema } from '../broker/broker.ts';
+import { ticketStoreSchema } from '../rules/tickets/config.ts';
 import { deadLetterSchema } from '../ingest/dead-letters.ts';
 import { influxSchema } from '../ingest/influx-writer.ts';
 import { mqttSourceSchema } from '../ingest/mqtt-source.ts';
@@ -21,6 +22,7 @@ export const configSchema = z.object({
   rulePacks: z.array(z.string()).default([resolve(root, 'rules/packs/tap-water.yaml')]).describe('Rule pack files'),
   dataDir: z.string().default('.clearwater').describe('Folder for the spool, the ticket database and dead letters'),
   broker: brokerSchema.prefault({}),
+  tickets: ticketStoreSchema.prefault({ store: 'sqlite' }).describe('Where tickets live: a SQLite file in dataDir (embedded default) or PostgreSQL (several instances)'),
   source: z
     .discriminatedUnion('kind', [z.object({ kind: z.literal('embedded').describe('Devices publish to the embedded broker (`broker`)') }), mqttSourceSchema])
     .default({ kind: 'embedded' })

@@ -83,7 +83,7 @@ export function createMetrics(sources: MetricSources): Registry {
   if (source) {
     gauge(registry, 'clearwater_mqtt_source_connected', 'Connected to the external MQTT broker (1) or not (0)', () => (source().connected ? 1 : 0));
     counter(registry, 'clearwater_mqtt_source_connects_total', 'Connections to the external broker established', () => source().connects);
-    counter(registry, 'clearwater_mqtt_source_disconnects_total', 'Connections to the external broker lost', () => source().disconnects);
+    counter(registry, 'clearwater_mqtt_source_disconnects_total', 'Connections to the external broker closed (lost, or dropped to get unacknowledged messages re-sent)', () => source().disconnects);
     counter(registry, 'clearwater_mqtt_source_messages_received_total', 'PUBLISH packets received from the external broker, redeliveries included', () => source().received);
     counter(registry, 'clearwater_mqtt_source_messages_acked_total', 'PUBACKs sent to the external broker (readings durable, or message dead-lettered)', () => source().acked);
     counter(registry, 'clearwater_mqtt_source_messages_redelivered_total', 'Messages the external broker re-sent (DUP flag)', () => source().redelivered);

@@ -90,7 +90,7 @@ export async function startPipeline(config: Config, deps: PipelineDeps): Promise
     });
     const write = (lines: string[]) => void sink.append(lines).catch((error: Error) => log.warn({ error: error.message }, 'could not spool lines'));
 
-    const rules = await startRules({ rulePacks: config.rulePacks, dataDir: config.dataDir, log, write });
+    const rules = await startRules({ rulePacks: config.rulePacks, dataDir: config.dataDir, tickets: config.tickets, log, write });
     stack.push(() => rules.stop());
     log.info({ rules: rules.rules.map((r) => r.id) }, 'rules loaded');
 

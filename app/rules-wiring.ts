@@ -3,11 +3,10 @@
  * and turns every ticket change into an InfluxDB `ticket` point (Grafana annotations) and a log
  * line. Kept apart from pipeline.ts so the composition stays readable.
  */
-import { join } from 'node:path';
 import { seriesPrefix } from '../ingest/line-protocol.ts';
 import { createRulesEngine, type TicketChange } from '../rules/engine.ts';
 import { loadRulePack, rulesOf } from '../rules/pack.ts';
-import { openSqliteTicketStore } from '../rules/tickets/sqlite.ts';
+import { openTicketStore, type TicketStoreConfig } from '../rules/tickets/config.ts';
 import type { TicketStore } from '../rules/tickets/store.ts';
 import type { Logger } from './log.ts';
 
@@ -19,9 +18,12 @@ export function ticketLine(change: TicketChange): string {
   return `${seriesPrefix('ticket', tags)} ticket_id=${ticket.id}i,value=${change.value} ${ticket.updatedAt}`;
 }
 
-export async function startRules(options: { rulePacks: string[]; dataDir: string; log: Logger; write(lines: string[]): void }) {
+export async function startRules(options: { rulePacks: string[]; dataDir: string; tickets: TicketStoreConfig; log: Logger; write(lines: string[]): void }) {
   const packs = await Promise.all(options.rulePacks.map(loadRulePack));
-  const store: TicketStore = await openSqliteTicketStore({ path: join(options.dataDir, 'tickets.db') });
+  const store: TicketStore = await openTicketStore(options.tickets, {
+    dataDir: options.dataDir,
+    onConnectionError: (error) => options.log.warn({ error: error.message }, 'ticket store connection lost; reconnecting'),
+  });
   const engine = createRulesEngine({
     rules: rulesOf(packs),
     store,

@@ -20,6 +20,8 @@ import mqtt, { type IClientOptions, type IConnackPacket, type IPublishPacket, ty
 import { z } from 'zod';
 import type { IncomingPublish } from './ingest.ts';
 
+const STOP_TIMEOUT_MS = 5000;
+
 export const mqttSourceSchema = z.object({
   kind: z.literal('mqtt').describe('Subscribe to an external MQTT broker; the embedded broker does not run'),
   url: z
@@ -60,7 +62,7 @@ export interface MqttSourceStats {
   connected: boolean;
   /** Connections established (CONNACK received). */
   connects: number;
-  /** Connections lost or closed, other than by stop(). */
+  /** Connections closed other than by stop(): lost, taken over, or dropped for a redelivery. */
   disconnects: number;
   /** PUBLISH packets received, redeliveries included. */
   received: number;
@@ -157,7 +159,14 @@ export class MqttSource {
     this.client = undefined;
     if (!client) return;
     // DISCONNECT when connected (the session stays on the broker); otherwise just drop the socket.
-    await new Promise<void>((resolve) => client.end(!client.connected, () => resolve()));
+    // A broker that never closes its side does not hold the shutdown up for long.
+    await new Promise<void>((resolve) => {
+      const giveUp = setTimeout(resolve, STOP_TIMEOUT_MS);
+      client.end(!client.connected, () => {
+        clearTimeout(giveUp);
+        resolve();
+      });
+    });
     this.stats.connected = false;
   }
 

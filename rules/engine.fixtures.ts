@@ -22,7 +22,19 @@ export const T0 = Date.UTC(2026, 10, 28, 2, 0);
 export const sampleCatalog = (): Promise<Catalog> => loadCatalog(fileURLToPath(new URL('../network/sample/county.yaml', import.meta.url)));
 
 export async function tapWaterRules(): Promise<Rule[]> {
-  return (await loadRulePack(fileURLToPath(new URL('./packs/tap-water.yaml', import.meta.url)))).rules;
+  return packRules('tap-water');
+}
+
+/** The rules of one shipped pack, by name (`rules/packs/<name>.yaml`). */
+export async function packRules(name: string): Promise<Rule[]> {
+  return (await loadRulePack(fileURLToPath(new URL(`./packs/${name}.yaml`, import.meta.url)))).rules;
+}
+
+/** The time `at` ("3m", "90s") after T0, epoch ms. */
+export function timeAt(at: string): number {
+  const offset = parseDuration(at);
+  if (offset === undefined) throw new Error(`bad offset ${at}`);
+  return T0 + offset;
 }
 
 export interface TempStore {
@@ -49,9 +61,7 @@ export async function tempStore(): Promise<TempStore> {
 export function readingAt(catalog: Catalog, deviceId: string, at: string, values: Partial<Record<MetricName, number>>): RuleReading {
   const device = catalog.device(deviceId);
   if (!device) throw new Error(`no device ${deviceId} in the sample catalog`);
-  const offset = parseDuration(at);
-  if (offset === undefined) throw new Error(`bad offset ${at}`);
-  return { device, ts: T0 + offset, values: new Map(Object.entries(values) as [MetricName, number][]) };
+  return { device, ts: timeAt(at), values: new Map(Object.entries(values) as [MetricName, number][]) };
 }
 
 /** A ticket as one line of a timeline: "tap-turbidity/tongmen-tap open warning last=3 peak=3 n=1". */

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Catalog } from '../network/catalog.ts';
 import { createRulesEngine, type TicketChange } from './engine.ts';
-import { countingStore, readingAt, sampleCatalog, tapWaterRules, tempStore, type TempStore } from './engine.fixtures.ts';
+import { countingStore, packRules, readingAt, sampleCatalog, tapWaterRules, tempStore, timeAt, type TempStore } from './engine.fixtures.ts';
 import type { Rule } from './kinds/index.ts';
 import type { TicketStore } from './tickets/store.ts';
 
@@ -102,6 +102,29 @@ describe('rules engine', () => {
     });
     for (const minute of [0, 2, 3]) await engine.evaluate(readingAt(catalog, TAP, `${minute}m`, { turbidity: 3 }));
     expect(engine.stats()).toMatchObject({ errors: 2, opened: 1, updated: 1 });
+  });
+
+  it('a stale ticket whose opening write failed is opened by the hourly refresh', async () => {
+    const errors: string[] = [];
+    let failNext = true;
+    const flaky: TicketStore = {
+      ...countingStore(temp.store),
+      openOrUpdate: async (input) => {
+        if (failNext) {
+          failNext = false;
+          throw new Error('database is locked');
+        }
+        return temp.store.openOrUpdate(input);
+      },
+    };
+    const device = catalog.device('tongmen-tap-pt');
+    const engine = createRulesEngine({ rules: await packRules('sensor-health'), store: flaky, devices: device ? [device] : [], onError: (error) => void errors.push(String(error)) });
+    await engine.tick(timeAt('0m'));
+    await engine.tick(timeAt('4m')); // the opening write fails …
+    expect(await temp.store.list({ state: 'open' })).toEqual([]);
+    await engine.tick(timeAt('1h4m')); // … the refresh opens it
+    expect((await temp.store.list({ state: 'open' })).map((t) => `${t.fingerprint} ${t.lastValue}`)).toEqual(['device-silent/tongmen-tap/tongmen-tap-pt 3840']);
+    expect(errors).toEqual(['Error: database is locked']);
   });
 
   it('keys tickets per device when the rule says so', async () => {

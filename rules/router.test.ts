@@ -46,3 +46,39 @@ describe('RuleIndex.candidates', () => {
     expect(index.candidates(reading(at, [...metrics])).map((c) => c.rule.id)).toEqual(expected);
   });
 });
+
+describe('RuleIndex: context metrics and watch kinds', () => {
+  const burst = ruleSchema.parse({
+    id: 'main-burst',
+    title: 'burst',
+    titleZh: '爆管',
+    source: 'test fixture',
+    kind: 'rate-of-change',
+    metric: 'pressure',
+    match: { siteKinds: ['main'] },
+    direction: 'drop',
+    amount: 50,
+    window: '5m',
+    confirm: { metric: 'flow', direction: 'rise', amount: 10, window: '5m' },
+  });
+  const silent = ruleSchema.parse({ id: 'silent', title: 'silent', titleZh: '无数据', source: 'test fixture', kind: 'stale' });
+  const withContext = new RuleIndex([burst, silent, rule('any-pressure', 'pressure')]);
+
+  it.each([
+    ['pressure only', ['pressure'], ['main-burst', 'any-pressure']],
+    ['flow only (the confirming metric)', ['flow'], ['main-burst']],
+    ['pressure and flow: the rule once', ['pressure', 'flow'], ['main-burst', 'any-pressure']],
+    ['turbidity', ['turbidity'], []],
+  ] as const)('%s', (_name, metrics, expected) => {
+    expect(withContext.candidates(reading(site('main-1', 'main'), [...metrics])).map((c) => c.rule.id)).toEqual(expected);
+  });
+
+  it('keeps the site-kind filter for context metrics', () => {
+    expect(withContext.candidates(reading(site('tap-1', 'tap'), ['flow'])).map((c) => c.rule.id)).toEqual([]);
+  });
+
+  it('routes watch kinds by device, not by metric', () => {
+    expect(withContext.watchRules.map((c) => c.rule.id)).toEqual(['silent']);
+    expect(withContext.byId.has('silent')).toBe(true);
+  });
+});

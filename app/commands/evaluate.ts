@@ -6,8 +6,8 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { type Command, Option } from 'commander';
-import { parseGeccoCsv } from '../../rules/evaluate/gecco.ts';
-import { replay, type ReplayResult } from '../../rules/evaluate/replay.ts';
+import { geccoMetrics, parseGeccoCsv } from '../../rules/evaluate/gecco.ts';
+import { replay, replayDevice, type ReplayResult } from '../../rules/evaluate/replay.ts';
 import type { Score } from '../../rules/evaluate/score.ts';
 import { loadRulePack, rulesOf } from '../../rules/pack.ts';
 import type { Ticket } from '../../rules/tickets/ticket.ts';
@@ -81,7 +81,7 @@ export function registerEvaluateCommand(program: Command): void {
       const packs = await Promise.all(packFiles.map(loadRulePack));
       const parsed = parseGeccoCsv(await readFile(options.csv, 'utf8'));
       for (const problem of parsed.problems) process.stderr.write(`evaluate: ${problem}\n`);
-      const result = await replay(rulesOf(packs), parsed.samples);
+      const result = await replay(rulesOf(packs), replayDevice(geccoMetrics), parsed.samples);
       if (options.json) return void process.stdout.write(`${JSON.stringify(scoreJson(result.score))}\n`);
       process.stdout.write(report(options.csv, packs.map((pack) => pack.pack), result));
     });

@@ -4,7 +4,7 @@
  */
 import type { Site } from '../../network/catalog.ts';
 import type { MetricName } from '../../network/metrics.ts';
-import { createRulesEngine, type RulesEngineStats } from '../engine.ts';
+import { createRulesEngine, type RulesEngineStats, type WatchedDevice } from '../engine.ts';
 import type { Rule } from '../kinds/index.ts';
 import { openSqliteTicketStore } from '../tickets/sqlite.ts';
 import type { Ticket } from '../tickets/ticket.ts';
@@ -24,7 +24,10 @@ export const replaySite: Site = {
   zone: 'gecco',
   location: { lat: 50.98, lon: 11.03 },
 };
-export const replayDevice = { id: 'gecco-outlet-panel', site: replaySite } as const;
+/** The analyser panel at that site: one sample a minute, every metric of the data set. */
+export function replayDevice(metrics: Iterable<MetricName>): WatchedDevice {
+  return { id: 'gecco-outlet-panel', site: replaySite, intervalMs: 60_000, metrics: new Set(metrics) };
+}
 
 export interface ReplayResult {
   readonly score: Score;
@@ -39,18 +42,23 @@ export interface ReplayResult {
   readonly stats: RulesEngineStats;
 }
 
-/** Feeds every non-gap sample to a fresh engine, then scores its tickets. */
-export async function replay(rules: readonly Rule[], samples: readonly ReplaySample[]): Promise<ReplayResult> {
+/**
+ * Feeds the samples to a fresh engine in event time: the clock ticks at every row (gaps
+ * included, so sensor-health rules see the silence), every non-gap row is a reading of
+ * `device`. Then scores the tickets.
+ */
+export async function replay(rules: readonly Rule[], device: WatchedDevice, samples: readonly ReplaySample[]): Promise<ReplayResult> {
   const store = await openSqliteTicketStore({ path: ':memory:' });
   try {
     const errors: unknown[] = [];
-    const engine = createRulesEngine({ rules, store, onError: (error) => void errors.push(error) });
+    const engine = createRulesEngine({ rules, store, devices: [device], onError: (error) => void errors.push(error) });
     await engine.start();
     const readings: LabelledReading[] = [];
     for (const sample of samples) {
+      await engine.tick(sample.ts);
       if (sample.values.size === 0) continue;
       readings.push(sample);
-      await engine.evaluate({ device: replayDevice, ts: sample.ts, values: sample.values });
+      await engine.evaluate({ device, ts: sample.ts, values: sample.values });
     }
     await engine.stop();
     if (errors.length > 0) throw new Error(`${errors.length} ticket write(s) failed, first: ${String(errors[0])}`);

@@ -1,16 +1,18 @@
 /**
  * `anomaly`: the water at a site stops looking like its own recent past. Multivariate over the
  * indicators of one device (a plant-outlet analyser panel sends turbidity, chlorine, pH, ORP and
- * conductivity in one sample), in the manner of US EPA CANARY (LPCF + binomial event
- * discriminator, EPA/600/R-08/040 and the CANARY user manual, "Event detection algorithms"):
+ * conductivity in one sample), in the manner of US EPA / Sandia CANARY (prediction residuals,
+ * outliers, binomial event discriminator, event timeout; CANARY user's manual, USEPA/CANARY,
+ * report number unconfirmed):
  *
  * 1. Prediction: each indicator's next value is predicted as the median of its baseline, the
  *    last `history` inlier readings. The residual is scaled by the robust spread
  *    1.4826 × MAD of that baseline, never below the indicator's `minSpread` (the sensor's
  *    resolution: rounded data has a MAD of 0 most of the time).
- * 2. Outlier: a reading is an outlier when any indicator's scaled residual exceeds
- *    `outlierThreshold`. Outlying values stay out of that indicator's baseline, so an event is
- *    not learned as normal while it lasts.
+ * 2. Outlier: the scaled residuals combine into the sample's anomaly score (`combine`: root of
+ *    the summed squares, so indicators moving together add up, or the largest); the sample is
+ *    an outlier when the score exceeds `outlierThreshold`. An outlying sample stays out of every
+ *    baseline, so an event is not learned as normal while it lasts.
  * 3. Event: binomial event discriminator (BED) over the last `bedWindow` readings. With k
  *    outliers among them, the event probability is P(X ≤ k − 1) for X ~ Binomial(bedWindow,
  *    `outlierProbability`): how sure we are that noise alone did not produce k outliers. The
@@ -23,9 +25,8 @@
  *
  * The kind needs the whole sample: `metrics()` lists every indicator, so the engine evaluates
  * only readings that carry all of them (a dead sensor is a sensor-health rule's business). The
- * ticket's metric is the first indicator; its value is the anomaly score, the largest scaled
- * residual of the reading in robust standard deviations (dimensionless), so "peak" is the worst
- * deviation seen. Event time only; out-of-order readings are dropped as in `threshold`.
+ * ticket's metric is the first indicator; its value is the anomaly score in robust standard
+ * deviations (dimensionless, not the metric's unit), so "peak" is the worst deviation seen. Event time only; out-of-order readings are dropped as in `threshold`.
  */
 import { z } from 'zod';
 import { metricNames, type MetricName } from '../../network/metrics.ts';
@@ -138,20 +139,24 @@ export function sortedMedian(sorted: readonly number[]): number {
  */
 export function sortedMad(sorted: readonly number[], center: number): number {
   const n = sorted.length;
-  let right = 0;
-  while (right < n && (sorted[right] ?? 0) < center) right++;
+  let right = lowerBound(sorted, center);
   let left = right - 1;
-  const take = () => {
+  let previous = Number.NaN;
+  let current = Number.NaN;
+  // Hot path (every reading × indicator): a plain loop, no closures.
+  for (let taken = 0; taken <= n >> 1; taken++) {
     const down = left >= 0 ? center - (sorted[left] ?? 0) : Number.POSITIVE_INFINITY;
     const up = right < n ? (sorted[right] ?? 0) - center : Number.POSITIVE_INFINITY;
-    if (down <= up) return (left--, down);
-    return (right++, up);
-  };
-  const mid = n >> 1;
-  let previous = Number.NaN;
-  for (let i = 0; i < mid; i++) previous = take();
-  const upper = take();
-  return n % 2 === 1 ? upper : (previous + upper) / 2;
+    previous = current;
+    if (down <= up) {
+      current = down;
+      left--;
+    } else {
+      current = up;
+      right++;
+    }
+  }
+  return n % 2 === 1 ? current : (previous + current) / 2;
 }
 
 /** Prediction (median) and robust spread (1.4826 × MAD, at least `minSpread`) of a sorted baseline. Pure. */
@@ -295,7 +300,7 @@ export const anomaly: RuleKind<AnomalyRule, AnomalyState> = {
   worst: () => 'highest',
   initial: (rule) => initialAnomalyState(rule),
   // After a restart the baseline is gone: relearn it; the open ticket resolves once the
-  // relearned baseline has seen `clearAfter` inliers in a row.
-  resume: (rule) => ({ ...initialAnomalyState(rule), firingSince: Number.NEGATIVE_INFINITY }),
+  // relearned baseline has seen `clearAfter` inliers in a row, or at its timeout.
+  resume: (rule, _severity, ticket) => ({ ...initialAnomalyState(rule), firingSince: ticket?.openedAt ?? Number.NEGATIVE_INFINITY }),
   evaluate: evaluateAnomaly,
 };

@@ -56,6 +56,8 @@ describe('stale', () => {
     ['an offline older than the last data is ignored', silent, [['data', 5], ['offline', 4], ['offline', 5]], ['-', '-', '-']],
     ['offline: wait ignores the status and waits for the limit', waits, [['data', 0], ['offline', 0.5], ['tick', 3], ['tick', 3.5]], ['-', '-', '-', 'fire:warning@210']],
     ['metric: other metrics do not count as data', turbidityOnly, [['data', 0], ['data', 2, ['ph']], ['tick', 4], ['data', 5, ['ph']], ['data', 6, ['turbidity']]], ['-', '-', 'fire:warning@240', '-', 'resolve@360']],
+    ['refresh: an update with the current silence every hour while stale', silent, [['data', 0], ['tick', 4], ['tick', 63], ['tick', 64], ['tick', 124]], ['-', 'fire:warning@240', '-', 'update:warning@3840', 'update:warning@7440']],
+    ['refresh 0: never', staleSchema.parse({ ...base, id: 'quiet', refresh: 0 }), [['data', 0], ['tick', 4], ['tick', 200]], ['-', 'fire:warning@240', '-']],
     ['atLeast raises the limit for batch uploaders', batched, [['data', 0], ['tick', 15], ['data', 15], ['tick', 35], ['tick', 36]], ['-', '-', '-', '-', 'fire:warning@1260']],
   ] as const)('%s', (_name, rule, steps, expected) => {
     expect(run(rule, steps)).toEqual(expected);
@@ -75,12 +77,13 @@ describe('stale', () => {
 
   it('resumes an open ticket with the time it was last heard', () => {
     const state = stale.resume(silent, 'warning', { openedAt: 4 * MIN, firstValue: 240, lastValue: 240, peakValue: 240 });
-    expect(state).toEqual({ heardAt: 0, since: 4 * MIN, severity: 'warning' });
-    expect(run(silent, [['tick', 10], ['data', 11]], state)).toEqual(['-', 'resolve@660']);
+    expect(state).toEqual({ heardAt: 0, since: 4 * MIN, severity: 'warning', reportedAt: undefined });
+    // The first tick after a restart starts the refresh period.
+    expect(run(silent, [['tick', 10], ['tick', 69], ['tick', 70], ['data', 71]], state)).toEqual(['-', '-', 'update:warning@4200', 'resolve@4260']);
   });
 
   it('is always per device and shows its defaults', () => {
-    expect(silent).toMatchObject({ subject: 'device', intervals: 3, atLeast: 0, offline: 'open', severity: 'warning' });
+    expect(silent).toMatchObject({ subject: 'device', intervals: 3, atLeast: 0, offline: 'open', severity: 'warning', refresh: 3_600_000 });
     expect(staleSchema.safeParse({ ...base, id: 's', subject: 'site' }).success).toBe(false);
     expect(staleSchema.safeParse({ ...base, id: 's', intervals: 0 }).success).toBe(false);
     expect(staleSchema.safeParse({ ...base, id: 's', atLeast: 'soon' }).success).toBe(false);

@@ -21,7 +21,9 @@
  *   alone resolves nothing: the ticket resolves with the first data after it.
  * - The ticket's metric is `metric`, else the device's first catalog metric; its value is the
  *   silence in seconds (at opening; at resolving, the length of the gap).
- * - Ticks while stale write nothing (no update per tick); severity is fixed.
+ * - While stale, ticks write nothing except every `refresh` (default 1h): an update carrying the
+ *   current silence, which also re-opens a ticket whose opening write failed (the store's
+ *   openOrUpdate is idempotent per fingerprint). Severity is fixed.
  */
 import { z } from 'zod';
 import { metricNames, type MetricName } from '../../network/metrics.ts';
@@ -43,6 +45,9 @@ export const staleSchema = ruleBaseSchema.extend({
     .default('open')
     .describe('"open" (default): a broker offline status opens the ticket at once; "wait": only the silence limit counts'),
   severity: z.enum(severities).default('warning').describe('Severity of the ticket; default warning'),
+  refresh: durationSchema
+    .default(3_600_000)
+    .describe('While stale, update the ticket (value = current silence) this often; 0 = never; default 1h'),
 });
 
 export type StaleRule = z.infer<typeof staleSchema>;
@@ -54,9 +59,11 @@ export interface StaleState {
   readonly since: number | undefined;
   /** Set while the ticket is open. */
   readonly severity: Severity | undefined;
+  /** Last ticket write (open or refresh) while stale, epoch ms. */
+  readonly reportedAt: number | undefined;
 }
 
-export const initialStaleState: StaleState = { heardAt: undefined, since: undefined, severity: undefined };
+export const initialStaleState: StaleState = { heardAt: undefined, since: undefined, severity: undefined, reportedAt: undefined };
 
 /** The silence limit for one device, ms. */
 export const staleLimitMs = (rule: StaleRule, device: WatchedDevice): number => Math.max(rule.intervals * device.intervalMs, rule.atLeast);
@@ -69,7 +76,7 @@ const none = (state: StaleState): Evaluation<StaleState> => ({ state, decision: 
 export function staleHeard(rule: StaleRule, state: StaleState, input: KindInput): Evaluation<StaleState> {
   if (rule.metric !== undefined && !input.values.has(rule.metric)) return none(state);
   const heardAt = Math.max(state.heardAt ?? Number.NEGATIVE_INFINITY, input.ts);
-  const next: StaleState = { ...state, heardAt, severity: undefined };
+  const next: StaleState = { ...state, heardAt, severity: undefined, reportedAt: undefined };
   if (state.severity === undefined) return none(next);
   const gap = seconds(input.ts - (lastSign(state) ?? input.ts));
   return { state: next, decision: { type: 'resolve' }, value: gap };
@@ -77,12 +84,19 @@ export function staleHeard(rule: StaleRule, state: StaleState, input: KindInput)
 
 /** Pure: the clock reached `now`. */
 export function staleTick(rule: StaleRule, state: StaleState, device: WatchedDevice, now: number): Evaluation<StaleState> {
-  if (state.severity !== undefined) return none(state);
   const last = lastSign(state);
+  if (state.severity !== undefined) return refreshed(rule, state, state.severity, now, last);
   if (last === undefined) return none({ ...state, since: now });
   const silence = now - last;
   if (!(silence > staleLimitMs(rule, device))) return none(state);
-  return { state: { ...state, severity: rule.severity }, decision: { type: 'fire', severity: rule.severity }, value: seconds(silence) };
+  return { state: { ...state, severity: rule.severity, reportedAt: now }, decision: { type: 'fire', severity: rule.severity }, value: seconds(silence) };
+}
+
+/** While stale: an update every `refresh`, else nothing. */
+function refreshed(rule: StaleRule, state: StaleState, severity: Severity, now: number, last: number | undefined): Evaluation<StaleState> {
+  if (state.reportedAt === undefined) return none({ ...state, reportedAt: now }); // resumed: count from here
+  if (rule.refresh <= 0 || now - state.reportedAt < rule.refresh) return none(state);
+  return { state: { ...state, reportedAt: now }, decision: { type: 'update', severity }, value: seconds(now - (last ?? now)) };
 }
 
 /** Pure: the broker's status message or last will for the device. */
@@ -90,7 +104,7 @@ export function staleStatus(rule: StaleRule, state: StaleState, status: 'online'
   if (status === 'online' || rule.offline === 'wait' || state.severity !== undefined) return none(state);
   if (state.heardAt !== undefined && at <= state.heardAt) return none(state); // older than the last data
   const silence = seconds(at - (lastSign(state) ?? at));
-  return { state: { ...state, severity: rule.severity }, decision: { type: 'fire', severity: rule.severity }, value: silence };
+  return { state: { ...state, severity: rule.severity, reportedAt: at }, decision: { type: 'fire', severity: rule.severity }, value: silence };
 }
 
 const watch: DeviceWatch<StaleRule, StaleState> = {
@@ -111,7 +125,7 @@ export const stale: RuleKind<StaleRule, StaleState> = {
   resume(_rule, severity, ticket) {
     // The opening value is the silence at opening: when the device was last heard.
     const heardAt = ticket && Number.isFinite(ticket.firstValue) ? ticket.openedAt - ticket.firstValue * 1000 : undefined;
-    return { heardAt, since: ticket?.openedAt, severity };
+    return { heardAt, since: ticket?.openedAt, severity, reportedAt: undefined };
   },
   evaluate: staleHeard,
   watch,

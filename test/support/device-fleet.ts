@@ -58,7 +58,8 @@ export function startFleet(options: FleetOptions): Fleet {
     let next = Date.now();
     while (fleet.running) {
       if (!client.connected || inflight.size >= (options.inflight ?? 10)) {
-        await (inflight.size > 0 ? Promise.race(inflight) : sleep(50));
+        // Publishes in flight when the server died may never settle: never wait on them alone.
+        await Promise.race([...inflight, sleep(50)]);
         continue;
       }
       const n = seq++;

@@ -1,0 +1,222 @@
+import { describe, expect, it } from 'vitest';
+import type { MetricName } from '../../network/metrics.ts';
+import {
+  anomaly,
+  anomalySchema,
+  anomalyScore,
+  baselineOf,
+  binomialCdf,
+  evaluateAnomaly,
+  initialAnomalyState,
+  sortedMad,
+  type AnomalyRule,
+  type AnomalyState,
+} from './anomaly.ts';
+import type { Decision } from './kind.ts';
+
+const MIN = 60_000;
+
+/**
+ * A small rule for timelines: baseline of 5 readings, judged from the 5th on; the discriminator
+ * fires on 2 outliers in a window of 3 (P(X ≤ 1 | 3, 0.1) = 0.972 ≥ 0.95); 2 inliers clear.
+ */
+const base = {
+  id: 'outlet-anomaly',
+  title: 'Outlet water changed',
+  titleZh: '出厂水水质突变',
+  source: 'CANARY user manual',
+  kind: 'anomaly',
+  indicators: [
+    { metric: 'ph', minSpread: 0.01 },
+    { metric: 'orp', minSpread: 1 },
+  ],
+  history: 5,
+  minHistory: 5,
+  outlierThreshold: 4,
+  bedWindow: 3,
+  outlierProbability: 0.1,
+  eventProbability: 0.95,
+  clearAfter: 2,
+  eventTimeout: '10m',
+  maxGap: '5m',
+};
+const rule = anomalySchema.parse(base);
+const maxRule = anomalySchema.parse({ ...base, combine: 'max' });
+
+type Row = readonly [minute: number, ph: number, orp: number];
+/** Five quiet minutes at pH 8.0, ORP 750 (alternating by one resolution step). */
+const quiet: Row[] = [
+  [0, 8.0, 750],
+  [1, 8.01, 751],
+  [2, 8.0, 750],
+  [3, 8.01, 751],
+  [4, 8.0, 750],
+];
+
+function sample(minute: number, ph: number, orp: number) {
+  return { ts: minute * MIN, values: new Map<MetricName, number>([['ph', ph], ['orp', orp]]) };
+}
+
+function spell(decision: Decision): string {
+  if (decision.type === 'none') return decision.ignored ? 'ignored' : '-';
+  if (decision.type === 'resolve') return 'resolve';
+  return `${decision.type}:${decision.severity}`;
+}
+
+/** Decisions for the rows after the quiet warm-up, one word each. */
+function run(config: AnomalyRule, rows: readonly Row[]): string[] {
+  let state: AnomalyState = initialAnomalyState(config);
+  return [...quiet, ...rows]
+    .map(([minute, ph, orp]) => {
+      const evaluation = evaluateAnomaly(config, state, sample(minute, ph, orp));
+      state = evaluation.state;
+      return spell(evaluation.decision);
+    })
+    .slice(quiet.length);
+}
+
+describe('anomaly evaluate (timelines after a 5-minute quiet baseline)', () => {
+  it.each([
+    ['noise within the spread does nothing', rule, [[5, 8.01, 751], [6, 8.0, 749], [7, 8.01, 750]], ['-', '-', '-']],
+    ['a single spike (air bubble) opens nothing', rule, [[5, 8.3, 750], [6, 8.0, 750], [7, 8.01, 751]], ['-', '-', '-']],
+    [
+      'a step opens on the second outlier, updates, resolves after 2 inliers',
+      rule,
+      [[5, 8.2, 725], [6, 8.2, 725], [7, 8.2, 726], [8, 8.0, 750], [9, 8.01, 750]],
+      ['-', 'fire:warning', 'update:warning', 'update:warning', 'resolve'],
+    ],
+    [
+      'outlying samples stay out of the baseline: a 6-minute step is still an outlier at its end',
+      rule,
+      [[5, 8.2, 750], [6, 8.2, 750], [7, 8.2, 750], [8, 8.2, 750], [9, 8.2, 750], [10, 8.2, 750], [11, 8.0, 750], [12, 8.0, 750]],
+      ['-', 'fire:warning', 'update:warning', 'update:warning', 'update:warning', 'update:warning', 'update:warning', 'resolve'],
+    ],
+    [
+      'a change outlasting eventTimeout becomes the baseline (resolve, no re-fire)',
+      rule,
+      [[5, 8.2, 750], [6, 8.2, 750], ...[7, 8, 9, 10, 11, 12, 13, 14, 15, 16].map((m) => [m, 8.2, 750] as const), [17, 8.2, 750], [18, 8.21, 750]],
+      ['-', 'fire:warning', ...Array<string>(10).fill('update:warning'), 'resolve', '-'],
+    ],
+    [
+      'several indicators moving together add up (rss): 3 spreads each is 4.2 combined',
+      rule,
+      [[5, 8.03, 753], [6, 8.03, 753], [7, 8.03, 753]],
+      ['-', 'fire:warning', 'update:warning'],
+    ],
+    ['the same with combine: max stays quiet', maxRule, [[5, 8.03, 753], [6, 8.03, 753], [7, 8.03, 753]], ['-', '-', '-']],
+    [
+      'a gap longer than maxGap resolves a firing ticket and relearns',
+      rule,
+      [[5, 8.2, 725], [6, 8.2, 725], [20, 8.2, 725], [21, 8.2, 725], [22, 8.2, 725], [23, 8.2, 725], [24, 8.2, 725], [25, 8.2, 725]],
+      ['-', 'fire:warning', 'resolve', '-', '-', '-', '-', '-'],
+    ],
+    ['drops a reading at or before the last one', rule, [[5, 8.2, 725], [4, 8.2, 725], [5, 8.2, 725], [6, 8.2, 725]], ['-', 'ignored', 'ignored', 'fire:warning']],
+  ] as const)('%s', (_name, config, rows, expected) => {
+    expect(run(config, rows)).toEqual(expected);
+  });
+
+  it('learns minHistory readings before judging anything', () => {
+    const rows: Row[] = [[0, 8.0, 750], [1, 9.0, 700], [2, 7.0, 800], [3, 8.0, 750]];
+    let state = initialAnomalyState(rule);
+    for (const [minute, ph, orp] of rows) {
+      const evaluation = evaluateAnomaly(rule, state, sample(minute, ph, orp));
+      expect(evaluation.decision).toEqual({ type: 'none' });
+      state = evaluation.state;
+    }
+  });
+
+  it('ignores a sample missing an indicator without touching the state', () => {
+    const state = initialAnomalyState(rule);
+    const evaluation = evaluateAnomaly(rule, state, { ts: 0, values: new Map<MetricName, number>([['ph', 8]]) });
+    expect(evaluation).toEqual({ state, decision: { type: 'none' } });
+  });
+
+  it('carries the anomaly score (robust standard deviations) as the ticket value', () => {
+    let state = initialAnomalyState(rule);
+    for (const [minute, ph, orp] of quiet) state = evaluateAnomaly(rule, state, sample(minute, ph, orp)).state;
+    state = evaluateAnomaly(rule, state, sample(5, 8.2, 750)).state;
+    const fired = evaluateAnomaly(rule, state, sample(6, 8.2, 750));
+    expect(fired.decision.type).toBe('fire');
+    // pH median 8.00, MAD 0 → spread 0.01; ORP on its median → score 20.
+    expect(fired.value).toBeCloseTo(20, 6);
+  });
+
+  it('a resumed ticket relearns, then resolves on quiet readings', () => {
+    let state = anomaly.resume(rule, 'warning', { openedAt: 0, firstValue: 9, lastValue: 9, peakValue: 9 });
+    const decisions = [...quiet, [5, 8.0, 750], [6, 8.01, 751]].map(([minute, ph, orp]) => {
+      const evaluation = anomaly.evaluate(rule, state, sample(minute as number, ph as number, orp as number));
+      state = evaluation.state;
+      return spell(evaluation.decision);
+    });
+    expect(decisions).toEqual(['update:warning', 'update:warning', 'update:warning', 'update:warning', 'update:warning', 'update:warning', 'resolve']);
+  });
+});
+
+describe('anomaly statistics', () => {
+  const bruteMad = (values: number[]) => {
+    const median = (list: number[]) => {
+      const s = [...list].sort((a, b) => a - b);
+      const m = s.length >> 1;
+      return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+    };
+    const c = median(values);
+    return median(values.map((v) => Math.abs(v - c)));
+  };
+
+  it.each([
+    [[1]],
+    [[1, 2]],
+    [[1, 2, 3]],
+    [[5, 1, 9, 2, 2, 2, 8]],
+    [[0.17, 0.16, 0.17, 0.2, 0.14, 0.17]],
+    [[3, 3, 3, 3]],
+    [[-4, 10, 0.5, 7, 7, 7, 1, 2, 100, -50]],
+  ])('sortedMad agrees with the textbook MAD for %j', (values) => {
+    const sorted = [...values].sort((a, b) => a - b);
+    const center = baselineOf(sorted, 1e-12).center;
+    expect(sortedMad(sorted, center)).toBeCloseTo(bruteMad(values), 12);
+  });
+
+  it('the spread is 1.4826 × MAD, floored at minSpread', () => {
+    expect(baselineOf([1, 2, 3, 4, 5], 0.1)).toEqual({ center: 3, spread: 1.4826 });
+    expect(baselineOf([3, 3, 3], 0.01)).toEqual({ center: 3, spread: 0.01 });
+  });
+
+  it.each([
+    [0, 3, 0.1, 0.729],
+    [1, 3, 0.1, 0.972],
+    [5, 10, 0.5, 0.623046875],
+    [-1, 10, 0.5, 0],
+    [10, 10, 0.5, 1],
+  ])('P(X ≤ %s | n=%s, p=%s) = %s', (k, n, p, expected) => {
+    expect(binomialCdf(k, n, p)).toBeCloseTo(expected, 9);
+  });
+
+  it('combines residuals as root-sum-square or maximum', () => {
+    expect(anomalyScore('rss', [3, 4])).toBe(5);
+    expect(anomalyScore('max', [3, 4])).toBe(4);
+  });
+});
+
+describe('anomaly schema', () => {
+  it('fills visible defaults', () => {
+    const parsed = anomalySchema.parse({ ...base, history: undefined, minHistory: undefined, eventTimeout: undefined, maxGap: undefined, combine: undefined });
+    expect(parsed).toMatchObject({ history: 60, minHistory: 30, eventTimeout: 7_200_000, maxGap: 1_800_000, combine: 'rss', severity: 'warning', subject: 'site' });
+  });
+
+  it.each([
+    ['an indicator twice', { indicators: [{ metric: 'ph', minSpread: 0.01 }, { metric: 'ph', minSpread: 0.02 }] }, 'indicator ph appears twice'],
+    ['minHistory above history', { history: 5, minHistory: 6 }, 'minHistory (6) must not exceed history (5)'],
+    ['no indicator', { indicators: [] }, 'indicators'],
+    ['a spread of zero', { indicators: [{ metric: 'ph', minSpread: 0 }] }, 'minSpread'],
+  ])('refuses %s', (_name, change, message) => {
+    const parsed = anomalySchema.safeParse({ ...base, ...change });
+    expect(parsed.success).toBe(false);
+    expect(JSON.stringify(parsed.error?.issues)).toContain(message);
+  });
+
+  it('declares every indicator, the first as the ticket metric', () => {
+    expect(anomaly.metrics(rule)).toEqual(['ph', 'orp']);
+    expect(anomaly.worst(rule)).toBe('highest');
+  });
+});
