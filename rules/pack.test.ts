@@ -30,6 +30,24 @@ describe('rule packs', async () => {
     expect(byId.get('tap-free-chlorine-low')).toMatchObject({ metric: 'free_chlorine', direction: 'below', warning: 0.05 });
     expect(byId.get('tap-pressure-low')).toMatchObject({ metric: 'pressure', direction: 'below', warning: 140, match: { siteKinds: ['tap'] } });
   });
+
+  it('bursts uses the DOMAIN.md heuristic: ≥ 50 kPa within 5 minutes, cited as a heuristic', async () => {
+    const pack = await loadRulePack(`${packsDir}bursts.yaml`);
+    expect(pack.rules.map((r) => r.id)).toEqual(['main-pressure-drop', 'booster-pressure-drop', 'tap-pressure-drop']);
+    for (const rule of pack.rules) {
+      expect(rule, rule.id).toMatchObject({ kind: 'rate-of-change', metric: 'pressure', direction: 'drop', amount: 50, window: 300_000 });
+      expect(rule.source, rule.id).toMatch(/heuristic/i);
+    }
+    expect(pack.rules[0]).toMatchObject({ match: { siteKinds: ['main'] }, confirm: { metric: 'flow', direction: 'rise', required: false } });
+    expect(pack.rules[1]).toMatchObject({ match: { siteKinds: ['booster'] }, subject: 'device' });
+  });
+
+  it('sensor-health watches every device at 3 × its interval', async () => {
+    const pack = await loadRulePack(`${packsDir}sensor-health.yaml`);
+    expect(pack.rules).toHaveLength(1);
+    expect(pack.rules[0]).toMatchObject({ kind: 'stale', intervals: 3, offline: 'open', subject: 'device' });
+    expect(pack.rules[0]?.match).toBeUndefined();
+  });
 });
 
 describe('loading a broken pack', () => {
