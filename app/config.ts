@@ -19,7 +19,11 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 
 export const configSchema = z.object({
   catalog: z.string().default(resolve(root, 'network/sample/county.yaml')).describe('Network catalog (YAML)'),
-  rulePacks: z.array(z.string()).default([resolve(root, 'rules/packs/tap-water.yaml')]).describe('Rule pack files'),
+  rulePacks: z
+    .array(z.string())
+    .default(['tap-water', 'bursts', 'sensor-health'].map((pack) => resolve(root, `rules/packs/${pack}.yaml`)))
+    .describe('Rule pack files'),
+  rulesTickMs: z.number().int().positive().default(10_000).describe('How often time-driven rules (stale devices) are checked, ms'),
   dataDir: z.string().default('.clearwater').describe('Folder for the spool, the ticket database and dead letters'),
   broker: brokerSchema.prefault({}),
   tickets: ticketStoreSchema.prefault({ store: 'sqlite' }).describe('Where tickets live: a SQLite file in dataDir (embedded default) or PostgreSQL (several instances)'),

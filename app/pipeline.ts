@@ -90,7 +90,7 @@ export async function startPipeline(config: Config, deps: PipelineDeps): Promise
     });
     const write = (lines: string[]) => void sink.append(lines).catch((error: Error) => log.warn({ error: error.message }, 'could not spool lines'));
 
-    const rules = await startRules({ rulePacks: config.rulePacks, dataDir: config.dataDir, tickets: config.tickets, log, write });
+    const rules = await startRules({ rulePacks: config.rulePacks, dataDir: config.dataDir, tickets: config.tickets, devices: catalog.devices.values(), log, write });
     stack.push(() => rules.stop());
     log.info({ rules: rules.rules.map((r) => r.id) }, 'rules loaded');
 
@@ -106,6 +106,7 @@ export async function startPipeline(config: Config, deps: PipelineDeps): Promise
       },
       onStatus: (deviceId, status, at) => {
         if (presence.update(deviceId, status, at)) log.debug({ device: deviceId }, `device ${status}`);
+        void rules.engine.deviceStatus(deviceId, status, at);
       },
     });
 
@@ -153,6 +154,10 @@ export async function startPipeline(config: Config, deps: PipelineDeps): Promise
 
     const selfReport = setInterval(() => write([pipelineLine(ingest, sink.stats(), rules.engine.stats().evaluations, now())]), 10_000);
     stack.push(() => clearInterval(selfReport));
+    // Timers of the rules (stale devices) run on the wall clock.
+    const ticks = setInterval(() => void rules.engine.tick(now()), config.rulesTickMs);
+    void rules.engine.tick(now());
+    stack.push(() => clearInterval(ticks));
 
     return {
       catalog,

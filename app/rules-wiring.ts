@@ -5,6 +5,7 @@
  */
 import { seriesPrefix } from '../ingest/line-protocol.ts';
 import { createRulesEngine, type TicketChange } from '../rules/engine.ts';
+import type { WatchedDevice } from '../rules/kinds/kind.ts';
 import { loadRulePack, rulesOf } from '../rules/pack.ts';
 import { openTicketStore, type TicketStoreConfig } from '../rules/tickets/config.ts';
 import type { TicketStore } from '../rules/tickets/store.ts';
@@ -18,7 +19,17 @@ export function ticketLine(change: TicketChange): string {
   return `${seriesPrefix('ticket', tags)} ticket_id=${ticket.id}i,value=${change.value} ${ticket.updatedAt}`;
 }
 
-export async function startRules(options: { rulePacks: string[]; dataDir: string; tickets: TicketStoreConfig; log: Logger; write(lines: string[]): void }) {
+export interface RulesOptions {
+  rulePacks: string[];
+  dataDir: string;
+  tickets: TicketStoreConfig;
+  /** Devices the stale rules watch (the catalog's). */
+  devices: Iterable<WatchedDevice>;
+  log: Logger;
+  write(lines: string[]): void;
+}
+
+export async function startRules(options: RulesOptions) {
   const packs = await Promise.all(options.rulePacks.map(loadRulePack));
   const store: TicketStore = await openTicketStore(options.tickets, {
     dataDir: options.dataDir,
@@ -27,6 +38,7 @@ export async function startRules(options: { rulePacks: string[]; dataDir: string
   const engine = createRulesEngine({
     rules: rulesOf(packs),
     store,
+    devices: options.devices,
     onError: (error, context) => options.log.error({ error: String(error), ...context }, 'ticket write failed'),
     onChange(change) {
       // One point per state change; readings of a firing rule are already in `telemetry`.

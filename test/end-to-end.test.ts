@@ -54,18 +54,21 @@ describe('a yellow-water incident at Tongmen, from sensors to a ticket', () => {
     }
   });
 
-  it('resolves the ticket when the water clears, and opened no other ticket', async () => {
+  it('resolves the ticket when the water clears, and raised nothing outside the incident', async () => {
     const all = await eventually(async () => {
       const list = await tickets('all');
       const tongmen = list.filter((t) => t.ruleId === 'tap-turbidity' && t.village === 'tongmen');
       return tongmen.length > 0 && tongmen.every((t) => t.state === 'resolved') ? list : undefined;
     }, 60_000, 'the Tongmen tickets to resolve');
+    // The incident starts with a valve operation: a pressure step at Tongmen, which the burst
+    // rules may flag too. Nothing may fire anywhere else, and no device may look silent.
+    const truth = simulator.groundTruth()[0]!;
     for (const ticket of all) {
-      expect(ticket.village).toBe('tongmen');
-      expect(ticket.ruleId).toBe('tap-turbidity');
-      expect(ticket.resolvedAt).toBeGreaterThan(ticket.openedAt);
+      expect(truth.affectedSites, `${ticket.ruleId} at ${ticket.site}`).toContain(ticket.site);
+      expect(['tap-turbidity', 'tap-pressure-drop', 'main-pressure-drop']).toContain(ticket.ruleId);
     }
-    expect(await tickets('open')).toEqual([]);
+    for (const ticket of all.filter((t) => t.ruleId === 'tap-turbidity')) expect(ticket.resolvedAt).toBeGreaterThan(ticket.openedAt);
+    expect((await tickets('open')).filter((t) => t.ruleId === 'tap-turbidity')).toEqual([]);
   });
 
   it('stores the readings in InfluxDB with the catalog tags, every accepted one', async () => {

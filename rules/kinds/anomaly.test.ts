@@ -200,8 +200,21 @@ describe('anomaly statistics', () => {
 
 describe('anomaly schema', () => {
   it('fills visible defaults', () => {
-    const parsed = anomalySchema.parse({ ...base, history: undefined, minHistory: undefined, eventTimeout: undefined, maxGap: undefined, combine: undefined });
-    expect(parsed).toMatchObject({ history: 60, minHistory: 30, eventTimeout: 7_200_000, maxGap: 1_800_000, combine: 'rss', severity: 'warning', subject: 'site' });
+    const { id, title, titleZh, source, kind, indicators } = base;
+    expect(anomalySchema.parse({ id, title, titleZh, source, kind, indicators })).toMatchObject({
+      history: 15,
+      minHistory: 10,
+      combine: 'rss',
+      outlierThreshold: 8,
+      bedWindow: 10,
+      outlierProbability: 0.05,
+      eventProbability: 0.99,
+      clearAfter: 3,
+      eventTimeout: 7_200_000,
+      maxGap: 1_800_000,
+      severity: 'warning',
+      subject: 'site',
+    });
   });
 
   it.each([

@@ -53,27 +53,33 @@ export const anomalySchema = ruleBaseSchema
       .array(indicatorSchema)
       .min(1)
       .describe('Event indicators of one device; the first is the ticket metric. Operational data (temperature, flow) do not belong here'),
-    history: z.number().int().min(5).max(10_000).default(60).describe('Baseline window: the last N inlier readings per indicator; default 60'),
-    minHistory: z.number().int().min(3).default(30).describe('Readings learned before anything is judged (also after a gap); default 30'),
+    history: z
+      .number()
+      .int()
+      .min(5)
+      .max(10_000)
+      .default(15)
+      .describe('Baseline window: the last N inlier readings per indicator; short enough to follow slow drift (pH over a day); default 15'),
+    minHistory: z.number().int().min(3).default(10).describe('Readings learned before anything is judged (also after a gap); default 10'),
     combine: z
       .enum(['max', 'rss'])
       .default('rss')
       .describe('Anomaly score of a sample: "rss" = root of the summed squared scaled residuals (several indicators moving together add up), "max" = the largest one; default rss'),
-    outlierThreshold: z.number().positive().default(4).describe('A sample is an outlier when its anomaly score exceeds this; default 4'),
+    outlierThreshold: z.number().positive().default(8).describe('A sample is an outlier when its anomaly score exceeds this many spreads; default 8'),
     bedWindow: z.number().int().min(1).max(1000).default(10).describe('Binomial event discriminator window, readings; default 10'),
     outlierProbability: z
       .number()
       .gt(0)
       .lt(1)
-      .default(0.1)
-      .describe('Chance that a normal reading is an outlier, the null hypothesis of the discriminator; default 0.1'),
+      .default(0.05)
+      .describe('Chance that a normal reading is an outlier, the null hypothesis of the discriminator; default 0.05'),
     eventProbability: z
       .number()
       .gt(0)
       .lt(1)
       .default(0.99)
       .describe('The ticket opens when the event probability P(X < k) reaches this; default 0.99'),
-    clearAfter: z.number().int().min(1).default(5).describe('Inlier readings in a row that resolve a firing ticket; default 5'),
+    clearAfter: z.number().int().min(1).default(3).describe('Inlier readings in a row that resolve a firing ticket; default 3'),
     eventTimeout: durationSchema.prefault('2h').describe('A condition lasting longer is a new baseline: relearn and resolve (event time); default 2h'),
     maxGap: durationSchema.prefault('30m').describe('A silence longer than this restarts learning and resolves a firing ticket; default 30m'),
     severity: z.enum(severities).default('warning').describe('Severity of the ticket; default warning'),
@@ -111,7 +117,7 @@ export interface AnomalyState {
   /** Outlier flags of the last `bedWindow` judged readings, oldest first. */
   readonly flags: readonly boolean[];
   readonly inlierRun: number;
-  /** Set while the ticket is open: since when (event time); −∞ for a ticket resumed after a restart. */
+  /** Set while the ticket is open: since when (event time); −∞ for a resumed ticket whose opening time is unknown. */
   readonly firingSince: number | undefined;
 }
 
@@ -267,7 +273,7 @@ export function evaluateAnomaly(rule: AnomalyRule, state: AnomalyState, input: K
   const flags = judging ? [...start.flags, judged.outlier].slice(-rule.bedWindow) : start.flags;
   // Only judged readings count towards clearing: a relearning baseline proves nothing.
   const inlierRun = judging && !judged.outlier ? start.inlierRun + 1 : 0;
-  // A resumed ticket (engine restart) does not know its start: its timeout runs from now.
+  // A resumed ticket whose opening time is unknown: its timeout runs from its first reading.
   const firingSince = state.firingSince === Number.NEGATIVE_INFINITY ? ts : state.firingSince;
   const next: AnomalyState = { lastTs: ts, memory: judged.memory, learned: start.learned + 1, flags, inlierRun, firingSince };
   const value = judged.score;

@@ -105,7 +105,11 @@ export interface DeviceWatch<Config, State> {
  */
 export interface RuleKind<Config extends RuleBase = RuleBase, State = unknown> {
   readonly schema: z.ZodType<Config>;
-  /** Metrics a reading must carry; the first is the ticket's metric and the engine's index key. */
+  /**
+   * Metrics a reading must carry; the first is the ticket's metric and the engine's index key.
+   * Watch kinds are not indexed by metric: theirs are the metrics that count as data, and the
+   * ticket's metric comes from `watch.metricOf`.
+   */
   metrics(rule: Config): readonly [MetricName, ...MetricName[]];
   /** Which end of the scale is worse for this rule. */
   worst(rule: Config): Worst;

@@ -18,6 +18,9 @@
  *   `confirm.severity`. The kind lists the confirming metric in `contextMetrics`, so the router
  *   sends it readings of that metric too. With `subject: site` (default) they may come from another
  *   device of the site; with `subject: device`, only from the same device.
+ *   The confirming metric is kept for 2 × `confirm.window` behind its newest reading: if one
+ *   stream runs further ahead of the other (a batch logger beside a streaming one), the
+ *   confirmation is missed.
  *   Not yet: confirmation by a drop at another site of the same zone (needs zone-wide state).
  * - Windows are kept per metric as at most 60 buckets (min, max) of window/60 each, so memory is
  *   bounded whatever the sampling rate (1-minute loggers, 100-250 Hz transient loggers); window
