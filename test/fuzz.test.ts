@@ -34,7 +34,7 @@ async function fuzzClient(url: string, device: BenchDevice, random: Random, coun
   for (let i = 0; i < count; i++) {
     const payload = mutatePayload(random, Date.now());
     const topic = mutateTopic(random, device.site, device.id);
-    if (topic.endsWith('/telemetry') && !isJson(payload)) result.invalidJson += 1;
+    if (topic === `water/${device.site}/${device.id}/telemetry` && !isJson(payload)) result.invalidJson += 1;
     const p = client.publishAsync(topic, payload, { qos: 1 }).then(
       () => void (result.acked += 1),
       () => undefined,
