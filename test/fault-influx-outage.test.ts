@@ -8,10 +8,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { influxQL, startLocalInfluxd, type LocalInfluxd } from '../app/local-influxd.ts';
+import { startLocalInfluxd, type LocalInfluxd } from '../app/local-influxd.ts';
 import { writeBenchCatalog } from '../bench/bench-catalog.ts';
 import { startClearwater, type ClearwaterProcess } from './support/clearwater-process.ts';
-import { landedSequence, startFleet } from './support/device-fleet.ts';
+import { missingReadings, startFleet } from './support/device-fleet.ts';
 import { eventually, metric } from './support/pipeline.ts';
 
 const OUTAGE_MS = Number(process.env.CLEARWATER_OUTAGE_SECONDS ?? 200) * 1000;
@@ -56,13 +56,7 @@ it(`loses no acknowledged reading through a ${OUTAGE_MS / 1000} s InfluxDB outag
   // Every line spooled during the outage is written once InfluxDB is back.
   await eventually(async () => ((await metric(clearwater!.http, 'clearwater_spool_lines')) === 0 ? true : undefined), 120_000, 'the spool to drain');
 
-  const result = await influxQL(influxd.url, 'SELECT turbidity FROM telemetry GROUP BY device', 'outage');
-  const landed = new Map((result.results?.[0]?.series ?? []).map((s) => [s.tags?.device ?? '', landedSequence(s.values, base, fleet.stepMs)]));
-  const missing: string[] = [];
-  for (const [device, acked] of fleet.acked) {
-    const have = landed.get(device) ?? new Set<number>();
-    for (const seq of acked) if (!have.has(seq)) missing.push(`${device}#${seq}`);
-  }
+  const missing = await missingReadings(fleet, influxd.url, 'outage');
   const ackedTotal = [...fleet.acked.values()].reduce((n, s) => n + s.size, 0);
   const early = memory.filter((m) => m.at <= 30_000).map((m) => m.mib);
   const late = memory.filter((m) => m.at >= OUTAGE_MS - 30_000).map((m) => m.mib);

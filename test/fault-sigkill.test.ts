@@ -8,10 +8,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, inject, it } from 'vitest';
-import { createDatabase, influxQL } from '../app/local-influxd.ts';
+import { createDatabase } from '../app/local-influxd.ts';
 import { writeBenchCatalog } from '../bench/bench-catalog.ts';
 import { startClearwater, type ClearwaterProcess } from './support/clearwater-process.ts';
-import { landedSequence, startFleet } from './support/device-fleet.ts';
+import { missingReadings, startFleet } from './support/device-fleet.ts';
 import { eventually, metric } from './support/pipeline.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -42,10 +42,7 @@ it('loses no acknowledged reading when the process is killed with SIGKILL mid-lo
   processes.push(second);
   await eventually(async () => ((await metric(second.http, 'clearwater_spool_lines')) === 0 ? true : undefined), 30_000, 'the spool to drain');
 
-  const result = await influxQL(influxUrl, 'SELECT turbidity FROM telemetry GROUP BY device', 'sigkill');
-  const landed = new Map((result.results?.[0]?.series ?? []).map((s) => [s.tags?.device ?? '', landedSequence(s.values, base, fleet.stepMs)]));
-  const missing: string[] = [];
-  for (const [device, acked] of fleet.acked) for (const seq of acked) if (!landed.get(device)?.has(seq)) missing.push(`${device}#${seq}`);
+  const missing = await missingReadings(fleet, influxUrl, 'sigkill');
   console.log(`SIGKILL: ${ackedAtKill} acknowledged, ${spooled} only in the spool shortly before the kill, ${fleet.counts.failed} unacknowledged, ${missing.length} missing`);
   expect(spooled).toBeGreaterThan(100);
   expect(ackedAtKill).toBeGreaterThan(1000);

@@ -7,9 +7,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { influxQL, startLocalInfluxd, type LocalInfluxd } from '../app/local-influxd.ts';
+import { startLocalInfluxd, type LocalInfluxd } from '../app/local-influxd.ts';
 import { writeBenchCatalog } from '../bench/bench-catalog.ts';
-import { landedSequence, startFleet } from './support/device-fleet.ts';
+import { missingReadings, startFleet } from './support/device-fleet.ts';
 import { eventually, metric, startTestPipeline, type TestPipeline } from './support/pipeline.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -48,10 +48,7 @@ it('refuses publishes while the spool is full and drops none', async () => {
   await fleet.stop();
   await eventually(async () => ((await metric(pipeline!.http, 'clearwater_spool_lines')) === 0 ? true : undefined), 30_000, 'the spool to drain');
 
-  const result = await influxQL(influxd.url, 'SELECT turbidity FROM telemetry GROUP BY device', 'full');
-  const landed = new Map((result.results?.[0]?.series ?? []).map((s) => [s.tags?.device ?? '', landedSequence(s.values, base, fleet.stepMs)]));
-  const missing: string[] = [];
-  for (const [device, acked] of fleet.acked) for (const seq of acked) if (!landed.get(device)?.has(seq)) missing.push(`${device}#${seq}`);
+  const missing = await missingReadings(fleet, influxd.url, 'full');
   expect(missing).toEqual([]);
   // The readings refused while the spool was full were retried by the devices and landed too.
   const ackedTotal = [...fleet.acked.values()].reduce((n, s) => n + s.size, 0);

@@ -9,11 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { afterAll, expect, inject, it } from 'vitest';
-import { createDatabase, influxQL } from '../app/local-influxd.ts';
+import { createDatabase } from '../app/local-influxd.ts';
 import { writeBenchCatalog, type BenchDevice } from '../bench/bench-catalog.ts';
 import { createRandom, type Random } from '../simulators/random.ts';
 import { startClearwater, type ClearwaterProcess } from './support/clearwater-process.ts';
-import { landedSequence, startFleet } from './support/device-fleet.ts';
+import { missingReadings, startFleet } from './support/device-fleet.ts';
 import { mutatePayload, mutateTopic } from './support/mutations.ts';
 import { eventually, metric } from './support/pipeline.ts';
 
@@ -124,10 +124,7 @@ it(`survives ${MESSAGES} mutated messages and junk sockets while good traffic la
   expect(await metric(clearwater.http, 'clearwater_messages_total')).toBeGreaterThanOrEqual(acked);
 
   await eventually(async () => ((await metric(clearwater!.http, 'clearwater_spool_lines')) === 0 ? true : undefined), 30_000, 'the spool to drain');
-  const result = await influxQL(influxUrl, `SELECT turbidity FROM telemetry WHERE time < ${base + 10_000_000}ms GROUP BY device`, 'fuzz');
-  const landed = new Map((result.results?.[0]?.series ?? []).map((s) => [s.tags?.device ?? '', landedSequence(s.values, base, fleet.stepMs)]));
-  const missing: string[] = [];
-  for (const [device, seqs] of fleet.acked) for (const seq of seqs) if (!landed.get(device)?.has(seq)) missing.push(`${device}#${seq}`);
+  const missing = await missingReadings(fleet, influxUrl, 'fuzz', `WHERE time < ${base + 10_000_000}ms`);
   expect(fleet.counts.acked).toBeGreaterThan(100);
   expect(missing.slice(0, 10)).toEqual([]);
 }, 300_000);

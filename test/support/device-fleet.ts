@@ -4,6 +4,7 @@
  * timestamps in InfluxDB tell which sequence numbers landed.
  */
 import mqtt, { type MqttClient } from 'mqtt';
+import { influxQL } from '../../app/local-influxd.ts';
 
 export interface FleetDevice {
   readonly id: string;
@@ -89,4 +90,16 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Sequence numbers of one device found in InfluxDB rows of `SELECT turbidity … WHERE device = …` (epoch ms). */
 export function landedSequence(rows: unknown[][], base: number, stepMs: number): Set<number> {
   return new Set(rows.map((row) => (Number(row[0]) - base) / stepMs));
+}
+
+/**
+ * `device#seq` of every acknowledged reading not found in InfluxDB, from the rows of
+ * `SELECT turbidity FROM telemetry GROUP BY device` (epoch ms).
+ */
+export async function missingReadings(fleet: Fleet, influxUrl: string, database: string, where = ''): Promise<string[]> {
+  const result = await influxQL(influxUrl, `SELECT turbidity FROM telemetry ${where} GROUP BY device`, database);
+  const landed = new Map((result.results?.[0]?.series ?? []).map((s) => [s.tags?.device ?? '', landedSequence(s.values, fleet.base, fleet.stepMs)]));
+  const missing: string[] = [];
+  for (const [device, acked] of fleet.acked) for (const seq of acked) if (!landed.get(device)?.has(seq)) missing.push(`${device}#${seq}`);
+  return missing;
 }
