@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { brokerSchema } from '../broker/broker.ts';
+import { apiSchema } from './access.ts';
 import { ticketStoreSchema } from '../rules/tickets/config.ts';
 import { deadLetterSchema } from '../ingest/dead-letters.ts';
 import { influxSchema } from '../ingest/influx-writer.ts';
@@ -37,6 +38,7 @@ export const configSchema = z.object({
       port: z.number().int().min(0).max(65_535).default(8080).describe('HTTP port; 0 picks a free one'),
     })
     .prefault({}),
+  api: apiSchema.prefault({}).describe('Bearer tokens of the ticket API (dispatchers, village administrators, viewers)'),
   influx: influxSchema
     .extend({
       url: z.url().optional().describe('InfluxDB base URL; absent: start a private influxd for this run'),

@@ -1,24 +1,21 @@
 /**
  * The HTTP API of a Clearwater process: health, Prometheus metrics and tickets. Routes are thin:
- * query strings are checked by zod, answers come from the components.
+ * query strings are checked by zod, answers come from the components, access by app/access.ts.
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
-import { z } from 'zod';
+import { registerTicketRoutes, type TicketRoutesDeps } from './routes/tickets.ts';
+
+export { ticketQuerySchema, type TicketQuery } from './routes/tickets.ts';
 
 export interface HttpDeps {
   metrics: Registry;
   health(): Record<string, unknown>;
-  listTickets(query: TicketQuery): Promise<unknown[]>;
+  tickets: TicketRoutesDeps;
 }
 
-export const ticketQuerySchema = z.object({
-  state: z.enum(['open', 'all']).default('open').describe('open: open and acknowledged tickets; all: every ticket'),
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
-});
-export type TicketQuery = z.infer<typeof ticketQuerySchema>;
-
 export function createHttpServer(deps: HttpDeps): FastifyInstance {
+  // No logger: request headers carry bearer tokens.
   const app = Fastify({ logger: false });
 
   app.get('/healthz', async () => ({ status: 'ok', ...deps.health() }));
@@ -28,11 +25,7 @@ export function createHttpServer(deps: HttpDeps): FastifyInstance {
     return deps.metrics.metrics();
   });
 
-  app.get('/api/tickets', async (request, reply) => {
-    const query = ticketQuerySchema.safeParse(request.query);
-    if (!query.success) return reply.code(400).send({ error: 'bad query', problems: z.prettifyError(query.error) });
-    return { tickets: await deps.listTickets(query.data) };
-  });
+  registerTicketRoutes(app, deps.tickets);
 
   return app;
 }

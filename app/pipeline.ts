@@ -144,13 +144,13 @@ export async function startPipeline(config: Config, deps: PipelineDeps): Promise
         const { linesWritten, writeErrors, spoolLines, oldestAgeMs } = sink.stats();
         return { mqttPort, ...(source && { mqttSource: source.stats }), influx: { linesWritten, writeErrors }, spool: { lines: spoolLines, oldestAgeMs } };
       },
-      listTickets: (query) => rules.store.list({ state: query.state, limit: query.limit }),
+      tickets: { store: rules.store, api: config.api, now },
     });
     await http.listen({ host: config.http.host, port: config.http.port });
     stack.push(() => http.close());
     const address = http.server.address();
     const httpPort = typeof address === 'object' && address ? address.port : config.http.port;
-    log.info({ url: `http://${config.http.host}:${httpPort}` }, 'HTTP API listening (/healthz, /metrics, /api/tickets)');
+    log.info({ url: `http://${config.http.host}:${httpPort}` }, 'HTTP API listening (/healthz, /metrics, /api/tickets, /api/tickets/:id)');
 
     const selfReport = setInterval(() => write([pipelineLine(ingest, sink.stats(), rules.engine.stats().evaluations, now())]), 10_000);
     stack.push(() => clearInterval(selfReport));

@@ -1,0 +1,97 @@
+/**
+ * The ticket API with bearer tokens, on a whole process: a turbid Tongmen tap opens a ticket,
+ * then people with different roles try to move it. Reads like a timeline.
+ */
+import { afterAll, beforeAll, expect, inject, it } from 'vitest';
+import type { Ticket, TicketEvent } from '../rules/tickets/ticket.ts';
+import { connectDevice, eventually, startTestPipeline, type TestPipeline } from './support/pipeline.ts';
+
+const tokens = {
+  dispatcher: 'dispatch-token-0123456789',
+  tongmen: 'tongmen-admin-token-0123',
+  dongqiao: 'dongqiao-admin-token-012',
+  viewer: 'viewer-token-0123456789',
+};
+let pipeline: TestPipeline;
+let ticketId: number;
+
+beforeAll(async () => {
+  pipeline = await startTestPipeline(inject('influxUrl'), 'ticket_api', {
+    api: {
+      tokens: [
+        { token: tokens.dispatcher, name: 'Chen (dispatch)', role: 'dispatcher' },
+        { token: tokens.tongmen, name: 'Li (Tongmen)', role: 'village_admin', villages: ['tongmen'] },
+        { token: tokens.dongqiao, name: 'Wang (Dongqiao)', role: 'village_admin', villages: ['dongqiao'] },
+        { token: tokens.viewer, name: 'wall screen', role: 'viewer' },
+      ],
+    },
+  });
+}, 30_000);
+afterAll(async () => pipeline?.close());
+
+function call(path: string, token?: string, body?: unknown): Promise<Response> {
+  return fetch(`${pipeline.http}${path}`, {
+    method: body === undefined ? 'GET' : 'POST',
+    headers: { ...(token && { authorization: `Bearer ${token}` }), ...(body !== undefined && { 'content-type': 'application/json' }) },
+    ...(body !== undefined && { body: JSON.stringify(body) }),
+  });
+}
+
+it('opens a Tongmen tap turbidity ticket from readings above 1 NTU for 5 minutes', async () => {
+  const start = Date.now() - 10 * 60_000;
+  const device = await connectDevice(pipeline.mqttUrl, 'tongmen-end-tap-wq');
+  for (let minute = 0; minute < 6; minute++) {
+    const payload = JSON.stringify({ ts: start + minute * 60_000, readings: { turbidity: 3.2 + minute / 10 } });
+    await device.publishAsync('water/tongmen-end-tap/tongmen-end-tap-wq/telemetry', payload, { qos: 1 });
+  }
+  await device.endAsync();
+  const ticket = await eventually(async () => {
+    const response = await call('/api/tickets', tokens.dispatcher);
+    const { tickets } = (await response.json()) as { tickets: Ticket[] };
+    return tickets.find((t) => t.ruleId === 'tap-turbidity' && t.village === 'tongmen');
+  }, 15_000, 'an open Tongmen ticket');
+  ticketId = ticket.id;
+  expect(ticket.state).toBe('open');
+});
+
+it('reads need a token once tokens are configured, and village admins see only their villages', async () => {
+  expect((await call('/api/tickets')).status).toBe(401);
+  const dongqiao = (await (await call('/api/tickets', tokens.dongqiao)).json()) as { tickets: Ticket[] };
+  expect(dongqiao.tickets.some((t) => t.id === ticketId)).toBe(false);
+  const tongmen = (await (await call('/api/tickets', tokens.tongmen)).json()) as { tickets: Ticket[] };
+  expect(tongmen.tickets.map((t) => t.id)).toContain(ticketId);
+  expect((await call(`/api/tickets/${ticketId}`, tokens.dongqiao)).status).toBe(403);
+  expect((await call('/api/tickets/999999', tokens.viewer)).status).toBe(404);
+});
+
+it('a viewer cannot acknowledge', async () => {
+  expect((await call(`/api/tickets/${ticketId}/acknowledge`, tokens.viewer, {})).status).toBe(403);
+});
+
+it('a village admin of another village cannot acknowledge', async () => {
+  expect((await call(`/api/tickets/${ticketId}/acknowledge`, tokens.dongqiao, {})).status).toBe(403);
+});
+
+it('an unknown or missing token is refused with 401', async () => {
+  const unknown = await call(`/api/tickets/${ticketId}/acknowledge`, 'not-a-configured-token-000', {});
+  expect(unknown.status).toBe(401);
+  expect(await unknown.text()).not.toContain('not-a-configured-token');
+  expect((await call(`/api/tickets/${ticketId}/acknowledge`, undefined, {})).status).toBe(401);
+});
+
+it('the Tongmen admin acknowledges; the audit trail names them', async () => {
+  const response = await call(`/api/tickets/${ticketId}/acknowledge`, tokens.tongmen, { note: 'crew on the way' });
+  expect(response.status).toBe(200);
+  expect(((await response.json()) as { ticket: Ticket }).ticket.state).toBe('acknowledged');
+  const { ticket, events } = (await (await call(`/api/tickets/${ticketId}`, tokens.tongmen)).json()) as { ticket: Ticket; events: TicketEvent[] };
+  expect(ticket.state).toBe('acknowledged');
+  expect(events).toContainEqual(expect.objectContaining({ type: 'acknowledged', actor: 'Li (Tongmen)', note: 'crew on the way' }));
+});
+
+it('the dispatcher resolves, and acknowledging again conflicts', async () => {
+  const resolved = await call(`/api/tickets/${ticketId}/resolve`, tokens.dispatcher, {});
+  expect(resolved.status).toBe(200);
+  expect(((await resolved.json()) as { ticket: Ticket }).ticket.state).toBe('resolved');
+  expect((await call(`/api/tickets/${ticketId}/acknowledge`, tokens.dispatcher, {})).status).toBe(409);
+  expect((await call('/api/tickets/999999/resolve', tokens.dispatcher, {})).status).toBe(404);
+});
