@@ -37,6 +37,8 @@ export class DurableSink {
   private readonly spool: Spool;
   private readonly replayer: Replayer;
   private readonly now: () => number;
+  private readonly fullWaitMs: number;
+  private readonly maxBytes: number;
   private refused = 0;
 
   constructor(spoolConfig: SpoolConfig & { fullWaitMs: number }, replay: ReplayerConfig, deps: DurableSinkDeps) {
@@ -47,9 +49,6 @@ export class DurableSink {
     const { writer, ...rest } = deps;
     this.replayer = new Replayer(replay, { ...rest, spool: this.spool, write: (lines) => writer.write(lines) });
   }
-
-  private readonly fullWaitMs: number;
-  private readonly maxBytes: number;
 
   start(): void {
     this.replayer.start();

@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Catalog } from '../network/catalog.ts';
 import type { MetricName } from '../network/metrics.ts';
 import { createRulesEngine, type RulesEngine, type TicketChange } from './engine.ts';
-import { packRules, readingAt, sampleCatalog, spellTicket, tempStore, type TempStore } from './engine.fixtures.ts';
+import { expectStep, packRules, readingAt, sampleCatalog, tempStore, type TempStore } from './engine.fixtures.ts';
 import { ruleSchema, type Rule } from './kinds/index.ts';
 
 interface Step {
@@ -62,8 +62,7 @@ describe('rules engine timelines: bursts (rate-of-change)', () => {
       changes = [];
       await engine.evaluate(readingAt(catalog, step.device, step.at, step.push));
       const label = `t=${step.at} ${step.device} ${JSON.stringify(step.push)}`;
-      expect(changes.map((c) => `${c.change} ${c.ticket.severity}`), label).toEqual(step.changes);
-      expect((await temp.store.list({ state: 'open' })).map(spellTicket), label).toEqual(step.open);
+      await expectStep(label, changes, temp.store, step);
     }
   }
 

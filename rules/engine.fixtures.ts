@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { loadCatalog, type Catalog } from '../network/catalog.ts';
 import type { MetricName } from '../network/metrics.ts';
 import { parseDuration } from './duration.ts';
-import type { RuleReading } from './engine.ts';
+import { expect } from 'vitest';
+import type { RuleReading, TicketChange } from './engine.ts';
 import type { Rule } from './kinds/index.ts';
 import { loadRulePack } from './pack.ts';
 import { openSqliteTicketStore } from './tickets/sqlite.ts';
@@ -67,6 +68,18 @@ export function readingAt(catalog: Catalog, deviceId: string, at: string, values
 /** A ticket as one line of a timeline: "tap-turbidity/tongmen-tap open warning last=3 peak=3 n=1". */
 export function spellTicket(ticket: Ticket): string {
   return `${ticket.fingerprint} ${ticket.state} ${ticket.severity} last=${ticket.lastValue} peak=${ticket.peakValue} n=${ticket.count}`;
+}
+
+/** What one timeline step expects: the changes it caused and the open tickets after it. */
+export interface StepExpectation {
+  readonly changes: readonly string[];
+  readonly open: readonly string[];
+}
+
+/** Asserts one timeline step (Alertmanager style): its ticket changes, then the open tickets. */
+export async function expectStep(label: string, changes: readonly TicketChange[], store: TicketStore, step: StepExpectation): Promise<void> {
+  expect(changes.map((c) => `${c.change} ${c.ticket.severity}`), label).toEqual(step.changes);
+  expect((await store.list({ state: 'open' })).map(spellTicket), label).toEqual(step.open);
 }
 
 /** Wraps a store to count the calls that write. */

@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Catalog, Device } from '../network/catalog.ts';
 import type { MetricName } from '../network/metrics.ts';
 import { createRulesEngine, type RulesEngine, type TicketChange } from './engine.ts';
-import { packRules, readingAt, sampleCatalog, spellTicket, tempStore, timeAt, type TempStore } from './engine.fixtures.ts';
+import { expectStep, packRules, readingAt, sampleCatalog, tempStore, timeAt, type TempStore } from './engine.fixtures.ts';
 import type { Rule } from './kinds/index.ts';
 
 type Step = {
@@ -67,8 +67,7 @@ describe('rules engine timelines: sensor health (stale)', () => {
         label = `t=${step.at} ${step.device} ${JSON.stringify(step.push)}${step.stamped ? ` stamped ${step.stamped}` : ''}`;
         await engine.evaluate(readingAt(catalog, step.device, step.stamped ?? step.at, step.push));
       }
-      expect(changes.map((c) => `${c.change} ${c.ticket.severity}`), label).toEqual(step.changes);
-      expect((await temp.store.list({ state: 'open' })).map(spellTicket), label).toEqual(step.open);
+      await expectStep(label, changes, temp.store, step);
     }
   }
 

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Catalog } from '../network/catalog.ts';
 import type { MetricName } from '../network/metrics.ts';
 import { createRulesEngine, type RulesEngine, type TicketChange } from './engine.ts';
-import { readingAt, sampleCatalog, spellTicket, tapWaterRules, tempStore, type TempStore } from './engine.fixtures.ts';
+import { expectStep, readingAt, sampleCatalog, tapWaterRules, tempStore, type TempStore } from './engine.fixtures.ts';
 
 interface Step {
   readonly at: string;
@@ -42,8 +42,7 @@ describe('rules engine timelines (sample county, tap-water pack)', () => {
       changes = [];
       await engine.evaluate(readingAt(catalog, step.device, step.at, step.push));
       const label = `t=${step.at} ${JSON.stringify(step.push)}`;
-      expect(changes.map((c) => `${c.change} ${c.ticket.severity}`), label).toEqual(step.changes);
-      expect((await temp.store.list({ state: 'open' })).map(spellTicket), label).toEqual(step.open);
+      await expectStep(label, changes, temp.store, step);
     }
   }
 
