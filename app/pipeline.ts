@@ -14,6 +14,7 @@ import { Ingest } from '../ingest/ingest.ts';
 import { seriesPrefix } from '../ingest/line-protocol.ts';
 import { MqttSource } from '../ingest/mqtt-source.ts';
 import { loadCatalog, type Catalog } from '../network/catalog.ts';
+import type { TicketChange } from '../rules/engine.ts';
 import type { Ticket } from '../rules/tickets/ticket.ts';
 import type { Config } from './config.ts';
 import { createHttpServer } from './http.ts';
@@ -41,6 +42,8 @@ export interface PipelineDeps {
   log: Logger;
   /** Wall clock, epoch ms. */
   now?: () => number;
+  /** Every ticket change, after it is stored (benchmarks and embedders; notifications come later). */
+  onTicketChange?: (change: TicketChange) => void;
 }
 
 export async function startPipeline(config: Config, deps: PipelineDeps): Promise<RunningPipeline> {
@@ -90,7 +93,7 @@ export async function startPipeline(config: Config, deps: PipelineDeps): Promise
     });
     const write = (lines: string[]) => void sink.append(lines).catch((error: Error) => log.warn({ error: error.message }, 'could not spool lines'));
 
-    const rules = await startRules({ rulePacks: config.rulePacks, dataDir: config.dataDir, tickets: config.tickets, devices: catalog.devices.values(), log, write });
+    const rules = await startRules({ rulePacks: config.rulePacks, dataDir: config.dataDir, tickets: config.tickets, devices: catalog.devices.values(), log, write, onChange: deps.onTicketChange });
     stack.push(() => rules.stop());
     log.info({ rules: rules.rules.map((r) => r.id) }, 'rules loaded');
 

@@ -27,6 +27,8 @@ export interface RulesOptions {
   devices: Iterable<WatchedDevice>;
   log: Logger;
   write(lines: string[]): void;
+  /** Called with every ticket change (updates included) after it is stored. */
+  onChange?: ((change: TicketChange) => void) | undefined;
 }
 
 export async function startRules(options: RulesOptions) {
@@ -41,6 +43,7 @@ export async function startRules(options: RulesOptions) {
     devices: options.devices,
     onError: (error, context) => options.log.error({ error: String(error), ...context }, 'ticket write failed'),
     onChange(change) {
+      options.onChange?.(change);
       // One point per state change; readings of a firing rule are already in `telemetry`.
       if (change.change === 'updated') return;
       options.write([ticketLine(change)]);

@@ -1,8 +1,11 @@
 /**
- * Ticket severities, least to most severe. Two tiers keep the alarm priorities close to the
- * ISA-18.2 guidance quoted in shared/DOMAIN.md (most alarms low, few high).
+ * Ticket severities, least to most severe, in the spirit of the ISA-18.2 priorities quoted in
+ * shared/DOMAIN.md (about 80 % low, 15 % medium, 5 % high):
+ *   maintenance  low: a sensor to clean or calibrate (flatline, bubble spikes); no process alarm
+ *   warning      medium: a limit of the standard crossed
+ *   critical     high: a level the public notices (visible turbidity, a confirmed burst)
  */
-export const severities = ['warning', 'critical'] as const;
+export const severities = ['maintenance', 'warning', 'critical'] as const;
 export type Severity = (typeof severities)[number];
 
 /** Higher is more severe. */

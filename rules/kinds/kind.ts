@@ -31,6 +31,12 @@ export const ruleBaseSchema = z.strictObject({
     .enum(['site', 'device'])
     .default('site')
     .describe('Ticket subject: one ticket per rule and site (default), or per rule and device'),
+  inhibit: z
+    .boolean()
+    .default(false)
+    .describe(
+      'Sensor-health rules: while this rule fires for a device, the readings of its ticket metric from that device are withheld from every rule without `inhibit` (a lying sensor opens no process tickets); needs `subject: device`',
+    ),
 });
 export type RuleBase = z.infer<typeof ruleBaseSchema> & { readonly kind: string };
 
