@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { brokerSchema } from '../broker/broker.ts';
 import { apiSchema } from './access.ts';
 import { ticketStoreSchema } from '../rules/tickets/config.ts';
+import { lifecyclePolicySchema } from '../rules/tickets/policy.ts';
 import { deadLetterSchema } from '../ingest/dead-letters.ts';
 import { influxSchema } from '../ingest/influx-writer.ts';
 import { mqttSourceSchema } from '../ingest/mqtt-source.ts';
@@ -24,9 +25,10 @@ export const configSchema = z.object({
     .array(z.string())
     .default(['tap-water', 'bursts', 'sensor-health'].map((pack) => resolve(root, `rules/packs/${pack}.yaml`)))
     .describe('Rule pack files'),
-  rulesTickMs: z.number().int().positive().default(10_000).describe('How often time-driven rules (stale devices) are checked, ms'),
+  rulesTickMs: z.number().int().positive().default(10_000).describe('How often time-driven rules (stale devices) and ticket timers (escalation, silences, flapping) are checked, ms'),
   dataDir: z.string().default('.clearwater').describe('Folder for the spool, the ticket database and dead letters'),
   broker: brokerSchema.prefault({}),
+  lifecycle: lifecyclePolicySchema,
   tickets: ticketStoreSchema.prefault({ store: 'sqlite' }).describe('Where tickets live: a SQLite file in dataDir (embedded default) or PostgreSQL (several instances)'),
   source: z
     .discriminatedUnion('kind', [z.object({ kind: z.literal('embedded').describe('Devices publish to the embedded broker (`broker`)') }), mqttSourceSchema])

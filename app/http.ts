@@ -1,9 +1,10 @@
 /**
- * The HTTP API of a Clearwater process: health, Prometheus metrics and tickets. Routes are thin:
+ * The HTTP API of a Clearwater process: health, Prometheus metrics, tickets and silences. Routes are thin:
  * query strings are checked by zod, answers come from the components, access by app/access.ts.
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
+import { registerSilenceRoutes, type SilenceRoutesDeps } from './routes/silences.ts';
 import { registerTicketRoutes, type TicketRoutesDeps } from './routes/tickets.ts';
 
 export { ticketQuerySchema, type TicketQuery } from './routes/tickets.ts';
@@ -11,7 +12,8 @@ export { ticketQuerySchema, type TicketQuery } from './routes/tickets.ts';
 export interface HttpDeps {
   metrics: Registry;
   health(): Record<string, unknown>;
-  tickets: TicketRoutesDeps;
+  /** Ticket and silence routes share the store, the tokens and the clock. */
+  tickets: TicketRoutesDeps & { store: TicketRoutesDeps['store'] & SilenceRoutesDeps['store'] };
 }
 
 export function createHttpServer(deps: HttpDeps): FastifyInstance {
@@ -26,6 +28,7 @@ export function createHttpServer(deps: HttpDeps): FastifyInstance {
   });
 
   registerTicketRoutes(app, deps.tickets);
+  registerSilenceRoutes(app, deps.tickets);
 
   return app;
 }

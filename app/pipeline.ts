@@ -93,7 +93,7 @@ export async function startPipeline(config: Config, deps: PipelineDeps): Promise
     });
     const write = (lines: string[]) => void sink.append(lines).catch((error: Error) => log.warn({ error: error.message }, 'could not spool lines'));
 
-    const rules = await startRules({ rulePacks: config.rulePacks, dataDir: config.dataDir, tickets: config.tickets, devices: catalog.devices.values(), log, write, onChange: deps.onTicketChange });
+    const rules = await startRules({ rulePacks: config.rulePacks, dataDir: config.dataDir, tickets: config.tickets, lifecycle: config.lifecycle, devices: catalog.devices.values(), log, write, onChange: deps.onTicketChange });
     stack.push(() => rules.stop());
     log.info({ rules: rules.rules.map((r) => r.id) }, 'rules loaded');
 
@@ -157,9 +157,13 @@ export async function startPipeline(config: Config, deps: PipelineDeps): Promise
 
     const selfReport = setInterval(() => write([pipelineLine(ingest, sink.stats(), rules.engine.stats().evaluations, now())]), 10_000);
     stack.push(() => clearInterval(selfReport));
-    // Timers of the rules (stale devices) run on the wall clock.
-    const ticks = setInterval(() => void rules.engine.tick(now()), config.rulesTickMs);
-    void rules.engine.tick(now());
+    // Timers of the rules (stale devices) and of tickets (escalation, silences) run on the wall clock.
+    const timers = () => {
+      void rules.engine.tick(now());
+      void rules.sweep(now());
+    };
+    const ticks = setInterval(timers, config.rulesTickMs);
+    timers();
     stack.push(() => clearInterval(ticks));
 
     return {

@@ -8,13 +8,15 @@ import { createRulesEngine, type TicketChange } from '../rules/engine.ts';
 import type { WatchedDevice } from '../rules/kinds/kind.ts';
 import { loadRulePack, rulesOf } from '../rules/pack.ts';
 import { openTicketStore, type TicketStoreConfig } from '../rules/tickets/config.ts';
-import type { TicketStore } from '../rules/tickets/store.ts';
+import type { LifecyclePolicy } from '../rules/tickets/policy.ts';
+import type { SweepChange, TicketStore } from '../rules/tickets/store.ts';
+import type { Ticket } from '../rules/tickets/ticket.ts';
 import type { Logger } from './log.ts';
 
 /** One point per ticket state change (shared/DESIGN.md, "InfluxDB schema"). Pure. */
-export function ticketLine(change: TicketChange): string {
+export function ticketLine(change: { ticket: Ticket; value: number }): string {
   const { ticket } = change;
-  const tags: Record<string, string> = { rule: ticket.ruleId, severity: ticket.severity, site: ticket.site, state: ticket.state };
+  const tags: Record<string, string> = { rule: ticket.ruleId, severity: ticket.severity, site: ticket.site, state: ticket.state, tier: ticket.tier };
   if (ticket.village) tags.village = ticket.village;
   return `${seriesPrefix('ticket', tags)} ticket_id=${ticket.id}i,value=${change.value} ${ticket.updatedAt}`;
 }
@@ -23,6 +25,7 @@ export interface RulesOptions {
   rulePacks: string[];
   dataDir: string;
   tickets: TicketStoreConfig;
+  lifecycle: LifecyclePolicy;
   /** Devices the stale rules watch (the catalog's). */
   devices: Iterable<WatchedDevice>;
   log: Logger;
@@ -35,6 +38,7 @@ export async function startRules(options: RulesOptions) {
   const packs = await Promise.all(options.rulePacks.map(loadRulePack));
   const store: TicketStore = await openTicketStore(options.tickets, {
     dataDir: options.dataDir,
+    policy: options.lifecycle,
     onConnectionError: (error) => options.log.warn({ error: error.message }, 'ticket store connection lost; reconnecting'),
   });
   const engine = createRulesEngine({
@@ -57,13 +61,32 @@ export async function startRules(options: RulesOptions) {
   });
   const resumed = await engine.start();
   options.log.info(resumed, 'open tickets resumed');
+  let sweeping: Promise<void> | undefined;
+  /** Ticket timers at `now`: tiers of unacknowledged tickets, ended silences, settled flapping. */
+  const sweep = (now: number): Promise<void> =>
+    (sweeping ??= store
+      .sweep(now)
+      .then((changes) => changes.forEach((change) => reportSweep(change, options)))
+      .catch((error: unknown) => options.log.error({ error: String(error) }, 'ticket sweep failed'))
+      .finally(() => (sweeping = undefined)));
   return {
     engine,
     store,
+    sweep,
     rules: rulesOf(packs),
     async stop() {
       await engine.stop();
+      await sweeping;
       await store.close();
     },
   };
+}
+
+function reportSweep({ ticket, change }: SweepChange, options: Pick<RulesOptions, 'write' | 'log'>): void {
+  options.write([ticketLine({ ticket, value: ticket.lastValue })]);
+  const what = change === 'tier_raised' ? `referred to ${ticket.tier}` : change;
+  options.log.warn(
+    { ticket: ticket.id, rule: ticket.ruleId, site: ticket.site, village: ticket.village, severity: ticket.severity, tier: ticket.tier },
+    `ticket ${what}: ${ticket.titleZh} / ${ticket.title} at ${ticket.site}`,
+  );
 }

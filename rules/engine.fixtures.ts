@@ -84,14 +84,11 @@ export async function expectStep(label: string, changes: readonly TicketChange[]
 
 /** Wraps a store to count the calls that write. */
 export function countingStore(inner: TicketStore): TicketStore & { writes: number } {
-  const counted = {
+  // A prototype-backed wrapper: every other method (list, get, sweep, silences …) is the inner store's.
+  const counted: TicketStore & { writes: number } = Object.assign(Object.create(inner) as TicketStore, {
     writes: 0,
     openOrUpdate: (input: Parameters<TicketStore['openOrUpdate']>[0]) => (counted.writes++, inner.openOrUpdate(input)),
     resolve: (input: Parameters<TicketStore['resolve']>[0]) => (counted.writes++, inner.resolve(input)),
-    transition: inner.transition.bind(inner),
-    list: inner.list.bind(inner),
-    get: inner.get.bind(inner),
-    close: inner.close.bind(inner),
-  };
+  });
   return counted;
 }

@@ -25,6 +25,7 @@ beforeAll(async () => {
         { token: tokens.viewer, name: 'wall screen', role: 'viewer' },
       ],
     },
+    rulesTickMs: 300,
   });
 }, 30_000);
 afterAll(async () => pipeline?.close());
@@ -86,6 +87,62 @@ it('the Tongmen admin acknowledges; the audit trail names them', async () => {
   const { ticket, events } = (await (await call(`/api/tickets/${ticketId}`, tokens.tongmen)).json()) as { ticket: Ticket; events: TicketEvent[] };
   expect(ticket.state).toBe('acknowledged');
   expect(events).toContainEqual(expect.objectContaining({ type: 'acknowledged', actor: 'Li (Tongmen)', note: 'crew on the way' }));
+});
+
+it('the dispatcher assigns and comments; events record who, what and from where', async () => {
+  expect((await call(`/api/tickets/${ticketId}/assign`, tokens.dispatcher, { assignee: 'Zhao (crew 3)' })).status).toBe(200);
+  expect((await call(`/api/tickets/${ticketId}/comment`, tokens.dispatcher, { note: '村民反映水发黄' })).status).toBe(200);
+  expect((await call(`/api/tickets/${ticketId}/comment`, tokens.dispatcher, {})).status).toBe(400);
+  expect((await call(`/api/tickets/${ticketId}/assign`, tokens.viewer, { assignee: 'x' })).status).toBe(403);
+  const { ticket, events } = (await (await call(`/api/tickets/${ticketId}`, tokens.viewer)).json()) as { ticket: Ticket; events: TicketEvent[] };
+  expect(ticket.assignee).toBe('Zhao (crew 3)');
+  expect(events.slice(-2)).toMatchObject([
+    { type: 'assigned', actor: 'Chen (dispatch)', note: 'assigned to Zhao (crew 3)', origin: '127.0.0.1' },
+    { type: 'commented', actor: 'Chen (dispatch)', note: '村民反映水发黄', origin: '127.0.0.1' },
+  ]);
+});
+
+it('filters the list by village, rule and state', async () => {
+  const ids = async (query: string) => ((await (await call(`/api/tickets?${query}`, tokens.viewer)).json()) as { tickets: Ticket[] }).tickets.map((t) => t.id);
+  expect(await ids('village=tongmen&rule=tap-turbidity')).toContain(ticketId);
+  expect(await ids('village=dongqiao')).not.toContain(ticketId);
+  expect(await ids('state=acknowledged')).toContain(ticketId);
+  expect(await ids('state=resolved')).not.toContain(ticketId);
+  expect((await call('/api/tickets?state=bogus', tokens.viewer)).status).toBe(400);
+});
+
+it('a silence keeps a ticket suppressed until it is expired, then the ticket opens', async () => {
+  const hour = 3_600_000;
+  const body = { village: 'tongmen', site: 'tongmen-tap', startsAt: Date.now() - hour, duration: '4h', reason: '冲洗管网 flushing the mains' };
+  expect((await call('/api/silences', tokens.viewer, body)).status).toBe(403);
+  expect((await call('/api/silences', tokens.dongqiao, body)).status).toBe(403);
+  expect((await call('/api/silences', tokens.tongmen, { ...body, duration: undefined })).status).toBe(400);
+  const created = await call('/api/silences', tokens.tongmen, body);
+  expect(created.status).toBe(201);
+  const { silence } = (await created.json()) as { silence: { id: number; createdBy: string; origin: string } };
+  expect(silence).toMatchObject({ createdBy: 'Li (Tongmen)', origin: '127.0.0.1' });
+
+  const start = Date.now() - 10 * 60_000;
+  const device = await connectDevice(pipeline.mqttUrl, 'tongmen-tap-wq');
+  for (let minute = 0; minute < 6; minute++) {
+    await device.publishAsync('water/tongmen-tap/tongmen-tap-wq/telemetry', JSON.stringify({ ts: start + minute * 60_000, readings: { turbidity: 2.5 } }), { qos: 1 });
+  }
+  await device.endAsync();
+  const suppressed = await eventually(async () => {
+    const { tickets } = (await (await call('/api/tickets?state=suppressed&site=tongmen-tap', tokens.tongmen)).json()) as { tickets: Ticket[] };
+    return tickets[0];
+  }, 15_000, 'a suppressed Tongmen tap ticket');
+  expect(suppressed.silenceId).toBe(silence.id);
+  const listed = (await (await call('/api/silences', tokens.dongqiao)).json()) as { silences: unknown[] };
+  expect(listed.silences).toEqual([]); // not their village
+
+  expect((await call(`/api/silences/${silence.id}/expire`, tokens.dongqiao, {})).status).toBe(403);
+  expect((await call(`/api/silences/${silence.id}/expire`, tokens.tongmen, {})).status).toBe(200);
+  const opened = await eventually(async () => {
+    const { ticket, events } = (await (await call(`/api/tickets/${suppressed.id}`, tokens.tongmen)).json()) as { ticket: Ticket; events: TicketEvent[] };
+    return ticket.state === 'open' ? events : undefined;
+  }, 5_000, 'the ticket open after the silence');
+  expect(opened.map((e) => e.type)).toEqual(['opened', 'suppressed', 'unsuppressed']);
 });
 
 it('the dispatcher resolves, and acknowledging again conflicts', async () => {

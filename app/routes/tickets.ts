@@ -1,50 +1,49 @@
 /**
- * Ticket routes: list, one ticket with its audit trail, and the people's transitions
- * (acknowledge, resolve, close). Each route is a few lines around `identify` and `authorize`.
- * Tokens are compared, never echoed or logged.
+ * Ticket routes: list with filters, one ticket with its audit trail, and what people do with a
+ * ticket (acknowledge, resolve, close, assign, comment). Each route is a few lines around the
+ * gate (gate.ts). Every change records the token's name and the client address. Tokens are
+ * compared, never echoed or logged.
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { TicketStore, TransitionInput } from '../../rules/tickets/store.ts';
-import { authorize, canSee, identify, type Action, type ApiConfig, type Principal } from '../access.ts';
+import { severities } from '../../rules/severity.ts';
+import type { Actor, TicketEdit, TicketStore, TransitionInput } from '../../rules/tickets/store.ts';
+import { ticketStates } from '../../rules/tickets/ticket.ts';
+import { canSee, type ApiConfig } from '../access.ts';
+import { gateFor, originOf } from './gate.ts';
 
 export interface TicketRoutesDeps {
-  readonly store: Pick<TicketStore, 'list' | 'get' | 'transition'>;
+  readonly store: Pick<TicketStore, 'list' | 'get' | 'transition' | 'edit'>;
   readonly api: ApiConfig;
-  /** Wall clock for people's transitions, epoch ms. */
+  /** Wall clock for people's changes, epoch ms. */
   readonly now: () => number;
 }
 
+/** An instant as epoch ms or an ISO 8601 date-time. */
+export const instantSchema = z.union([z.coerce.number().int().nonnegative(), z.iso.datetime({ offset: true }).transform((text) => Date.parse(text))]);
+
 export const ticketQuerySchema = z.object({
-  state: z.enum(['open', 'all']).default('open').describe('open: open and acknowledged tickets; all: every ticket'),
+  state: z.enum(['open', 'all', ...ticketStates]).default('open').describe('open: open, acknowledged and suppressed tickets; all: every ticket; or one state'),
+  village: z.string().min(1).optional().describe('Only tickets of this village'),
+  site: z.string().min(1).optional().describe('Only tickets of this site'),
+  rule: z.string().min(1).optional().describe('Only tickets of this rule id'),
+  severity: z.enum(severities).optional().describe('Only tickets of this severity'),
+  since: instantSchema.optional().describe('Only tickets opened at or after this instant (epoch ms or ISO 8601)'),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 });
 export type TicketQuery = z.infer<typeof ticketQuerySchema>;
 
 const idParamsSchema = z.object({ id: z.coerce.number().int().positive() });
-const transitionBodySchema = z.object({ note: z.string().max(2000).optional().describe('Free text kept on the audit event') }).strict();
+const note = z.string().max(2000);
+const transitionBodySchema = z.strictObject({ note: note.optional().describe('Free text kept on the audit event') });
+const assignBodySchema = z.strictObject({ assignee: z.string().min(1).max(120).nullable().describe('Who works the ticket; null unassigns'), note: note.optional() });
+const commentBodySchema = z.strictObject({ note: note.min(1).describe('The comment') });
 
 /** Verb in the URL → target state. */
 const verbs = { acknowledge: 'acknowledged', resolve: 'resolved', close: 'closed' } as const satisfies Record<string, TransitionInput['to']>;
 
 export function registerTicketRoutes(app: FastifyInstance, deps: TicketRoutesDeps): void {
-  const tokensConfigured = deps.api.tokens.length > 0;
-
-  /** The caller, or undefined after a 401/403 has been sent. */
-  const gate = (request: FastifyRequest, reply: FastifyReply, action: Action, ticket?: { village: string | null }): { principal: Principal | undefined } | undefined => {
-    const who = identify(request.headers.authorization, deps.api.tokens);
-    if (!who.ok) {
-      void reply.code(401).header('www-authenticate', 'Bearer realm="clearwater"').send({ error: who.reason });
-      return undefined;
-    }
-    const decision = authorize(who.principal, action, ticket, tokensConfigured);
-    if (!decision.allowed) {
-      if (decision.status === 401) void reply.header('www-authenticate', 'Bearer realm="clearwater"');
-      void reply.code(decision.status).send({ error: decision.reason });
-      return undefined;
-    }
-    return { principal: who.principal };
-  };
+  const gate = gateFor(deps.api);
 
   app.get('/api/tickets', async (request, reply) => {
     const query = ticketQuerySchema.safeParse(request.query);
@@ -52,10 +51,11 @@ export function registerTicketRoutes(app: FastifyInstance, deps: TicketRoutesDep
     const caller = gate(request, reply, 'read');
     if (!caller) return reply;
     const { principal } = caller;
-    // A village admin's limit applies after the filter, so fetch the whole list for them.
+    const { state, village, site, rule, severity, since, limit } = query.data;
+    // A village admin's limit applies after the scope filter, so fetch the whole list for them.
     const scoped = principal?.role === 'village_admin';
-    const tickets = await deps.store.list({ state: query.data.state, ...(scoped ? {} : { limit: query.data.limit }) });
-    return { tickets: scoped ? tickets.filter((t) => canSee(principal, t)).slice(0, query.data.limit) : tickets };
+    const tickets = await deps.store.list({ state, village, site, ruleId: rule, severity, since, ...(scoped ? {} : { limit }) });
+    return { tickets: scoped ? tickets.filter((t) => canSee(principal, t)).slice(0, limit) : tickets };
   });
 
   app.get('/api/tickets/:id', async (request, reply) => {
@@ -70,20 +70,29 @@ export function registerTicketRoutes(app: FastifyInstance, deps: TicketRoutesDep
     return found;
   });
 
-  for (const [verb, to] of Object.entries(verbs)) {
-    app.post(`/api/tickets/:id/${verb}`, async (request, reply) => {
+  /** A write route on one ticket: id, token, body, scope, then the store call. */
+  function write<Body>(path: string, bodySchema: z.ZodType<Body>, act: (id: number, body: Body, by: Actor) => ReturnType<TicketStore['transition']>): void {
+    app.post(path, async (request, reply) => {
       const params = idParamsSchema.safeParse(request.params);
       if (!params.success) return reply.code(400).send({ error: 'bad ticket id' });
       const caller = gate(request, reply, 'write');
       if (!caller?.principal) return reply;
-      const body = transitionBodySchema.safeParse(request.body ?? {});
+      const body = bodySchema.safeParse(request.body ?? {});
       if (!body.success) return reply.code(400).send({ error: 'bad body', problems: z.prettifyError(body.error) });
       const found = await deps.store.get(params.data.id);
       if (!found) return reply.code(404).send({ error: `no ticket ${params.data.id}` });
       if (!gate(request, reply, 'write', found.ticket)) return reply;
-      const outcome = await deps.store.transition({ id: params.data.id, to, at: deps.now(), actor: caller.principal.name, ...(body.data.note === undefined ? {} : { note: body.data.note }) });
+      const notes = (body.data as { note?: string }).note;
+      const by: Actor = { at: deps.now(), actor: caller.principal.name, origin: originOf(request), ...(notes !== undefined && { note: notes }) };
+      const outcome = await act(params.data.id, body.data, by);
       if (!outcome.ok) return reply.code(outcome.reason === 'not_found' ? 404 : 409).send({ error: outcome.detail });
       return { ticket: outcome.ticket };
     });
   }
+
+  for (const [verb, to] of Object.entries(verbs)) {
+    write(`/api/tickets/:id/${verb}`, transitionBodySchema, (id, _body, by) => deps.store.transition({ id, to, ...by }));
+  }
+  write(`/api/tickets/:id/assign`, assignBodySchema, (id, body, by) => deps.store.edit(id, { type: 'assign', assignee: body.assignee } satisfies TicketEdit, by));
+  write(`/api/tickets/:id/comment`, commentBodySchema, (id, _body, by) => deps.store.edit(id, { type: 'comment' }, by));
 }

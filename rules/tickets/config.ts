@@ -10,6 +10,7 @@
  */
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import type { LifecyclePolicy } from './policy.ts';
 import { openPostgresTicketStore, TICKET_SCHEMA_PATTERN } from './postgres.ts';
 import { openSqliteTicketStore } from './sqlite.ts';
 import type { TicketStore } from './store.ts';
@@ -42,13 +43,15 @@ export interface TicketStoreContext {
   readonly dataDir: string;
   /** PostgreSQL: an idle pooled connection failed (the pool reconnects on demand). */
   readonly onConnectionError?: (error: Error) => void;
+  /** Reopen, flapping and escalation (the app's `lifecycle:` block). */
+  readonly policy?: LifecyclePolicy;
 }
 
 /** Opens (and migrates) the configured store. */
 export function openTicketStore(config: TicketStoreConfig, context: TicketStoreContext): Promise<TicketStore> {
   switch (config.store) {
     case 'sqlite':
-      return openSqliteTicketStore({ path: resolve(context.dataDir, config.path), busyTimeoutMs: config.busyTimeoutMs });
+      return openSqliteTicketStore({ path: resolve(context.dataDir, config.path), busyTimeoutMs: config.busyTimeoutMs, policy: context.policy });
     case 'postgres':
       return openPostgresTicketStore({
         connectionString: config.url,
@@ -56,6 +59,7 @@ export function openTicketStore(config: TicketStoreConfig, context: TicketStoreC
         poolSize: config.poolSize,
         connectTimeoutMs: config.connectTimeoutMs,
         onIdleError: context.onConnectionError,
+        policy: context.policy,
       });
   }
 }

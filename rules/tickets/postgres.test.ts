@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { Pool } from 'pg';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { int8AsNumber, openPostgresTicketStore } from './postgres.ts';
+import { describeTicketLifecycle } from './lifecycle.suite.ts';
 import { activeTicketInsert, describeTicketStore, reading, type TicketStoreHarness } from './store.suite.ts';
 
 const connectionString = process.env.CLEARWATER_TEST_PG || 'postgres://postgres@127.0.0.1:5432/test';
@@ -32,13 +33,14 @@ describe('PostgreSQL ticket store', () => {
   const harness: TicketStoreHarness = {
     setUp: dropSchema,
     tearDown: dropSchema,
-    open: () => openPostgresTicketStore({ connectionString, schema }),
+    open: (policy) => openPostgresTicketStore({ connectionString, schema, policy }),
     insertActiveTicket: async (fingerprint) => {
       await admin.query(activeTicketInsert(`${schema}.tickets`, '$1'), [fingerprint]);
     },
   };
 
   describeTicketStore(harness);
+  describeTicketLifecycle(harness);
 
   describe('shared by several instances', () => {
     beforeEach(harness.setUp);
@@ -79,9 +81,9 @@ describe('PostgreSQL ticket store', () => {
       const store = await harness.open();
       await store.close();
       const tables = await admin.query<{ table_name: string }>('select table_name from information_schema.tables where table_schema = $1 order by 1', [schema]);
-      expect(tables.rows.map((row) => row.table_name)).toEqual(['ticket_events', 'ticket_migrations', 'ticket_migrations_lock', 'tickets']);
+      expect(tables.rows.map((row) => row.table_name)).toEqual(['silences', 'ticket_events', 'ticket_migrations', 'ticket_migrations_lock', 'tickets']);
       const index = await admin.query<{ indexdef: string }>(`select indexdef from pg_indexes where schemaname = $1 and indexname = 'tickets_active_fingerprint'`, [schema]);
-      expect(index.rows[0]?.indexdef).toMatch(/UNIQUE INDEX .* \(fingerprint\) WHERE \(state = ANY \(ARRAY\['open'::text, 'acknowledged'::text\]\)\)/);
+      expect(index.rows[0]?.indexdef).toMatch(/UNIQUE INDEX .* \(fingerprint\) WHERE \(state = ANY \(ARRAY\['open'::text, 'acknowledged'::text, 'suppressed'::text\]\)\)/);
       const columns = await admin.query<{ column_name: string; data_type: string }>(
         `select column_name, data_type from information_schema.columns where table_schema = $1 and table_name = 'tickets' and column_name in ('id', 'opened_at', 'peak_value') order by 1`,
         [schema],

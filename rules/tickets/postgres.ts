@@ -11,6 +11,7 @@
  */
 import { PostgresDialect } from 'kysely';
 import { Pool, TypeOverrides } from 'pg';
+import type { LifecyclePolicy } from './policy.ts';
 import { createTicketStore, type TicketStore } from './store.ts';
 
 export interface PostgresTicketStoreOptions {
@@ -24,6 +25,8 @@ export interface PostgresTicketStoreOptions {
   readonly connectTimeoutMs?: number;
   /** An idle pooled connection failed (server restart, network); the pool drops it and reconnects on the next query. Default: ignored. */
   readonly onIdleError?: (error: Error) => void;
+  /** Reopen, flapping and escalation; default `defaultLifecyclePolicy`. */
+  readonly policy?: LifecyclePolicy | undefined;
 }
 
 /** A schema name: unquoted PostgreSQL identifier, at most 63 bytes (NAMEDATALEN - 1). */
@@ -57,5 +60,5 @@ export async function openPostgresTicketStore(options: PostgresTicketStoreOption
   });
   // Without a listener, an idle connection's error would crash the process (EventEmitter).
   pool.on('error', (error) => options.onIdleError?.(error));
-  return createTicketStore(new PostgresDialect({ pool }), 'postgres', { schema });
+  return createTicketStore(new PostgresDialect({ pool }), 'postgres', { schema, ...(options.policy && { policy: options.policy }) });
 }

@@ -8,6 +8,7 @@
  * CamelCasePlugin, so rows are `Ticket`s without a mapping layer.
  */
 import { Migrator, sql, type ColumnDefinitionBuilder, type Generated, type Kysely, type Migration } from 'kysely';
+import type { Silence } from './silence.ts';
 import type { TicketEvent, Ticket } from './ticket.ts';
 
 export type TicketDialect = 'sqlite' | 'postgres';
@@ -18,6 +19,7 @@ type Table<Row extends { id: number }> = { [K in keyof Row]: K extends 'id' ? Ge
 export interface TicketDatabase {
   tickets: Table<Ticket>;
   ticketEvents: Table<TicketEvent>;
+  silences: Table<Silence>;
 }
 
 const idColumn =
@@ -84,9 +86,65 @@ function initial(dialect: TicketDialect): Migration {
   };
 }
 
+/**
+ * The working lifecycle: assignee, tiers (timed escalation), reopen count, flapping, silences,
+ * and the origin of every event. `suppressed` joins the active states, so the partial unique
+ * index is rebuilt to cover it.
+ */
+function lifecycle(dialect: TicketDialect): Migration {
+  return {
+    async up(db: Kysely<unknown>) {
+      const columns: [string, 'text' | 'bigint' | 'integer', ((c: ColumnDefinitionBuilder) => ColumnDefinitionBuilder)?][] = [
+        ['assignee', 'text'],
+        ['tier', 'text', (c) => c.notNull().defaultTo('village')],
+        ['tier_at', 'bigint', (c) => c.notNull().defaultTo(0)],
+        ['reopened', 'integer', (c) => c.notNull().defaultTo(0)],
+        ['flapping_since', 'bigint'],
+        ['held_resolve_at', 'bigint'],
+        ['silence_id', 'integer'],
+      ];
+      // One column per statement: SQLite's ALTER TABLE adds one at a time.
+      for (const [name, type, build] of columns) await db.schema.alterTable('tickets').addColumn(name, type, build).execute();
+      await db
+        .updateTable('tickets' as never)
+        .set({ tier: sql`case when village is null then 'township' else 'village' end`, tier_at: sql.ref('opened_at') } as never)
+        .execute();
+      await db.schema.alterTable('ticket_events').addColumn('origin', 'text').execute();
+      await db.schema.dropIndex('tickets_active_fingerprint').execute();
+      await db.schema
+        .createIndex('tickets_active_fingerprint')
+        .on('tickets')
+        .column('fingerprint')
+        .unique()
+        .where(sql.ref('state'), 'in', sql`('open', 'acknowledged', 'suppressed')`)
+        .execute();
+      await db.schema
+        .createTable('silences')
+        .addColumn('id', 'integer', idColumn(dialect))
+        .addColumn('rule_id', 'text')
+        .addColumn('site', 'text')
+        .addColumn('village', 'text')
+        .addColumn('device', 'text')
+        .addColumn('starts_at', 'bigint', (c) => c.notNull())
+        .addColumn('ends_at', 'bigint', (c) => c.notNull())
+        .addColumn('created_by', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('reason', 'text', (c) => c.notNull())
+        .addColumn('expired_at', 'bigint')
+        .addColumn('expired_by', 'text')
+        .addColumn('origin', 'text')
+        .execute();
+      await db.schema.createIndex('silences_ends_at').on('silences').column('ends_at').execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.dropTable('silences').execute();
+    },
+  };
+}
+
 /** Migrations by name; names sort in the order they apply. Never edit one that shipped. */
 export function ticketMigrations(dialect: TicketDialect): Record<string, Migration> {
-  return { '2026-01-01-0001-tickets': initial(dialect) };
+  return { '2026-01-01-0001-tickets': initial(dialect), '2026-11-29-0002-lifecycle': lifecycle(dialect) };
 }
 
 /**

@@ -5,6 +5,7 @@
  */
 import Database from 'better-sqlite3';
 import { SqliteDialect } from 'kysely';
+import type { LifecyclePolicy } from './policy.ts';
 import { createTicketStore, type TicketStore } from './store.ts';
 
 export interface SqliteTicketStoreOptions {
@@ -12,6 +13,8 @@ export interface SqliteTicketStoreOptions {
   readonly path: string;
   /** How long a writer waits for a lock held by another process, ms. Default 5000. */
   readonly busyTimeoutMs?: number;
+  /** Reopen, flapping and escalation; default `defaultLifecyclePolicy`. */
+  readonly policy?: LifecyclePolicy | undefined;
 }
 
 export async function openSqliteTicketStore(options: SqliteTicketStoreOptions): Promise<TicketStore> {
@@ -25,5 +28,5 @@ export async function openSqliteTicketStore(options: SqliteTicketStoreOptions): 
     database.close();
     throw error;
   }
-  return createTicketStore(new SqliteDialect({ database }), 'sqlite');
+  return createTicketStore(new SqliteDialect({ database }), 'sqlite', options.policy ? { policy: options.policy } : {});
 }

@@ -3,6 +3,7 @@
  * run against their database. A store's own test adds only what is particular to its engine.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { LifecyclePolicy } from './policy.ts';
 import type { OpenOrUpdateInput, TicketStore } from './store.ts';
 import type { TicketSubject } from './ticket.ts';
 
@@ -13,7 +14,7 @@ export interface TicketStoreHarness {
   /** After each test, once the store is closed: throw the database away. */
   readonly tearDown: () => Promise<void>;
   /** Opens a store on the current database; a second call opens another instance on it. */
-  readonly open: () => Promise<TicketStore>;
+  readonly open: (policy?: LifecyclePolicy) => Promise<TicketStore>;
   /** Inserts an active ticket with plain SQL, past the store, as a second writer would. */
   readonly insertActiveTicket: (fingerprint: string) => Promise<void>;
 }
@@ -74,7 +75,26 @@ export function describeTicketStore(harness: TicketStoreHarness): void {
       const open = await store.list({ state: 'open' });
       expect(open).toHaveLength(1);
       // Times come back as numbers (toEqual: a bigint read as a string would not match).
-      expect(open[0]).toEqual({ ...subject, id: first.ticket.id, state: 'open', severity: 'warning', openedAt: T0, updatedAt: T0 + 120_000, resolvedAt: null, firstValue: 3, lastValue: 2, peakValue: 5, count: 3 });
+      expect(open[0]).toEqual({
+        ...subject,
+        id: first.ticket.id,
+        state: 'open',
+        severity: 'warning',
+        openedAt: T0,
+        updatedAt: T0 + 120_000,
+        resolvedAt: null,
+        firstValue: 3,
+        lastValue: 2,
+        peakValue: 5,
+        count: 3,
+        assignee: null,
+        tier: 'village',
+        tierAt: T0,
+        reopened: 0,
+        flappingSince: null,
+        heldResolveAt: null,
+        silenceId: null,
+      });
     });
 
     it('keeps separate tickets for separate fingerprints', async () => {
@@ -83,10 +103,10 @@ export function describeTicketStore(harness: TicketStoreHarness): void {
       expect(await store.list({ state: 'open' })).toHaveLength(2);
     });
 
-    it('records escalation as an event and resolution with the system actor', async () => {
+    it('records escalation and de-escalation as events, and resolution with the system actor', async () => {
       const { ticket } = await store.openOrUpdate(reading(0, 3));
       expect((await store.openOrUpdate(reading(1, 6, 'critical'))).change).toBe('escalated');
-      expect((await store.openOrUpdate(reading(2, 3, 'warning'))).ticket.severity).toBe('critical');
+      expect(await store.openOrUpdate(reading(2, 3, 'warning'))).toMatchObject({ change: 'updated', events: ['deescalated'], ticket: { severity: 'warning', peakValue: 6 } });
       const resolved = await store.resolve({ fingerprint: subject.fingerprint, at: T0 + 180_000, value: 0.5, actor: 'system' });
       expect(resolved).toMatchObject({ id: ticket.id, state: 'resolved', resolvedAt: T0 + 180_000, lastValue: 0.5, peakValue: 6 });
       const stored = await store.get(ticket.id);
@@ -94,15 +114,25 @@ export function describeTicketStore(harness: TicketStoreHarness): void {
       expect(stored?.events.map((e) => [e.type, e.actor, e.severity, e.value, e.at])).toEqual([
         ['opened', 'system', 'warning', 3, T0],
         ['escalated', 'system', 'critical', 6, T0 + 60_000],
+        ['deescalated', 'system', 'warning', 3, T0 + 120_000],
         ['resolved', 'system', null, 0.5, T0 + 180_000],
       ]);
       expect(await store.list({ state: 'open' })).toEqual([]);
     });
 
-    it('opens a new ticket when the condition returns after resolve', async () => {
+    it('reopens the same ticket when the condition returns within the cool-down', async () => {
       const first = await store.openOrUpdate(reading(0, 3));
       await store.resolve({ fingerprint: subject.fingerprint, at: T0 + 60_000, value: 0.5, actor: 'system' });
-      const second = await store.openOrUpdate(reading(5, 4.5, 'critical'));
+      const again = await store.openOrUpdate(reading(20, 4.5, 'critical'));
+      expect(again).toMatchObject({ change: 'opened', events: ['reopened'], ticket: { id: first.ticket.id, state: 'open', severity: 'critical', reopened: 1, resolvedAt: null, count: 2, peakValue: 4.5 } });
+      expect((await store.get(first.ticket.id))?.events.map((e) => e.type)).toEqual(['opened', 'resolved', 'reopened']);
+      expect(await store.list({ state: 'all' })).toHaveLength(1);
+    });
+
+    it('opens a new ticket when the condition returns after the cool-down', async () => {
+      const first = await store.openOrUpdate(reading(0, 3));
+      await store.resolve({ fingerprint: subject.fingerprint, at: T0 + 60_000, value: 0.5, actor: 'system' });
+      const second = await store.openOrUpdate(reading(32, 4.5, 'critical'));
       expect(second.change).toBe('opened');
       expect(second.ticket.id).not.toBe(first.ticket.id);
       expect((await store.list({ state: 'all' })).map((t) => [t.id, t.state])).toEqual([

@@ -1,36 +1,51 @@
 /**
- * The ticket store: tickets and their audit trail through kysely, so SQLite (embedded default,
- * see sqlite.ts) and PostgreSQL run the same queries. Lifecycle decisions come from ticket.ts;
- * the store reads, applies them and writes in one transaction.
+ * The ticket store: tickets, their audit trail and silences through kysely, so SQLite (embedded
+ * default, see sqlite.ts) and PostgreSQL run the same queries. Lifecycle decisions come from
+ * ticket.ts, policy.ts and silence.ts; the store reads, applies them and writes in one
+ * transaction.
  *
  * One active ticket per fingerprint: the query looks for it first, and the partial unique index
  * `tickets_active_fingerprint` refuses a second one if two writers race (the loser re-reads and
  * updates the winner's ticket). Read-modify-write cycles lock the row they read on PostgreSQL
- * (`FOR UPDATE`), so concurrent writers queue instead of overwriting each other's count, peak or
- * state. SQLite has no row locks and needs none here: kysely's SQLite driver runs one
- * transaction at a time on its single connection.
+ * (`FOR UPDATE`), so concurrent writers (and several instances sweeping at once) queue instead of
+ * overwriting each other. SQLite has no row locks and needs none here: kysely's SQLite driver
+ * runs one transaction at a time on its single connection.
  */
 import { CamelCasePlugin, Kysely, type Dialect, type Transaction } from 'kysely';
 import type { Severity } from '../severity.ts';
+import { defaultLifecyclePolicy, flapsAt, heldResolveDue, overdueTier, reopens, type LifecyclePolicy } from './policy.ts';
 import { migrateTickets, type TicketDatabase, type TicketDialect } from './schema.ts';
+import { silenceActive, silenceMatches, type Silence, type SilenceMatcher } from './silence.ts';
 import {
   activeStates,
   observe,
   openTicket,
+  reopen,
   resolve as resolveTicket,
   transition as transitionTicket,
   type Observation,
   type Ticket,
   type TicketEvent,
   type TicketEventType,
+  type TicketState,
   type TicketSubject,
 } from './ticket.ts';
 
 export type OpenOrUpdateInput = TicketSubject & Observation & { readonly actor?: string };
 export interface OpenOrUpdateResult {
   readonly ticket: Ticket;
-  /** "opened": new ticket; "escalated": severity went up; "updated": last/peak/count only. */
+  /** "opened": new or reopened ticket; "escalated": severity went up; "updated": anything else. */
   readonly change: 'opened' | 'updated' | 'escalated';
+  /** The audit events this write recorded, in order (e.g. reopened, flapping, suppressed). */
+  readonly events: readonly TicketEventType[];
+}
+
+/** Who changed something, and from where (client address of an API call). */
+export interface Actor {
+  readonly at: number;
+  readonly actor: string;
+  readonly origin?: string | undefined;
+  readonly note?: string | undefined;
 }
 
 export interface ResolveInput {
@@ -42,42 +57,70 @@ export interface ResolveInput {
   readonly note?: string;
 }
 
-export interface TransitionInput {
+export interface TransitionInput extends Actor {
   readonly id: number;
   readonly to: 'acknowledged' | 'resolved' | 'closed';
-  readonly at: number;
-  readonly actor: string;
-  readonly note?: string;
 }
+
+export type TicketEdit = { readonly type: 'assign'; readonly assignee: string | null } | { readonly type: 'comment' };
 
 export type TransitionOutcome = { ok: true; ticket: Ticket } | { ok: false; reason: 'not_found' | 'not_allowed'; detail: string };
 
 export interface ListQuery {
-  /** "open": active tickets (open or acknowledged); "all": every ticket. */
-  readonly state: 'open' | 'all';
+  /** "open": active tickets (open, acknowledged, suppressed); "all": every ticket; or one state. */
+  readonly state: 'open' | 'all' | TicketState;
+  readonly village?: string;
+  readonly site?: string;
+  readonly ruleId?: string;
+  readonly severity?: Severity;
+  /** Only tickets opened at or after this time, epoch ms. */
+  readonly since?: number;
   /** Newest first; absent = no limit. */
   readonly limit?: number;
 }
 
+/** What a sweep changed: timed escalation, silences that ended, flapping tickets that settled. */
+export interface SweepChange {
+  readonly ticket: Ticket;
+  readonly change: 'tier_raised' | 'unsuppressed' | 'resolved';
+}
+
+export type NewSilence = SilenceMatcher & Omit<Actor, 'at'> & { readonly startsAt: number; readonly endsAt: number; readonly createdAt: number; readonly reason: string };
+
 export interface TicketStore {
-  /** Opens a ticket for the fingerprint, or records the observation on its active one. */
+  /** Opens a ticket for the fingerprint, reopens its latest within the cool-down, or records the observation on its active one. */
   openOrUpdate(input: OpenOrUpdateInput): Promise<OpenOrUpdateResult>;
-  /** Resolves the fingerprint's active ticket; undefined when there is none. */
+  /**
+   * The rule's condition cleared: resolves the fingerprint's active ticket. Undefined when there
+   * is none, or when the ticket is flapping and the resolve is held (see policy.ts).
+   */
   resolve(input: ResolveInput): Promise<Ticket | undefined>;
   /** A person moves a ticket (acknowledge, resolve by hand, close). */
   transition(input: TransitionInput): Promise<TransitionOutcome>;
+  /** A person assigns (or unassigns) a ticket, or comments on it; any state but closed. */
+  edit(id: number, edit: TicketEdit, by: Actor): Promise<TransitionOutcome>;
+  /** Applies the timers at `now`: tiers of unacknowledged tickets, ended silences, settled flapping. */
+  sweep(now: number): Promise<SweepChange[]>;
   list(query: ListQuery): Promise<Ticket[]>;
   get(id: number): Promise<{ ticket: Ticket; events: TicketEvent[] } | undefined>;
+  createSilence(silence: NewSilence): Promise<Silence>;
+  /** Silences in force at `activeAt`, or all (newest first) without it. */
+  listSilences(query: { activeAt?: number }): Promise<Silence[]>;
+  getSilence(id: number): Promise<Silence | undefined>;
+  /** Ends a silence now; its suppressed tickets open at the next sweep. */
+  expireSilence(id: number, by: Actor): Promise<{ ok: true; silence: Silence } | { ok: false; reason: 'not_found' | 'not_allowed'; detail: string }>;
   /** Closes the database connection. */
   close(): Promise<void>;
 }
 
 type Db = Kysely<TicketDatabase> | Transaction<TicketDatabase>;
-type EventDraft = { type: TicketEventType; at: number; actor: string; severity?: Severity; value?: number; note?: string };
+type EventDraft = { type: TicketEventType; at: number; actor: string; severity?: Severity; value?: number; note?: string | undefined; origin?: string | undefined };
 
 export interface TicketStoreOptions {
   /** PostgreSQL only: the schema holding the tables (created by the migration when missing). */
   readonly schema?: string;
+  /** Reopen, flapping and escalation; default `defaultLifecyclePolicy`. */
+  readonly policy?: LifecyclePolicy;
 }
 
 /**
@@ -85,6 +128,7 @@ export interface TicketStoreOptions {
  * unless the winner's ticket is resolved in between, and then another writer wins again.
  */
 const OPEN_ATTEMPTS = 3;
+const SYSTEM = 'system';
 
 /** Opens a store over a kysely dialect and migrates it. The store owns the connection. */
 export async function createTicketStore(dialect: Dialect, flavour: TicketDialect, options: TicketStoreOptions = {}): Promise<TicketStore> {
@@ -96,7 +140,7 @@ export async function createTicketStore(dialect: Dialect, flavour: TicketDialect
     await db.destroy();
     throw error;
   }
-  return new KyselyTicketStore(db, flavour === 'postgres');
+  return new KyselyTicketStore(db, flavour === 'postgres', options.policy ?? defaultLifecyclePolicy);
 }
 
 class KyselyTicketStore implements TicketStore {
@@ -104,6 +148,7 @@ class KyselyTicketStore implements TicketStore {
     private readonly db: Kysely<TicketDatabase>,
     /** Lock rows read for update (PostgreSQL); see the file comment. */
     private readonly lockRows: boolean,
+    private readonly policy: LifecyclePolicy,
   ) {}
 
   async openOrUpdate(input: OpenOrUpdateInput): Promise<OpenOrUpdateResult> {
@@ -119,52 +164,134 @@ class KyselyTicketStore implements TicketStore {
   }
 
   private async openOrUpdateIn(trx: Transaction<TicketDatabase>, input: OpenOrUpdateInput): Promise<OpenOrUpdateResult> {
-    const { actor = 'system', at, value, severity, worst, ...subject } = input;
+    const { actor = SYSTEM, at, value, severity, worst, ...subject } = input;
     const observation = { at, value, severity, worst };
     const active = await this.findActive(trx, subject.fingerprint);
-    if (active === undefined) {
-      const ticket = await trx.insertInto('tickets').values(openTicket(subject, observation)).returningAll().executeTakeFirstOrThrow();
-      await recordEvent(trx, ticket.id, { type: 'opened', at, actor, severity, value });
-      return { ticket, change: 'opened' };
+    if (active !== undefined) {
+      const { ticket, severityChange } = observe(active, observation);
+      await this.save(trx, ticket);
+      if (severityChange === undefined) return { ticket, change: 'updated', events: [] };
+      await recordEvent(trx, ticket.id, { type: severityChange, at, actor, severity, value });
+      return { ticket, change: severityChange === 'escalated' ? 'escalated' : 'updated', events: [severityChange] };
     }
-    const { ticket, escalated } = observe(active, observation);
-    await trx.updateTable('tickets').set(mutable(ticket)).where('id', '=', ticket.id).execute();
-    if (escalated) await recordEvent(trx, ticket.id, { type: 'escalated', at, actor, severity, value });
-    return { ticket, change: escalated ? 'escalated' : 'updated' };
+    const latest = await this.findLatest(trx, subject.fingerprint);
+    const silence = (await this.silencesAt(trx, at)).find((candidate) => silenceMatches(candidate, subject));
+    const events: EventDraft[] = [];
+    let ticket: Ticket;
+    if (reopens(latest, at, this.policy)) {
+      const flapping = latest.flappingSince === null && flapsAt(await this.activations(trx, latest.id), at, this.policy);
+      ticket = { ...reopen(latest, observation), ...(flapping && { flappingSince: at }) };
+      events.push({ type: 'reopened', at, actor, severity, value });
+      if (flapping) events.push({ type: 'flapping', at, actor, note: `${this.policy.flapping.activations} openings within ${this.policy.flapping.within / 60_000} min` });
+    } else {
+      ticket = await trx.insertInto('tickets').values(openTicket(subject, observation)).returningAll().executeTakeFirstOrThrow();
+      events.push({ type: 'opened', at, actor, severity, value });
+    }
+    if (silence !== undefined) {
+      ticket = { ...ticket, state: 'suppressed', silenceId: silence.id };
+      events.push({ type: 'suppressed', at, actor, note: `silence ${silence.id} by ${silence.createdBy}: ${silence.reason}` });
+    }
+    await this.save(trx, ticket);
+    for (const event of events) await recordEvent(trx, ticket.id, event);
+    return { ticket, change: 'opened', events: events.map((e) => e.type) };
   }
 
   async resolve(input: ResolveInput): Promise<Ticket | undefined> {
     return this.db.transaction().execute(async (trx) => {
       const active = await this.findActive(trx, input.fingerprint);
       if (active === undefined) return undefined;
+      if (active.flappingSince !== null && input.actor === SYSTEM) {
+        // Flapping: hold the resolve until the condition stays clear (sweep), no notification storm.
+        if (active.heldResolveAt === null) await this.save(trx, { ...active, heldResolveAt: input.at, lastValue: input.value ?? active.lastValue });
+        return undefined;
+      }
       const result = resolveTicket(active, input.at, input.value);
       if (!result.ok) return undefined; // active tickets can always resolve
-      await trx.updateTable('tickets').set(mutable(result.ticket)).where('id', '=', active.id).execute();
-      await recordEvent(trx, active.id, { type: 'resolved', ...pick(input) });
+      await this.save(trx, result.ticket);
+      await recordEvent(trx, active.id, { type: 'resolved', at: input.at, actor: input.actor, value: input.value, note: input.note });
       return result.ticket;
     });
   }
 
   async transition(input: TransitionInput): Promise<TransitionOutcome> {
-    return this.db.transaction().execute(async (trx): Promise<TransitionOutcome> => {
-      const current = await trx
-        .selectFrom('tickets')
-        .selectAll()
-        .where('id', '=', input.id)
-        .$if(this.lockRows, (query) => query.forUpdate())
-        .executeTakeFirst();
-      if (current === undefined) return { ok: false, reason: 'not_found', detail: `no ticket ${input.id}` };
+    return this.change(input.id, (current) => {
       const result = transitionTicket(current, input.to, input.at);
-      if (!result.ok) return { ok: false, reason: 'not_allowed', detail: result.reason };
-      await trx.updateTable('tickets').set(mutable(result.ticket)).where('id', '=', input.id).execute();
-      await recordEvent(trx, input.id, { type: input.to, ...pick(input) });
-      return result;
+      return result.ok ? { ticket: result.ticket, event: { type: input.to, ...by(input) } } : result.reason;
     });
+  }
+
+  async edit(id: number, edit: TicketEdit, actor: Actor): Promise<TransitionOutcome> {
+    return this.change(id, (current) => {
+      if (current.state === 'closed') return `ticket ${id} is closed`;
+      const updatedAt = Math.max(current.updatedAt, actor.at);
+      if (edit.type === 'comment') return { ticket: { ...current, updatedAt }, event: { type: 'commented', ...by(actor) } };
+      const note = actor.note ?? (edit.assignee === null ? 'unassigned' : `assigned to ${edit.assignee}`);
+      return { ticket: { ...current, assignee: edit.assignee, updatedAt }, event: { type: 'assigned', ...by(actor), note } };
+    });
+  }
+
+  /** One person's change of one ticket: read locked, decide (or refuse with a reason), write. */
+  private async change(id: number, decide: (current: Ticket) => { ticket: Ticket; event: EventDraft } | string): Promise<TransitionOutcome> {
+    return this.db.transaction().execute(async (trx): Promise<TransitionOutcome> => {
+      const current = await this.lockedById(trx, id);
+      if (current === undefined) return { ok: false, reason: 'not_found', detail: `no ticket ${id}` };
+      const decision = decide(current);
+      if (typeof decision === 'string') return { ok: false, reason: 'not_allowed', detail: decision };
+      await this.save(trx, decision.ticket);
+      await recordEvent(trx, id, decision.event);
+      return { ok: true, ticket: decision.ticket };
+    });
+  }
+
+  async sweep(now: number): Promise<SweepChange[]> {
+    const changes: SweepChange[] = [];
+    const candidates = await this.db.selectFrom('tickets').selectAll().where('state', 'in', activeStates).execute();
+    const silences = await this.silencesAt(this.db, now);
+    for (const candidate of candidates) {
+      const planned = this.sweepDecision(candidate, now, silences);
+      if (planned === undefined) continue;
+      // Re-read under lock: another instance may have swept it, or a reading changed it.
+      const done = await this.db.transaction().execute(async (trx) => {
+        const current = await this.lockedById(trx, candidate.id);
+        const decision = current && this.sweepDecision(current, now, silences);
+        if (decision === undefined) return undefined;
+        await this.save(trx, decision.ticket);
+        await recordEvent(trx, current!.id, decision.event);
+        return { ticket: decision.ticket, change: decision.change };
+      });
+      if (done !== undefined) changes.push(done);
+    }
+    return changes;
+  }
+
+  /** What the timers do to one active ticket at `now`, if anything. Pure over its inputs. */
+  private sweepDecision(ticket: Ticket, now: number, silences: readonly Silence[]): (SweepChange & { event: EventDraft }) | undefined {
+    if (ticket.state === 'suppressed') {
+      const stillSilenced = silences.some((silence) => silenceMatches(silence, ticket));
+      if (stillSilenced) return undefined;
+      const result = transitionTicket(ticket, 'open', now);
+      return result.ok ? { ticket: result.ticket, change: 'unsuppressed', event: { type: 'unsuppressed', at: now, actor: SYSTEM, note: `silence ${ticket.silenceId ?? '?'} ended` } } : undefined;
+    }
+    if (heldResolveDue(ticket, now, this.policy)) {
+      const result = resolveTicket({ ...ticket, flappingSince: null }, now, ticket.lastValue);
+      const note = `flapping stopped: clear since ${new Date(ticket.heldResolveAt ?? now).toISOString()}`;
+      return result.ok ? { ticket: result.ticket, change: 'resolved', event: { type: 'resolved', at: now, actor: SYSTEM, value: ticket.lastValue, note } } : undefined;
+    }
+    const tier = overdueTier(ticket, now, this.policy);
+    if (tier === undefined) return undefined;
+    const note = `not acknowledged within ${Math.round((now - ticket.tierAt) / 60_000)} min; referred from ${ticket.tier} to ${tier}`;
+    return { ticket: { ...ticket, tier, tierAt: now, updatedAt: Math.max(ticket.updatedAt, now) }, change: 'tier_raised', event: { type: 'tier_raised', at: now, actor: SYSTEM, severity: ticket.severity, note } };
   }
 
   async list(query: ListQuery): Promise<Ticket[]> {
     let select = this.db.selectFrom('tickets').selectAll().orderBy('openedAt', 'desc').orderBy('id', 'desc');
     if (query.state === 'open') select = select.where('state', 'in', activeStates);
+    else if (query.state !== 'all') select = select.where('state', '=', query.state);
+    if (query.village !== undefined) select = select.where('village', '=', query.village);
+    if (query.site !== undefined) select = select.where('site', '=', query.site);
+    if (query.ruleId !== undefined) select = select.where('ruleId', '=', query.ruleId);
+    if (query.severity !== undefined) select = select.where('severity', '=', query.severity);
+    if (query.since !== undefined) select = select.where('openedAt', '>=', query.since);
     if (query.limit !== undefined) select = select.limit(query.limit);
     return select.execute();
   }
@@ -176,8 +303,54 @@ class KyselyTicketStore implements TicketStore {
     return { ticket, events };
   }
 
+  async createSilence(silence: NewSilence): Promise<Silence> {
+    const { ruleId, site, village, device, startsAt, endsAt, actor, createdAt, reason, origin } = silence;
+    const row = { ruleId: ruleId ?? null, site: site ?? null, village: village ?? null, device: device ?? null, startsAt, endsAt, createdBy: actor, createdAt, reason, expiredAt: null, expiredBy: null, origin: origin ?? null };
+    return this.db.insertInto('silences').values(row).returningAll().executeTakeFirstOrThrow();
+  }
+
+  async listSilences(query: { activeAt?: number }): Promise<Silence[]> {
+    if (query.activeAt !== undefined) return this.silencesAt(this.db, query.activeAt);
+    return this.db.selectFrom('silences').selectAll().orderBy('id', 'desc').execute();
+  }
+
+  getSilence(id: number): Promise<Silence | undefined> {
+    return this.db.selectFrom('silences').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  async expireSilence(id: number, actor: Actor) {
+    return this.db.transaction().execute(async (trx) => {
+      const silence = await trx.selectFrom('silences').selectAll().where('id', '=', id).$if(this.lockRows, (q) => q.forUpdate()).executeTakeFirst();
+      if (silence === undefined) return { ok: false as const, reason: 'not_found' as const, detail: `no silence ${id}` };
+      if (!silenceActive(silence, actor.at) && silence.startsAt <= actor.at) return { ok: false as const, reason: 'not_allowed' as const, detail: `silence ${id} has already ended` };
+      const expired = { ...silence, expiredAt: actor.at, expiredBy: actor.actor };
+      await trx.updateTable('silences').set({ expiredAt: actor.at, expiredBy: actor.actor }).where('id', '=', id).execute();
+      return { ok: true as const, silence: expired };
+    });
+  }
+
   async close(): Promise<void> {
     await this.db.destroy();
+  }
+
+  /** Silences in force at `at`: started, not ended, not expired. */
+  private async silencesAt(db: Db, at: number): Promise<Silence[]> {
+    const rows = await db.selectFrom('silences').selectAll().where('startsAt', '<=', at).where('endsAt', '>', at).orderBy('id').execute();
+    return rows.filter((silence) => silenceActive(silence, at));
+  }
+
+  /** Times of a ticket's openings (opened and reopened events), for flapping. */
+  private async activations(trx: Db, ticketId: number): Promise<number[]> {
+    const rows = await trx.selectFrom('ticketEvents').select('at').where('ticketId', '=', ticketId).where('type', 'in', ['opened', 'reopened']).execute();
+    return rows.map((row) => row.at);
+  }
+
+  private async save(trx: Db, ticket: Ticket): Promise<void> {
+    await trx.updateTable('tickets').set(mutable(ticket)).where('id', '=', ticket.id).execute();
+  }
+
+  private lockedById(trx: Transaction<TicketDatabase>, id: number): Promise<Ticket | undefined> {
+    return trx.selectFrom('tickets').selectAll().where('id', '=', id).$if(this.lockRows, (q) => q.forUpdate()).executeTakeFirst();
   }
 
   /** The fingerprint's active ticket, locked until the transaction ends where rows lock. */
@@ -190,23 +363,35 @@ class KyselyTicketStore implements TicketStore {
       .$if(this.lockRows, (query) => query.forUpdate())
       .executeTakeFirst();
   }
+
+  /** The fingerprint's most recent ticket (a reopen candidate), locked where rows lock. */
+  private findLatest(trx: Transaction<TicketDatabase>, fingerprint: string): Promise<Ticket | undefined> {
+    return trx
+      .selectFrom('tickets')
+      .selectAll()
+      .where('fingerprint', '=', fingerprint)
+      .orderBy('id', 'desc')
+      .limit(1)
+      .$if(this.lockRows, (query) => query.forUpdate())
+      .executeTakeFirst();
+  }
 }
 
 /** The columns a change may touch (the subject and id never change). */
 function mutable(ticket: Ticket) {
-  const { severity, state, updatedAt, resolvedAt, lastValue, peakValue, count } = ticket;
-  return { severity, state, updatedAt, resolvedAt, lastValue, peakValue, count };
+  const { severity, state, updatedAt, resolvedAt, lastValue, peakValue, count, assignee, tier, tierAt, reopened, flappingSince, heldResolveAt, silenceId } = ticket;
+  return { severity, state, updatedAt, resolvedAt, lastValue, peakValue, count, assignee, tier, tierAt, reopened, flappingSince, heldResolveAt, silenceId };
 }
 
-function pick(input: { at: number; actor: string; value?: number; note?: string }) {
-  return { at: input.at, actor: input.actor, value: input.value, note: input.note };
+function by(actor: Actor): Omit<EventDraft, 'type'> {
+  return { at: actor.at, actor: actor.actor, note: actor.note, origin: actor.origin };
 }
 
 async function recordEvent(db: Db, ticketId: number, event: EventDraft): Promise<void> {
-  const { type, at, actor, severity, value, note } = event;
+  const { type, at, actor, severity, value, note, origin } = event;
   await db
     .insertInto('ticketEvents')
-    .values({ ticketId, type, at, actor, severity: severity ?? null, value: value ?? null, note: note ?? null })
+    .values({ ticketId, type, at, actor, severity: severity ?? null, value: value ?? null, note: note ?? null, origin: origin ?? null })
     .execute();
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { acknowledge, close, fingerprintOf, observe, openTicket, resolve, transition, ticketStates, type Ticket, type TicketState, type TicketSubject } from './ticket.ts';
+import { acknowledge, close, fingerprintOf, observe, openTicket, reopen, resolve, tierAbove, transition, ticketStates, type Ticket, type TicketState, type TicketSubject } from './ticket.ts';
 
 const subject: TicketSubject = {
   fingerprint: 'tap-turbidity/tongmen-tap',
@@ -29,7 +29,12 @@ describe('ticket lifecycle', () => {
     ['acknowledged', 'open', false],
     ['acknowledged', 'closed', false],
     ['resolved', 'closed', true],
-    ['resolved', 'open', false],
+    ['resolved', 'open', true],
+    ['suppressed', 'open', true],
+    ['suppressed', 'acknowledged', true],
+    ['suppressed', 'resolved', true],
+    ['suppressed', 'closed', false],
+    ['open', 'suppressed', false],
     ['resolved', 'acknowledged', false],
     ['closed', 'open', false],
     ['closed', 'resolved', false],
@@ -41,7 +46,7 @@ describe('ticket lifecycle', () => {
   });
 
   it('covers every state in the transition table', () => {
-    expect(ticketStates).toEqual(['open', 'acknowledged', 'resolved', 'closed']);
+    expect(ticketStates).toEqual(['open', 'acknowledged', 'suppressed', 'resolved', 'closed']);
   });
 
   it('resolve stamps resolvedAt and the clearing value; close keeps them', () => {
@@ -71,12 +76,40 @@ describe('observing readings on an open ticket', () => {
   ] as const)('%s', (_name, worst, value, severity, expected, escalated) => {
     const result = observe(opened, { at: 2000, value, severity, worst });
     expect(result.ticket).toMatchObject({ ...expected, count: 2, updatedAt: 2000, firstValue: 3 });
-    expect(result.escalated).toBe(escalated);
+    expect(result.severityChange).toBe(escalated ? 'escalated' : undefined);
   });
 
-  it('never steps the severity down', () => {
+  it('follows the severity the rule gives, down as well as up', () => {
     const critical = observe(opened, { at: 2000, value: 6, severity: 'critical', worst: 'highest' }).ticket;
-    expect(observe(critical, { at: 3000, value: 2, severity: 'warning', worst: 'highest' })).toMatchObject({ ticket: { severity: 'critical' }, escalated: false });
+    expect(observe(critical, { at: 3000, value: 2, severity: 'warning', worst: 'highest' })).toMatchObject({ ticket: { severity: 'warning', peakValue: 6 }, severityChange: 'deescalated' });
+  });
+
+  it('starts at the village tier, or township for sites without a village', () => {
+    expect(opened).toMatchObject({ tier: 'village', tierAt: 1000, assignee: null, reopened: 0, flappingSince: null });
+    expect(openTicket({ ...subject, village: null }, { at: 5, value: 1, severity: 'warning', worst: 'highest' }).tier).toBe('township');
+  });
+
+  it('reopens a resolved ticket: open again, counted, escalation clock restarted', () => {
+    const resolved = resolve(opened, 2000, 0.4);
+    if (!resolved.ok) throw new Error(resolved.reason);
+    expect(reopen(resolved.ticket, { at: 3000, value: 2.5, severity: 'warning', worst: 'highest' })).toMatchObject({
+      id: 7,
+      state: 'open',
+      resolvedAt: null,
+      reopened: 1,
+      tierAt: 3000,
+      lastValue: 2.5,
+      peakValue: 3,
+      count: 2,
+    });
+  });
+
+  it.each([
+    ['village', 'township'],
+    ['township', 'county'],
+    ['county', undefined],
+  ] as const)('tier above %s is %s', (tier, above) => {
+    expect(tierAbove(tier)).toBe(above);
   });
 });
 

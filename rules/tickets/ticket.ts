@@ -2,35 +2,46 @@
  * The ticket model: one incident on one subject, identified by its fingerprint (rule id + site,
  * or + device when the rule says so). Pure: states, transitions and the bookkeeping of readings.
  *
- *   open ──▶ acknowledged ──▶ resolved ──▶ closed
- *     └────────────────────────▲
- * A ticket is active while open or acknowledged; at most one active ticket per fingerprint.
- * After resolve, a new crossing opens a new ticket (history stays readable).
+ *   suppressed ─┬──▶ open ──▶ acknowledged ──▶ resolved ──▶ closed
+ *               │     ▲ └───────────────────────▲  │
+ *               └─────┼─────────────────────────┘  │
+ *                     └──────── reopen ◀───────────┘   (system, within the cool-down)
+ *
+ * A ticket is active while open, acknowledged or suppressed (opened inside a silence); at most
+ * one active ticket per fingerprint. A condition that returns within the cool-down after
+ * resolve reopens the same ticket (policy.ts); later, it opens a new one. Closed is final.
+ * Severity follows the rule on the same ticket, up (escalated) and down (de-escalated). The
+ * tier is who must answer: village administrator → township → county dispatch, raised when an
+ * open ticket waits too long for acknowledgement (policy.ts).
  */
 import type { SiteKind } from '../../network/catalog.ts';
 import type { MetricName } from '../../network/metrics.ts';
 import type { Worst } from '../kinds/kind.ts';
 import { severityRank, type Severity } from '../severity.ts';
 
-export const ticketStates = ['open', 'acknowledged', 'resolved', 'closed'] as const;
+export const ticketStates = ['open', 'acknowledged', 'suppressed', 'resolved', 'closed'] as const;
 export type TicketState = (typeof ticketStates)[number];
 
-export const activeStates = ['open', 'acknowledged'] as const satisfies readonly TicketState[];
+export const activeStates = ['open', 'acknowledged', 'suppressed'] as const satisfies readonly TicketState[];
 export type ActiveState = (typeof activeStates)[number];
 
 export function isActive(state: TicketState): state is ActiveState {
-  return state === 'open' || state === 'acknowledged';
+  return (activeStates as readonly TicketState[]).includes(state);
 }
 
-/** Allowed moves; anything else is refused with a reason. */
+/** Allowed moves; anything else is refused with a reason. resolved → open is the system's reopen. */
 export const transitions: Readonly<Record<TicketState, readonly TicketState[]>> = {
   open: ['acknowledged', 'resolved'],
   acknowledged: ['resolved'],
-  resolved: ['closed'],
+  suppressed: ['open', 'acknowledged', 'resolved'],
+  resolved: ['open', 'closed'],
   closed: [],
 };
 
-/** What a ticket is about; fixed when it opens. */
+/** Who must answer a ticket, lowest first (shared/DOMAIN.md: province → … → township → village). */
+export const tiers = ['village', 'township', 'county'] as const;
+export type Tier = (typeof tiers)[number];
+
 export interface TicketSubject {
   readonly fingerprint: string;
   readonly ruleId: string;
@@ -63,9 +74,37 @@ export interface Ticket extends TicketSubject {
   readonly peakValue: number;
   /** Readings recorded on the ticket, the opening one included. */
   readonly count: number;
+  /** The person working it (a token name), or null. */
+  readonly assignee: string | null;
+  /** Who must answer now; starts at village (sites with a village) or township. */
+  readonly tier: Tier;
+  /** When the ticket reached its tier (or last became open), epoch ms: the escalation clock. */
+  readonly tierAt: number;
+  /** Times it was reopened within the cool-down. */
+  readonly reopened: number;
+  /** Since when the condition flaps (policy.ts), epoch ms; null = not flapping. */
+  readonly flappingSince: number | null;
+  /** A flapping ticket whose condition cleared at this time: resolves once it stays clear. */
+  readonly heldResolveAt: number | null;
+  /** The silence that suppressed it, while suppressed or as history. */
+  readonly silenceId: number | null;
 }
 
-export const ticketEventTypes = ['opened', 'escalated', 'acknowledged', 'resolved', 'closed'] as const;
+export const ticketEventTypes = [
+  'opened',
+  'reopened',
+  'escalated',
+  'deescalated',
+  'acknowledged',
+  'assigned',
+  'commented',
+  'suppressed',
+  'unsuppressed',
+  'tier_raised',
+  'flapping',
+  'resolved',
+  'closed',
+] as const;
 export type TicketEventType = (typeof ticketEventTypes)[number];
 
 /** One line of the audit trail. Plain readings on an open ticket are not events. */
@@ -79,6 +118,8 @@ export interface TicketEvent {
   readonly severity: Severity | null;
   readonly value: number | null;
   readonly note: string | null;
+  /** Where the change came from: the client address of an API call, null for the engine. */
+  readonly origin: string | null;
 }
 
 /** A rule firing on a reading. */
@@ -100,18 +141,54 @@ export function fingerprintOf(ruleId: string, site: string, device?: string): st
 /** A new ticket (without its id) from the first observation. */
 export function openTicket(subject: TicketSubject, observation: Observation): Omit<Ticket, 'id'> {
   const { at, value, severity } = observation;
-  return { ...subject, severity, state: 'open', openedAt: at, updatedAt: at, resolvedAt: null, firstValue: value, lastValue: value, peakValue: value, count: 1 };
+  return {
+    ...subject,
+    severity,
+    state: 'open',
+    openedAt: at,
+    updatedAt: at,
+    resolvedAt: null,
+    firstValue: value,
+    lastValue: value,
+    peakValue: value,
+    count: 1,
+    assignee: null,
+    tier: subject.village === null ? 'township' : 'village',
+    tierAt: at,
+    reopened: 0,
+    flappingSince: null,
+    heldResolveAt: null,
+    silenceId: null,
+  };
 }
 
-/** Records one more reading on an active ticket: last, peak, count, severity (only upward). */
-export function observe(ticket: Ticket, observation: Observation): { ticket: Ticket; escalated: boolean } {
+export type SeverityChange = 'escalated' | 'deescalated' | undefined;
+
+/**
+ * Records one more reading on an active ticket: last, peak, count, and the severity the rule
+ * gives now (kinds decide when a severity may step down). A reading on a ticket whose resolve
+ * was held (flapping) means the condition is back: the hold is dropped.
+ */
+export function observe(ticket: Ticket, observation: Observation): { ticket: Ticket; severityChange: SeverityChange } {
   const { at, value, severity, worst } = observation;
-  const escalated = severityRank(severity) > severityRank(ticket.severity);
+  const rank = severityRank(severity) - severityRank(ticket.severity);
   const peakValue = worst === 'highest' ? Math.max(ticket.peakValue, value) : Math.min(ticket.peakValue, value);
   return {
-    ticket: { ...ticket, severity: escalated ? severity : ticket.severity, updatedAt: Math.max(ticket.updatedAt, at), lastValue: value, peakValue, count: ticket.count + 1 },
-    escalated,
+    ticket: { ...ticket, severity, updatedAt: Math.max(ticket.updatedAt, at), lastValue: value, peakValue, count: ticket.count + 1, heldResolveAt: null },
+    severityChange: rank > 0 ? 'escalated' : rank < 0 ? 'deescalated' : undefined,
   };
+}
+
+/** The condition came back within the cool-down: the resolved ticket is open again. */
+export function reopen(ticket: Ticket, observation: Observation): Ticket {
+  const { at, value, severity, worst } = observation;
+  const peakValue = worst === 'highest' ? Math.max(ticket.peakValue, value) : Math.min(ticket.peakValue, value);
+  return { ...ticket, state: 'open', severity, resolvedAt: null, updatedAt: Math.max(ticket.updatedAt, at), lastValue: value, peakValue, count: ticket.count + 1, reopened: ticket.reopened + 1, tierAt: at, heldResolveAt: null };
+}
+
+/** The next tier up, or undefined at county dispatch. */
+export function tierAbove(tier: Tier): Tier | undefined {
+  return tiers[tiers.indexOf(tier) + 1];
 }
 
 export type TransitionResult = { ok: true; ticket: Ticket } | { ok: false; reason: string };
@@ -121,8 +198,11 @@ export function transition(ticket: Ticket, to: TicketState, at: number): Transit
   if (!transitions[ticket.state].includes(to)) {
     return { ok: false, reason: `ticket ${ticket.id} is ${ticket.state}; it cannot become ${to}` };
   }
-  const resolvedAt = to === 'resolved' ? at : ticket.resolvedAt;
-  return { ok: true, ticket: { ...ticket, state: to, updatedAt: Math.max(ticket.updatedAt, at), resolvedAt } };
+  const resolvedAt = to === 'resolved' ? at : to === 'open' ? null : ticket.resolvedAt;
+  const heldResolveAt = to === 'resolved' ? null : ticket.heldResolveAt;
+  // Leaving suppression starts the escalation clock: nobody was asked to answer before.
+  const tierAt = ticket.state === 'suppressed' && to === 'open' ? at : ticket.tierAt;
+  return { ok: true, ticket: { ...ticket, state: to, updatedAt: Math.max(ticket.updatedAt, at), resolvedAt, heldResolveAt, tierAt } };
 }
 
 export const acknowledge = (ticket: Ticket, at: number) => transition(ticket, 'acknowledged', at);
