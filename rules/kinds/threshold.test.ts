@@ -16,6 +16,21 @@ const turbidity = thresholdSchema.parse({
   for: '2m',
 });
 
+const steppingDown = thresholdSchema.parse({
+  id: 'tap-turbidity-stepping',
+  title: 'Tap turbidity high',
+  titleZh: '龙头水浑浊度超标',
+  source: 'GB 5749-2022 Table 1',
+  kind: 'threshold',
+  metric: 'turbidity',
+  direction: 'above',
+  warning: 1,
+  critical: 4,
+  criticalClear: 3,
+  clear: 0.8,
+  for: 0,
+});
+
 const chlorine = thresholdSchema.parse({
   id: 'tap-chlorine-low',
   title: 'Free chlorine low',
@@ -57,6 +72,7 @@ describe('threshold evaluate', () => {
     ['resolves at or below clear', turbidity, [[0, 3], [2, 3], [3, 0.8]], ['-', 'fire:warning', 'resolve']],
     ['escalates warning → critical on the same state', turbidity, [[0, 3], [2, 3], [3, 6]], ['-', 'fire:warning', 'update:critical']],
     ['never steps down while firing', turbidity, [[0, 6], [2, 6], [3, 2], [4, 0.9]], ['-', 'fire:critical', 'update:critical', 'update:critical']],
+    ['criticalClear: steps down to warning only once back past it', steppingDown, [[0, 6], [1, 3.5], [2, 3], [3, 2], [4, 5], [5, 0.5]], ['fire:critical', 'update:critical', 'update:warning', 'update:warning', 'update:critical', 'resolve']],
     ['fires again after resolve, with a fresh `for`', turbidity, [[0, 3], [2, 3], [3, 0.5], [4, 3], [5, 3], [6, 3]], ['-', 'fire:warning', 'resolve', '-', '-', 'fire:warning']],
     ['drops readings older than the last one', turbidity, [[0, 3], [2, 3], [1, 0.1], [3, 3]], ['-', 'fire:warning', 'ignored', 'update:warning']],
     ['drops a redelivered reading with the same timestamp', turbidity, [[0, 3], [0, 3], [2, 3]], ['-', 'ignored', 'fire:warning']],
@@ -94,6 +110,8 @@ describe('threshold schema', () => {
     ['level outside the physical range', { direction: 'above', warning: 5000 }, 'outside the physical range of turbidity'],
     ['bad duration', { direction: 'above', warning: 1, for: 'soon' }, 'is not a duration'],
     ['unknown field', { direction: 'above', warning: 1, level: 2 }, 'level'],
+    ['criticalClear above critical', { direction: 'above', warning: 1, critical: 4, criticalClear: 5 }, 'criticalClear (5) needs warning and critical levels'],
+    ['criticalClear without a warning level', { direction: 'above', critical: 4, criticalClear: 3 }, 'must lie between them'],
   ])('rejects %s', (_name, fields, message) => {
     const parsed = thresholdSchema.safeParse({ ...base, ...fields });
     expect(parsed.success).toBe(false);

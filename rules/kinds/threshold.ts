@@ -7,8 +7,10 @@
  *   time. A reading back inside the limits while pending starts the wait over.
  * - Hysteresis: once firing, the rule resolves only when a reading is back past `clear`
  *   (default: the least severe level). A value between `clear` and that level keeps it firing.
- * - Escalation is immediate (no second `for`); severity never steps down while firing, so a
- *   value wobbling around the critical level does not chatter (ISA-18.2, shared/DOMAIN.md).
+ * - Escalation is immediate (no second `for`). De-escalation only with `criticalClear`: a
+ *   critical ticket steps down to warning once a reading is back past that level, a hysteresis
+ *   band below critical so a value wobbling around it does not chatter (ISA-18.2,
+ *   shared/DOMAIN.md). Without it, severity never steps down while firing.
  * - Out-of-order policy: a reading stamped at or before the last evaluated one is dropped for
  *   evaluation (QoS 1 redeliveries included); it is still stored by ingest.
  */
@@ -30,6 +32,11 @@ export const thresholdSchema = ruleBaseSchema
       .finite()
       .optional()
       .describe('Hysteresis: once firing, resolves only when back past this level; default = the least severe level'),
+    criticalClear: z
+      .number()
+      .finite()
+      .optional()
+      .describe('De-escalation: once critical, steps down to warning when back past this level (between warning and critical); absent = stays critical until resolved'),
     for: durationSchema.default(0).describe('How long (event time) the condition must hold before the ticket opens; default 0'),
   })
   .superRefine((rule, ctx) => {
@@ -37,7 +44,7 @@ export const thresholdSchema = ruleBaseSchema
   });
 
 export type ThresholdRule = z.infer<typeof thresholdSchema>;
-type Levels = Pick<ThresholdRule, 'metric' | 'direction' | 'warning' | 'critical' | 'clear'>;
+type Levels = Pick<ThresholdRule, 'metric' | 'direction' | 'warning' | 'critical' | 'clear'> & { readonly criticalClear?: number | undefined };
 
 export type ThresholdState =
   | { readonly phase: 'quiet'; readonly lastTs: number }
@@ -55,6 +62,10 @@ function levelProblems(rule: Levels): string[] {
   }
   if (clear !== undefined && worse(clear, least)) {
     problems.push(`clear (${clear}) must not be ${rule.direction} the least severe level (${least})`);
+  }
+  const { criticalClear } = rule;
+  if (criticalClear !== undefined && (warning === undefined || critical === undefined || worse(criticalClear, critical) || !worse(criticalClear, warning))) {
+    problems.push(`criticalClear (${criticalClear}) needs warning and critical levels and must lie between them`);
   }
   const { min, max, unit } = metrics[rule.metric];
   for (const level of [warning, critical, clear]) {
@@ -81,6 +92,14 @@ export function clearLevel(rule: Levels): number {
   return rule.clear ?? rule.warning ?? rule.critical ?? Number.NaN;
 }
 
+/** The severity of a firing rule after `value`: up at once, down only past `criticalClear`. */
+function firingSeverity(rule: Levels, current: Severity, value: number): Severity {
+  const crossed = crossedSeverity(rule, value);
+  const severity = crossed ? worseSeverity(current, crossed) : current;
+  if (severity === 'critical' && rule.criticalClear !== undefined && !beyond(rule, value, rule.criticalClear)) return 'warning';
+  return severity;
+}
+
 export const initialThresholdState: ThresholdState = { phase: 'quiet', lastTs: Number.NEGATIVE_INFINITY };
 
 /** Pure: the next state of one fingerprint and what to do about the reading. */
@@ -90,8 +109,7 @@ export function evaluateThreshold(rule: ThresholdRule, state: ThresholdState, re
   if (!Number.isFinite(value)) return { state, decision: { type: 'none' } };
   if (state.phase === 'firing') {
     if (!beyond(rule, value, clearLevel(rule))) return { state: { phase: 'quiet', lastTs: ts }, decision: { type: 'resolve' }, value };
-    const crossed = crossedSeverity(rule, value);
-    const severity = crossed ? worseSeverity(state.severity, crossed) : state.severity;
+    const severity = firingSeverity(rule, state.severity, value);
     return { state: { phase: 'firing', lastTs: ts, severity }, decision: { type: 'update', severity }, value };
   }
   const crossed = crossedSeverity(rule, value);
