@@ -118,7 +118,8 @@ describe('rules engine timelines: sensor health (stale)', () => {
       { at: '2m', device: PT, status: 'online', changes: [], open: [pt] },
       { at: '4m', tick: true, changes: [], open: [pt] },
       { at: '4m', device: PT, push: { pressure: 300 }, changes: ['resolved warning'], open: [] },
-      { at: '5m', device: PT, status: 'offline', changes: ['opened warning'], open: [`${fp(PT, 'tongmen-tap')} open warning last=60 peak=60 n=1`] },
+      // Within the cool-down (30 min): the same ticket reopens.
+      { at: '5m', device: PT, status: 'offline', changes: ['opened warning'], open: [`${fp(PT, 'tongmen-tap')} open warning last=60 peak=60 n=2`] },
     ]);
     expect(engine.stats()).toMatchObject({ statuses: 3, opened: 2, resolved: 1 });
   });
@@ -134,7 +135,7 @@ describe('rules engine timelines: sensor health (stale)', () => {
       // Arrives after the 10m tick, stamped 1m (the logger's backlog): heard at 10m, not 1m.
       { at: '10m', device: PT, push: { pressure: 300 }, stamped: '1m', changes: ['resolved warning'], open: [] },
       { at: '12m', tick: true, changes: [], open: [] },
-      { at: '13m30s', tick: true, changes: ['opened warning'], open: [`${fp(PT, 'tongmen-tap')} open warning last=210 peak=210 n=1`] },
+      { at: '13m30s', tick: true, changes: ['opened warning'], open: [`${fp(PT, 'tongmen-tap')} open warning last=210 peak=240 n=2`] },
     ]);
   });
 
