@@ -119,9 +119,9 @@ describe('rules engine timelines: sensor health (stale)', () => {
       { at: '4m', tick: true, changes: [], open: [pt] },
       { at: '4m', device: PT, push: { pressure: 300 }, changes: ['resolved warning'], open: [] },
       // Within the cool-down (30 min): the same ticket reopens.
-      { at: '5m', device: PT, status: 'offline', changes: ['opened warning'], open: [`${fp(PT, 'tongmen-tap')} open warning last=60 peak=60 n=2`] },
+      { at: '5m', device: PT, status: 'offline', changes: ['reopened warning'], open: [`${fp(PT, 'tongmen-tap')} open warning last=60 peak=60 n=2`] },
     ]);
-    expect(engine.stats()).toMatchObject({ statuses: 3, opened: 2, resolved: 1 });
+    expect(engine.stats()).toMatchObject({ statuses: 3, opened: 1, reopened: 1, resolved: 1 });
   });
 
   it('a batch of old samples means the device is back: no re-opening right after', async () => {
@@ -135,7 +135,7 @@ describe('rules engine timelines: sensor health (stale)', () => {
       // Arrives after the 10m tick, stamped 1m (the logger's backlog): heard at 10m, not 1m.
       { at: '10m', device: PT, push: { pressure: 300 }, stamped: '1m', changes: ['resolved warning'], open: [] },
       { at: '12m', tick: true, changes: [], open: [] },
-      { at: '13m30s', tick: true, changes: ['opened warning'], open: [`${fp(PT, 'tongmen-tap')} open warning last=210 peak=240 n=2`] },
+      { at: '13m30s', tick: true, changes: ['reopened warning'], open: [`${fp(PT, 'tongmen-tap')} open warning last=210 peak=240 n=2`] },
     ]);
   });
 

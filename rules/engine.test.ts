@@ -39,10 +39,10 @@ describe('rules engine', () => {
     const engine = createRulesEngine({ rules, store: temp.store, onChange: (change) => void changes.push(change) });
     const values = [3, 3, 3, 5, 6, 4, 2, 0.9, 0.5];
     await Promise.all(values.map((turbidity, minute) => engine.evaluate(readingAt(catalog, TAP, `${minute}m`, { turbidity }))));
-    expect(changes.map((c) => `${c.change}:${c.value}`)).toEqual(['opened:3', 'escalated:5', 'updated:6', 'updated:4', 'updated:2', 'updated:0.9', 'resolved:0.5']);
+    expect(changes.map((c) => `${c.change}:${c.value}`)).toEqual(['opened:3', 'escalated:5', 'updated:6', 'updated:4', 'deescalated:2', 'updated:0.9', 'resolved:0.5']);
     const all = await temp.store.list({ state: 'all' });
     expect(all).toHaveLength(1);
-    expect(all[0]).toMatchObject({ state: 'resolved', severity: 'critical', peakValue: 6, count: 6 });
+    expect(all[0]).toMatchObject({ state: 'resolved', severity: 'warning', peakValue: 6, count: 6 });
   });
 
   it('drops readings older than the last one for evaluation', async () => {

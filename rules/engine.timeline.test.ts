@@ -56,7 +56,7 @@ describe('rules engine timelines (sample county, tap-water pack)', () => {
       { at: '3m', device: tap, push: { turbidity: 3 }, changes: ['opened warning'], open: [`${fp} open warning last=3 peak=3 n=1`] },
       { at: '4m', device: tap, push: { turbidity: 6 }, changes: ['escalated critical'], open: [`${fp} open critical last=6 peak=6 n=2`] },
       { at: '5m', device: tap, push: { turbidity: 3.5 }, changes: ['updated critical'], open: [`${fp} open critical last=3.5 peak=6 n=3`] },
-      { at: '6m', device: tap, push: { turbidity: 2 }, changes: ['updated warning'], open: [`${fp} open warning last=2 peak=6 n=4`] },
+      { at: '6m', device: tap, push: { turbidity: 2 }, changes: ['deescalated warning'], open: [`${fp} open warning last=2 peak=6 n=4`] },
       { at: '7m', device: tap, push: { turbidity: 0.9 }, changes: ['updated warning'], open: [`${fp} open warning last=0.9 peak=6 n=5`] },
       { at: '8m', device: tap, push: { turbidity: 0.5 }, changes: ['resolved warning'], open: [] },
       { at: '9m', device: tap, push: { turbidity: 0.3 }, changes: [], open: [] },
@@ -65,7 +65,7 @@ describe('rules engine timelines (sample county, tap-water pack)', () => {
     const stored = ticket && (await temp.store.get(ticket.id));
     expect(stored?.ticket).toMatchObject({ state: 'resolved', village: 'tongmen', township: 'tongmen', zone: 'north', siteKind: 'tap', device: 'tongmen-tap-wq', titleZh: '龙头水浑浊度超标(疑似黄水)', firstValue: 3, lastValue: 0.5 });
     expect(stored?.events.map((e) => `${e.type} ${e.actor} ${e.value}`)).toEqual(['opened system 3', 'escalated system 6', 'deescalated system 2', 'resolved system 0.5']);
-    expect(engine.stats()).toMatchObject({ readings: 10, evaluations: 10, opened: 1, escalated: 1, updated: 3, resolved: 1, errors: 0 });
+    expect(engine.stats()).toMatchObject({ readings: 10, evaluations: 10, opened: 1, escalated: 1, updated: 2, deescalated: 1, resolved: 1, errors: 0 });
   });
 
   it('network-end pressure: taps ticket, mains do not; each site has its own ticket', async () => {

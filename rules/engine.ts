@@ -16,20 +16,34 @@
  *
  * Time: readings carry event time. Watch kinds (stale) also need a clock: the caller drives it
  * with `tick(now)` (wall clock live, event time in replays) and reports broker presence with
- * `deviceStatus`. The engine reads no clock of its own.
+ * `deviceStatus`. The engine reads no clock of its own. Late and out-of-order readings: one
+ * policy for the whole engine, rules/README.md "Event time and late readings".
+ *
+ * Inhibition (inhibition.ts): rules with `inhibit: true` run first on every reading; while one
+ * fires for a device, rules without `inhibit` get that device's readings without its metric.
+ * Zone signals (zone-signals.ts): onsets kinds report are kept per zone when some rule listens,
+ * and passed to the listening rules with the readings of their zone.
  */
 import type { MetricName } from '../network/metrics.ts';
 import type { Evaluation, Rule, WatchedDevice } from './kinds/index.ts';
+import type { Site } from '../network/catalog.ts';
+import { Inhibitions } from './inhibition.ts';
 import { RuleIndex, watchesSite, type CompiledRule, type ReadingDevice, type RuleReading } from './router.ts';
 import type { TicketStore } from './tickets/store.ts';
 import { fingerprintOf, SYSTEM_ACTOR, type Ticket, type TicketSubject } from './tickets/ticket.ts';
+import { ZoneSignals } from './zone-signals.ts';
 
 export type { ReadingDevice, RuleReading } from './router.ts';
 export type { WatchedDevice } from './kinds/index.ts';
 
 export interface TicketChange {
   readonly ticket: Ticket;
-  readonly change: 'opened' | 'updated' | 'escalated' | 'resolved';
+  /**
+   * What the reading did to the ticket: opened (new), reopened (within the cool-down), escalated
+   * / deescalated (severity up / down), updated (last/peak/count only), resolved. A ticket that
+   * opens inside a silence comes as opened/reopened with `ticket.state` "suppressed".
+   */
+  readonly change: 'opened' | 'reopened' | 'updated' | 'escalated' | 'deescalated' | 'resolved';
   /** The reading value behind the change, canonical unit. */
   readonly value: number;
 }
@@ -57,8 +71,10 @@ export interface RulesEngineStats {
   /** Evaluations dropped because the reading was not newer than the fingerprint's last one. */
   readonly outOfOrder: number;
   readonly opened: number;
+  readonly reopened: number;
   readonly updated: number;
   readonly escalated: number;
+  readonly deescalated: number;
   readonly resolved: number;
   /** Failed ticket writes or onChange calls. */
   readonly errors: number;
@@ -70,6 +86,14 @@ export interface RulesEngineStats {
   readonly statuses: number;
   /** Rule × device pairs of watch kinds (stale). */
   readonly watches: number;
+  /** Values withheld from rules without `inhibit` (one per metric per reading). */
+  readonly withheld: number;
+  /** Device × metric pairs withheld now. */
+  readonly inhibited: number;
+  /** Zone signals (event onsets) recorded for listening rules. */
+  readonly signals: number;
+  /** Zone signals dropped on arrival as older than the kept horizon. */
+  readonly signalsDropped: number;
 }
 
 export interface RulesEngine {
@@ -117,11 +141,18 @@ export function createRulesEngine(options: RulesEngineOptions): RulesEngine {
   const onError = options.onError ?? ((error, context) => console.error(`rules: ticket write for ${context.fingerprint} failed`, error));
   const fingerprints = new Map<string, Fingerprint>();
   const watches = watchesByDevice(index.watchRules, options.devices ?? []);
+  const inhibitions = new Inhibitions();
+  const zones = new ZoneSignals(
+    [...index.byId.values()].map((compiled) => ({ ruleId: compiled.rule.id, listen: compiled.listen })),
+    new Set(index.byId.keys()),
+  );
   const counters: Counters = {
     readings: 0,
     evaluations: 0,
     outOfOrder: 0,
     opened: 0,
+    reopened: 0,
+    deescalated: 0,
     updated: 0,
     escalated: 0,
     resolved: 0,
@@ -130,6 +161,10 @@ export function createRulesEngine(options: RulesEngineOptions): RulesEngine {
     ticks: 0,
     statuses: 0,
     watches: [...watches.values()].reduce((sum, list) => sum + list.length, 0),
+    withheld: 0,
+    inhibited: 0,
+    signals: 0,
+    signalsDropped: 0,
   };
   /** The engine clock: the latest `tick(now)`. */
   let clock = Number.NEGATIVE_INFINITY;
@@ -157,8 +192,9 @@ export function createRulesEngine(options: RulesEngineOptions): RulesEngine {
     const value = evaluation.value ?? Number.NaN;
     if (decision.type === 'fire' || decision.type === 'update') {
       const result = await store.openOrUpdate({ ...subject, at, value, severity: decision.severity, worst: compiled.worst });
-      counters[result.change]++;
-      await onChange?.({ ticket: result.ticket, change: result.change, value });
+      const change = result.events.includes('reopened') ? 'reopened' : result.events.includes('deescalated') ? 'deescalated' : result.change;
+      counters[change]++;
+      await onChange?.({ ticket: result.ticket, change, value });
     } else if (decision.type === 'resolve') {
       const ticket = await store.resolve({ fingerprint: subject.fingerprint, at, value, actor: SYSTEM_ACTOR });
       if (ticket === undefined) return; // nothing was open (e.g. the write that opened it failed)
@@ -175,15 +211,28 @@ export function createRulesEngine(options: RulesEngineOptions): RulesEngine {
       return undefined;
     }
     const ticketSubject = subject();
+    if (compiled.rule.inhibit) {
+      if (evaluation.decision.type === 'resolve') inhibitions.release(ticketSubject.fingerprint);
+      else inhibitions.hold(ticketSubject.fingerprint, ticketSubject.device, ticketSubject.metric);
+    }
     return enqueue(entry, { fingerprint: ticketSubject.fingerprint, ruleId: compiled.rule.id }, () => apply(compiled, ticketSubject, at, evaluation));
   }
 
+  /** Keeps an onset the kind reported as a zone signal, if some rule listens to this one. */
+  function signal(compiled: CompiledRule, site: Site, evaluation: Evaluation<unknown>): void {
+    if (evaluation.onset !== undefined) zones.record(compiled.rule.id, site.zone, site.id, evaluation.onset);
+  }
+
   function evaluateRule(compiled: CompiledRule, reading: RuleReading): Promise<void> | undefined {
-    const { rule } = compiled;
-    const fingerprint = fingerprintOf(rule.id, reading.device.site.id, rule.subject === 'device' ? reading.device.id : undefined);
+    counters.evaluations++;
+    const { rule, listen } = compiled;
+    const { site } = reading.device;
+    const fingerprint = fingerprintOf(rule.id, site.id, rule.subject === 'device' ? reading.device.id : undefined);
     const entry = entryOf(fingerprint, compiled);
     if (reading.values.has(compiled.metric)) entry.device = reading.device;
-    const evaluation = compiled.kind.evaluate(rule, entry.state, reading);
+    const input = listen === undefined ? reading : { ts: reading.ts, values: reading.values, zone: { site: site.id, signals: zones.recent(site.zone, listen.rules) } };
+    const evaluation = compiled.kind.evaluate(rule, entry.state, input);
+    signal(compiled, site, evaluation);
     return settle(entry, compiled, evaluation, reading.ts, () => subjectOf(compiled, fingerprint, entry.device ?? reading.device, compiled.metric));
   }
 
@@ -191,17 +240,27 @@ export function createRulesEngine(options: RulesEngineOptions): RulesEngine {
   function runWatch(watch: Watch, at: number, call: (state: unknown) => Evaluation<unknown>): Promise<void> | undefined {
     counters.evaluations++;
     const entry = entryOf(watch.fingerprint, watch.compiled);
-    return settle(entry, watch.compiled, call(entry.state), at, () => subjectOf(watch.compiled, watch.fingerprint, watch.device, watch.metric));
+    const evaluation = call(entry.state);
+    signal(watch.compiled, watch.device.site, evaluation);
+    return settle(entry, watch.compiled, evaluation, at, () => subjectOf(watch.compiled, watch.fingerprint, watch.device, watch.metric));
   }
 
   function evaluate(reading: RuleReading): Promise<void> {
     counters.readings++;
     let writes: Promise<void>[] | undefined;
-    for (const compiled of index.candidates(reading)) {
-      counters.evaluations++;
-      const write = evaluateRule(compiled, reading);
+    const candidates = index.candidates(reading);
+    // Inhibiting rules first, on the whole reading: the reading that trips one is already withheld from the rest.
+    for (const compiled of candidates) {
+      const write = compiled.rule.inhibit ? evaluateRule(compiled, reading) : undefined;
       if (write) (writes ??= []).push(write);
     }
+    const seen = inhibitions.withhold(reading);
+    counters.withheld += reading.values.size - seen.values.size;
+    for (const compiled of seen === reading ? candidates : index.candidates(seen)) {
+      const write = compiled.rule.inhibit ? undefined : evaluateRule(compiled, seen);
+      if (write) (writes ??= []).push(write);
+    }
+    // Watch kinds judge arrival, not values: a withheld value still proves the device talks.
     const watched = watches.get(reading.device.id);
     if (watched !== undefined) {
       // Watch kinds see the reading as heard no earlier than the engine clock: arrival, as far as
@@ -253,6 +312,7 @@ export function createRulesEngine(options: RulesEngineOptions): RulesEngine {
           continue;
         }
         fingerprints.set(ticket.fingerprint, { state: compiled.kind.resume(compiled.rule, ticket.severity, ticket), tail: undefined, device: undefined });
+        if (compiled.rule.inhibit) inhibitions.hold(ticket.fingerprint, ticket.device, ticket.metric);
         resumed++;
       }
       return { resumed, orphaned };
@@ -260,7 +320,7 @@ export function createRulesEngine(options: RulesEngineOptions): RulesEngine {
     evaluate,
     tick,
     deviceStatus,
-    stats: () => ({ ...counters, fingerprints: fingerprints.size }),
+    stats: () => ({ ...counters, fingerprints: fingerprints.size, inhibited: inhibitions.size(), signals: zones.recorded, signalsDropped: zones.dropped }),
     async stop() {
       // A write may chain another (onChange feeding back): drain until the chains are idle.
       for (;;) {

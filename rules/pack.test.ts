@@ -42,11 +42,14 @@ describe('rule packs', async () => {
     expect(pack.rules[1]).toMatchObject({ match: { siteKinds: ['booster'] }, subject: 'device' });
   });
 
-  it('sensor-health watches every device at 3 × its interval', async () => {
+  it('sensor-health watches every device at 3 × its interval; its sensor rules inhibit process rules', async () => {
     const pack = await loadRulePack(`${packsDir}sensor-health.yaml`);
-    expect(pack.rules).toHaveLength(1);
-    expect(pack.rules[0]).toMatchObject({ kind: 'stale', intervals: 3, offline: 'open', subject: 'device' });
-    expect(pack.rules[0]?.match).toBeUndefined();
+    const silent = pack.rules.find((r) => r.id === 'device-silent');
+    expect(silent).toMatchObject({ kind: 'stale', intervals: 3, offline: 'open', subject: 'device' });
+    expect(silent?.match).toBeUndefined();
+    const sensorRules = pack.rules.filter((r) => r.kind === 'flatline' || r.kind === 'sensor-fault');
+    expect(sensorRules.length).toBeGreaterThan(0);
+    expect(sensorRules.every((r) => r.subject === 'device' && r.inhibit && r.severity === 'maintenance')).toBe(true);
   });
 });
 

@@ -82,3 +82,29 @@ describe('RuleIndex: context metrics and watch kinds', () => {
     expect(withContext.byId.has('silent')).toBe(true);
   });
 });
+
+describe('RuleIndex: inhibition and zone signals', () => {
+  it('refuses an inhibiting rule whose subject is the site, whatever its kind', () => {
+    const inhibiting = { ...rule('saturated', 'turbidity'), inhibit: true };
+    expect(() => new RuleIndex([inhibiting])).toThrow('rule "saturated": a rule with `inhibit: true` must have `subject: device`');
+    expect(() => new RuleIndex([{ ...inhibiting, subject: 'device' }])).not.toThrow();
+  });
+
+  it('compiles what a rule listens to in its zone', () => {
+    const drop = ruleSchema.parse({
+      id: 'main-drop',
+      title: 'drop',
+      titleZh: '压降',
+      source: 'test fixture',
+      kind: 'rate-of-change',
+      metric: 'pressure',
+      direction: 'drop',
+      amount: 50,
+      window: '5m',
+      confirm: { neighbour: { within: '5m' } },
+    });
+    const compiled = new RuleIndex([drop, rule('any-pressure', 'pressure')]).byId;
+    expect(compiled.get('main-drop')?.listen).toEqual({ rules: ['main-drop'], withinMs: 300_000 });
+    expect(compiled.get('any-pressure')?.listen).toBeUndefined();
+  });
+});

@@ -7,10 +7,14 @@
  * (`contextMetrics`, e.g. the flow that confirms a pressure drop): it meets a reading that
  * carries all its metrics, or any context metric. Watch kinds (stale) are not indexed by metric
  * at all: the engine routes readings to them by device (`watchRules`, `watchesSite`).
+ *
+ * The index does not depend on zones: zone signals (zone-signals.ts) are looked up only by the
+ * rules that listen to them, for the zone of the reading at hand.
  */
 import type { Site, SiteKind } from '../network/catalog.ts';
 import type { MetricName } from '../network/metrics.ts';
 import { kindOf, type Rule, type RuleKind, type Worst } from './kinds/index.ts';
+import { baseProblems, type ZoneListen } from './kinds/kind.ts';
 
 /** The device of a reading: structurally a subset of network's `Device`. */
 export interface ReadingDevice {
@@ -36,6 +40,8 @@ export interface CompiledRule {
   /** Metrics that also route readings to the rule (kind.contextMetrics); usually empty. */
   readonly context: readonly MetricName[];
   readonly worst: Worst;
+  /** Zone signals the rule correlates with (kind.zoneSignals); usually undefined. */
+  readonly listen: ZoneListen | undefined;
   readonly siteKinds: ReadonlySet<SiteKind> | undefined;
   readonly villages: ReadonlySet<string> | undefined;
   readonly sites: ReadonlySet<string> | undefined;
@@ -55,6 +61,8 @@ export class RuleIndex {
     const watchRules: CompiledRule[] = [];
     for (const rule of rules) {
       if (byId.has(rule.id)) throw new Error(`rule id "${rule.id}" appears twice`);
+      // Kinds check this in their schemas too; here it holds for every kind, whoever wrote it.
+      for (const [, message] of baseProblems(rule)) throw new Error(`rule "${rule.id}": ${message}`);
       const compiled = compile(rule);
       byId.set(rule.id, compiled);
       if (compiled.kind.watch !== undefined) {
@@ -107,6 +115,7 @@ function compile(rule: Rule): CompiledRule {
     metrics,
     context,
     worst: kind.worst(rule),
+    listen: kind.zoneSignals?.(rule),
     siteKinds: set(rule.match?.siteKinds),
     villages: set(rule.match?.villages),
     sites: set(rule.match?.sites),

@@ -4,9 +4,12 @@
  * itself by import side effect.
  */
 import { z } from 'zod';
-import type { RuleKind } from './kind.ts';
+import { baseProblems, type RuleKind } from './kind.ts';
 import { anomaly, anomalySchema } from './anomaly.ts';
+import { compound, compoundSchema } from './compound.ts';
+import { flatline, flatlineSchema } from './flatline.ts';
 import { rateOfChange, rateOfChangeSchema } from './rate-of-change.ts';
+import { sensorFault, sensorFaultSchema } from './sensor-fault.ts';
 import { stale, staleSchema } from './stale.ts';
 import { threshold, thresholdSchema } from './threshold.ts';
 
@@ -15,6 +18,9 @@ export const ruleKinds = {
   anomaly,
   'rate-of-change': rateOfChange,
   stale,
+  flatline,
+  'sensor-fault': sensorFault,
+  compound,
 } satisfies Record<string, RuleKind>;
 export type RuleKindName = keyof typeof ruleKinds;
 
@@ -24,7 +30,13 @@ export const ruleSchema = z.discriminatedUnion('kind', [
   anomalySchema,
   rateOfChangeSchema,
   staleSchema,
-]);
+  flatlineSchema,
+  sensorFaultSchema,
+  compoundSchema,
+]).superRefine((rule, ctx) => {
+  // What every kind shares is checked here once, so no kind can forget it.
+  for (const [path, message] of baseProblems(rule)) ctx.addIssue({ code: 'custom', path, message });
+});
 export type Rule = z.infer<typeof ruleSchema>;
 
 /** The kind of a rule, typed over the union of all rule configs (see RuleKind's method note). */
@@ -32,4 +44,4 @@ export function kindOf(rule: Rule): RuleKind<Rule, unknown> {
   return ruleKinds[rule.kind];
 }
 
-export type { Decision, DeviceWatch, Evaluation, KindInput, ResumedTicket, RuleBase, RuleKind, RuleMatch, WatchedDevice, Worst } from './kind.ts';
+export type { Decision, DeviceWatch, Evaluation, KindInput, ResumedTicket, RuleBase, RuleKind, RuleMatch, WatchedDevice, Worst, ZoneListen, ZoneSignal, ZoneView } from './kind.ts';

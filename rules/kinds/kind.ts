@@ -48,10 +48,39 @@ export interface MetricSample {
   readonly ts: number;
 }
 
+/**
+ * An event another rule of the zone saw begin (its kind's `Evaluation.onset`), as the engine
+ * recorded it: which rule, at which site, from what event time.
+ */
+export interface ZoneSignal {
+  readonly ruleId: string;
+  readonly site: string;
+  /** Event time the event began (its onset), epoch ms. */
+  readonly at: number;
+}
+
+/** What a correlating kind learns about the reading's zone (see `RuleKind.zoneSignals`). */
+export interface ZoneView {
+  /** The reading's site, so a kind can tell its own signals from its neighbours'. */
+  readonly site: string;
+  /** Recent signals of the rules the kind listens to in the reading's zone, any order. */
+  readonly signals: readonly ZoneSignal[];
+}
+
+/** Zone-wide correlation a rule asks for: signals of these rules in its zone. */
+export interface ZoneListen {
+  /** Rule ids whose onsets count (the rule's own id included when it listens to itself). */
+  readonly rules: readonly string[];
+  /** The longest span the rule looks back or ahead from its own onset, ms: how long signals must be kept. */
+  readonly withinMs: number;
+}
+
 /** A reading as kinds see it: every metric the device sent at one event time. */
 export interface KindInput {
   readonly ts: number;
   readonly values: ReadonlyMap<MetricName, number>;
+  /** Present for kinds that correlate (`zoneSignals` returns a listen), absent otherwise. */
+  readonly zone?: ZoneView;
 }
 
 export type Decision =
@@ -65,6 +94,12 @@ export interface Evaluation<State> {
   readonly decision: Decision;
   /** The value the decision is about (the ticket's last value), canonical unit. */
   readonly value?: number;
+  /**
+   * An event began at this event time (epoch ms), pending or firing: reported once per event, at
+   * the evaluation that knows it. The engine keeps it as a zone signal of (rule, zone, site) when
+   * another rule listens to this rule (`zoneSignals`); otherwise it is dropped.
+   */
+  readonly onset?: number;
 }
 
 /** Which end of the scale is worse, so a ticket's peak value means "worst seen". */
@@ -133,4 +168,20 @@ export interface RuleKind<Config extends RuleBase = RuleBase, State = unknown> {
   contextMetrics?(rule: Config): readonly MetricName[];
   /** Present on kinds that watch devices over time (stale); see DeviceWatch. */
   readonly watch?: DeviceWatch<Config, State>;
+  /**
+   * Zone-wide correlation: the rules whose onsets the kind wants to see in the reading's zone
+   * (a drop at a neighbouring logger, a pressure transient before a turbidity rise). The engine
+   * then passes `KindInput.zone`; undefined = the rule does not correlate.
+   */
+  zoneSignals?(rule: Config): ZoneListen | undefined;
+}
+
+/**
+ * What no single field of `ruleBaseSchema` can check: `inhibit` needs `subject: device` (the
+ * withheld readings are one device's). Kinds run it from their `superRefine`; the router checks
+ * it again for every rule when the engine is created.
+ */
+export function baseProblems(rule: Pick<RuleBase, 'inhibit' | 'subject'>): [string[], string][] {
+  if (rule.inhibit && rule.subject !== 'device') return [[['subject'], 'a rule with `inhibit: true` must have `subject: device`: it withholds one device\'s readings']];
+  return [];
 }

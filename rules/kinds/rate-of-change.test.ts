@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { MetricName } from '../../network/metrics.ts';
-import type { Decision } from './kind.ts';
+import type { Decision, ZoneSignal } from './kind.ts';
 import { evaluateRateOfChange, initialRateOfChangeState, rateOfChange, rateOfChangeSchema, type RateOfChangeRule, type RateOfChangeState } from './rate-of-change.ts';
 
 const base = { title: 'Pressure drop', titleZh: '压力骤降', source: 'burst heuristic (shared/DOMAIN.md)', kind: 'rate-of-change', metric: 'pressure' } as const;
@@ -90,6 +90,65 @@ describe('rate-of-change confirmation', () => {
   });
 });
 
+describe('rate-of-change neighbour confirmation (zone signals)', () => {
+  const SITE = 'main-a';
+  /** A drop needs an onset of this rule at another site of the zone within 5 min. */
+  const neighbours = rateOfChangeSchema.parse({ ...base, id: 'nb', direction: 'drop', amount: 50, window: '5m', confirm: { neighbour: { within: '5m' } } });
+  /** Two other sites needed. */
+  const twoSites = rateOfChangeSchema.parse({ ...neighbours, id: 'two', confirm: { neighbour: { within: '5m', sites: 2 } } });
+  /** Opens unconfirmed at warning; a main or tap drop nearby escalates, as does a flow rise. */
+  const either = rateOfChangeSchema.parse({
+    ...base,
+    id: 'either',
+    direction: 'drop',
+    amount: 50,
+    window: '5m',
+    confirm: { metric: 'flow', direction: 'rise', amount: 10, window: '5m', required: false, neighbour: { within: '5m', rules: ['either', 'tap-drop'] } },
+  });
+  type Signal = readonly [ruleId: string, site: string, minute: number];
+  type ZonePush = readonly [minute: number, values: Partial<Record<MetricName, number>>, signals?: readonly Signal[]];
+
+  function runInZone(rule: RateOfChangeRule, pushes: readonly ZonePush[]): string[] {
+    let state = initialRateOfChangeState;
+    return pushes.map(([minute, values, signals = []]) => {
+      const zone = { site: SITE, signals: signals.map(([ruleId, site, at]): ZoneSignal => ({ ruleId, site, at: at * MIN })) };
+      const evaluation = evaluateRateOfChange(rule, state, { ts: minute * MIN, values: new Map(Object.entries(values) as [MetricName, number][]), zone });
+      state = evaluation.state;
+      return spell(evaluation.decision, evaluation.value);
+    });
+  }
+
+  it.each([
+    ['no neighbour: no ticket, the event waits', neighbours, [[0, p(400)], [1, p(340)], [8, p(338)], [20, p(336)]], ['-', '-', '-', '-']],
+    ['a neighbour drop 3 minutes later confirms', neighbours, [[0, p(400)], [1, p(340)], [4, p(338), [['nb', 'main-b', 4]]]], ['-', '-', 'fire:critical@338']],
+    ['a neighbour drop 4 minutes before confirms', neighbours, [[0, p(400)], [1, p(340), [['nb', 'main-b', -3]]]], ['-', 'fire:critical@340']],
+    ['a neighbour drop 6 minutes before does not', neighbours, [[0, p(400)], [1, p(340), [['nb', 'main-b', -5]]]], ['-', '-']],
+    ['its own site\'s signal does not', neighbours, [[0, p(400)], [1, p(340), [['nb', SITE, 1]]]], ['-', '-']],
+    ['another rule\'s signal does not (default: this rule only)', neighbours, [[0, p(400)], [1, p(340), [['tap-drop', 'tap-b', 1]]]], ['-', '-']],
+    ['sites 2: one neighbour is not enough, two are', twoSites, [[0, p(400)], [1, p(340), [['two', 'main-b', 1]]], [2, p(339), [['two', 'main-b', 1], ['two', 'main-c', 2]]]], ['-', '-', 'fire:critical@339']],
+    ['sites 2: two onsets of one neighbour count once', twoSites, [[0, p(400)], [1, p(340), [['two', 'main-b', 0], ['two', 'main-b', 1]]]], ['-', '-']],
+    ['not required: opens at warning, a tap drop nearby escalates', either, [[0, pf(400, 40)], [1, pf(340, 40)], [2, pf(338, 40), [['tap-drop', 'tap-b', 2]]]], ['-', 'fire:warning@340', 'update:critical@338']],
+    ['not required: the flow rise still confirms alone', either, [[0, pf(400, 40)], [1, pf(340, 60)]], ['-', 'fire:critical@340']],
+  ] as const)('%s', (_name, rule, pushes, expected) => {
+    expect(runInZone(rule, pushes)).toEqual(expected);
+  });
+
+  it('reports the onset once, at the reading that shows the change', () => {
+    const at = (minute: number, pressure: number, state: RateOfChangeState) => evaluateRateOfChange(neighbours, state, { ts: minute * MIN, values: new Map([['pressure', pressure]]) });
+    const quiet = at(0, 400, initialRateOfChangeState);
+    const onset = at(1, 340, quiet.state);
+    const later = at(2, 338, onset.state);
+    expect([quiet.onset, onset.onset, later.onset]).toEqual([undefined, MIN, undefined]);
+  });
+
+  it('listens to its own rule by default, or to the named rules', () => {
+    expect(rateOfChange.zoneSignals?.(neighbours)).toEqual({ rules: ['nb'], withinMs: 5 * MIN });
+    expect(rateOfChange.zoneSignals?.(either)).toEqual({ rules: ['either', 'tap-drop'], withinMs: 5 * MIN });
+    expect(rateOfChange.zoneSignals?.(confirmed)).toBeUndefined();
+    expect(rateOfChange.contextMetrics?.(neighbours)).toEqual([]);
+  });
+});
+
 describe('rate-of-change state', () => {
   it('keeps at most ~60 buckets per metric at any sampling rate', () => {
     let state = initialRateOfChangeState;
@@ -130,6 +189,10 @@ describe('rate-of-change schema', () => {
     ['both clear forms', { direction: 'drop', amount: 50, window: '5m', clear: { recovered: 0.5, within: 5 } }, 'clear'],
     ['confirming with the same metric', { direction: 'drop', amount: 50, window: '5m', confirm: { metric: 'pressure', direction: 'rise', amount: 1, window: '1m' } }, 'must differ'],
     ['bad direction', { direction: 'below', amount: 50, window: '5m' }, 'direction'],
+    ['confirm with neither a metric nor neighbours', { direction: 'drop', amount: 50, window: '5m', confirm: { required: false } }, 'by `neighbour`, or both'],
+    ['a confirming metric without its amount', { direction: 'drop', amount: 50, window: '5m', confirm: { metric: 'flow', direction: 'rise', window: '5m' } }, 'together'],
+    ['neighbours within 0', { direction: 'drop', amount: 50, window: '5m', confirm: { neighbour: { within: 0 } } }, 'within must be longer than 0'],
+    ['neighbour sites 0', { direction: 'drop', amount: 50, window: '5m', confirm: { neighbour: { within: '5m', sites: 0 } } }, 'sites'],
   ])('rejects %s', (_name, fields, message) => {
     const parsed = rateOfChangeSchema.safeParse({ ...base, id: 'r', ...fields });
     expect(parsed.success).toBe(false);

@@ -21,7 +21,17 @@
  *   The confirming metric is kept for 2 × `confirm.window` behind its newest reading: if one
  *   stream runs further ahead of the other (a batch logger beside a streaming one), the
  *   confirmation is missed.
- *   Not yet: confirmation by a drop at another site of the same zone (needs zone-wide state).
+ * - Neighbour confirmation (optional, `confirm.neighbour`, with or without a confirming metric):
+ *   a burst is a step drop seen by neighbouring loggers (shared/DOMAIN.md, "Pressure"). The event
+ *   is confirmed once `neighbour.sites` other sites of the same zone reported an onset of one of
+ *   `neighbour.rules` (default: this rule) within `neighbour.within` before or after this
+ *   event's onset, in event time. Every event reports its own onset (`Evaluation.onset`); the
+ *   engine keeps them as zone signals and passes them in `KindInput.zone` (zone-signals.ts). A
+ *   neighbour's onset counts even if its event then cleared (a pump trip seen zone-wide): the
+ *   event itself must still outlast `for`. A signal that arrives late confirms from this rule's
+ *   next reading on. With `neighbour`, an unconfirmed event under `required: true` is never
+ *   dropped early (a neighbour's batch may still come); it waits, without a ticket, until
+ *   confirmed or cleared.
  * - Windows are kept per metric as at most 60 buckets (min, max) of window/60 each, so memory is
  *   bounded whatever the sampling rate (1-minute loggers, 100-250 Hz transient loggers); window
  *   edges are exact to one bucket. Each metric has its own out-of-order check (event time).
@@ -36,7 +46,8 @@ import { z } from 'zod';
 import { metricNames, metrics, type MetricName } from '../../network/metrics.ts';
 import { durationSchema } from '../duration.ts';
 import { severities, worseSeverity, type Severity } from '../severity.ts';
-import { ruleBaseSchema, type Decision, type Evaluation, type KindInput, type RuleKind } from './kind.ts';
+import { ID_PATTERN } from '../../network/topic.ts';
+import { ruleBaseSchema, type Decision, type Evaluation, type KindInput, type RuleKind, type ZoneView } from './kind.ts';
 
 const metricSchema = z.enum(metricNames as [MetricName, ...MetricName[]]);
 const directionSchema = z.enum(['drop', 'rise']);
@@ -51,16 +62,29 @@ const clearSchema = z.union([
   }),
 ]);
 
+const neighbourSchema = z
+  .strictObject({
+    within: durationSchema.describe('A neighbour\'s onset counts when at most this long before or after this event\'s onset (event time), e.g. "5m"'),
+    sites: z.number().int().min(1).default(1).describe('How many other sites of the zone must have seen an onset; default 1'),
+    rules: z
+      .array(z.string().regex(ID_PATTERN))
+      .min(1)
+      .optional()
+      .describe('Rules whose onsets count, e.g. [main-pressure-drop, tap-pressure-drop]; they must be loaded; absent = this rule only'),
+  })
+  .describe('Confirmation by neighbouring loggers: an onset of `rules` at other sites of the same zone');
+
 const confirmSchema = z
   .strictObject({
-    metric: metricSchema.describe('Second metric of the same site, e.g. flow'),
-    direction: directionSchema.describe('Direction that confirms: "rise" (flow with a burst) or "drop"'),
-    amount: z.number().positive().finite().describe('Smallest confirming change, canonical unit of the second metric'),
-    window: durationSchema.describe('The confirming change must happen within this span before or after the onset (event time)'),
+    metric: metricSchema.optional().describe('Second metric of the same site, e.g. flow; absent = neighbours only'),
+    direction: directionSchema.optional().describe('Direction that confirms: "rise" (flow with a burst) or "drop"; with `metric`'),
+    amount: z.number().positive().finite().optional().describe('Smallest confirming change, canonical unit of the second metric; with `metric`'),
+    window: durationSchema.optional().describe('The confirming change must happen within this span before or after the onset (event time); with `metric`'),
+    neighbour: neighbourSchema.optional(),
     required: z.boolean().default(true).describe('true (default): no ticket without confirmation; false: the change alone opens at `severity`, confirmation escalates'),
     severity: z.enum(severities).default('critical').describe('Severity once confirmed; default critical'),
   })
-  .describe('Optional confirmation by a second signal at the same site');
+  .describe('Optional confirmation by a second metric at the same site and/or by neighbouring sites of the zone');
 
 export const rateOfChangeSchema = ruleBaseSchema
   .extend({
@@ -79,21 +103,45 @@ export const rateOfChangeSchema = ruleBaseSchema
   });
 
 export type RateOfChangeRule = z.infer<typeof rateOfChangeSchema>;
-type Confirm = NonNullable<RateOfChangeRule['confirm']>;
+/** Confirmation by a second metric of the site, when `confirm` names one. */
+interface Confirm {
+  readonly metric: MetricName;
+  readonly direction: Direction;
+  readonly amount: number;
+  readonly window: number;
+}
+
+/** The confirming metric of the rule, if any (the schema makes its four fields go together). */
+function metricConfirm(rule: RateOfChangeRule): Confirm | undefined {
+  const { metric, direction, amount, window } = rule.confirm ?? {};
+  if (metric === undefined || direction === undefined || amount === undefined || window === undefined) return undefined;
+  return { metric, direction, amount, window };
+}
+
+const span = (metric: MetricName) => metrics[metric].max - metrics[metric].min;
 
 function problems(rule: RateOfChangeRule): [string[], string][] {
   const found: [string[], string][] = [];
-  const span = (metric: MetricName) => metrics[metric].max - metrics[metric].min;
   if (rule.window <= 0) found.push([['window'], 'window must be longer than 0']);
   if (rule.amount > span(rule.metric)) found.push([['amount'], `amount ${rule.amount} exceeds the physical range of ${rule.metric}`]);
   if ('within' in rule.clear && rule.clear.within >= rule.amount) {
     found.push([['clear', 'within'], `within (${rule.clear.within}) must be less than amount (${rule.amount}), or the event clears as it starts`]);
   }
-  if (rule.confirm) {
-    if (rule.confirm.metric === rule.metric) found.push([['confirm', 'metric'], 'the confirming metric must differ from `metric`']);
-    if (rule.confirm.window <= 0) found.push([['confirm', 'window'], 'window must be longer than 0']);
-    if (rule.confirm.amount > span(rule.confirm.metric)) found.push([['confirm', 'amount'], `amount exceeds the physical range of ${rule.confirm.metric}`]);
+  if (rule.confirm) found.push(...confirmProblems(rule, rule.confirm));
+  return found;
+}
+
+function confirmProblems(rule: RateOfChangeRule, confirm: NonNullable<RateOfChangeRule['confirm']>): [string[], string][] {
+  const found: [string[], string][] = [];
+  const given = [confirm.metric, confirm.direction, confirm.amount, confirm.window].filter((field) => field !== undefined).length;
+  if (given > 0 && given < 4) found.push([['confirm'], 'a confirming metric needs `metric`, `direction`, `amount` and `window` together']);
+  if (given === 0 && confirm.neighbour === undefined) found.push([['confirm'], 'confirm by a second metric (`metric`, `direction`, `amount`, `window`), by `neighbour`, or both']);
+  if (confirm.metric === rule.metric) found.push([['confirm', 'metric'], 'the confirming metric must differ from `metric`']);
+  if (confirm.window !== undefined && confirm.window <= 0) found.push([['confirm', 'window'], 'window must be longer than 0']);
+  if (confirm.metric !== undefined && confirm.amount !== undefined && confirm.amount > span(confirm.metric)) {
+    found.push([['confirm', 'amount'], `amount exceeds the physical range of ${confirm.metric}`]);
   }
+  if (confirm.neighbour !== undefined && confirm.neighbour.within <= 0) found.push([['confirm', 'neighbour', 'within'], 'within must be longer than 0']);
   return found;
 }
 
@@ -136,6 +184,18 @@ const startLevel = (direction: Direction, bucket: Bucket) => (direction === 'dro
 const endLevel = (direction: Direction, bucket: Bucket) => (direction === 'drop' ? bucket.min : bucket.max);
 const furthest = (direction: Direction, a: number, b: number) => (direction === 'drop' ? Math.min(a, b) : Math.max(a, b));
 const earliest = (direction: Direction, a: number, b: number) => (direction === 'drop' ? Math.max(a, b) : Math.min(a, b));
+
+/** Did `neighbour.sites` other sites of the zone report an onset of the listed rules within `neighbour.within` of this onset? */
+function confirmedByNeighbours(rule: RateOfChangeRule, zone: ZoneView | undefined, onset: number): boolean {
+  const neighbour = rule.confirm?.neighbour;
+  if (neighbour === undefined || zone === undefined) return false;
+  const rules = neighbour.rules ?? [rule.id];
+  const sites = new Set<string>();
+  for (const signal of zone.signals) {
+    if (signal.site !== zone.site && rules.includes(signal.ruleId) && Math.abs(signal.at - onset) <= neighbour.within) sites.add(signal.site);
+  }
+  return sites.size >= neighbour.sites;
+}
 
 /** Did the confirming metric move by `amount` within `window` of the onset (earlier bucket → later bucket)? */
 function confirmedAround(confirm: Confirm, series: Series, onset: number): boolean {
@@ -182,23 +242,26 @@ const severityOf = (rule: RateOfChangeRule, confirmed: boolean): Severity => (co
 /** Pure: the next state of one fingerprint and what to do about the reading. */
 export function evaluateRateOfChange(rule: RateOfChangeRule, state: RateOfChangeState, input: KindInput): Evaluation<RateOfChangeState> {
   const { ts } = input;
+  const byMetric = metricConfirm(rule);
   const value = finite(input.values.get(rule.metric));
-  const other = rule.confirm ? finite(input.values.get(rule.confirm.metric)) : undefined;
+  const other = byMetric ? finite(input.values.get(byMetric.metric)) : undefined;
   const mainNew = value !== undefined && ts > state.main.lastTs;
-  const otherNew = other !== undefined && rule.confirm !== undefined && ts > state.confirm.lastTs;
+  const otherNew = other !== undefined && ts > state.confirm.lastTs;
   if (!mainNew && !otherNew) {
     const late = (value !== undefined && ts <= state.main.lastTs) || (other !== undefined && ts <= state.confirm.lastTs);
     return { state, decision: late ? { type: 'none', ignored: 'out_of_order' } : { type: 'none' } };
   }
   const main = mainNew ? addSample(state.main, ts, value, rule.window) : state.main;
-  const confirm = otherNew && rule.confirm ? addSample(state.confirm, ts, other, 2 * rule.confirm.window) : state.confirm;
+  const confirm = otherNew && byMetric ? addSample(state.confirm, ts, other, 2 * byMetric.window) : state.confirm;
   const event = nextEvent(rule, state.event, main, mainNew ? value : undefined);
   if (event === 'cleared') {
     const next = { main, confirm, event: undefined };
     return state.event?.severity === undefined ? quiet(next) : { state: next, decision: { type: 'resolve' }, value: main.last };
   }
   if (event === undefined) return quiet({ main, confirm, event });
-  return decide(rule, { main, confirm, event }, event, ts, mainNew);
+  const evaluation = decide(rule, { main, confirm, event }, event, { ts, mainNew, zone: input.zone, byMetric });
+  // A new event tells the zone (neighbour confirmation, compound `after`), whatever was decided.
+  return state.event === undefined ? { ...evaluation, onset: event.onset } : evaluation;
 }
 
 /** Onset, furthest level and clearing, from a new reading of the watched metric (if any). */
@@ -213,9 +276,20 @@ function nextEvent(rule: RateOfChangeRule, event: RateEvent | undefined, main: S
   return cleared(rule, updated, value) ? 'cleared' : updated;
 }
 
+/** What `decide` needs to know about the reading besides the state. */
+interface Seen {
+  readonly ts: number;
+  /** The reading carried a new value of the watched metric. */
+  readonly mainNew: boolean;
+  readonly zone: ZoneView | undefined;
+  readonly byMetric: Confirm | undefined;
+}
+
 /** Confirmation, `for`, firing and escalation of a live event. */
-function decide(rule: RateOfChangeRule, state: RateOfChangeState, event: RateEvent, ts: number, mainNew: boolean): Evaluation<RateOfChangeState> {
-  const confirmed = event.confirmed || (rule.confirm !== undefined && confirmedAround(rule.confirm, state.confirm, event.onset));
+function decide(rule: RateOfChangeRule, state: RateOfChangeState, event: RateEvent, seen: Seen): Evaluation<RateOfChangeState> {
+  const { ts, mainNew, byMetric } = seen;
+  const confirmed =
+    event.confirmed || (byMetric !== undefined && confirmedAround(byMetric, state.confirm, event.onset)) || confirmedByNeighbours(rule, seen.zone, event.onset);
   const value = Number.isFinite(state.main.last) ? state.main.last : event.extreme;
   if (event.severity !== undefined) {
     const severity = worseSeverity(event.severity, severityOf(rule, confirmed));
@@ -225,9 +299,8 @@ function decide(rule: RateOfChangeRule, state: RateOfChangeState, event: RateEve
     return { state: next, decision: { type: 'update', severity }, value };
   }
   const required = rule.confirm?.required === true;
-  if (required && !confirmed && state.confirm.lastTs > event.onset + (rule.confirm?.window ?? 0)) {
-    return quiet({ ...state, event: undefined }); // the confirming metric went past the window without moving
-  }
+  const passed = byMetric !== undefined && rule.confirm?.neighbour === undefined && state.confirm.lastTs > event.onset + byMetric.window;
+  if (required && !confirmed && passed) return quiet({ ...state, event: undefined }); // the confirming metric went past the window without moving
   if (ts - event.onset < rule.for || (required && !confirmed)) return quiet({ ...state, event: { ...event, confirmed } });
   const severity = severityOf(rule, confirmed);
   return { state: { ...state, event: { ...event, confirmed, severity } }, decision: { type: 'fire', severity }, value };
@@ -240,7 +313,11 @@ const finite = (value: number | undefined) => (value !== undefined && Number.isF
 export const rateOfChange: RuleKind<RateOfChangeRule, RateOfChangeState> = {
   schema: rateOfChangeSchema,
   metrics: (rule) => [rule.metric],
-  contextMetrics: (rule) => (rule.confirm ? [rule.confirm.metric] : []),
+  contextMetrics: (rule) => (rule.confirm?.metric ? [rule.confirm.metric] : []),
+  zoneSignals(rule) {
+    const neighbour = rule.confirm?.neighbour;
+    return neighbour && { rules: neighbour.rules ?? [rule.id], withinMs: neighbour.within };
+  },
   worst: (rule) => (rule.direction === 'drop' ? 'lowest' : 'highest'),
   initial: () => initialRateOfChangeState,
   resume(rule, severity, ticket) {

@@ -60,7 +60,7 @@ export interface TicketSubject {
 
 export interface Ticket extends TicketSubject {
   readonly id: number;
-  /** Most severe level reached; never steps down while active. */
+  /** The severity the rule gives now: up at once, down only where the rule allows it (`criticalClear`). */
   readonly severity: Severity;
   readonly state: TicketState;
   /** Event time of the opening reading, epoch ms. */

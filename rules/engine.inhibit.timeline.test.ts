@@ -1,0 +1,129 @@
+/**
+ * Timeline tests for inhibition through the real engine and a SQLite ticket store: while a rule
+ * with `inhibit: true` fires for a device, the process rules do not see that device's readings of
+ * its metric. A stub inhibiting rule stands in for the sensor-health kinds: a threshold on
+ * turbidity above 3000 NTU (a turbidimeter saturated at the top of its 0-4000 NTU range), beside
+ * the shipped tap-water pack.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Catalog } from '../network/catalog.ts';
+import type { MetricName } from '../network/metrics.ts';
+import { createRulesEngine, type RulesEngine, type TicketChange } from './engine.ts';
+import { expectStep, readingAt, sampleCatalog, tapWaterRules, tempStore, type TempStore } from './engine.fixtures.ts';
+import { ruleSchema, type Rule } from './kinds/index.ts';
+
+interface Step {
+  readonly at: string;
+  readonly push: Partial<Record<MetricName, number>>;
+  /** Ticket changes caused by this push, inhibiting rules first. */
+  readonly changes: readonly string[];
+  /** Every active ticket after the push. */
+  readonly open: readonly string[];
+}
+
+const saturated = ruleSchema.parse({
+  id: 'turbidity-saturated',
+  kind: 'threshold',
+  title: 'Turbidimeter saturated (test stub)',
+  titleZh: '浊度仪饱和(测试)',
+  source: 'test fixture: shared/DOMAIN.md "Sensors and their faults", saturation at range top (0-4000 NTU)',
+  metric: 'turbidity',
+  direction: 'above',
+  warning: 3000,
+  subject: 'device',
+  inhibit: true,
+});
+
+const WQ = 'tongmen-tap-wq';
+const SATURATED = `turbidity-saturated/tongmen-tap/${WQ}`;
+const TURBIDITY = 'tap-turbidity/tongmen-tap';
+const CHLORINE = 'tap-free-chlorine-low/tongmen-tap';
+
+describe('rules engine timelines: inhibition', () => {
+  let catalog: Catalog;
+  let temp: TempStore;
+  let engine: RulesEngine;
+  let changes: TicketChange[];
+
+  async function startWith(rules: Rule[]) {
+    engine = createRulesEngine({ rules, store: temp.store, onChange: (change) => void changes.push(change) });
+    return engine.start();
+  }
+
+  beforeEach(async () => {
+    catalog = await sampleCatalog();
+    temp = await tempStore();
+    changes = [];
+  });
+
+  afterEach(async () => {
+    await engine.stop();
+    await temp.dispose();
+  });
+
+  async function play(timeline: readonly Step[]) {
+    for (const step of timeline) {
+      changes = [];
+      await engine.evaluate(readingAt(catalog, WQ, step.at, step.push));
+      await expectStep(`t=${step.at} ${JSON.stringify(step.push)}`, changes, temp.store, step);
+    }
+  }
+
+  it('a saturated turbidimeter opens no turbidity ticket; chlorine still counts; recovery lets turbidity through', async () => {
+    await startWith([saturated, ...(await tapWaterRules())]);
+    const sat = (n: number, last: number) => `${SATURATED} open warning last=${last} peak=4000 n=${n}`;
+    await play([
+      { at: '0m', push: { turbidity: 0.2, free_chlorine: 0.3 }, changes: [], open: [] },
+      { at: '1m', push: { turbidity: 4000, free_chlorine: 0.3 }, changes: ['opened warning'], open: [sat(1, 4000)] },
+      { at: '2m', push: { turbidity: 4000, free_chlorine: 0.02 }, changes: ['updated warning'], open: [sat(2, 4000)] },
+      { at: '4m', push: { turbidity: 4000, free_chlorine: 0.02 }, changes: ['updated warning'], open: [sat(3, 4000)] }, // tap-turbidity would open here
+      {
+        at: '12m',
+        push: { turbidity: 4000, free_chlorine: 0.02 },
+        changes: ['updated warning', 'opened warning'], // the chlorine of the same readings is not withheld
+        open: [`${CHLORINE} open warning last=0.02 peak=0.02 n=1`, sat(4, 4000)],
+      },
+      { at: '13m', push: { turbidity: 0.3, free_chlorine: 0.3 }, changes: ['resolved warning', 'resolved warning'], open: [] },
+      { at: '14m', push: { turbidity: 3 }, changes: [], open: [] },
+      { at: '16m', push: { turbidity: 3 }, changes: ['opened warning'], open: [`${TURBIDITY} open warning last=3 peak=3 n=1`] },
+    ]);
+    expect(engine.stats()).toMatchObject({ withheld: 4, inhibited: 0, opened: 3, resolved: 2 });
+  });
+
+  it('without the inhibiting rule the same readings open a critical turbidity ticket', async () => {
+    await startWith(await tapWaterRules());
+    await play([
+      { at: '0m', push: { turbidity: 0.2 }, changes: [], open: [] },
+      { at: '1m', push: { turbidity: 4000 }, changes: [], open: [] },
+      { at: '3m', push: { turbidity: 4000 }, changes: ['opened critical'], open: [`${TURBIDITY} open critical last=4000 peak=4000 n=1`] },
+    ]);
+    expect(engine.stats()).toMatchObject({ withheld: 0, inhibited: 0 });
+  });
+
+  it('inhibits only the device whose rule fires: the other taps still open tickets', async () => {
+    await startWith([saturated, ...(await tapWaterRules())]);
+    const other = 'dongqiao-tap-wq';
+    for (const at of ['0m', '2m']) {
+      await engine.evaluate(readingAt(catalog, WQ, at, { turbidity: 4000 }));
+      await engine.evaluate(readingAt(catalog, other, at, { turbidity: 5 }));
+    }
+    expect((await temp.store.list({ state: 'open' })).map((t) => t.fingerprint).sort()).toEqual(['tap-turbidity/dongqiao-tap', SATURATED]);
+    expect(engine.stats()).toMatchObject({ withheld: 2, inhibited: 1 });
+  });
+
+  it('rebuilds the inhibition from open tickets after a restart', async () => {
+    await startWith([saturated, ...(await tapWaterRules())]);
+    await engine.evaluate(readingAt(catalog, WQ, '0m', { turbidity: 4000 }));
+    await engine.stop();
+
+    expect(await startWith([saturated, ...(await tapWaterRules())])).toEqual({ resumed: 1, orphaned: 0 });
+    expect(engine.stats().inhibited).toBe(1);
+    await play([
+      { at: '1m', push: { turbidity: 4000 }, changes: ['updated warning'], open: [`${SATURATED} open warning last=4000 peak=4000 n=2`] },
+      { at: '5m', push: { turbidity: 4000 }, changes: ['updated warning'], open: [`${SATURATED} open warning last=4000 peak=4000 n=3`] },
+      { at: '6m', push: { turbidity: 2 }, changes: ['resolved warning'], open: [] },
+      { at: '8m', push: { turbidity: 2 }, changes: ['opened warning'], open: [`${TURBIDITY} open warning last=2 peak=2 n=1`] },
+    ]);
+    expect(engine.stats()).toMatchObject({ withheld: 2, inhibited: 0 });
+  });
+});
