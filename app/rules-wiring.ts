@@ -3,10 +3,12 @@
  * and turns every ticket change into an InfluxDB `ticket` point (Grafana annotations) and a log
  * line. Kept apart from pipeline.ts so the composition stays readable.
  */
+import { join } from 'node:path';
 import { seriesPrefix } from '../ingest/line-protocol.ts';
 import { createRulesEngine, type TicketChange } from '../rules/engine.ts';
 import type { WatchedDevice } from '../rules/kinds/kind.ts';
 import { loadRulePack, rulesOf } from '../rules/pack.ts';
+import { loadSnapshot, saveSnapshot } from '../rules/snapshot.ts';
 import { openTicketStore, type TicketStoreConfig } from '../rules/tickets/config.ts';
 import type { LifecyclePolicy } from '../rules/tickets/policy.ts';
 import type { SweepChange, TicketStore } from '../rules/tickets/store.ts';
@@ -30,6 +32,8 @@ export interface RulesOptions {
   devices: Iterable<WatchedDevice>;
   log: Logger;
   write(lines: string[]): void;
+  /** How often the rule states are saved for the next start, ms; default 60 s (and always at stop). */
+  snapshotMs?: number;
   /** Called with every ticket change (updates included) after it is stored. */
   onChange?: ((change: TicketChange) => void) | undefined;
 }
@@ -41,7 +45,11 @@ export async function startRules(options: RulesOptions) {
     policy: options.lifecycle,
     onConnectionError: (error) => options.log.warn({ error: error.message }, 'ticket store connection lost; reconnecting'),
   });
+  const snapshotPath = join(options.dataDir, 'rules-state.bin');
+  const previous = await loadSnapshot(snapshotPath);
+  if (!previous.ok && previous.reason === 'corrupt') options.log.warn({ file: snapshotPath }, 'rule state snapshot unreadable; pending conditions start over');
   const engine = createRulesEngine({
+    restore: previous.ok ? previous.snapshot : undefined,
     rules: rulesOf(packs),
     store,
     devices: options.devices,
@@ -60,7 +68,11 @@ export async function startRules(options: RulesOptions) {
     },
   });
   const resumed = await engine.start();
-  options.log.info(resumed, 'open tickets resumed');
+  options.log.info(resumed, 'open tickets resumed, rule states restored');
+  /** Saves the rule states (a crash loses at most `snapshotMs` of pending conditions). */
+  const save = (): Promise<void> =>
+    saveSnapshot(snapshotPath, engine.snapshot(Date.now())).catch((error: unknown) => options.log.warn({ error: String(error) }, 'could not save the rule state snapshot'));
+  const saver = setInterval(() => void save(), options.snapshotMs ?? 60_000);
   let sweeping: Promise<void> | undefined;
   /** Ticket timers at `now`: tiers of unacknowledged tickets, ended silences, settled flapping. */
   const sweep = (now: number): Promise<void> =>
@@ -75,7 +87,9 @@ export async function startRules(options: RulesOptions) {
     sweep,
     rules: rulesOf(packs),
     async stop() {
+      clearInterval(saver);
       await engine.stop();
+      await save();
       await sweeping;
       await store.close();
     },

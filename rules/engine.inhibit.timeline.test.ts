@@ -116,7 +116,7 @@ describe('rules engine timelines: inhibition', () => {
     await engine.evaluate(readingAt(catalog, WQ, '0m', { turbidity: 4000 }));
     await engine.stop();
 
-    expect(await startWith([saturated, ...(await tapWaterRules())])).toEqual({ resumed: 1, orphaned: 0 });
+    expect(await startWith([saturated, ...(await tapWaterRules())])).toEqual({ resumed: 1, orphaned: 0, restored: 0, dropped: 0 });
     expect(engine.stats().inhibited).toBe(1);
     await play([
       { at: '1m', push: { turbidity: 4000 }, changes: ['updated warning'], open: [`${SATURATED} open warning last=4000 peak=4000 n=2`] },

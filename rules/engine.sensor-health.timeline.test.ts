@@ -151,7 +151,7 @@ describe('rules engine timelines: sensor health (flatline, sensor-fault)', () =>
     await engine.stop();
     expect((await temp.store.list({ state: 'open' })).map((t) => t.fingerprint)).toEqual(['turbidity-flatline/tongmen-tap/tongmen-tap-wq']);
 
-    expect(await start()).toEqual({ resumed: 1, orphaned: 0 });
+    expect(await start()).toEqual({ resumed: 1, orphaned: 0, restored: 0, dropped: 0 });
     changes = [];
     await engine.evaluate(readingAt(catalog, TAP, '200m', { turbidity: 0.214 }));
     await engine.evaluate(readingAt(catalog, TAP, '201m', { turbidity: 0.231 }));

@@ -146,7 +146,7 @@ describe('rules engine timelines: sensor health (stale)', () => {
     await engine.tick(timeAt('4m'));
     await engine.stop();
 
-    expect(await startWith(devices(PT))).toEqual({ resumed: 1, orphaned: 0 });
+    expect(await startWith(devices(PT))).toEqual({ resumed: 1, orphaned: 0, restored: 0, dropped: 0 });
     changes = [];
     await engine.tick(timeAt('30m')); // still stale: no second ticket
     expect(await temp.store.list({ state: 'open' })).toHaveLength(1);

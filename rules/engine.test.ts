@@ -59,16 +59,16 @@ describe('rules engine', () => {
     await first.stop();
 
     const second = createRulesEngine({ rules: rules.filter((r) => r.id !== 'tap-pressure-low'), store: temp.store });
-    expect(await second.start()).toEqual({ resumed: 1, orphaned: 0 });
+    expect(await second.start()).toEqual({ resumed: 1, orphaned: 0, restored: 0, dropped: 0 });
     await second.evaluate(readingAt(catalog, TAP, '3m', { turbidity: 0.9 }));
     expect(await temp.store.list({ state: 'open' })).toHaveLength(1); // hysteresis holds across the restart
     await second.evaluate(readingAt(catalog, TAP, '4m', { turbidity: 0.4 }));
     expect(await temp.store.list({ state: 'open' })).toEqual([]);
 
     const third = createRulesEngine({ rules: [], store: temp.store });
-    await first.evaluate(readingAt(catalog, TAP, '9m', { turbidity: 6 })); // first still thinks it fires: its update opens a new ticket
+    await first.evaluate(readingAt(catalog, TAP, '9m', { turbidity: 6 })); // first still thinks it fires: its update reopens the ticket
     await first.stop();
-    expect(await third.start()).toEqual({ resumed: 0, orphaned: 1 });
+    expect(await third.start()).toEqual({ resumed: 0, orphaned: 1, restored: 0, dropped: 0 });
   });
 
   it('counts and reports a failing store, then carries on', async () => {

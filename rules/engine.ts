@@ -24,11 +24,12 @@
  * Zone signals (zone-signals.ts): onsets kinds report are kept per zone when some rule listens,
  * and passed to the listening rules with the readings of their zone.
  */
-import type { MetricName } from '../network/metrics.ts';
 import type { Evaluation, Rule, WatchedDevice } from './kinds/index.ts';
 import type { Site } from '../network/catalog.ts';
 import { Inhibitions } from './inhibition.ts';
-import { RuleIndex, watchesSite, type CompiledRule, type ReadingDevice, type RuleReading } from './router.ts';
+import { RuleIndex, type CompiledRule, type ReadingDevice, type RuleReading } from './router.ts';
+import { subjectOf, watchesByDevice, type Watch } from './watches.ts';
+import { ruleHash, usableStates, type EngineSnapshot, type SavedFingerprint } from './snapshot.ts';
 import type { TicketStore } from './tickets/store.ts';
 import { fingerprintOf, SYSTEM_ACTOR, type Ticket, type TicketSubject } from './tickets/ticket.ts';
 import { ZoneSignals } from './zone-signals.ts';
@@ -61,6 +62,8 @@ export interface RulesEngineOptions {
    * devices its `match` admits. Devices not listed are not watched. Absent = no watches.
    */
   readonly devices?: Iterable<WatchedDevice>;
+  /** States saved by a previous run (`snapshot()`), so a pending `for` survives a restart. */
+  readonly restore?: EngineSnapshot | undefined;
 }
 
 export interface RulesEngineStats {
@@ -97,8 +100,11 @@ export interface RulesEngineStats {
 }
 
 export interface RulesEngine {
-  /** Loads active tickets so their rules can resolve them after a restart. Call before feeding readings. */
-  start(): Promise<{ resumed: number; orphaned: number }>;
+  /**
+   * Loads active tickets so their rules can resolve them after a restart, and the saved states
+   * of `restore` where they agree with the store (snapshot.ts). Call before feeding readings.
+   */
+  start(): Promise<{ resumed: number; orphaned: number; restored: number; dropped: number }>;
   /** Evaluates one reading; resolves once its ticket writes are done. Never rejects. */
   evaluate(reading: RuleReading): Promise<void>;
   /**
@@ -111,24 +117,20 @@ export interface RulesEngine {
   /** The broker's presence for a device (retained status or last will) at `at`, epoch ms. */
   deviceStatus(deviceId: string, status: 'online' | 'offline', at: number): Promise<void>;
   stats(): RulesEngineStats;
+  /** The state of every fingerprint, to save and hand to the next start as `restore`. */
+  snapshot(savedAt: number): EngineSnapshot;
   /** Waits for every pending ticket write. Stop feeding readings first. */
   stop(): Promise<void>;
 }
 
 interface Fingerprint {
   state: unknown;
+  /** Whether the kind's last decision left a ticket wanted (fire/update, not yet resolve). */
+  firing: boolean;
   /** Tail of this fingerprint's write chain; undefined when idle. */
   tail: Promise<void> | undefined;
   /** Last device whose reading carried the rule's ticket metric: the ticket's device. */
   device: ReadingDevice | undefined;
-}
-
-/** One watch-kind rule paired with one catalog device. */
-interface Watch {
-  readonly compiled: CompiledRule;
-  readonly device: WatchedDevice;
-  readonly fingerprint: string;
-  readonly metric: MetricName;
 }
 
 type Counters = { -readonly [K in keyof RulesEngineStats]: number };
@@ -171,7 +173,7 @@ export function createRulesEngine(options: RulesEngineOptions): RulesEngine {
 
   function entryOf(fingerprint: string, compiled: CompiledRule): Fingerprint {
     let entry = fingerprints.get(fingerprint);
-    if (entry === undefined) fingerprints.set(fingerprint, (entry = { state: compiled.kind.initial(compiled.rule), tail: undefined, device: undefined }));
+    if (entry === undefined) fingerprints.set(fingerprint, (entry = { state: compiled.kind.initial(compiled.rule), firing: false, tail: undefined, device: undefined }));
     return entry;
   }
 
@@ -206,6 +208,7 @@ export function createRulesEngine(options: RulesEngineOptions): RulesEngine {
   /** Stores the new state; queues the ticket write a decision asks for. */
   function settle(entry: Fingerprint, compiled: CompiledRule, evaluation: Evaluation<unknown>, at: number, subject: () => TicketSubject): Promise<void> | undefined {
     entry.state = evaluation.state;
+    if (evaluation.decision.type !== 'none') entry.firing = evaluation.decision.type !== 'resolve';
     if (evaluation.decision.type === 'none') {
       if (evaluation.decision.ignored === 'out_of_order') counters.outOfOrder++;
       return undefined;
@@ -303,23 +306,46 @@ export function createRulesEngine(options: RulesEngineOptions): RulesEngine {
 
   return {
     async start() {
+      const saved = options.restore ? usableStates(options.restore, options.rules) : { states: new Map<string, SavedFingerprint>(), dropped: 0 };
       let resumed = 0;
       let orphaned = 0;
+      let restored = 0;
+      const active = new Set<string>();
       for (const ticket of await store.list({ state: 'open' })) {
         const compiled = index.byId.get(ticket.ruleId);
         if (compiled === undefined) {
           orphaned++; // its rule is gone from the packs; a person resolves it
           continue;
         }
-        fingerprints.set(ticket.fingerprint, { state: compiled.kind.resume(compiled.rule, ticket.severity, ticket), tail: undefined, device: undefined });
+        active.add(ticket.fingerprint);
+        const mine = saved.states.get(ticket.fingerprint);
+        // The saved state wins where it agrees that a ticket is wanted; else resume from the ticket.
+        const state = mine?.firing ? (restored++, mine.state) : compiled.kind.resume(compiled.rule, ticket.severity, ticket);
+        fingerprints.set(ticket.fingerprint, { state, firing: true, tail: undefined, device: undefined });
         if (compiled.rule.inhibit) inhibitions.hold(ticket.fingerprint, ticket.device, ticket.metric);
         resumed++;
       }
-      return { resumed, orphaned };
+      // Quiet and pending states come back as saved; a firing state without an active ticket (a
+      // person resolved it, or its write never landed) starts over.
+      for (const [fingerprint, mine] of saved.states) {
+        if (active.has(fingerprint) || mine.firing) continue;
+        fingerprints.set(fingerprint, { state: mine.state, firing: false, tail: undefined, device: undefined });
+        restored++;
+      }
+      return { resumed, orphaned, restored, dropped: saved.dropped };
     },
     evaluate,
     tick,
     deviceStatus,
+    snapshot(savedAt) {
+      const hashes = new Map(options.rules.map((rule) => [rule.id, ruleHash(rule)]));
+      const saved: SavedFingerprint[] = [];
+      for (const [fingerprint, entry] of fingerprints) {
+        const ruleId = fingerprint.slice(0, fingerprint.indexOf('/'));
+        saved.push({ fingerprint, ruleId, ruleHash: hashes.get(ruleId) ?? '', firing: entry.firing, state: entry.state });
+      }
+      return { version: 1, savedAt, fingerprints: saved };
+    },
     stats: () => ({ ...counters, fingerprints: fingerprints.size, inhibited: inhibitions.size(), signals: zones.recorded, signalsDropped: zones.dropped }),
     async stop() {
       // A write may chain another (onChange feeding back): drain until the chains are idle.
@@ -335,39 +361,4 @@ export function createRulesEngine(options: RulesEngineOptions): RulesEngine {
 function settleAll(writes: readonly Promise<void>[] | undefined): Promise<void> {
   if (writes === undefined || writes.length === 0) return DONE;
   return writes.length === 1 ? (writes[0] ?? DONE) : Promise.all(writes).then(() => undefined);
-}
-
-/** Pairs every watch-kind rule with the catalog devices it watches, by device id. */
-function watchesByDevice(rules: readonly CompiledRule[], devices: Iterable<WatchedDevice>): Map<string, Watch[]> {
-  const byDevice = new Map<string, Watch[]>();
-  if (rules.length === 0) return byDevice;
-  for (const device of devices) {
-    const list: Watch[] = [];
-    for (const compiled of rules) {
-      const metric = compiled.kind.watch?.metricOf(compiled.rule, device);
-      if (metric === undefined || !watchesSite(compiled, device.site)) continue;
-      list.push({ compiled, device, metric, fingerprint: fingerprintOf(compiled.rule.id, device.site.id, device.id) });
-    }
-    if (list.length > 0) byDevice.set(device.id, list);
-  }
-  return byDevice;
-}
-
-function subjectOf(compiled: CompiledRule, fingerprint: string, device: ReadingDevice, metric: MetricName): TicketSubject {
-  const { rule } = compiled;
-  const { site } = device;
-  return {
-    fingerprint,
-    ruleId: rule.id,
-    title: rule.title,
-    titleZh: rule.titleZh,
-    source: rule.source,
-    metric,
-    site: site.id,
-    siteKind: site.kind,
-    device: device.id,
-    village: site.village ?? null,
-    township: site.township,
-    zone: site.zone,
-  };
 }

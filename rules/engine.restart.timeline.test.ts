@@ -1,0 +1,101 @@
+/**
+ * Restarts: the engine's per-fingerprint state saved by `snapshot()` and handed to the next
+ * engine as `restore`, against the same ticket store. A pending `for` survives; no duplicate
+ * ticket opens; edited rules start over.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Catalog } from '../network/catalog.ts';
+import { createRulesEngine, type RulesEngine, type TicketChange } from './engine.ts';
+import { readingAt, sampleCatalog, tapWaterRules, tempStore, timeAt, type TempStore } from './engine.fixtures.ts';
+import type { Rule } from './kinds/index.ts';
+import { decodeSnapshot, encodeSnapshot, type EngineSnapshot } from './snapshot.ts';
+
+const TAP = 'tongmen-tap-wq';
+
+describe('rules engine across restarts', () => {
+  let catalog: Catalog;
+  let rules: Rule[];
+  let temp: TempStore;
+  let changes: TicketChange[];
+  const engines: RulesEngine[] = [];
+
+  beforeEach(async () => {
+    catalog = await sampleCatalog();
+    rules = await tapWaterRules();
+    temp = await tempStore();
+    changes = [];
+  });
+
+  afterEach(async () => {
+    for (const engine of engines.splice(0)) await engine.stop();
+    await temp.dispose();
+  });
+
+  async function run(restore?: EngineSnapshot, withRules = rules) {
+    const engine = createRulesEngine({ rules: withRules, store: temp.store, restore, onChange: (change) => void changes.push(change) });
+    engines.push(engine);
+    return { engine, started: await engine.start() };
+  }
+
+  const turbidity = (engine: RulesEngine, at: string, value: number) => engine.evaluate(readingAt(catalog, TAP, at, { turbidity: value }));
+  /** Snapshot through the bytes a file would hold, as the app saves it. */
+  const saved = (engine: RulesEngine) => decodeSnapshot(encodeSnapshot(engine.snapshot(timeAt('0m'))));
+
+  it('keeps a pending `for` across a restart: the ticket opens when it would have without one', async () => {
+    const first = await run();
+    await turbidity(first.engine, '0m', 3);
+    await turbidity(first.engine, '1m', 3);
+    await first.engine.stop();
+    const second = await run(saved(first.engine));
+    expect(second.started).toMatchObject({ resumed: 0, dropped: 0 });
+    expect(second.started.restored).toBeGreaterThan(0);
+    await turbidity(second.engine, '2m', 3); // `for: 2m` since 0m
+    expect(changes.map((c) => `${c.change} ${c.ticket.ruleId} ${c.ticket.openedAt - timeAt('0m')}`)).toEqual(['opened tap-turbidity 120000']);
+  });
+
+  it('without the snapshot the wait starts over (the control)', async () => {
+    const first = await run();
+    await turbidity(first.engine, '0m', 3);
+    await turbidity(first.engine, '1m', 3);
+    await first.engine.stop();
+    const second = await run();
+    await turbidity(second.engine, '2m', 3);
+    expect(changes).toEqual([]);
+  });
+
+  it('a firing rule carries on with its open ticket: no duplicate, same hysteresis', async () => {
+    const first = await run();
+    for (const at of ['0m', '1m', '2m']) await turbidity(first.engine, at, 6);
+    await first.engine.stop();
+    const second = await run(saved(first.engine));
+    expect(second.started).toMatchObject({ resumed: 1 });
+    await turbidity(second.engine, '3m', 2); // below criticalClear (3): steps down on the same ticket
+    await turbidity(second.engine, '4m', 0.5);
+    expect(changes.map((c) => c.change)).toEqual(['opened', 'deescalated', 'resolved']);
+    expect(await temp.store.list({ state: 'all' })).toHaveLength(1);
+  });
+
+  it('drops the states of a rule whose config changed', async () => {
+    const first = await run();
+    await turbidity(first.engine, '0m', 3);
+    await turbidity(first.engine, '1m', 3);
+    await first.engine.stop();
+    const edited = rules.map((rule) => (rule.id === 'tap-turbidity' && rule.kind === 'threshold' ? { ...rule, warning: 2 } : rule));
+    const second = await run(saved(first.engine), edited);
+    expect(second.started.dropped).toBeGreaterThan(0);
+    await turbidity(second.engine, '2m', 3);
+    expect(changes).toEqual([]); // the edited rule waits its `for` again
+  });
+
+  it('starts a firing state over when a person resolved its ticket meanwhile', async () => {
+    const first = await run();
+    for (const at of ['0m', '1m', '2m']) await turbidity(first.engine, at, 3);
+    await first.engine.stop();
+    const [ticket] = await temp.store.list({ state: 'open' });
+    await temp.store.transition({ id: ticket!.id, to: 'resolved', at: timeAt('3m'), actor: 'li.dispatcher' });
+    const second = await run(saved(first.engine));
+    expect(second.started).toMatchObject({ resumed: 0 });
+    await turbidity(second.engine, '4m', 3);
+    expect(changes.map((c) => c.change)).toEqual(['opened']); // only the first run's; a new wait began
+  });
+});
