@@ -6,6 +6,7 @@ import { Counter, Gauge, Registry } from 'prom-client';
 import type { BrokerStats } from '../broker/stats.ts';
 import type { DurableSinkStats } from '../ingest/durable-sink.ts';
 import type { MqttSourceStats } from '../ingest/mqtt-source.ts';
+import type { RulesEngineStats } from '../rules/engine.ts';
 
 export interface MetricSources {
   ingest(): { messages: number; readingsAccepted: number; readingsRejected: Record<string, number> };
@@ -14,7 +15,7 @@ export interface MetricSources {
   /** The subscription to an external broker, when there is one (`source.kind: mqtt`). */
   mqttSource?: (() => MqttSourceStats) | undefined;
   devicesOnline(): number;
-  rules(): { evaluations: number };
+  rules(): Pick<RulesEngineStats, 'evaluations' | 'outOfOrder' | 'withheld' | 'inhibited' | 'errors' | 'opened' | 'reopened' | 'escalated' | 'deescalated' | 'resolved'>;
   openTickets(): number | Promise<number>;
 }
 
@@ -91,6 +92,14 @@ export function createMetrics(sources: MetricSources): Registry {
   }
   gauge(registry, 'clearwater_devices_online', 'Devices whose last status is online', sources.devicesOnline);
   counter(registry, 'clearwater_rule_evaluations_total', 'Rule evaluations', () => sources.rules().evaluations);
-  gauge(registry, 'clearwater_tickets_open', 'Tickets open or acknowledged', sources.openTickets);
+  counter(registry, 'clearwater_rule_readings_out_of_order_total', 'Evaluations skipped: the reading was not newer than the last one of its fingerprint', () => sources.rules().outOfOrder);
+  counter(registry, 'clearwater_rule_values_withheld_total', 'Values kept from process rules while a sensor-health rule holds the device (inhibit)', () => sources.rules().withheld);
+  gauge(registry, 'clearwater_rule_inhibited', 'Device × metric pairs held by sensor-health rules now', () => sources.rules().inhibited);
+  counter(registry, 'clearwater_ticket_write_errors_total', 'Ticket writes that failed', () => sources.rules().errors);
+  labelledCounter(registry, 'clearwater_ticket_changes_total', 'Ticket changes made by the rules engine', 'change', () => {
+    const { opened, reopened, escalated, deescalated, resolved } = sources.rules();
+    return { opened, reopened, escalated, deescalated, resolved };
+  });
+  gauge(registry, 'clearwater_tickets_open', 'Tickets open, acknowledged or suppressed', sources.openTickets);
   return registry;
 }

@@ -65,10 +65,10 @@ describe('a yellow-water incident at Tongmen, from sensors to a ticket', () => {
     const truth = simulator.groundTruth()[0]!;
     for (const ticket of all) {
       expect(truth.affectedSites, `${ticket.ruleId} at ${ticket.site}`).toContain(ticket.site);
-      expect(['tap-turbidity', 'tap-pressure-drop', 'main-pressure-drop']).toContain(ticket.ruleId);
+      expect(['tap-turbidity', 'tap-yellow-water', 'tap-pressure-drop', 'main-pressure-drop']).toContain(ticket.ruleId);
     }
-    for (const ticket of all.filter((t) => t.ruleId === 'tap-turbidity')) expect(ticket.resolvedAt).toBeGreaterThan(ticket.openedAt);
-    expect((await tickets('open')).filter((t) => t.ruleId === 'tap-turbidity')).toEqual([]);
+    for (const ticket of all.filter((t) => t.ruleId === 'tap-turbidity' || t.ruleId === 'tap-yellow-water')) expect(ticket.resolvedAt).toBeGreaterThan(ticket.openedAt);
+    expect((await tickets('open')).filter((t) => t.ruleId === 'tap-turbidity' || t.ruleId === 'tap-yellow-water')).toEqual([]);
   });
 
   it('stores the readings in InfluxDB with the catalog tags, every accepted one', async () => {

@@ -1,0 +1,60 @@
+/**
+ * Command-line options of `npm run bench:rules` (bench/rules.ts). The zod schema is the parser,
+ * the defaults and the --help text at once.
+ */
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+
+export const ruleBenchParts = ['engine', 'latency'] as const;
+export type RuleBenchPart = (typeof ruleBenchParts)[number];
+
+const count = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+/** A comma-separated list, e.g. "5000,15000". */
+const commaList = z.string().transform((text) => text.split(',').map((s) => s.trim()).filter(Boolean));
+
+export const ruleBenchOptionsSchema = z.strictObject({
+  devices: count(100, 200_000).default(10_000).describe('Devices in the generated county catalog'),
+  seed: z.string().min(1).default('clearwater-rules-bench').describe('Seed of the catalog and the readings (same seed, same figures to compare)'),
+  only: commaList.pipe(z.array(z.enum(ruleBenchParts)).min(1)).default(['engine', 'latency']).describe('Which parts, comma-separated: engine (in-process throughput), latency (publish → ticket through the pipeline)'),
+  simMinutes: z.coerce.number().positive().max(24 * 60).default(20).describe('Engine part: event time simulated, minutes (every device reports at its catalog interval)'),
+  eventChance: z.coerce.number().min(0).max(0.1).default(0.0005).describe('Engine part: chance per reading that a device starts an event (yellow water, pressure drop, quality shift, silence)'),
+  byPack: z.coerce.boolean().default(false).describe('Engine part: also run each pack alone (what each pack costs)'),
+  seconds: z.coerce.number().positive().max(3600).default(15).describe('Latency part: measured window per load level, s'),
+  warmup: z.coerce.number().min(0).max(600).default(3).describe('Latency part: background load before the window opens, s'),
+  rates: commaList
+    .transform((items) => items.map(Number))
+    .pipe(z.array(z.number().positive().max(1_000_000)).min(1)).default([5000, 15_000]).describe('Latency part: background load levels, readings/s, comma-separated (a run at 0 comes first)'),
+  loadDevices: count(1, 5000).default(500).describe('Latency part: MQTT devices carrying the background load (village taps of the catalog)'),
+  inflight: count(1, 1000).default(10).describe('Latency part: unacknowledged QoS 1 publishes per load device'),
+  probeRate: z.coerce.number().positive().max(1000).default(20).describe('Latency part: probes a second (alternately the bench rule and the shipped tap-turbidity rule)'),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'silent']).default('error').describe('Log level of the pipeline (warn logs every ticket)'),
+});
+export type RuleBenchOptions = z.infer<typeof ruleBenchOptionsSchema>;
+
+const flag = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+export function ruleBenchHelp(): string {
+  const rows = Object.entries(ruleBenchOptionsSchema.shape).map(([key, field]) => {
+    const fallback = field.safeParse(undefined);
+    const shown = fallback.success && fallback.data !== undefined ? ` (default ${String(fallback.data)})` : '';
+    return `  --${flag(key).padEnd(15)} ${field.description ?? ''}${shown}`;
+  });
+  return `npm run bench:rules -- [options]\n${rows.join('\n')}\n`;
+}
+
+export type RuleBenchOptionsParse = { ok: true; options: RuleBenchOptions } | { ok: false; problems: string } | { ok: false; help: true };
+
+/** Parses argv (without node and the script). Pure. */
+export function parseRuleBenchOptions(argv: readonly string[]): RuleBenchOptionsParse {
+  const spec = Object.fromEntries(Object.keys(ruleBenchOptionsSchema.shape).map((key) => [flag(key), { type: key === 'byPack' ? 'boolean' : 'string' } as const]));
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({ args: [...argv], options: { ...spec, help: { type: 'boolean' } }, strict: true, allowPositionals: false }));
+  } catch (error) {
+    return { ok: false, problems: (error as Error).message };
+  }
+  if (values.help) return { ok: false, help: true };
+  const camel = Object.fromEntries(Object.entries(values).map(([k, v]) => [k.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase()), v]));
+  const parsed = ruleBenchOptionsSchema.safeParse(camel);
+  return parsed.success ? { ok: true, options: parsed.data } : { ok: false, problems: z.prettifyError(parsed.error) };
+}
