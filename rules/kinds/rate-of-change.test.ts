@@ -22,6 +22,26 @@ const confirmed = rateOfChangeSchema.parse({
 });
 /** Opens unconfirmed at warning; a flow rise escalates to critical. */
 const escalating = rateOfChangeSchema.parse({ ...confirmed, id: 'escalating', confirm: { ...confirmed.confirm, required: false } });
+/** bursts.yaml `main-pressure-drop` without its neighbours: ≥ 50 kPa in 5 min for 2 min; a flow rise ≥ 20 m³/h within 5 min escalates. */
+const burst = rateOfChangeSchema.parse({
+  ...base,
+  id: 'burst',
+  direction: 'drop',
+  amount: 50,
+  window: '5m',
+  for: '2m',
+  confirm: { metric: 'flow', direction: 'rise', amount: 20, window: '5m', required: false },
+});
+/** Turbidity rise ≥ 1 NTU confirmed by free chlorine falling ≥ 0.1 mg/L (a confirming drop). */
+const turbidChlorine = rateOfChangeSchema.parse({
+  ...base,
+  id: 'turbid-chlorine',
+  metric: 'turbidity',
+  direction: 'rise',
+  amount: 1,
+  window: '10m',
+  confirm: { metric: 'free_chlorine', direction: 'drop', amount: 0.1, window: '10m' },
+});
 /** Rise ≥ 1 NTU within 10 min. */
 const rise = rateOfChangeSchema.parse({ ...base, id: 'rise', metric: 'turbidity', direction: 'rise', amount: 1, window: '10m' });
 
@@ -79,6 +99,30 @@ describe('rate-of-change confirmation', () => {
     ['late flow batch (older event time) still confirms', confirmed, [[0, p(400)], [1, p(340)], [2, p(340)], [0.5, { flow: 40 }], [1.2, { flow: 70 }]], ['-', '-', '-', '-', 'fire:critical@340']],
     ['not required: opens at warning, flow escalates to critical', escalating, [[0, pf(400, 40)], [1, pf(340, 40)], [2, { flow: 70 }], [3, pf(335, 70)]], ['-', 'fire:warning@340', 'update:critical@340', 'update:critical@335']],
     ['not required: flow readings that change nothing write nothing', escalating, [[0, pf(400, 40)], [1, pf(340, 40)], [2, { flow: 41 }]], ['-', 'fire:warning@340', '-']],
+    ['flow that rose a reading before the drop was seen confirms (measured from the 5 min before that reading)', confirmed, [[0, pf(400, 40)], [1, pf(370, 55)], [2, pf(340, 57)], [3, pf(338, 57)]], ['-', '-', 'fire:critical@340', 'update:critical@338']],
+    ['flow stamped seconds before the pressure onset, from another device, confirms', confirmed, [[0, p(400)], [0, { flow: 40 }], [0.9, { flow: 55 }], [1, p(340)]], ['-', '-', '-', 'fire:critical@340']],
+  ] as const)('%s', (_name, rule, pushes, expected) => {
+    expect(run(rule, pushes)).toEqual(expected);
+  });
+
+  // A burst is "a step drop … that stays low, with a flow rise" (shared/DOMAIN.md "Pressure"): the
+  // flow must go above its level before the onset. Before that rule every row here but the last
+  // confirmed wrongly or too early: the old check took any earlier → later move within the window,
+  // so a dip's recovery, or a low reading within the noise, counted as a rise.
+  const tc = (turbidity: number, chlorine: number) => ({ turbidity, free_chlorine: chlorine });
+  it.each([
+    [
+      'pump trip (bursts.yaml numbers): flow dips to 433 and recovers to 598, never above 600: stays warning',
+      burst,
+      [[40, pf(330.4, 600)], [41, pf(330.1, 604.5)], [42, pf(329.8, 603)], [43, pf(330.2, 601.5)], [44, pf(330.5, 600)], [45, pf(262.1, 433)], [46, pf(268.4, 560.2)], [47, pf(271, 590.3)], [48, pf(272.2, 596)], [49, pf(272.5, 598.1)], [50, pf(329.8, 600.2)]],
+      ['-', '-', '-', '-', '-', '-', '-', 'fire:warning@271', 'update:warning@272.2', 'update:warning@272.5', 'resolve@329.8'],
+    ],
+    ['required: a dip and recovery is no confirmation; the event is dropped once flow passes the window', confirmed, [[0, pf(400, 40)], [1, pf(340, 20)], [2, pf(342, 38)], [3, pf(345, 40)], [7, pf(345, 40)], [8, pf(345, 60)]], ['-', '-', '-', '-', '-', '-']],
+    ['a pump trip seen in the flow a reading before the pressure: the dip is no pre-event level', escalating, [[0, pf(400, 600)], [1, pf(370, 500)], [2, pf(340, 433)], [3, pf(345, 560)], [4, pf(346, 598)]], ['-', '-', 'fire:warning@340', 'update:warning@345', 'update:warning@346']],
+    ['a rise is measured from the highest pre-event level, not a low reading within the noise', confirmed, [[0, pf(400, 604)], [1, pf(400, 596)], [2, pf(340, 608)], [3, pf(338, 612)]], ['-', '-', '-', '-']],
+    ['... and confirms once past it by the amount', confirmed, [[0, pf(400, 604)], [1, pf(400, 596)], [2, pf(340, 608)], [3, pf(338, 614)]], ['-', '-', '-', 'fire:critical@338']],
+    ['a confirming drop: chlorine that spikes at the onset and comes back does not confirm', turbidChlorine, [[0, tc(0.2, 0.5)], [1, tc(1.5, 0.8)], [2, tc(1.6, 0.5)], [3, tc(1.6, 0.45)]], ['-', '-', '-', '-']],
+    ['a confirming drop: chlorine 0.1 below its lowest pre-event level confirms', turbidChlorine, [[0, tc(0.2, 0.5)], [1, tc(0.2, 0.45)], [2, tc(1.5, 0.4)], [3, tc(1.6, 0.3)]], ['-', '-', '-', 'fire:critical@1.6']],
   ] as const)('%s', (_name, rule, pushes, expected) => {
     expect(run(rule, pushes)).toEqual(expected);
   });
@@ -158,6 +202,18 @@ describe('rate-of-change state', () => {
     }
     expect(state.main.buckets.length).toBeLessThanOrEqual(62);
     expect(state.main.buckets[0]?.start).toBeGreaterThanOrEqual(600_000 - 5 * MIN - 5_000);
+  });
+
+  it('keeps at most ~60 buckets of the confirming metric at any sampling rate', () => {
+    let state = initialRateOfChangeState;
+    // 10 Hz flow for 20 minutes, pressure every minute: 3 × the 5-minute confirm window kept.
+    for (let i = 0; i < 12_000; i++) {
+      const values = new Map<MetricName, number>([['flow', 40 + (i % 5)]]);
+      if (i % 600 === 0) values.set('pressure', 400);
+      state = evaluateRateOfChange(confirmed, state, { ts: i * 100, values }).state;
+    }
+    expect(state.confirm.buckets.length).toBeLessThanOrEqual(61);
+    expect(state.confirm.buckets[0]?.start).toBeGreaterThanOrEqual(1_200_000 - 15 * MIN - 15_000);
   });
 
   it('ignores non-finite values and readings without the metric', () => {

@@ -10,17 +10,29 @@
  * - Clear: `{ recovered: share }` — back by that share of the change, measured from the furthest
  *   level reached; or `{ within: x }` — back within x of `before`. While pending, meeting the clear
  *   condition drops the event; while firing, it resolves the ticket (actor system).
- * - Confirmation (optional): a second metric of the same site moved in its direction by
- *   `confirm.amount` within `confirm.window` of the onset (before or after it), e.g. a flow rise
- *   with a burst. `required: true`: no ticket without it; an event the confirming metric has
- *   passed (its readings are later than onset + window) without confirming is dropped.
- *   `required: false`: the change alone opens at `severity`; confirmation escalates to
- *   `confirm.severity`. The kind lists the confirming metric in `contextMetrics`, so the router
- *   sends it readings of that metric too. With `subject: site` (default) they may come from another
- *   device of the site; with `subject: device`, only from the same device.
- *   The confirming metric is kept for 2 × `confirm.window` behind its newest reading: if one
- *   stream runs further ahead of the other (a batch logger beside a streaming one), the
- *   confirmation is missed.
+ * - Confirmation (optional): a second metric of the same site went `confirm.amount` past its own
+ *   level before the event, e.g. a flow rise with a burst ("a step drop … that stays low, with a
+ *   flow rise", shared/DOMAIN.md "Pressure"). The exact rule, with W = `confirm.window`: a reading
+ *   of the confirming metric at time t with onset − W ≤ t ≤ onset + W confirms when it is at least
+ *   `amount` above (rise) / below (drop) the metric's pre-event level, the highest (rise) / lowest
+ *   (drop) level it had in the W before min(t, onset). A reading after the onset is thus measured
+ *   against the W before the onset; one before it (a flow that rose a reading before the drop was
+ *   seen, or a flow logger stamped ahead of the pressure logger) against the W before itself. No
+ *   reading in that W: the level is unknown and the reading does not confirm. The highest level,
+ *   not the lowest, for a rise: a dip that comes back (a pump trip drops pressure and flow
+ *   together, then both recover), even one seen a reading before the onset, never counts as a
+ *   rise; the flow must go above where it was. A rise spread over several readings before the
+ *   onset is measured reading by reading, each against the highest level of the W before it, so a
+ *   slow ramp may not confirm.
+ *   `required: true`: no ticket without it; an event the confirming metric has passed (its
+ *   readings are later than onset + W) without confirming is dropped. `required: false`: the
+ *   change alone opens at `severity`; confirmation escalates to `confirm.severity`. The kind lists
+ *   the confirming metric in `contextMetrics`, so the router sends it readings of that metric too.
+ *   With `subject: site` (default) they may come from another device of the site; with
+ *   `subject: device`, only from the same device.
+ *   The confirming metric is kept for 3 × W behind its newest reading (a reading W before the
+ *   onset needs the W before it): if one stream runs further ahead of the other (a batch logger
+ *   beside a streaming one), the confirmation is missed.
  * - Neighbour confirmation (optional, `confirm.neighbour`, with or without a confirming metric):
  *   a burst is a step drop seen by neighbouring loggers (shared/DOMAIN.md, "Pressure"). The event
  *   is confirmed once `neighbour.sites` other sites of the same zone reported an onset of one of
@@ -32,9 +44,10 @@
  *   next reading on. With `neighbour`, an unconfirmed event under `required: true` is never
  *   dropped early (a neighbour's batch may still come); it waits, without a ticket, until
  *   confirmed or cleared.
- * - Windows are kept per metric as at most 60 buckets (min, max) of window/60 each, so memory is
- *   bounded whatever the sampling rate (1-minute loggers, 100-250 Hz transient loggers); window
- *   edges are exact to one bucket. Each metric has its own out-of-order check (event time).
+ * - Windows are kept per metric as at most 60 buckets (min, max) of span/60 each (span: `window`
+ *   for the watched metric, 3 × `confirm.window` for the confirming one), so memory is bounded
+ *   whatever the sampling rate (1-minute loggers, 100-250 Hz transient loggers); window edges are
+ *   exact to one bucket. Each metric has its own out-of-order check (event time).
  * - Use `subject: device` where one site has several devices of the metric (booster suction and
  *   discharge): with `subject: site` their readings would share one window.
  * - After a restart the pre-event level is unknown; it is taken as the opening value ± `amount`
@@ -197,16 +210,34 @@ function confirmedByNeighbours(rule: RateOfChangeRule, zone: ZoneView | undefine
   return sites.size >= neighbour.sites;
 }
 
-/** Did the confirming metric move by `amount` within `window` of the onset (earlier bucket → later bucket)? */
+/** How far back the confirming metric is kept, in `confirm.window`s: W before the onset, and the W before that as its pre-event level. */
+const CONFIRM_SPANS = 3;
+
+/**
+ * Did the confirming metric go `amount` past its pre-event level within `window` of the onset?
+ * Each bucket overlapping [onset − window, onset + window] is a candidate, measured against the
+ * furthest level (highest for a rise) of the buckets that end within `window` before the earlier
+ * of its start and the onset (the file comment states the rule).
+ */
 function confirmedAround(confirm: Confirm, series: Series, onset: number): boolean {
-  const width = bucketWidth(2 * confirm.window);
-  let from: number | undefined;
-  for (const bucket of series.buckets) {
-    if (bucket.start + width <= onset - confirm.window || bucket.start > onset + confirm.window) continue;
-    if (from !== undefined && moved(confirm.direction, from, endLevel(confirm.direction, bucket)) >= confirm.amount) return true;
-    from = from === undefined ? startLevel(confirm.direction, bucket) : earliest(confirm.direction, from, startLevel(confirm.direction, bucket));
+  const { direction, amount, window } = confirm;
+  const width = bucketWidth(CONFIRM_SPANS * window);
+  return series.buckets.some((candidate) => {
+    if (candidate.start + width <= onset - window || candidate.start > onset + window) return false;
+    const level = preEventLevel(direction, series.buckets, Math.min(candidate.start, onset), window, width);
+    return level !== undefined && moved(direction, level, endLevel(direction, candidate)) >= amount;
+  });
+}
+
+/** The furthest level in `direction` (highest for a rise) of the buckets ending within `window` before `end`; undefined: none. */
+function preEventLevel(direction: Direction, buckets: readonly Bucket[], end: number, window: number, width: number): number | undefined {
+  let level: number | undefined;
+  for (const bucket of buckets) {
+    const bucketEnd = bucket.start + width;
+    if (bucketEnd > end) break; // oldest first: the rest are later
+    if (bucketEnd > end - window) level = level === undefined ? endLevel(direction, bucket) : furthest(direction, level, endLevel(direction, bucket));
   }
-  return false;
+  return level;
 }
 
 // ---- Evaluation ---------------------------------------------------------------------------
@@ -252,7 +283,7 @@ export function evaluateRateOfChange(rule: RateOfChangeRule, state: RateOfChange
     return { state, decision: late ? { type: 'none', ignored: 'out_of_order' } : { type: 'none' } };
   }
   const main = mainNew ? addSample(state.main, ts, value, rule.window) : state.main;
-  const confirm = otherNew && byMetric ? addSample(state.confirm, ts, other, 2 * byMetric.window) : state.confirm;
+  const confirm = otherNew && byMetric ? addSample(state.confirm, ts, other, CONFIRM_SPANS * byMetric.window) : state.confirm;
   const event = nextEvent(rule, state.event, main, mainNew ? value : undefined);
   if (event === 'cleared') {
     const next = { main, confirm, event: undefined };
