@@ -52,6 +52,8 @@ type KindKey = SiteKind | typeof ANY_KIND;
 
 export class RuleIndex {
   private readonly byMetric = new Map<MetricName, Map<KindKey, CompiledRule[]>>();
+  /** The last lookup per device: its metrics and the rules found (see `candidates`). */
+  private readonly lastByDevice = new WeakMap<ReadingDevice, { readonly metrics: readonly MetricName[]; readonly rules: readonly CompiledRule[] }>();
   readonly byId: ReadonlyMap<string, CompiledRule>;
   /** Rules of watch kinds (stale), in pack order; the engine pairs them with catalog devices. */
   readonly watchRules: readonly CompiledRule[];
@@ -86,7 +88,17 @@ export class RuleIndex {
   }
 
   /** Rules this reading can meet, in pack order within each metric. */
-  candidates(reading: RuleReading): CompiledRule[] {
+  candidates(reading: RuleReading): readonly CompiledRule[] {
+    // A device sends the same metrics reading after reading: its short list is kept per device
+    // object (catalog devices live as long as the process), so the common case allocates nothing.
+    const cached = this.lastByDevice.get(reading.device);
+    if (cached !== undefined && sameMetrics(cached.metrics, reading.values)) return cached.rules;
+    const rules = this.lookup(reading);
+    this.lastByDevice.set(reading.device, { metrics: [...reading.values.keys()], rules });
+    return rules;
+  }
+
+  private lookup(reading: RuleReading): CompiledRule[] {
     const site = reading.device.site;
     const found: CompiledRule[] = [];
     for (const metric of reading.values.keys()) {
@@ -101,6 +113,13 @@ export class RuleIndex {
     }
     return found;
   }
+}
+
+/** Whether a reading carries exactly these metrics. */
+function sameMetrics(metrics: readonly MetricName[], values: ReadonlyMap<MetricName, number>): boolean {
+  if (metrics.length !== values.size) return false;
+  for (const metric of metrics) if (!values.has(metric)) return false;
+  return true;
 }
 
 function compile(rule: Rule): CompiledRule {
