@@ -33,6 +33,16 @@ const reading = (at: Site, metrics: MetricName[]): RuleReading => ({
 });
 
 describe('RuleIndex.candidates', () => {
+  it('follows a device whose metrics change from one reading to the next', () => {
+    const device = { id: 'tongmen-tap-wq', site: site('tongmen-tap', 'tap', 'tongmen') };
+    const ids = (metrics: MetricName[]) => index.candidates({ device, ts: 0, values: new Map(metrics.map((m) => [m, 1])) }).map((c) => c.rule.id).sort();
+    expect(ids(['turbidity'])).toEqual(['any-turbidity', 'tap-turbidity', 'tongmen-turbidity']);
+    expect(ids(['turbidity'])).toEqual(['any-turbidity', 'tap-turbidity', 'tongmen-turbidity']); // the kept list
+    expect(ids(['pressure'])).toEqual(['one-site-pressure']);
+    expect(ids(['pressure', 'turbidity'])).toEqual(['any-turbidity', 'one-site-pressure', 'tap-turbidity', 'tongmen-turbidity']);
+    expect(ids(['free_chlorine'])).toEqual([]);
+  });
+
   it.each([
     ['tap in Tongmen, turbidity', site('tongmen-tap', 'tap', 'tongmen'), ['turbidity'], ['tap-turbidity', 'any-turbidity', 'tongmen-turbidity']],
     ['plant, turbidity', site('north-plant', 'plant'), ['turbidity'], ['plant-or-reservoir-turbidity', 'any-turbidity']],
