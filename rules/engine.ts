@@ -27,6 +27,7 @@
 import type { Evaluation, Rule, WatchedDevice } from './kinds/index.ts';
 import type { Site } from '../network/catalog.ts';
 import { Inhibitions } from './inhibition.ts';
+import { Coverage, supersedeProblems } from './supersede.ts';
 import { RuleIndex, type CompiledRule, type ReadingDevice, type RuleReading } from './router.ts';
 import { subjectOf, watchesByDevice, type Watch } from './watches.ts';
 import { ruleHash, usableStates, type EngineSnapshot, type SavedFingerprint } from './snapshot.ts';
@@ -93,6 +94,10 @@ export interface RulesEngineStats {
   readonly withheld: number;
   /** Device × metric pairs withheld now. */
   readonly inhibited: number;
+  /** Tickets resolved into a superseding rule's ticket (supersede.ts). */
+  readonly superseded: number;
+  /** Rule × site pairs covered by a firing superseding rule now. */
+  readonly covered: number;
   /** Zone signals (event onsets) recorded for listening rules. */
   readonly signals: number;
   /** Zone signals dropped on arrival as older than the kept horizon. */
@@ -138,12 +143,16 @@ const DONE: Promise<void> = Promise.resolve();
 
 /** Validates and indexes the rules; touches nothing until `start`, `evaluate` or `tick`. */
 export function createRulesEngine(options: RulesEngineOptions): RulesEngine {
-  const index = new RuleIndex(options.rules);
+  const problems = supersedeProblems(options.rules);
+  if (problems.length > 0) throw new Error(problems.join('\n'));
+  // Superseding rules first, so a reading that fires one covers the rules it supersedes before they run.
+  const index = new RuleIndex([...options.rules.filter((r) => r.supersedes), ...options.rules.filter((r) => !r.supersedes)]);
   const { store, onChange } = options;
   const onError = options.onError ?? ((error, context) => console.error(`rules: ticket write for ${context.fingerprint} failed`, error));
   const fingerprints = new Map<string, Fingerprint>();
   const watches = watchesByDevice(index.watchRules, options.devices ?? []);
   const inhibitions = new Inhibitions();
+  const coverage = new Coverage();
   const zones = new ZoneSignals(
     [...index.byId.values()].map((compiled) => ({ ruleId: compiled.rule.id, listen: compiled.listen })),
     new Set(index.byId.keys()),
@@ -165,6 +174,8 @@ export function createRulesEngine(options: RulesEngineOptions): RulesEngine {
     watches: [...watches.values()].reduce((sum, list) => sum + list.length, 0),
     withheld: 0,
     inhibited: 0,
+    superseded: 0,
+    covered: 0,
     signals: 0,
     signalsDropped: 0,
   };
@@ -177,8 +188,8 @@ export function createRulesEngine(options: RulesEngineOptions): RulesEngine {
     return entry;
   }
 
-  function enqueue(entry: Fingerprint, context: { fingerprint: string; ruleId: string }, write: () => Promise<void>): Promise<void> {
-    const run = (entry.tail ?? DONE).then(write).catch((error: unknown) => {
+  function enqueue(entry: Fingerprint, context: { fingerprint: string; ruleId: string }, write: () => Promise<unknown>): Promise<void> {
+    const run = (entry.tail ?? DONE).then(write).then(() => undefined, (error: unknown) => {
       counters.errors++;
       onError(error, context);
     });
@@ -189,7 +200,8 @@ export function createRulesEngine(options: RulesEngineOptions): RulesEngine {
     return run;
   }
 
-  async function apply(compiled: CompiledRule, subject: TicketSubject, at: number, evaluation: Evaluation<unknown>): Promise<void> {
+  /** Writes one decision; resolves with the ticket it touched, if any. */
+  async function apply(compiled: CompiledRule, subject: TicketSubject, at: number, evaluation: Evaluation<unknown>): Promise<Ticket | undefined> {
     const { decision } = evaluation;
     const value = evaluation.value ?? Number.NaN;
     if (decision.type === 'fire' || decision.type === 'update') {
@@ -197,11 +209,36 @@ export function createRulesEngine(options: RulesEngineOptions): RulesEngine {
       const change = result.events.includes('reopened') ? 'reopened' : result.events.includes('deescalated') ? 'deescalated' : result.change;
       counters[change]++;
       await onChange?.({ ticket: result.ticket, change, value });
-    } else if (decision.type === 'resolve') {
-      const ticket = await store.resolve({ fingerprint: subject.fingerprint, at, value, actor: SYSTEM_ACTOR });
-      if (ticket === undefined) return; // nothing was open (e.g. the write that opened it failed)
-      counters.resolved++;
-      await onChange?.({ ticket, change: 'resolved', value });
+      return result.ticket;
+    }
+    if (decision.type === 'resolve') return resolveTicket(subject.fingerprint, at, value);
+    return undefined;
+  }
+
+  /** Resolves a fingerprint's ticket; `value` is the clearing reading (none when superseded). */
+  async function resolveTicket(fingerprint: string, at: number, value: number | undefined, note?: string): Promise<Ticket | undefined> {
+    const ticket = await store.resolve({ fingerprint, at, actor: SYSTEM_ACTOR, ...(value !== undefined && Number.isFinite(value) && { value }), ...(note !== undefined && { note }) });
+    if (ticket === undefined) return undefined; // nothing was open (e.g. the write that opened it failed), or flapping held it
+    counters.resolved++;
+    await onChange?.({ ticket, change: 'resolved', value: value ?? ticket.lastValue });
+    return ticket;
+  }
+
+  /**
+   * A superseding rule fired at `site`: the rules it newly covers there have their open tickets
+   * resolved into its ticket, each on its own fingerprint's chain, after the superseding write.
+   */
+  function supersede(compiled: CompiledRule, subject: TicketSubject, at: number, written: Promise<Ticket | undefined>): void {
+    for (const ruleId of coverage.cover(subject.fingerprint, subject.site, compiled.rule.supersedes ?? [])) {
+      const covered = index.byId.get(ruleId);
+      if (covered === undefined) continue;
+      const fingerprint = fingerprintOf(ruleId, subject.site);
+      const entry = entryOf(fingerprint, covered);
+      void enqueue(entry, { fingerprint, ruleId }, async () => {
+        const ticket = await written;
+        const note = `superseded by ticket ${ticket ? `#${ticket.id} ` : ''}(${compiled.rule.id})`;
+        if (await resolveTicket(fingerprint, at, undefined, note)) counters.superseded++;
+      });
     }
   }
 
@@ -214,11 +251,20 @@ export function createRulesEngine(options: RulesEngineOptions): RulesEngine {
       return undefined;
     }
     const ticketSubject = subject();
+    const resolving = evaluation.decision.type === 'resolve';
     if (compiled.rule.inhibit) {
-      if (evaluation.decision.type === 'resolve') inhibitions.release(ticketSubject.fingerprint);
+      if (resolving) inhibitions.release(ticketSubject.fingerprint);
       else inhibitions.hold(ticketSubject.fingerprint, ticketSubject.device, ticketSubject.metric);
     }
-    return enqueue(entry, { fingerprint: ticketSubject.fingerprint, ruleId: compiled.rule.id }, () => apply(compiled, ticketSubject, at, evaluation));
+    // Covered by a more specific rule firing at the site: no ticket of this rule there (supersede.ts).
+    if (!resolving && coverage.isCovered(compiled.rule.id, ticketSubject.site)) return undefined;
+    let written: Promise<Ticket | undefined> | undefined;
+    const run = enqueue(entry, { fingerprint: ticketSubject.fingerprint, ruleId: compiled.rule.id }, () => (written = apply(compiled, ticketSubject, at, evaluation)));
+    if (compiled.rule.supersedes !== undefined) {
+      if (resolving) coverage.uncover(ticketSubject.fingerprint, ticketSubject.site, compiled.rule.supersedes);
+      else supersede(compiled, ticketSubject, at, run.then(() => written));
+    }
+    return run;
   }
 
   /** Keeps an onset the kind reported as a zone signal, if some rule listens to this one. */
@@ -323,6 +369,7 @@ export function createRulesEngine(options: RulesEngineOptions): RulesEngine {
         const state = mine?.firing ? (restored++, mine.state) : compiled.kind.resume(compiled.rule, ticket.severity, ticket);
         fingerprints.set(ticket.fingerprint, { state, firing: true, tail: undefined, device: undefined });
         if (compiled.rule.inhibit) inhibitions.hold(ticket.fingerprint, ticket.device, ticket.metric);
+        if (compiled.rule.supersedes) coverage.cover(ticket.fingerprint, ticket.site, compiled.rule.supersedes);
         resumed++;
       }
       // Quiet and pending states come back as saved; a firing state without an active ticket (a
@@ -346,7 +393,7 @@ export function createRulesEngine(options: RulesEngineOptions): RulesEngine {
       }
       return { version: 1, savedAt, fingerprints: saved };
     },
-    stats: () => ({ ...counters, fingerprints: fingerprints.size, inhibited: inhibitions.size(), signals: zones.recorded, signalsDropped: zones.dropped }),
+    stats: () => ({ ...counters, fingerprints: fingerprints.size, inhibited: inhibitions.size(), covered: coverage.size(), signals: zones.recorded, signalsDropped: zones.dropped }),
     async stop() {
       // A write may chain another (onChange feeding back): drain until the chains are idle.
       for (;;) {

@@ -118,12 +118,34 @@ describe('rules engine timelines: yellow water (compound)', () => {
     ]);
   });
 
-  it('beside tap-water, the same event also opens tap-turbidity: two tickets, two diagnoses', async () => {
+  it('beside tap-water, one event is one ticket: yellow water supersedes tap turbidity', async () => {
     await engine.stop();
     await startWith([...(await packRules('yellow-water')), ...(await packRules('bursts')), ...(await packRules('tap-water'))]);
     const wq = 'tongmen-tap-wq';
-    for (const at of ['0m', '2m']) await engine.evaluate(readingAt(catalog, wq, at, { turbidity: 3, color: 30 }));
-    expect((await temp.store.list({ state: 'open' })).map((t) => t.fingerprint).sort()).toEqual(['tap-turbidity/tongmen-tap', 'tap-yellow-water/tongmen-tap']);
+    for (const at of ['0m', '2m', '3m']) await engine.evaluate(readingAt(catalog, wq, at, { turbidity: 3, color: 30 }));
+    expect((await temp.store.list({ state: 'all' })).map((t) => `${t.fingerprint} ${t.state}`)).toEqual(['tap-yellow-water/tongmen-tap open']);
+    await engine.evaluate(readingAt(catalog, wq, '4m', { turbidity: 0.5, color: 5 }));
+    expect(await temp.store.list({ state: 'open' })).toEqual([]);
+    expect(engine.stats()).toMatchObject({ covered: 0, superseded: 0 });
+  });
+
+  it('a tap-turbidity ticket opened before the colour rose is resolved into the yellow-water ticket', async () => {
+    await engine.stop();
+    await startWith([...(await packRules('yellow-water')), ...(await packRules('bursts')), ...(await packRules('tap-water'))]);
+    const wq = 'tongmen-tap-wq';
+    for (const at of ['0m', '2m']) await engine.evaluate(readingAt(catalog, wq, at, { turbidity: 3, color: 5 }));
+    expect((await temp.store.list({ state: 'open' })).map((t) => t.fingerprint)).toEqual(['tap-turbidity/tongmen-tap']); // no corroboration yet
+    await engine.evaluate(readingAt(catalog, wq, '3m', { turbidity: 3.4, color: 30 }));
+    await engine.stop();
+    const all = await temp.store.list({ state: 'all' });
+    const yellow = all.find((t) => t.ruleId === 'tap-yellow-water');
+    const turbidity = all.find((t) => t.ruleId === 'tap-turbidity');
+    expect([yellow?.state, turbidity?.state]).toEqual(['open', 'resolved']);
+    const events = (await temp.store.get(turbidity!.id))?.events.map((e) => `${e.type} ${e.note ?? ''}`.trim());
+    expect(events).toEqual(['opened', `resolved superseded by ticket #${yellow!.id} (tap-yellow-water)`]);
+    await engine.evaluate(readingAt(catalog, wq, '4m', { turbidity: 3.5, color: 30 }));
+    expect((await temp.store.list({ state: 'open' })).map((t) => t.fingerprint)).toEqual(['tap-yellow-water/tongmen-tap']); // covered: no reopen
+    expect(engine.stats()).toMatchObject({ superseded: 1, covered: 1 });
   });
 
   it('refuses to start without the bursts pack it listens to', async () => {

@@ -31,6 +31,11 @@ export const ruleBaseSchema = z.strictObject({
     .enum(['site', 'device'])
     .default('site')
     .describe('Ticket subject: one ticket per rule and site (default), or per rule and device'),
+  supersedes: z
+    .array(id)
+    .min(1)
+    .optional()
+    .describe('Rule ids this more specific rule covers at its site: while it fires there, they open no ticket there and an open one is resolved into it (rules/supersede.ts); site subjects only'),
   inhibit: z
     .boolean()
     .default(false)
