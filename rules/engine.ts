@@ -205,7 +205,8 @@ export function createRulesEngine(options: RulesEngineOptions): RulesEngine {
     const { decision } = evaluation;
     const value = evaluation.value ?? Number.NaN;
     if (decision.type === 'fire' || decision.type === 'update') {
-      const result = await store.openOrUpdate({ ...subject, at, value, severity: decision.severity, worst: compiled.worst });
+      // Raised on the engine clock (wall clock live): a late batch's ticket waits its full escalation time.
+      const result = await store.openOrUpdate({ ...subject, at, value, severity: decision.severity, worst: compiled.worst, raisedAt: Math.max(clock, at) });
       const change = result.events.includes('reopened') ? 'reopened' : result.events.includes('deescalated') ? 'deescalated' : result.change;
       counters[change]++;
       await onChange?.({ ticket: result.ticket, change, value });

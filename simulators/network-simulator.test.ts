@@ -116,6 +116,17 @@ describe('network simulator on a real broker', () => {
     expect(events.map((e) => e.type)).toEqual(expect.arrayContaining(['started', 'all-online', 'scenario-started', 'stopped']));
   });
 
+  it('ends without announcing offline when asked (the demo ending is not a device failing)', async () => {
+    const sim = createNetworkSimulator({ brokerUrl: url, speed: 60, seed: 3, devices: ['xiwan-tap-wq'] }, { catalog });
+    await sim.start();
+    await sleep(300);
+    await sim.stop({ announceOffline: false });
+    const after = await subscriber('water/xiwan-tap/xiwan-tap-wq/status');
+    await sleep(200);
+    await after.client.endAsync();
+    expect(after.received.map((m) => [m.payload, m.retain])).toEqual([['online', true]]);
+  });
+
   it('fails to start, naming the device, when the broker refuses its password', async () => {
     const sim = createNetworkSimulator(
       { brokerUrl: url, devices: ['north-plant-cl'], connectTimeoutMs: 1000 },

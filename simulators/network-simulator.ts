@@ -58,7 +58,11 @@ export interface NetworkSimulator {
   readonly deviceIds: readonly string[];
   /** Connects every device (rejects, after closing them all, if one is not connected within connectTimeoutMs), then publishes. */
   start(): Promise<void>;
-  stop(): Promise<void>;
+  /**
+   * Drains, marks every device offline and disconnects. `announceOffline: false` disconnects
+   * cleanly without the offline status: the simulation ends, no device failed (the demo).
+   */
+  stop(options?: { announceOffline?: boolean }): Promise<void>;
   stats(): SimulatorStats;
   /** The simulated clock; undefined before start(). */
   clock(): SimClock | undefined;
@@ -151,15 +155,15 @@ class Simulation implements NetworkSimulator {
     }
   }
 
-  async stop(): Promise<void> {
-    await this.stopDevices();
+  async stop(options: { announceOffline?: boolean } = {}): Promise<void> {
+    await this.stopDevices(options.announceOffline ?? true);
     this.emit({ type: 'stopped', stats: this.stats() });
   }
 
-  private async stopDevices(): Promise<void> {
+  private async stopDevices(announceOffline = true): Promise<void> {
     for (const timer of this.timers) timer.cancel();
     this.timers = [];
-    await Promise.all(this.devices.map((d) => d.stop(this.config.stopTimeoutMs)));
+    await Promise.all(this.devices.map((d) => d.stop(this.config.stopTimeoutMs, announceOffline)));
   }
 
   stats(): SimulatorStats {

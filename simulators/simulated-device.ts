@@ -165,16 +165,17 @@ export class SimulatedDevice {
 
   /**
    * Stops publishing, waits up to `timeoutMs` for outstanding acknowledgements, marks the
-   * device `offline` (a clean DISCONNECT discards the will [MQTT-3.14.4-3]) and disconnects.
+   * device `offline` (a clean DISCONNECT discards the will [MQTT-3.14.4-3]) unless
+   * `announceOffline` is false, and disconnects.
    */
-  async stop(timeoutMs: number): Promise<void> {
+  async stop(timeoutMs: number, announceOffline = true): Promise<void> {
     this.stopping = true;
     this.timer?.cancel();
     const client = this.client;
     if (!client) return;
     const drained = await settlesWithin(Promise.all(this.inFlight), timeoutMs);
     let clean = drained && client.connected;
-    if (clean) clean = await settlesWithin(client.publishAsync(this.status, 'offline', { qos: 1, retain: true }), timeoutMs);
+    if (clean && announceOffline) clean = await settlesWithin(client.publishAsync(this.status, 'offline', { qos: 1, retain: true }), timeoutMs);
     await settlesWithin(client.endAsync(!clean), timeoutMs);
     this.stats.connected = false;
   }

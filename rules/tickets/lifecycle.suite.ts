@@ -105,6 +105,14 @@ export function describeTicketLifecycle(harness: TicketStoreHarness): void {
       ]);
     });
 
+    it('measures the wait from when a ticket was raised, not from a late reading\'s event time', async () => {
+      // A logger's batch arrives at minute 90 with readings stamped at minute 0.
+      const { ticket } = await store.openOrUpdate({ ...reading(0, 3), raisedAt: minute(90) });
+      expect(ticket).toMatchObject({ openedAt: T0, tierAt: minute(90) });
+      expect(await store.sweep(minute(100))).toEqual([]);
+      expect((await store.sweep(minute(120))).map((c) => c.ticket.tier)).toEqual(['township']);
+    });
+
     it('escalates critical tickets sooner, and never acknowledged ones', async () => {
       const critical = await store.openOrUpdate(reading(0, 6, 'critical'));
       const acked = await store.openOrUpdate(reading(0, 6, 'critical', 'tap-turbidity/dongqiao-tap'));

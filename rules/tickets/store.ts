@@ -31,7 +31,12 @@ import {
   type TicketSubject,
 } from './ticket.ts';
 
-export type OpenOrUpdateInput = TicketSubject & Observation & { readonly actor?: string };
+export type OpenOrUpdateInput = TicketSubject &
+  Observation & {
+    readonly actor?: string;
+    /** When the ticket is raised on the sweep's clock (wall clock live); default `at`. Starts the escalation wait. */
+    readonly raisedAt?: number;
+  };
 export interface OpenOrUpdateResult {
   readonly ticket: Ticket;
   /** "opened": new or reopened ticket; "escalated": severity went up; "updated": anything else. */
@@ -164,7 +169,7 @@ class KyselyTicketStore implements TicketStore {
   }
 
   private async openOrUpdateIn(trx: Transaction<TicketDatabase>, input: OpenOrUpdateInput): Promise<OpenOrUpdateResult> {
-    const { actor = SYSTEM, at, value, severity, worst, ...subject } = input;
+    const { actor = SYSTEM, at, value, severity, worst, raisedAt = at, ...subject } = input;
     const observation = { at, value, severity, worst };
     const active = await this.findActive(trx, subject.fingerprint);
     if (active !== undefined) {
@@ -180,11 +185,11 @@ class KyselyTicketStore implements TicketStore {
     let ticket: Ticket;
     if (reopens(latest, at, this.policy)) {
       const flapping = latest.flappingSince === null && flapsAt(await this.activations(trx, latest.id), at, this.policy);
-      ticket = { ...reopen(latest, observation), ...(flapping && { flappingSince: at }) };
+      ticket = { ...reopen(latest, observation, raisedAt), ...(flapping && { flappingSince: at }) };
       events.push({ type: 'reopened', at, actor, severity, value });
       if (flapping) events.push({ type: 'flapping', at, actor, note: `${this.policy.flapping.activations} openings within ${this.policy.flapping.within / 60_000} min` });
     } else {
-      ticket = await trx.insertInto('tickets').values(openTicket(subject, observation)).returningAll().executeTakeFirstOrThrow();
+      ticket = await trx.insertInto('tickets').values(openTicket(subject, observation, raisedAt)).returningAll().executeTakeFirstOrThrow();
       events.push({ type: 'opened', at, actor, severity, value });
     }
     if (silence !== undefined) {

@@ -138,8 +138,12 @@ export function fingerprintOf(ruleId: string, site: string, device?: string): st
   return device === undefined ? `${ruleId}/${site}` : `${ruleId}/${site}/${device}`;
 }
 
-/** A new ticket (without its id) from the first observation. */
-export function openTicket(subject: TicketSubject, observation: Observation): Omit<Ticket, 'id'> {
+/**
+ * A new ticket (without its id) from the first observation. `raisedAt` starts the escalation
+ * clock: when people could first see it, on the clock the sweep runs on (wall clock live); it
+ * differs from the reading's event time when readings arrive late (a logger's batch, a backfill).
+ */
+export function openTicket(subject: TicketSubject, observation: Observation, raisedAt = observation.at): Omit<Ticket, 'id'> {
   const { at, value, severity } = observation;
   return {
     ...subject,
@@ -154,7 +158,7 @@ export function openTicket(subject: TicketSubject, observation: Observation): Om
     count: 1,
     assignee: null,
     tier: subject.village === null ? 'township' : 'village',
-    tierAt: at,
+    tierAt: raisedAt,
     reopened: 0,
     flappingSince: null,
     heldResolveAt: null,
@@ -179,11 +183,11 @@ export function observe(ticket: Ticket, observation: Observation): { ticket: Tic
   };
 }
 
-/** The condition came back within the cool-down: the resolved ticket is open again. */
-export function reopen(ticket: Ticket, observation: Observation): Ticket {
+/** The condition came back within the cool-down: the resolved ticket is open again (`raisedAt`: see openTicket). */
+export function reopen(ticket: Ticket, observation: Observation, raisedAt = observation.at): Ticket {
   const { at, value, severity, worst } = observation;
   const peakValue = worst === 'highest' ? Math.max(ticket.peakValue, value) : Math.min(ticket.peakValue, value);
-  return { ...ticket, state: 'open', severity, resolvedAt: null, updatedAt: Math.max(ticket.updatedAt, at), lastValue: value, peakValue, count: ticket.count + 1, reopened: ticket.reopened + 1, tierAt: at, heldResolveAt: null };
+  return { ...ticket, state: 'open', severity, resolvedAt: null, updatedAt: Math.max(ticket.updatedAt, at), lastValue: value, peakValue, count: ticket.count + 1, reopened: ticket.reopened + 1, tierAt: raisedAt, heldResolveAt: null };
 }
 
 /** The next tier up, or undefined at county dispatch. */
