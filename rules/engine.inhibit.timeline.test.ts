@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Catalog } from '../network/catalog.ts';
 import type { MetricName } from '../network/metrics.ts';
 import { createRulesEngine, type RulesEngine, type TicketChange } from './engine.ts';
-import { expectStep, readingAt, sampleCatalog, tapWaterRules, tempStore, type TempStore } from './engine.fixtures.ts';
+import { expectStep, packRules, readingAt, sampleCatalog, tapWaterRules, tempStore, type TempStore } from './engine.fixtures.ts';
 import { ruleSchema, type Rule } from './kinds/index.ts';
 
 interface Step {
@@ -125,5 +125,20 @@ describe('rules engine timelines: inhibition', () => {
       { at: '8m', push: { turbidity: 2 }, changes: ['opened warning'], open: [`${TURBIDITY} open warning last=2 peak=2 n=1`] },
     ]);
     expect(engine.stats()).toMatchObject({ withheld: 2, inhibited: 0 });
+  });
+
+  it('a wait begun by the spike that trips a hold starts over: one bubble after the hold opens nothing', async () => {
+    // sensor-health's bubble-spike rule sees a spike only at the reading after it, so the third
+    // spike itself reaches tap-turbidity and starts its `for: 2m`; the hold must not keep that wait.
+    await startWith([...(await packRules('sensor-health')), ...(await tapWaterRules())]);
+    const spikes: Record<number, number> = { 35: 1.9, 65: 1.2, 75: 2.3 };
+    const opened: string[] = [];
+    for (let minute = 0; minute <= 140; minute++) {
+      changes = [];
+      const turbidity = minute === 135 ? 2.5 : (spikes[minute] ?? 0.17); // 135: one bubble after the hold
+      await engine.evaluate(readingAt(catalog, 'xiwan-tap-wq', `${minute}m`, { turbidity }));
+      opened.push(...changes.filter((c) => c.change === 'opened').map((c) => `${minute}m ${c.ticket.ruleId}`));
+    }
+    expect(opened).toEqual(['76m turbidity-bubble-spikes']);
   });
 });

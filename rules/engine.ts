@@ -26,6 +26,7 @@
  */
 import type { Evaluation, Rule, WatchedDevice } from './kinds/index.ts';
 import type { Site } from '../network/catalog.ts';
+import type { MetricName } from '../network/metrics.ts';
 import { Inhibitions } from './inhibition.ts';
 import { Coverage, supersedeProblems } from './supersede.ts';
 import { RuleIndex, type CompiledRule, type ReadingDevice, type RuleReading } from './router.ts';
@@ -152,6 +153,12 @@ export function createRulesEngine(options: RulesEngineOptions): RulesEngine {
   const fingerprints = new Map<string, Fingerprint>();
   const watches = watchesByDevice(index.watchRules, options.devices ?? []);
   const inhibitions = new Inhibitions();
+  /** Rules without `inhibit` (and not watch kinds) by ticket metric: those a hold can interrupt. */
+  const processRulesByMetric = new Map<MetricName, CompiledRule[]>();
+  for (const compiled of index.byId.values()) {
+    if (compiled.rule.inhibit || compiled.kind.watch) continue;
+    processRulesByMetric.set(compiled.metric, [...(processRulesByMetric.get(compiled.metric) ?? []), compiled]);
+  }
   const coverage = new Coverage();
   const zones = new ZoneSignals(
     [...index.byId.values()].map((compiled) => ({ ruleId: compiled.rule.id, listen: compiled.listen })),
@@ -254,8 +261,8 @@ export function createRulesEngine(options: RulesEngineOptions): RulesEngine {
     const ticketSubject = subject();
     const resolving = evaluation.decision.type === 'resolve';
     if (compiled.rule.inhibit) {
-      if (resolving) inhibitions.release(ticketSubject.fingerprint);
-      else inhibitions.hold(ticketSubject.fingerprint, ticketSubject.device, ticketSubject.metric);
+      const changed = resolving ? inhibitions.release(ticketSubject.fingerprint) : inhibitions.hold(ticketSubject.fingerprint, ticketSubject.device, ticketSubject.metric);
+      if (changed) restartWaits(ticketSubject.site, ticketSubject.device, ticketSubject.metric);
     }
     // Covered by a more specific rule firing at the site: no ticket of this rule there (supersede.ts).
     if (!resolving && coverage.isCovered(compiled.rule.id, ticketSubject.site)) return undefined;
@@ -266,6 +273,19 @@ export function createRulesEngine(options: RulesEngineOptions): RulesEngine {
       else supersede(compiled, ticketSubject, at, run.then(() => written));
     }
     return run;
+  }
+
+  /**
+   * A hold on a device's metric began or ended: the process rules of that metric still waiting
+   * there (pending `for`, not firing) start over. The faulty sensor's readings that started the
+   * wait must not finish it an hour later, nor may a wait begun before the hold run through it.
+   * Open tickets stay as they are.
+   */
+  function restartWaits(site: string, device: string, metric: MetricName): void {
+    for (const compiled of processRulesByMetric.get(metric) ?? []) {
+      const entry = fingerprints.get(fingerprintOf(compiled.rule.id, site, compiled.rule.subject === 'device' ? device : undefined));
+      if (entry !== undefined && !entry.firing) entry.state = compiled.kind.initial(compiled.rule);
+    }
   }
 
   /** Keeps an onset the kind reported as a zone signal, if some rule listens to this one. */

@@ -24,10 +24,10 @@ export class Inhibitions {
   /** device → metric → holding fingerprints. */
   private readonly byDevice = new Map<string, Map<MetricName, Set<string>>>();
 
-  /** The fingerprint fires: withhold `metric` of `device` until it resolves. */
-  hold(fingerprint: string, device: string, metric: MetricName): void {
+  /** The fingerprint fires: withhold `metric` of `device` until it resolves. True when the hold is new. */
+  hold(fingerprint: string, device: string, metric: MetricName): boolean {
     const held = this.holds.get(fingerprint);
-    if (held?.device === device && held.metric === metric) return;
+    if (held?.device === device && held.metric === metric) return false;
     if (held !== undefined) this.release(fingerprint);
     this.holds.set(fingerprint, { device, metric });
     let byMetric = this.byDevice.get(device);
@@ -35,18 +35,20 @@ export class Inhibitions {
     const holders = byMetric.get(metric);
     if (holders === undefined) byMetric.set(metric, new Set([fingerprint]));
     else holders.add(fingerprint);
+    return true;
   }
 
-  /** The fingerprint resolved: its hold ends. */
-  release(fingerprint: string): void {
+  /** The fingerprint resolved: its hold ends. True when it held something. */
+  release(fingerprint: string): boolean {
     const held = this.holds.get(fingerprint);
-    if (held === undefined) return;
+    if (held === undefined) return false;
     this.holds.delete(fingerprint);
     const byMetric = this.byDevice.get(held.device);
     const holders = byMetric?.get(held.metric);
     holders?.delete(fingerprint);
     if (holders?.size === 0) byMetric?.delete(held.metric);
     if (byMetric?.size === 0) this.byDevice.delete(held.device);
+    return true;
   }
 
   /** Device × metric pairs withheld now. */
