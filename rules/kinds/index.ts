@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { baseProblems, type RuleKind } from './kind.ts';
 import { anomaly, anomalySchema } from './anomaly.ts';
 import { compound, compoundSchema } from './compound.ts';
+import { range, rangeSchema } from './range.ts';
 import { flatline, flatlineSchema } from './flatline.ts';
 import { rateOfChange, rateOfChangeSchema } from './rate-of-change.ts';
 import { sensorFault, sensorFaultSchema } from './sensor-fault.ts';
@@ -21,6 +22,7 @@ export const ruleKinds = {
   flatline,
   'sensor-fault': sensorFault,
   compound,
+  range,
 } satisfies Record<string, RuleKind>;
 export type RuleKindName = keyof typeof ruleKinds;
 
@@ -33,6 +35,7 @@ export const ruleSchema = z.discriminatedUnion('kind', [
   flatlineSchema,
   sensorFaultSchema,
   compoundSchema,
+  rangeSchema,
 ]).superRefine((rule, ctx) => {
   // What every kind shares is checked here once, so no kind can forget it.
   for (const [path, message] of baseProblems(rule)) ctx.addIssue({ code: 'custom', path, message });

@@ -107,8 +107,18 @@ export interface Evaluation<State> {
   readonly onset?: number;
 }
 
-/** Which end of the scale is worse, so a ticket's peak value means "worst seen". */
-export type Worst = 'highest' | 'lowest';
+/**
+ * Which end of the scale is worse, so a ticket's peak value means "worst seen": the highest, the
+ * lowest, or the farthest from a centre (a range rule: out on either side).
+ */
+export type Worst = 'highest' | 'lowest' | { readonly farthestFrom: number };
+
+/** The worse of two values under `worst`. Pure. */
+export function worseValue(worst: Worst, a: number, b: number): number {
+  if (worst === 'highest') return Math.max(a, b);
+  if (worst === 'lowest') return Math.min(a, b);
+  return Math.abs(b - worst.farthestFrom) > Math.abs(a - worst.farthestFrom) ? b : a;
+}
 
 /** What a kind may learn about the ticket it resumes after an engine restart. */
 export interface ResumedTicket {

@@ -16,7 +16,7 @@
  */
 import type { SiteKind } from '../../network/catalog.ts';
 import type { MetricName } from '../../network/metrics.ts';
-import type { Worst } from '../kinds/kind.ts';
+import { worseValue, type Worst } from '../kinds/kind.ts';
 import { severityRank, type Severity } from '../severity.ts';
 
 export const ticketStates = ['open', 'acknowledged', 'suppressed', 'resolved', 'closed'] as const;
@@ -70,7 +70,7 @@ export interface Ticket extends TicketSubject {
   readonly resolvedAt: number | null;
   readonly firstValue: number;
   readonly lastValue: number;
-  /** Worst value seen: highest for "above" rules, lowest for "below" rules. */
+  /** Worst value seen: highest for "above" rules, lowest for "below" rules, farthest out for ranges. */
   readonly peakValue: number;
   /** Readings recorded on the ticket, the opening one included. */
   readonly count: number;
@@ -176,7 +176,7 @@ export type SeverityChange = 'escalated' | 'deescalated' | undefined;
 export function observe(ticket: Ticket, observation: Observation): { ticket: Ticket; severityChange: SeverityChange } {
   const { at, value, severity, worst } = observation;
   const rank = severityRank(severity) - severityRank(ticket.severity);
-  const peakValue = worst === 'highest' ? Math.max(ticket.peakValue, value) : Math.min(ticket.peakValue, value);
+  const peakValue = worseValue(worst, ticket.peakValue, value);
   return {
     ticket: { ...ticket, severity, updatedAt: Math.max(ticket.updatedAt, at), lastValue: value, peakValue, count: ticket.count + 1, heldResolveAt: null },
     severityChange: rank > 0 ? 'escalated' : rank < 0 ? 'deescalated' : undefined,
@@ -186,7 +186,7 @@ export function observe(ticket: Ticket, observation: Observation): { ticket: Tic
 /** The condition came back within the cool-down: the resolved ticket is open again (`raisedAt`: see openTicket). */
 export function reopen(ticket: Ticket, observation: Observation, raisedAt = observation.at): Ticket {
   const { at, value, severity, worst } = observation;
-  const peakValue = worst === 'highest' ? Math.max(ticket.peakValue, value) : Math.min(ticket.peakValue, value);
+  const peakValue = worseValue(worst, ticket.peakValue, value);
   return { ...ticket, state: 'open', severity, resolvedAt: null, updatedAt: Math.max(ticket.updatedAt, at), lastValue: value, peakValue, count: ticket.count + 1, reopened: ticket.reopened + 1, tierAt: raisedAt, heldResolveAt: null };
 }
 
