@@ -8,6 +8,7 @@ import {
   binomialCdf,
   evaluateAnomaly,
   initialAnomalyState,
+  sampleScore,
   sortedMad,
   type AnomalyRule,
   type AnomalyState,
@@ -149,6 +150,58 @@ describe('anomaly evaluate (timelines after a 5-minute quiet baseline)', () => {
       return spell(evaluation.decision);
     });
     expect(decisions).toEqual(['update:warning', 'update:warning', 'update:warning', 'update:warning', 'update:warning', 'update:warning', 'resolve']);
+  });
+});
+
+/** Rows from minute `from` to `to` (inclusive) at one pH, ORP 750. */
+function held(from: number, to: number, ph: number): Row[] {
+  return Array.from({ length: to - from + 1 }, (_, i) => [from + i, ph, 750] as const);
+}
+
+/**
+ * After an event timeout the replaced baseline is the prior normal for another eventTimeout.
+ * Every timeline: a step to pH 8.2 at minute 5 fires at 6 and times out at 17 (17 − 6 > 10 min).
+ */
+describe('anomaly prior normal after an event timeout', () => {
+  const timedOut = ['-', 'fire:warning', ...Array<string>(10).fill('update:warning'), 'resolve'];
+
+  it.each([
+    [
+      'water back to its prior normal opens no ticket and is learned again (a later step fires)',
+      rule,
+      [...held(5, 17, 8.2), ...held(18, 22, 8.0), ...held(23, 24, 8.2)],
+      [...timedOut, '-', '-', '-', '-', '-', '-', 'fire:warning'],
+    ],
+    [
+      'a sample far from both the new baseline and the prior normal is still an outlier',
+      rule,
+      [...held(5, 17, 8.2), ...held(18, 19, 7.8)],
+      [...timedOut, '-', 'fire:warning'],
+    ],
+    [
+      'the prior normal is forgotten eventTimeout after the timeout (minute 27)',
+      rule,
+      [...held(5, 28, 8.2), ...held(29, 30, 8.0)],
+      [...timedOut, ...Array<string>(11).fill('-'), '-', 'fire:warning'],
+    ],
+    [
+      'a gap forgets the prior normal',
+      anomalySchema.parse({ ...base, maxGap: '2m' }),
+      [...held(5, 17, 8.2), ...held(20, 24, 8.2), ...held(25, 26, 8.0)],
+      [...timedOut, '-', '-', '-', '-', '-', '-', 'fire:warning'],
+    ],
+  ] as const)('%s', (_name, config, rows, expected) => {
+    expect(run(config, rows)).toEqual(expected);
+  });
+
+  it('scores a sample against the nearer of the baseline and the prior normal', () => {
+    let state = initialAnomalyState(rule);
+    for (const [minute, ph, orp] of [...quiet, ...held(5, 17, 8.2)]) state = evaluateAnomaly(rule, state, sample(minute, ph, orp)).state;
+    expect(state.priorNormal?.until).toBe(27 * MIN);
+    const [ph, orp] = [8.0, 750];
+    // The new baseline is pH 8.2 (spread 0.01): 20 spreads; the prior normal is pH 8.0-8.01, ORP 750-751.
+    expect(sampleScore(rule, { ...state, priorNormal: undefined }, [ph, orp])).toBeCloseTo(20, 6);
+    expect(sampleScore(rule, state, [ph, orp])).toBeCloseTo(0, 6);
   });
 });
 

@@ -2,8 +2,8 @@
  * `anomaly`: the water at a site stops looking like its own recent past. Multivariate over the
  * indicators of one device (a plant-outlet analyser panel sends turbidity, chlorine, pH, ORP and
  * conductivity in one sample), in the manner of US EPA / Sandia CANARY (prediction residuals,
- * outliers, binomial event discriminator, event timeout; CANARY user's manual, USEPA/CANARY,
- * report number unconfirmed):
+ * outliers, binomial event discriminator, event timeout; CANARY User's Manual, EPA 600/R-08/040A
+ * (v4.1, 2009) and 600/R-08/040B (v4.3.2, 2012); source USEPA/CANARY, WorkflowImpl.java):
  *
  * 1. Prediction: each indicator's next value is predicted as the median of its baseline, the
  *    last `history` inlier readings. The residual is scaled by the robust spread
@@ -20,13 +20,19 @@
  * 4. End: the ticket resolves after `clearAfter` inlier readings in a row. A condition that
  *    outlasts `eventTimeout` is a new baseline (CANARY's event timeout): the baseline is
  *    replaced by the recent readings and the ticket resolves.
- * 5. Gaps: a silence longer than `maxGap` (maintenance, outage) restarts learning and resolves
+ * 5. Prior normal: the baseline a timeout replaced (inliers only, so the water from before the
+ *    condition) is remembered for another `eventTimeout`. A sample that fits it is no outlier, so
+ *    water coming back to what it was before (the end of a long event, an analyser back from an
+ *    outage the timeout had learned) opens no new ticket and is learned again. CANARY itself
+ *    forgets the old history at a timeout; a sample far from both baselines is still an outlier.
+ * 6. Gaps: a silence longer than `maxGap` (maintenance, outage) restarts learning and resolves
  *    a firing ticket; `minHistory` readings are learned before anything is judged.
  *
  * The kind needs the whole sample: `metrics()` lists every indicator, so the engine evaluates
  * only readings that carry all of them (a dead sensor is a sensor-health rule's business). The
  * ticket's metric is the first indicator; its value is the anomaly score in robust standard
- * deviations (dimensionless, not the metric's unit), so "peak" is the worst deviation seen. Event time only; out-of-order readings are dropped as in `threshold`.
+ * deviations (dimensionless, not the metric's unit), so "peak" is the worst deviation seen.
+ * Event time only; out-of-order readings are dropped as in `threshold`.
  */
 import { z } from 'zod';
 import { metricNames, type MetricName } from '../../network/metrics.ts';
@@ -80,7 +86,7 @@ export const anomalySchema = ruleBaseSchema
       .default(0.99)
       .describe('The ticket opens when the event probability P(X < k) reaches this; default 0.99'),
     clearAfter: z.number().int().min(1).default(3).describe('Inlier readings in a row that resolve a firing ticket; default 3'),
-    eventTimeout: durationSchema.prefault('2h').describe('A condition lasting longer is a new baseline: relearn and resolve (event time); default 2h'),
+    eventTimeout: durationSchema.prefault('2h').describe('A condition lasting longer is a new baseline: relearn and resolve (event time); the old baseline is remembered as long again, so a return to it opens no ticket; default 2h'),
     maxGap: durationSchema.prefault('30m').describe('A silence longer than this restarts learning and resolves a firing ticket; default 30m'),
     severity: z.enum(severities).default('warning').describe('Severity of the ticket; default warning'),
   })
@@ -119,6 +125,16 @@ export interface AnomalyState {
   readonly inlierRun: number;
   /** Set while the ticket is open: since when (event time); −∞ for a resumed ticket whose opening time is unknown. */
   readonly firingSince: number | undefined;
+  /** Set after an event timeout: the normal from before the timed-out condition (step 5 above). */
+  readonly priorNormal: PriorNormal | undefined;
+}
+
+/** The baselines an event timeout replaced and until when they count. */
+export interface PriorNormal {
+  /** Sorted baseline values, aligned with `rule.indicators`. */
+  readonly sorted: readonly (readonly number[])[];
+  /** Event time (epoch ms) after which the prior normal is forgotten: the timeout + `eventTimeout`. */
+  readonly until: number;
 }
 
 const EMPTY: IndicatorMemory = { baseline: [], sorted: [], recent: [] };
@@ -128,7 +144,7 @@ function freshMemory(rule: AnomalyRule): IndicatorMemory[] {
 }
 
 export function initialAnomalyState(rule: AnomalyRule): AnomalyState {
-  return { lastTs: Number.NEGATIVE_INFINITY, memory: freshMemory(rule), learned: 0, flags: [], inlierRun: 0, firingSince: undefined };
+  return { lastTs: Number.NEGATIVE_INFINITY, memory: freshMemory(rule), learned: 0, flags: [], inlierRun: 0, firingSince: undefined, priorNormal: undefined };
 }
 
 /** Median of a sorted, non-empty list. Pure. */
@@ -231,10 +247,10 @@ interface Judgement {
   readonly memory: IndicatorMemory[];
 }
 
-/** Residual of each indicator against its baseline, in spreads. Pure. */
-export function scaledResiduals(rule: AnomalyRule, memory: readonly IndicatorMemory[], values: readonly number[]): number[] {
+/** Residual of each indicator against its baseline (sorted values, aligned with `rule.indicators`), in spreads. Pure. */
+export function scaledResiduals(rule: AnomalyRule, baselines: readonly (readonly number[])[], values: readonly number[]): number[] {
   return rule.indicators.map((indicator, i) => {
-    const sorted = memory[i]?.sorted ?? [];
+    const sorted = baselines[i] ?? [];
     if (sorted.length === 0) return 0;
     const { center, spread } = baselineOf(sorted, indicator.minSpread);
     return Math.abs((values[i] ?? Number.NaN) - center) / spread;
@@ -253,10 +269,20 @@ export function anomalyScore(combine: AnomalyRule['combine'], residuals: readonl
  * lasts. Pure.
  */
 function judge(rule: AnomalyRule, state: AnomalyState, values: readonly number[], judging: boolean): Judgement {
-  const score = judging ? anomalyScore(rule.combine, scaledResiduals(rule, state.memory, values)) : 0;
+  const score = judging ? sampleScore(rule, state, values) : 0;
   const outlier = score > rule.outlierThreshold;
   const memory = rule.indicators.map((_, i) => remembered(state.memory[i] ?? EMPTY, values[i] ?? Number.NaN, !outlier, rule.history));
   return { outlier, score, memory };
+}
+
+/**
+ * Anomaly score of a sample: against its baseline, or against the prior normal (step 5) when that
+ * is lower, i.e. water back to what it was before a timed-out condition. Pure.
+ */
+export function sampleScore(rule: AnomalyRule, state: AnomalyState, values: readonly number[]): number {
+  const score = anomalyScore(rule.combine, scaledResiduals(rule, state.memory.map(({ sorted }) => sorted), values));
+  if (score <= rule.outlierThreshold || state.priorNormal === undefined) return score;
+  return Math.min(score, anomalyScore(rule.combine, scaledResiduals(rule, state.priorNormal.sorted, values)));
 }
 
 /** Pure: the next state of one fingerprint and what to do about the sample. */
@@ -267,7 +293,8 @@ export function evaluateAnomaly(rule: AnomalyRule, state: AnomalyState, input: K
   if (!values.every(Number.isFinite)) return { state, decision: { type: 'none' } };
 
   const gap = Number.isFinite(state.lastTs) && ts - state.lastTs > rule.maxGap;
-  const start = gap ? { ...initialAnomalyState(rule), lastTs: state.lastTs } : state;
+  const priorNormal = state.priorNormal !== undefined && ts <= state.priorNormal.until ? state.priorNormal : undefined;
+  const start = gap ? { ...initialAnomalyState(rule), lastTs: state.lastTs } : { ...state, priorNormal };
   const judging = start.learned >= rule.minHistory;
   const judged = judge(rule, start, values, judging);
   const flags = judging ? [...start.flags, judged.outlier].slice(-rule.bedWindow) : start.flags;
@@ -275,12 +302,12 @@ export function evaluateAnomaly(rule: AnomalyRule, state: AnomalyState, input: K
   const inlierRun = judging && !judged.outlier ? start.inlierRun + 1 : 0;
   // A resumed ticket whose opening time is unknown: its timeout runs from its first reading.
   const firingSince = state.firingSince === Number.NEGATIVE_INFINITY ? ts : state.firingSince;
-  const next: AnomalyState = { lastTs: ts, memory: judged.memory, learned: start.learned + 1, flags, inlierRun, firingSince };
+  const next: AnomalyState = { ...start, lastTs: ts, memory: judged.memory, learned: start.learned + 1, flags, inlierRun, firingSince };
   const value = judged.score;
 
   if (firingSince !== undefined) {
     if (gap || inlierRun >= rule.clearAfter) return { state: { ...next, flags: [], firingSince: undefined }, decision: { type: 'resolve' }, value };
-    if (ts - firingSince > rule.eventTimeout) return { state: rebaselined(rule, next), decision: { type: 'resolve' }, value };
+    if (ts - firingSince > rule.eventTimeout) return { state: rebaselined(rule, next, ts), decision: { type: 'resolve' }, value };
     return { state: next, decision: { type: 'update', severity: rule.severity }, value };
   }
   const outliers = flags.filter(Boolean).length;
@@ -290,10 +317,14 @@ export function evaluateAnomaly(rule: AnomalyRule, state: AnomalyState, input: K
   return { state: { ...next, firingSince: ts }, decision: { type: 'fire', severity: rule.severity }, value };
 }
 
-/** CANARY event timeout: the recent readings become the baseline; the discriminator starts clean. */
-function rebaselined(rule: AnomalyRule, state: AnomalyState): AnomalyState {
+/**
+ * CANARY event timeout: the recent readings become the baseline; the discriminator starts clean.
+ * The replaced baseline is kept as the prior normal for another `eventTimeout` (step 5).
+ */
+function rebaselined(rule: AnomalyRule, state: AnomalyState, ts: number): AnomalyState {
   const memory = state.memory.map(({ recent }) => ({ baseline: recent, sorted: recent.slice().sort((a, b) => a - b), recent }));
-  return { ...state, memory, flags: [], inlierRun: 0, firingSince: undefined };
+  const priorNormal = { sorted: state.memory.map(({ sorted }) => sorted), until: ts + rule.eventTimeout };
+  return { ...state, memory, priorNormal, flags: [], inlierRun: 0, firingSince: undefined };
 }
 
 export const anomaly: RuleKind<AnomalyRule, AnomalyState> = {
