@@ -6,6 +6,7 @@ import type { Site } from '../../network/catalog.ts';
 import type { MetricName } from '../../network/metrics.ts';
 import { createRulesEngine, type RulesEngineStats, type WatchedDevice } from '../engine.ts';
 import type { Rule } from '../kinds/index.ts';
+import { lifecyclePolicySchema } from '../tickets/policy.ts';
 import { openSqliteTicketStore } from '../tickets/sqlite.ts';
 import type { Ticket } from '../tickets/ticket.ts';
 import { DEFAULT_GRACE_MS, eventRuns, isSensorHealthRule, matchTickets, score, type LabelledReading, type Score } from './score.ts';
@@ -48,7 +49,10 @@ export interface ReplayResult {
  * `device`. Then scores the tickets.
  */
 export async function replay(rules: readonly Rule[], device: WatchedDevice, samples: readonly ReplaySample[]): Promise<ReplayResult> {
-  const store = await openSqliteTicketStore({ path: ':memory:' });
+  // Scores alarms, not the dispatcher's view of them: every activation is its own ticket (no
+  // reopen within a cool-down, hence no flapping merge), so a reopened ticket cannot hide an
+  // event's detection nor fold several false alarms into one.
+  const store = await openSqliteTicketStore({ path: ':memory:', policy: lifecyclePolicySchema.parse({ reopenWithin: 0 }) });
   try {
     const errors: unknown[] = [];
     const engine = createRulesEngine({ rules, store, devices: [device], onError: (error) => void errors.push(error) });
