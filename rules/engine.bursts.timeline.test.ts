@@ -4,21 +4,8 @@
  * catalog and the shipped bursts pack.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Catalog } from '../network/catalog.ts';
-import type { MetricName } from '../network/metrics.ts';
-import { createRulesEngine, type RulesEngine, type TicketChange } from './engine.ts';
-import { expectStep, packRules, readingAt, sampleCatalog, tempStore, type TempStore } from './engine.fixtures.ts';
-import { ruleSchema, type Rule } from './kinds/index.ts';
-
-interface Step {
-  readonly at: string;
-  readonly device: string;
-  readonly push: Partial<Record<MetricName, number>>;
-  /** Ticket changes caused by this push. */
-  readonly changes: readonly string[];
-  /** Every active ticket after the push. */
-  readonly open: readonly string[];
-}
+import { packRules, timeline, type Timeline } from './engine.fixtures.ts';
+import { ruleSchema } from './kinds/index.ts';
 
 /** Yellow water at a tap: a pressure step confirmed by turbidity from the tap's other device. */
 const tapYellowWater = ruleSchema.parse({
@@ -36,41 +23,19 @@ const tapYellowWater = ruleSchema.parse({
 });
 
 describe('rules engine timelines: bursts (rate-of-change)', () => {
-  let catalog: Catalog;
-  let temp: TempStore;
-  let engine: RulesEngine;
-  let changes: TicketChange[];
-
-  async function startWith(rules: Rule[]) {
-    engine = createRulesEngine({ rules, store: temp.store, onChange: (change) => void changes.push(change) });
-    await engine.start();
-  }
+  let tl: Timeline;
 
   beforeEach(async () => {
-    catalog = await sampleCatalog();
-    temp = await tempStore();
-    changes = [];
+    tl = await timeline();
   });
 
-  afterEach(async () => {
-    await engine.stop();
-    await temp.dispose();
-  });
-
-  async function play(timeline: readonly Step[]) {
-    for (const step of timeline) {
-      changes = [];
-      await engine.evaluate(readingAt(catalog, step.device, step.at, step.push));
-      const label = `t=${step.at} ${step.device} ${JSON.stringify(step.push)}`;
-      await expectStep(label, changes, temp.store, step);
-    }
-  }
+  afterEach(() => tl.dispose());
 
   it('Tongmen DN300 burst: suspect at warning, flow confirms to critical, recovery resolves', async () => {
-    await startWith(await packRules('bursts'));
+    await tl.start(await packRules('bursts'));
     const main = 'main-tongmen-dn300-pt';
     const fp = 'main-pressure-drop/main-tongmen-dn300';
-    await play([
+    await tl.play([
       { at: '0m', device: main, push: { pressure: 400, flow: 50 }, changes: [], open: [] },
       { at: '1m', device: main, push: { pressure: 398, flow: 50 }, changes: [], open: [] },
       { at: '2m', device: main, push: { pressure: 340, flow: 51 }, changes: [], open: [] }, // onset, waiting `for`
@@ -82,15 +47,15 @@ describe('rules engine timelines: bursts (rate-of-change)', () => {
       { at: '8m', device: main, push: { pressure: 392, flow: 52 }, changes: ['resolved critical'], open: [] },
       { at: '9m', device: main, push: { pressure: 396, flow: 50 }, changes: [], open: [] },
     ]);
-    const [ticket] = await temp.store.list({ state: 'all' });
+    const [ticket] = await tl.store.list({ state: 'all' });
     expect(ticket).toMatchObject({ metric: 'pressure', device: main, siteKind: 'main', zone: 'north', titleZh: '管道压力骤降(疑似爆管)', firstValue: 336, lastValue: 392 });
   });
 
   it('pump-trip transient and booster suction/discharge: no ticket, one window per device', async () => {
-    await startWith(await packRules('bursts'));
+    await tl.start(await packRules('bursts'));
     const suction = 'booster-lingxia-suction';
     const discharge = 'booster-lingxia-discharge';
-    await play([
+    await tl.play([
       { at: '0m', device: suction, push: { pressure: 120 }, changes: [], open: [] },
       { at: '0m', device: discharge, push: { pressure: 430 }, changes: [], open: [] },
       { at: '1m', device: suction, push: { pressure: 118 }, changes: [], open: [] },
@@ -108,13 +73,13 @@ describe('rules engine timelines: bursts (rate-of-change)', () => {
         open: ['booster-pressure-drop/booster-lingxia/booster-lingxia-discharge open warning last=365 peak=365 n=1'],
       },
     ]);
-    expect(engine.stats()).toMatchObject({ opened: 1, outOfOrder: 0 });
+    expect(tl.engine.stats()).toMatchObject({ opened: 1, outOfOrder: 0 });
   });
 
   it('a network-end drop opens a tap ticket beside the level rule of tap-water', async () => {
-    await startWith([...(await packRules('bursts')), ...(await packRules('tap-water'))]);
+    await tl.start([...(await packRules('bursts')), ...(await packRules('tap-water'))]);
     const tap = 'xiwan-tap-pt';
-    await play([
+    await tl.play([
       { at: '0m', device: tap, push: { pressure: 260 }, changes: [], open: [] },
       { at: '1m', device: tap, push: { pressure: 200 }, changes: [], open: [] },
       { at: '3m', device: tap, push: { pressure: 195 }, changes: ['opened warning'], open: ['tap-pressure-drop/xiwan-tap open warning last=195 peak=195 n=1'] },
@@ -123,11 +88,11 @@ describe('rules engine timelines: bursts (rate-of-change)', () => {
   });
 
   it('confirmation from another device of the site: the ticket stays on the pressure device', async () => {
-    await startWith([tapYellowWater]);
+    await tl.start([tapYellowWater]);
     const pt = 'tongmen-tap-pt';
     const wq = 'tongmen-tap-wq';
     const fp = 'tap-pressure-step-turbid/tongmen-tap';
-    await play([
+    await tl.play([
       { at: '0m', device: wq, push: { turbidity: 0.2 }, changes: [], open: [] },
       { at: '0m', device: pt, push: { pressure: 300 }, changes: [], open: [] },
       { at: '1m', device: pt, push: { pressure: 235 }, changes: [], open: [] }, // step: waits for turbidity
@@ -137,24 +102,24 @@ describe('rules engine timelines: bursts (rate-of-change)', () => {
       { at: '5m', device: pt, push: { pressure: 240 }, changes: ['updated critical'], open: [`${fp} open critical last=240 peak=235 n=2`] },
       { at: '6m', device: pt, push: { pressure: 295 }, changes: ['resolved critical'], open: [] },
     ]);
-    const [ticket] = await temp.store.list({ state: 'all' });
+    const [ticket] = await tl.store.list({ state: 'all' });
     expect(ticket).toMatchObject({ device: pt, metric: 'pressure' });
   });
 
   it('resumes an open burst ticket after a restart and resolves it on recovery', async () => {
-    await startWith(await packRules('bursts'));
+    await tl.start(await packRules('bursts'));
     const main = 'main-xiaxi-dn300-pt';
     for (const [at, pressure] of [['0m', 380], ['1m', 320], ['3m', 318]] as const) {
-      await engine.evaluate(readingAt(catalog, main, at, { pressure, flow: 40 }));
+      await tl.evaluate(main, at, { pressure, flow: 40 });
     }
-    await engine.stop();
-    expect(await temp.store.list({ state: 'open' })).toHaveLength(1);
+    await tl.engine.stop();
+    expect(await tl.store.list({ state: 'open' })).toHaveLength(1);
 
-    await startWith(await packRules('bursts'));
-    changes = [];
+    await tl.start(await packRules('bursts'));
+    tl.changes = [];
     // Pre-event level estimated as 318 + 50 = 368: 80 % back from 318 is 358.
-    await engine.evaluate(readingAt(catalog, main, '20m', { pressure: 350, flow: 40 }));
-    await engine.evaluate(readingAt(catalog, main, '21m', { pressure: 360, flow: 40 }));
-    expect(changes.map((c) => `${c.change} ${c.ticket.lastValue}`)).toEqual(['updated 350', 'resolved 360']);
+    await tl.evaluate(main, '20m', { pressure: 350, flow: 40 });
+    await tl.evaluate(main, '21m', { pressure: 360, flow: 40 });
+    expect(tl.changes.map((c) => `${c.change} ${c.ticket.lastValue}`)).toEqual(['updated 350', 'resolved 360']);
   });
 });

@@ -6,20 +6,11 @@
  * the shipped tap-water pack.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Catalog } from '../network/catalog.ts';
-import type { MetricName } from '../network/metrics.ts';
-import { createRulesEngine, type RulesEngine, type TicketChange } from './engine.ts';
-import { expectStep, packRules, readingAt, sampleCatalog, tapWaterRules, tempStore, type TempStore } from './engine.fixtures.ts';
-import { ruleSchema, type Rule } from './kinds/index.ts';
+import { packRules, tapWaterRules, timeline, type ReadingStep, type StepExpectation, type Timeline } from './engine.fixtures.ts';
+import { ruleSchema } from './kinds/index.ts';
 
-interface Step {
-  readonly at: string;
-  readonly push: Partial<Record<MetricName, number>>;
-  /** Ticket changes caused by this push, inhibiting rules first. */
-  readonly changes: readonly string[];
-  /** Every active ticket after the push. */
-  readonly open: readonly string[];
-}
+/** A reading of the Tongmen tap's analyser (`WQ`); its changes list the inhibiting rules' first. */
+type Step = { readonly at: string } & Omit<ReadingStep, 'device'> & StepExpectation;
 
 const saturated = ruleSchema.parse({
   id: 'turbidity-saturated',
@@ -40,37 +31,18 @@ const TURBIDITY = 'tap-turbidity/tongmen-tap';
 const CHLORINE = 'tap-free-chlorine-low/tongmen-tap';
 
 describe('rules engine timelines: inhibition', () => {
-  let catalog: Catalog;
-  let temp: TempStore;
-  let engine: RulesEngine;
-  let changes: TicketChange[];
-
-  async function startWith(rules: Rule[]) {
-    engine = createRulesEngine({ rules, store: temp.store, onChange: (change) => void changes.push(change) });
-    return engine.start();
-  }
+  let tl: Timeline;
 
   beforeEach(async () => {
-    catalog = await sampleCatalog();
-    temp = await tempStore();
-    changes = [];
+    tl = await timeline();
   });
 
-  afterEach(async () => {
-    await engine.stop();
-    await temp.dispose();
-  });
+  afterEach(() => tl.dispose());
 
-  async function play(timeline: readonly Step[]) {
-    for (const step of timeline) {
-      changes = [];
-      await engine.evaluate(readingAt(catalog, WQ, step.at, step.push));
-      await expectStep(`t=${step.at} ${JSON.stringify(step.push)}`, changes, temp.store, step);
-    }
-  }
+  const play = (steps: readonly Step[]) => tl.play(steps.map((step) => ({ ...step, device: WQ })));
 
   it('a saturated turbidimeter opens no turbidity ticket; chlorine still counts; recovery lets turbidity through', async () => {
-    await startWith([saturated, ...(await tapWaterRules())]);
+    await tl.start([saturated, ...(await tapWaterRules())]);
     const sat = (n: number, last: number) => `${SATURATED} open warning last=${last} peak=4000 n=${n}`;
     await play([
       { at: '0m', push: { turbidity: 0.2, free_chlorine: 0.3 }, changes: [], open: [] },
@@ -87,57 +59,57 @@ describe('rules engine timelines: inhibition', () => {
       { at: '14m', push: { turbidity: 3 }, changes: [], open: [] },
       { at: '16m', push: { turbidity: 3 }, changes: ['opened warning'], open: [`${TURBIDITY} open warning last=3 peak=3 n=1`] },
     ]);
-    expect(engine.stats()).toMatchObject({ withheld: 4, inhibited: 0, opened: 3, resolved: 2 });
+    expect(tl.engine.stats()).toMatchObject({ withheld: 4, inhibited: 0, opened: 3, resolved: 2 });
   });
 
   it('without the inhibiting rule the same readings open a critical turbidity ticket', async () => {
-    await startWith(await tapWaterRules());
+    await tl.start(await tapWaterRules());
     await play([
       { at: '0m', push: { turbidity: 0.2 }, changes: [], open: [] },
       { at: '1m', push: { turbidity: 4000 }, changes: [], open: [] },
       { at: '3m', push: { turbidity: 4000 }, changes: ['opened critical'], open: [`${TURBIDITY} open critical last=4000 peak=4000 n=1`] },
     ]);
-    expect(engine.stats()).toMatchObject({ withheld: 0, inhibited: 0 });
+    expect(tl.engine.stats()).toMatchObject({ withheld: 0, inhibited: 0 });
   });
 
   it('inhibits only the device whose rule fires: the other taps still open tickets', async () => {
-    await startWith([saturated, ...(await tapWaterRules())]);
+    await tl.start([saturated, ...(await tapWaterRules())]);
     const other = 'dongqiao-tap-wq';
     for (const at of ['0m', '2m']) {
-      await engine.evaluate(readingAt(catalog, WQ, at, { turbidity: 4000 }));
-      await engine.evaluate(readingAt(catalog, other, at, { turbidity: 5 }));
+      await tl.evaluate(WQ, at, { turbidity: 4000 });
+      await tl.evaluate(other, at, { turbidity: 5 });
     }
-    expect((await temp.store.list({ state: 'open' })).map((t) => t.fingerprint).sort()).toEqual(['tap-turbidity/dongqiao-tap', SATURATED]);
-    expect(engine.stats()).toMatchObject({ withheld: 2, inhibited: 1 });
+    expect((await tl.store.list({ state: 'open' })).map((t) => t.fingerprint).sort()).toEqual(['tap-turbidity/dongqiao-tap', SATURATED]);
+    expect(tl.engine.stats()).toMatchObject({ withheld: 2, inhibited: 1 });
   });
 
   it('rebuilds the inhibition from open tickets after a restart', async () => {
-    await startWith([saturated, ...(await tapWaterRules())]);
-    await engine.evaluate(readingAt(catalog, WQ, '0m', { turbidity: 4000 }));
-    await engine.stop();
+    await tl.start([saturated, ...(await tapWaterRules())]);
+    await tl.evaluate(WQ, '0m', { turbidity: 4000 });
+    await tl.engine.stop();
 
-    expect(await startWith([saturated, ...(await tapWaterRules())])).toEqual({ resumed: 1, orphaned: 0, restored: 0, dropped: 0 });
-    expect(engine.stats().inhibited).toBe(1);
+    expect(await tl.start([saturated, ...(await tapWaterRules())])).toEqual({ resumed: 1, orphaned: 0, restored: 0, dropped: 0 });
+    expect(tl.engine.stats().inhibited).toBe(1);
     await play([
       { at: '1m', push: { turbidity: 4000 }, changes: ['updated warning'], open: [`${SATURATED} open warning last=4000 peak=4000 n=2`] },
       { at: '5m', push: { turbidity: 4000 }, changes: ['updated warning'], open: [`${SATURATED} open warning last=4000 peak=4000 n=3`] },
       { at: '6m', push: { turbidity: 2 }, changes: ['resolved warning'], open: [] },
       { at: '8m', push: { turbidity: 2 }, changes: ['opened warning'], open: [`${TURBIDITY} open warning last=2 peak=2 n=1`] },
     ]);
-    expect(engine.stats()).toMatchObject({ withheld: 2, inhibited: 0 });
+    expect(tl.engine.stats()).toMatchObject({ withheld: 2, inhibited: 0 });
   });
 
   it('a wait begun by the spike that trips a hold starts over: one bubble after the hold opens nothing', async () => {
     // sensor-health's bubble-spike rule sees a spike only at the reading after it, so the third
     // spike itself reaches tap-turbidity and starts its `for: 2m`; the hold must not keep that wait.
-    await startWith([...(await packRules('sensor-health')), ...(await tapWaterRules())]);
+    await tl.start([...(await packRules('sensor-health')), ...(await tapWaterRules())]);
     const spikes: Record<number, number> = { 35: 1.9, 65: 1.2, 75: 2.3 };
     const opened: string[] = [];
     for (let minute = 0; minute <= 140; minute++) {
-      changes = [];
+      tl.changes = [];
       const turbidity = minute === 135 ? 2.5 : (spikes[minute] ?? 0.17); // 135: one bubble after the hold
-      await engine.evaluate(readingAt(catalog, 'xiwan-tap-wq', `${minute}m`, { turbidity }));
-      opened.push(...changes.filter((c) => c.change === 'opened').map((c) => `${minute}m ${c.ticket.ruleId}`));
+      await tl.evaluate('xiwan-tap-wq', `${minute}m`, { turbidity });
+      opened.push(...tl.changes.filter((c) => c.change === 'opened').map((c) => `${minute}m ${c.ticket.ruleId}`));
     }
     expect(opened).toEqual(['76m turbidity-bubble-spikes']);
   });

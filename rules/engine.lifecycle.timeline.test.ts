@@ -6,44 +6,31 @@
  * the tiers; a silence keeps what opens inside it.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Catalog } from '../network/catalog.ts';
-import type { MetricName } from '../network/metrics.ts';
-import { createRulesEngine, type RulesEngine, type TicketChange } from './engine.ts';
-import { readingAt, sampleCatalog, tapWaterRules, timeAt } from './engine.fixtures.ts';
-import { openSqliteTicketStore } from './tickets/sqlite.ts';
+import { tapWaterRules, timeAt, timeline, type Timeline, type Values } from './engine.fixtures.ts';
 import { lifecyclePolicySchema } from './tickets/policy.ts';
-import type { TicketStore } from './tickets/store.ts';
 
 const WQ = 'tongmen-tap-wq';
 const TURBIDITY = 'tap-turbidity/tongmen-tap';
 
 describe('rules engine timelines: the ticket lifecycle', () => {
-  let catalog: Catalog;
-  let store: TicketStore;
-  let engine: RulesEngine;
-  let changes: string[];
+  let tl: Timeline;
 
   beforeEach(async () => {
-    catalog = await sampleCatalog();
-    store = await openSqliteTicketStore({ path: ':memory:', policy: lifecyclePolicySchema.parse({ reopenWithin: '30m', flapping: { activations: 3, within: '1h' }, escalation: { warning: '30m', critical: '10m' } }) });
-    changes = [];
-    engine = createRulesEngine({ rules: await tapWaterRules(), store, onChange: (c: TicketChange) => void changes.push(`${c.change} ${c.ticket.severity} ${c.ticket.state}`) });
-    await engine.start();
+    tl = await timeline({ policy: lifecyclePolicySchema.parse({ reopenWithin: '30m', flapping: { activations: 3, within: '1h' }, escalation: { warning: '30m', critical: '10m' } }) });
+    await tl.start(await tapWaterRules());
   });
 
-  afterEach(async () => {
-    await engine.stop();
-    await store.close();
-  });
+  afterEach(() => tl.dispose());
 
-  async function push(at: string, values: Partial<Record<MetricName, number>>): Promise<string[]> {
-    changes = [];
-    await engine.evaluate(readingAt(catalog, WQ, at, values));
-    return changes;
+  /** Pushes one reading of the tap's analyser; returns its changes as "change severity state". */
+  async function push(at: string, values: Values): Promise<string[]> {
+    tl.changes = [];
+    await tl.evaluate(WQ, at, values);
+    return tl.changes.map((c) => `${c.change} ${c.ticket.severity} ${c.ticket.state}`);
   }
 
-  const ticket = async () => (await store.list({ state: 'all' })).find((t) => t.fingerprint === TURBIDITY);
-  const events = async () => (await store.get((await ticket())!.id))?.events.map((e) => e.type);
+  const ticket = async () => (await tl.store.list({ state: 'all' })).find((t) => t.fingerprint === TURBIDITY);
+  const events = async () => (await tl.store.get((await ticket())!.id))?.events.map((e) => e.type);
 
   it('a chattering analyser is one flapping ticket that resolves once it stays clear', async () => {
     // tap-turbidity: above 1 NTU for 2 min opens, back to 0.8 resolves.
@@ -59,9 +46,9 @@ describe('rules engine timelines: the ticket lifecycle', () => {
     expect(await push('12m', { turbidity: 3 })).toEqual([]);
     expect(await push('14m', { turbidity: 3 })).toEqual(['updated warning open']); // still the same, open ticket
     expect(await push('15m', { turbidity: 0.5 })).toEqual([]);
-    expect(await store.sweep(timeAt('1h'))).toEqual([]);
-    expect((await store.sweep(timeAt('1h20m'))).map((c) => c.change)).toEqual(['resolved']);
-    expect(await store.list({ state: 'all' })).toHaveLength(1);
+    expect(await tl.store.sweep(timeAt('1h'))).toEqual([]);
+    expect((await tl.store.sweep(timeAt('1h20m'))).map((c) => c.change)).toEqual(['resolved']);
+    expect(await tl.store.list({ state: 'all' })).toHaveLength(1);
     expect(await events()).toEqual(['opened', 'resolved', 'reopened', 'resolved', 'reopened', 'flapping', 'resolved']);
   });
 
@@ -69,7 +56,7 @@ describe('rules engine timelines: the ticket lifecycle', () => {
     await push('0m', { turbidity: 2 });
     await push('2m', { turbidity: 2 });
     const opened = await ticket();
-    await store.transition({ id: opened!.id, to: 'acknowledged', at: timeAt('3m'), actor: 'li.dispatcher', note: '已派人' });
+    await tl.store.transition({ id: opened!.id, to: 'acknowledged', at: timeAt('3m'), actor: 'li.dispatcher', note: '已派人' });
     expect(await push('4m', { turbidity: 6 })).toEqual(['escalated critical acknowledged']);
     expect(await push('5m', { turbidity: 0.5 })).toEqual(['resolved critical resolved']);
     expect(await push('20m', { turbidity: 2 })).toEqual([]);
@@ -80,20 +67,20 @@ describe('rules engine timelines: the ticket lifecycle', () => {
   it('an open ticket nobody acknowledges climbs village → township → county', async () => {
     await push('0m', { turbidity: 2 });
     await push('2m', { turbidity: 2 });
-    expect(await store.sweep(timeAt('31m'))).toEqual([]); // opened at 2m: 29 min
-    expect((await store.sweep(timeAt('32m'))).map((c) => `${c.change} ${c.ticket.tier}`)).toEqual(['tier_raised township']);
+    expect(await tl.store.sweep(timeAt('31m'))).toEqual([]); // opened at 2m: 29 min
+    expect((await tl.store.sweep(timeAt('32m'))).map((c) => `${c.change} ${c.ticket.tier}`)).toEqual(['tier_raised township']);
     expect(await push('35m', { turbidity: 6 })).toEqual(['escalated critical open']);
     // Critical now: 10 minutes at the new tier.
-    expect((await store.sweep(timeAt('42m'))).map((c) => `${c.change} ${c.ticket.tier}`)).toEqual(['tier_raised county']);
+    expect((await tl.store.sweep(timeAt('42m'))).map((c) => `${c.change} ${c.ticket.tier}`)).toEqual(['tier_raised county']);
   });
 
   it('a silence keeps the ticket suppressed; expiring it opens the ticket', async () => {
-    const silence = await store.createSilence({ site: 'tongmen-tap', startsAt: timeAt('0m'), endsAt: timeAt('2h'), createdAt: timeAt('0m'), actor: 'li.dispatcher', reason: '冲洗管网' });
+    const silence = await tl.store.createSilence({ site: 'tongmen-tap', startsAt: timeAt('0m'), endsAt: timeAt('2h'), createdAt: timeAt('0m'), actor: 'li.dispatcher', reason: '冲洗管网' });
     await push('0m', { turbidity: 2 });
     expect(await push('2m', { turbidity: 2 })).toEqual(['opened warning suppressed']);
-    expect(await store.sweep(timeAt('50m'))).toEqual([]); // no escalation while suppressed
-    await store.expireSilence(silence.id, { at: timeAt('55m'), actor: 'li.dispatcher' });
-    expect((await store.sweep(timeAt('56m'))).map((c) => `${c.change} ${c.ticket.state}`)).toEqual(['unsuppressed open']);
+    expect(await tl.store.sweep(timeAt('50m'))).toEqual([]); // no escalation while suppressed
+    await tl.store.expireSilence(silence.id, { at: timeAt('55m'), actor: 'li.dispatcher' });
+    expect((await tl.store.sweep(timeAt('56m'))).map((c) => `${c.change} ${c.ticket.state}`)).toEqual(['unsuppressed open']);
     expect(await events()).toEqual(['opened', 'suppressed', 'unsuppressed']);
   });
 });

@@ -4,40 +4,31 @@
  * ticket opens; edited rules start over.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Catalog } from '../network/catalog.ts';
-import { createRulesEngine, type RulesEngine, type TicketChange } from './engine.ts';
-import { readingAt, sampleCatalog, tapWaterRules, tempStore, timeAt, type TempStore } from './engine.fixtures.ts';
+import type { RulesEngine } from './engine.ts';
+import { readingAt, tapWaterRules, timeAt, timeline, type Timeline } from './engine.fixtures.ts';
 import type { Rule } from './kinds/index.ts';
 import { decodeSnapshot, encodeSnapshot, type EngineSnapshot } from './snapshot.ts';
 
 const TAP = 'tongmen-tap-wq';
 
 describe('rules engine across restarts', () => {
-  let catalog: Catalog;
+  let tl: Timeline;
   let rules: Rule[];
-  let temp: TempStore;
-  let changes: TicketChange[];
-  const engines: RulesEngine[] = [];
 
   beforeEach(async () => {
-    catalog = await sampleCatalog();
+    tl = await timeline();
     rules = await tapWaterRules();
-    temp = await tempStore();
-    changes = [];
   });
 
-  afterEach(async () => {
-    for (const engine of engines.splice(0)) await engine.stop();
-    await temp.dispose();
-  });
+  afterEach(() => tl.dispose());
 
+  /** Starts another engine on the same store; the changes of every run land in `tl.changes`. */
   async function run(restore?: EngineSnapshot, withRules = rules) {
-    const engine = createRulesEngine({ rules: withRules, store: temp.store, restore, onChange: (change) => void changes.push(change) });
-    engines.push(engine);
-    return { engine, started: await engine.start() };
+    const started = await tl.start(withRules, { restore });
+    return { engine: tl.engine, started };
   }
 
-  const turbidity = (engine: RulesEngine, at: string, value: number) => engine.evaluate(readingAt(catalog, TAP, at, { turbidity: value }));
+  const turbidity = (engine: RulesEngine, at: string, value: number) => engine.evaluate(readingAt(tl.catalog, TAP, at, { turbidity: value }));
   /** Snapshot through the bytes a file would hold, as the app saves it. */
   const saved = (engine: RulesEngine) => decodeSnapshot(encodeSnapshot(engine.snapshot(timeAt('0m'))));
 
@@ -50,7 +41,7 @@ describe('rules engine across restarts', () => {
     expect(second.started).toMatchObject({ resumed: 0, dropped: 0 });
     expect(second.started.restored).toBeGreaterThan(0);
     await turbidity(second.engine, '2m', 3); // `for: 2m` since 0m
-    expect(changes.map((c) => `${c.change} ${c.ticket.ruleId} ${c.ticket.openedAt - timeAt('0m')}`)).toEqual(['opened tap-turbidity 120000']);
+    expect(tl.changes.map((c) => `${c.change} ${c.ticket.ruleId} ${c.ticket.openedAt - timeAt('0m')}`)).toEqual(['opened tap-turbidity 120000']);
   });
 
   it('without the snapshot the wait starts over (the control)', async () => {
@@ -60,7 +51,7 @@ describe('rules engine across restarts', () => {
     await first.engine.stop();
     const second = await run();
     await turbidity(second.engine, '2m', 3);
-    expect(changes).toEqual([]);
+    expect(tl.changes).toEqual([]);
   });
 
   it('a firing rule carries on with its open ticket: no duplicate, same hysteresis', async () => {
@@ -71,8 +62,8 @@ describe('rules engine across restarts', () => {
     expect(second.started).toMatchObject({ resumed: 1 });
     await turbidity(second.engine, '3m', 2); // below criticalClear (3): steps down on the same ticket
     await turbidity(second.engine, '4m', 0.5);
-    expect(changes.map((c) => c.change)).toEqual(['opened', 'deescalated', 'resolved']);
-    expect(await temp.store.list({ state: 'all' })).toHaveLength(1);
+    expect(tl.changes.map((c) => c.change)).toEqual(['opened', 'deescalated', 'resolved']);
+    expect(await tl.store.list({ state: 'all' })).toHaveLength(1);
   });
 
   it('drops the states of a rule whose config changed', async () => {
@@ -84,18 +75,18 @@ describe('rules engine across restarts', () => {
     const second = await run(saved(first.engine), edited);
     expect(second.started.dropped).toBeGreaterThan(0);
     await turbidity(second.engine, '2m', 3);
-    expect(changes).toEqual([]); // the edited rule waits its `for` again
+    expect(tl.changes).toEqual([]); // the edited rule waits its `for` again
   });
 
   it('starts a firing state over when a person resolved its ticket meanwhile', async () => {
     const first = await run();
     for (const at of ['0m', '1m', '2m']) await turbidity(first.engine, at, 3);
     await first.engine.stop();
-    const [ticket] = await temp.store.list({ state: 'open' });
-    await temp.store.transition({ id: ticket!.id, to: 'resolved', at: timeAt('3m'), actor: 'li.dispatcher' });
+    const [ticket] = await tl.store.list({ state: 'open' });
+    await tl.store.transition({ id: ticket!.id, to: 'resolved', at: timeAt('3m'), actor: 'li.dispatcher' });
     const second = await run(saved(first.engine));
     expect(second.started).toMatchObject({ resumed: 0 });
     await turbidity(second.engine, '4m', 3);
-    expect(changes.map((c) => c.change)).toEqual(['opened']); // only the first run's; a new wait began
+    expect(tl.changes.map((c) => c.change)).toEqual(['opened']); // only the first run's; a new wait began
   });
 });

@@ -6,22 +6,7 @@
  * Inhibition of process rules is the engine's and is not asserted here.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Catalog } from '../network/catalog.ts';
-import type { MetricName } from '../network/metrics.ts';
-import { createRulesEngine, type RulesEngine, type TicketChange } from './engine.ts';
-import { expectStep, packRules, readingAt, sampleCatalog, tempStore, type TempStore } from './engine.fixtures.ts';
-
-type Values = Partial<Record<MetricName, number>>;
-
-interface Step {
-  readonly at: string;
-  readonly device: string;
-  readonly push: Values;
-  /** Ticket changes caused by this push. */
-  readonly changes: readonly string[];
-  /** Every active ticket after the push. */
-  readonly open: readonly string[];
-}
+import { packRules, timeline, type Timeline, type Values } from './engine.fixtures.ts';
 
 const TAP = 'tongmen-tap-wq';
 const OTHER_TAP = 'xiwan-tap-wq';
@@ -34,40 +19,23 @@ function station(minute: number): Values {
 }
 
 describe('rules engine timelines: sensor health (flatline, sensor-fault)', () => {
-  let catalog: Catalog;
-  let temp: TempStore;
-  let engine: RulesEngine;
-  let changes: TicketChange[];
-
-  async function start() {
-    engine = createRulesEngine({ rules: await packRules('sensor-health'), store: temp.store, onChange: (change) => void changes.push(change) });
-    return engine.start();
-  }
+  let tl: Timeline;
 
   beforeEach(async () => {
-    catalog = await sampleCatalog();
-    temp = await tempStore();
-    changes = [];
+    tl = await timeline();
   });
 
-  afterEach(async () => {
-    await engine.stop();
-    await temp.dispose();
-  });
+  afterEach(() => tl.dispose());
+
+  async function start() {
+    return tl.start(await packRules('sensor-health'));
+  }
 
   /** Pushes one reading a minute from `from` to `to` (both included) and expects no ticket change. */
   async function hold(device: string, from: number, to: number, values: (minute: number) => Values) {
-    changes = [];
-    for (let minute = from; minute <= to; minute++) await engine.evaluate(readingAt(catalog, device, `${minute}m`, values(minute)));
-    expect(changes.map((c) => `${c.change} ${c.ticket.fingerprint}`), `${device} ${from}m..${to}m`).toEqual([]);
-  }
-
-  async function play(timeline: readonly Step[]) {
-    for (const step of timeline) {
-      changes = [];
-      await engine.evaluate(readingAt(catalog, step.device, step.at, step.push));
-      await expectStep(`t=${step.at} ${step.device} ${JSON.stringify(step.push)}`, changes, temp.store, step);
-    }
+    tl.changes = [];
+    for (let minute = from; minute <= to; minute++) await tl.evaluate(device, `${minute}m`, values(minute));
+    expect(tl.changes.map((c) => `${c.change} ${c.ticket.fingerprint}`), `${device} ${from}m..${to}m`).toEqual([]);
   }
 
   it('a stuck turbidity at a tap: one maintenance ticket after 3 hours, resolved when it moves', async () => {
@@ -76,26 +44,26 @@ describe('rules engine timelines: sensor health (flatline, sensor-fault)', () =>
     const stuck = (minute: number): Values => ({ ...station(minute), turbidity: 0.214 });
     await hold(TAP, 0, 59, station); // a working station: nothing
     await hold(TAP, 60, 239, stuck); // stuck from 60m: not yet 3 hours
-    await play([
+    await tl.play([
       { at: '240m', device: TAP, push: stuck(240), changes: ['opened maintenance'], open: [`${fp} open maintenance last=0.214 peak=0.214 n=1`] },
       { at: '241m', device: TAP, push: stuck(241), changes: ['updated maintenance'], open: [`${fp} open maintenance last=0.214 peak=0.214 n=2`] },
       { at: '242m', device: TAP, push: station(242), changes: ['resolved maintenance'], open: [] },
       { at: '243m', device: TAP, push: station(243), changes: [], open: [] },
     ]);
-    const [ticket] = await temp.store.list({ state: 'all' });
+    const [ticket] = await tl.store.list({ state: 'all' });
     expect(ticket).toMatchObject({ ruleId: 'turbidity-flatline', metric: 'turbidity', device: TAP, site: 'tongmen-tap', village: 'tongmen', severity: 'maintenance', state: 'resolved' });
-    expect(engine.stats()).toMatchObject({ opened: 1, resolved: 1 });
+    expect(tl.engine.stats()).toMatchObject({ opened: 1, resolved: 1 });
   });
 
   it('one bubble spike opens no ticket', async () => {
     await start();
     await hold(OTHER_TAP, 0, 9, station);
-    await play([
+    await tl.play([
       { at: '10m', device: OTHER_TAP, push: { ...station(10), turbidity: 2.8 }, changes: [], open: [] },
       { at: '11m', device: OTHER_TAP, push: station(11), changes: [], open: [] },
     ]);
     await hold(OTHER_TAP, 12, 180, station);
-    expect(await temp.store.list({ state: 'all' })).toEqual([]);
+    expect(await tl.store.list({ state: 'all' })).toEqual([]);
   });
 
   it('three bubble spikes in an hour open one maintenance ticket; an hour without spikes resolves it', async () => {
@@ -104,25 +72,25 @@ describe('rules engine timelines: sensor health (flatline, sensor-fault)', () =>
     const spike = (minute: number, turbidity: number) => ({ at: `${minute}m`, device: OTHER_TAP, push: { ...station(minute), turbidity } });
     const calm = (minute: number) => ({ at: `${minute}m`, device: OTHER_TAP, push: station(minute) });
     await hold(OTHER_TAP, 0, 9, station);
-    await play([
+    await tl.play([
       { ...spike(10, 2.8), changes: [], open: [] },
       { ...calm(11), changes: [], open: [] },
     ]);
     await hold(OTHER_TAP, 12, 29, station);
-    await play([
+    await tl.play([
       { ...spike(30, 1.9), changes: [], open: [] },
       { ...calm(31), changes: [], open: [] },
     ]);
     await hold(OTHER_TAP, 32, 49, station);
-    await play([
+    await tl.play([
       { ...spike(50, 3.6), changes: [], open: [] },
       { ...calm(51), changes: ['opened maintenance'], open: [`${fp} open maintenance last=3.6 peak=3.6 n=1`] },
       { ...spike(60, 2.2), changes: [], open: [`${fp} open maintenance last=3.6 peak=3.6 n=1`] },
       { ...calm(61), changes: ['updated maintenance'], open: [`${fp} open maintenance last=2.2 peak=3.6 n=2`] },
     ]);
     await hold(OTHER_TAP, 62, 119, station); // quiet, but not yet an hour after the spike at 60m
-    await play([{ ...calm(120), changes: ['resolved maintenance'], open: [] }]);
-    expect(await temp.store.list({ state: 'all' })).toHaveLength(1);
+    await tl.play([{ ...calm(120), changes: ['resolved maintenance'], open: [] }]);
+    expect(await tl.store.list({ state: 'all' })).toHaveLength(1);
   });
 
   it('yellow water at a tap (a step that stays up for hours) is not a sensor fault', async () => {
@@ -130,7 +98,7 @@ describe('rules engine timelines: sensor health (flatline, sensor-fault)', () =>
     const yellow = (minute: number): Values => ({ ...station(minute), turbidity: Number((0.2 + 3 * Math.exp(-(minute - 20) / 120) + 0.05 * ((minute * 7) % 5)).toFixed(3)) });
     await hold(TAP, 0, 19, station);
     await hold(TAP, 20, 400, yellow);
-    expect(await temp.store.list({ state: 'all' })).toEqual([]);
+    expect(await tl.store.list({ state: 'all' })).toEqual([]);
   });
 
   it('a saturated plant turbidimeter: maintenance ticket after 5 minutes, resolved back in range', async () => {
@@ -138,7 +106,7 @@ describe('rules engine timelines: sensor health (flatline, sensor-fault)', () =>
     const fp = 'turbidity-saturated/north-plant/north-plant-turb';
     await hold(PLANT, 0, 9, (minute) => ({ turbidity: station(minute).turbidity }));
     await hold(PLANT, 10, 14, () => ({ turbidity: 4000 }));
-    await play([
+    await tl.play([
       { at: '15m', device: PLANT, push: { turbidity: 4000 }, changes: ['opened maintenance'], open: [`${fp} open maintenance last=4000 peak=4000 n=1`] },
       { at: '16m', device: PLANT, push: { turbidity: 0.21 }, changes: ['resolved maintenance'], open: [] },
     ]);
@@ -147,14 +115,14 @@ describe('rules engine timelines: sensor health (flatline, sensor-fault)', () =>
   it('resumes an open flatline ticket after a restart and resolves it when the value moves', async () => {
     await start();
     await hold(TAP, 0, 179, () => ({ turbidity: 0.214 }));
-    await engine.evaluate(readingAt(catalog, TAP, '180m', { turbidity: 0.214 }));
-    await engine.stop();
-    expect((await temp.store.list({ state: 'open' })).map((t) => t.fingerprint)).toEqual(['turbidity-flatline/tongmen-tap/tongmen-tap-wq']);
+    await tl.evaluate(TAP, '180m', { turbidity: 0.214 });
+    await tl.engine.stop();
+    expect((await tl.store.list({ state: 'open' })).map((t) => t.fingerprint)).toEqual(['turbidity-flatline/tongmen-tap/tongmen-tap-wq']);
 
     expect(await start()).toEqual({ resumed: 1, orphaned: 0, restored: 0, dropped: 0 });
-    changes = [];
-    await engine.evaluate(readingAt(catalog, TAP, '200m', { turbidity: 0.214 }));
-    await engine.evaluate(readingAt(catalog, TAP, '201m', { turbidity: 0.231 }));
-    expect(changes.map((c) => `${c.change} ${c.ticket.severity} ${c.value}`)).toEqual(['updated maintenance 0.214', 'resolved maintenance 0.231']);
+    tl.changes = [];
+    await tl.evaluate(TAP, '200m', { turbidity: 0.214 });
+    await tl.evaluate(TAP, '201m', { turbidity: 0.231 });
+    expect(tl.changes.map((c) => `${c.change} ${c.ticket.severity} ${c.value}`)).toEqual(['updated maintenance 0.214', 'resolved maintenance 0.231']);
   });
 });

@@ -4,23 +4,8 @@
  * step. The sample county catalog and the shipped sensor-health pack (3 × the device interval).
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Catalog, Device } from '../network/catalog.ts';
-import type { MetricName } from '../network/metrics.ts';
-import { createRulesEngine, type RulesEngine, type TicketChange } from './engine.ts';
-import { expectStep, packRules, readingAt, sampleCatalog, tempStore, timeAt, type TempStore } from './engine.fixtures.ts';
-import type { Rule } from './kinds/index.ts';
-
-type Step = {
-  readonly at: string;
-  /** Ticket changes caused by this step. */
-  readonly changes: readonly string[];
-  /** Every active ticket after the step. */
-  readonly open: readonly string[];
-} & (
-  | { readonly tick: true }
-  | { readonly device: string; readonly push: Partial<Record<MetricName, number>>; readonly stamped?: string }
-  | { readonly device: string; readonly status: 'online' | 'offline' }
-);
+import type { Device } from '../network/catalog.ts';
+import { packRules, timeline, timeAt, type Timeline } from './engine.fixtures.ts';
 
 const WQ = 'tongmen-tap-wq';
 const PT = 'tongmen-tap-pt';
@@ -28,53 +13,26 @@ const LEVEL = 'north-reservoir-lvl';
 const fp = (device: string, site: string) => `device-silent/${site}/${device}`;
 
 describe('rules engine timelines: sensor health (stale)', () => {
-  let catalog: Catalog;
-  let rules: Rule[];
-  let temp: TempStore;
-  let engine: RulesEngine;
-  let changes: TicketChange[];
+  let tl: Timeline;
+
+  beforeEach(async () => {
+    tl = await timeline();
+  });
+
+  afterEach(() => tl.dispose());
 
   function devices(...ids: string[]): Device[] {
-    return ids.map((id) => catalog.device(id)).filter((device) => device !== undefined);
+    return ids.map((id) => tl.catalog.device(id)).filter((device) => device !== undefined);
   }
 
   async function startWith(watched: Device[]) {
-    engine = createRulesEngine({ rules, store: temp.store, devices: watched, onChange: (change) => void changes.push(change) });
-    return engine.start();
-  }
-
-  beforeEach(async () => {
-    catalog = await sampleCatalog();
-    rules = await packRules('sensor-health');
-    temp = await tempStore();
-    changes = [];
-  });
-
-  afterEach(async () => {
-    await engine.stop();
-    await temp.dispose();
-  });
-
-  async function play(timeline: readonly Step[]) {
-    for (const step of timeline) {
-      changes = [];
-      let label = `t=${step.at} tick`;
-      if ('tick' in step) await engine.tick(timeAt(step.at));
-      else if ('status' in step) {
-        label = `t=${step.at} ${step.device} ${step.status}`;
-        await engine.deviceStatus(step.device, step.status, timeAt(step.at));
-      } else {
-        label = `t=${step.at} ${step.device} ${JSON.stringify(step.push)}${step.stamped ? ` stamped ${step.stamped}` : ''}`;
-        await engine.evaluate(readingAt(catalog, step.device, step.stamped ?? step.at, step.push));
-      }
-      await expectStep(label, changes, temp.store, step);
-    }
+    return tl.start(await packRules('sensor-health'), { devices: watched });
   }
 
   it('a tap pressure logger goes quiet: ticket after 3 intervals, resolved when data returns', async () => {
     await startWith(devices(WQ, PT, LEVEL));
     const pt = fp(PT, 'tongmen-tap');
-    await play([
+    await tl.play([
       { at: '0m', tick: true, changes: [], open: [] }, // the watch starts
       { at: '0m', device: WQ, push: { turbidity: 0.2 }, changes: [], open: [] },
       { at: '0m', device: PT, push: { pressure: 300 }, changes: [], open: [] },
@@ -90,28 +48,28 @@ describe('rules engine timelines: sensor health (stale)', () => {
       { at: '7m', tick: true, changes: [], open: [`${pt} open warning last=210 peak=210 n=1`] }, // ticks write nothing
       { at: '8m', device: PT, push: { pressure: 300 }, changes: ['resolved warning'], open: [] },
     ]);
-    const [ticket] = await temp.store.list({ state: 'all' });
+    const [ticket] = await tl.store.list({ state: 'all' });
     expect(ticket).toMatchObject({ ruleId: 'device-silent', metric: 'pressure', device: PT, site: 'tongmen-tap', village: 'tongmen', lastValue: 360 });
   });
 
   it('a device never heard is due 3 intervals after the first tick: 3 min for analysers, 15 min for level gauges', async () => {
     await startWith(devices(WQ, LEVEL));
     const wq = `${fp(WQ, 'tongmen-tap')} open warning last=190 peak=190 n=1`;
-    await play([
+    await tl.play([
       { at: '0m', tick: true, changes: [], open: [] },
       { at: '3m', tick: true, changes: [], open: [] },
       { at: '3m10s', tick: true, changes: ['opened warning'], open: [wq] },
       { at: '15m', tick: true, changes: [], open: [wq] },
       { at: '15m10s', tick: true, changes: ['opened warning'], open: [`${fp(LEVEL, 'north-reservoir')} open warning last=910 peak=910 n=1`, wq] },
     ]);
-    const level = (await temp.store.list({ state: 'open' })).find((t) => t.device === LEVEL);
+    const level = (await tl.store.list({ state: 'open' })).find((t) => t.device === LEVEL);
     expect(level).toMatchObject({ metric: 'level', siteKind: 'reservoir' });
   });
 
   it('the broker says offline: ticket at once; online alone keeps it, data resolves', async () => {
     await startWith(devices(PT));
     const pt = `${fp(PT, 'tongmen-tap')} open warning last=30 peak=30 n=1`;
-    await play([
+    await tl.play([
       { at: '0m', tick: true, changes: [], open: [] },
       { at: '0m', device: PT, push: { pressure: 300 }, changes: [], open: [] },
       { at: '30s', device: PT, status: 'offline', changes: ['opened warning'], open: [pt] },
@@ -121,13 +79,13 @@ describe('rules engine timelines: sensor health (stale)', () => {
       // Within the cool-down (30 min): the same ticket reopens.
       { at: '5m', device: PT, status: 'offline', changes: ['reopened warning'], open: [`${fp(PT, 'tongmen-tap')} open warning last=60 peak=60 n=2`] },
     ]);
-    expect(engine.stats()).toMatchObject({ statuses: 3, opened: 1, reopened: 1, resolved: 1 });
+    expect(tl.engine.stats()).toMatchObject({ statuses: 3, opened: 1, reopened: 1, resolved: 1 });
   });
 
   it('a batch of old samples means the device is back: no re-opening right after', async () => {
     await startWith(devices(PT));
     const pt = `${fp(PT, 'tongmen-tap')} open warning last=240 peak=240 n=1`;
-    await play([
+    await tl.play([
       { at: '0m', tick: true, changes: [], open: [] },
       { at: '0m', device: PT, push: { pressure: 300 }, changes: [], open: [] },
       { at: '4m', tick: true, changes: ['opened warning'], open: [pt] },
@@ -141,28 +99,28 @@ describe('rules engine timelines: sensor health (stale)', () => {
 
   it('resumes an open stale ticket after a restart and resolves it when data returns', async () => {
     await startWith(devices(PT));
-    await engine.tick(timeAt('0m'));
-    await engine.evaluate(readingAt(catalog, PT, '0m', { pressure: 300 }));
-    await engine.tick(timeAt('4m'));
-    await engine.stop();
+    await tl.engine.tick(timeAt('0m'));
+    await tl.evaluate(PT, '0m', { pressure: 300 });
+    await tl.engine.tick(timeAt('4m'));
+    await tl.engine.stop();
 
     expect(await startWith(devices(PT))).toEqual({ resumed: 1, orphaned: 0, restored: 0, dropped: 0 });
-    changes = [];
-    await engine.tick(timeAt('30m')); // still stale: no second ticket
-    expect(await temp.store.list({ state: 'open' })).toHaveLength(1);
-    await engine.evaluate(readingAt(catalog, PT, '31m', { pressure: 300 }));
-    expect(changes.map((c) => `${c.change} ${c.value}`)).toEqual(['resolved 1860']); // silent since 0m
+    tl.changes = [];
+    await tl.engine.tick(timeAt('30m')); // still stale: no second ticket
+    expect(await tl.store.list({ state: 'open' })).toHaveLength(1);
+    await tl.evaluate(PT, '31m', { pressure: 300 });
+    expect(tl.changes.map((c) => `${c.change} ${c.value}`)).toEqual(['resolved 1860']); // silent since 0m
   });
 
   it('watches every catalog device, and only catalog devices', async () => {
-    await startWith([...catalog.devices.values()]);
-    expect(engine.stats().watches).toBe(catalog.devices.size);
-    await engine.deviceStatus('not-in-catalog', 'offline', timeAt('0m'));
-    await engine.tick(timeAt('0m'));
-    await engine.tick(timeAt('3m1s'));
-    const opened = await temp.store.list({ state: 'open' });
-    const oneMinute = [...catalog.devices.values()].filter((d) => d.intervalMs === 60_000);
+    await startWith([...tl.catalog.devices.values()]);
+    expect(tl.engine.stats().watches).toBe(tl.catalog.devices.size);
+    await tl.engine.deviceStatus('not-in-catalog', 'offline', timeAt('0m'));
+    await tl.engine.tick(timeAt('0m'));
+    await tl.engine.tick(timeAt('3m1s'));
+    const opened = await tl.store.list({ state: 'open' });
+    const oneMinute = [...tl.catalog.devices.values()].filter((d) => d.intervalMs === 60_000);
     expect(opened).toHaveLength(oneMinute.length);
-    expect(engine.stats()).toMatchObject({ ticks: 2, statuses: 0 });
+    expect(tl.engine.stats()).toMatchObject({ ticks: 2, statuses: 0 });
   });
 });

@@ -3,53 +3,22 @@
  * county catalog and the shipped tap-water pack, a real SQLite ticket store.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Catalog } from '../network/catalog.ts';
-import type { MetricName } from '../network/metrics.ts';
-import { createRulesEngine, type RulesEngine, type TicketChange } from './engine.ts';
-import { expectStep, readingAt, sampleCatalog, tapWaterRules, tempStore, type TempStore } from './engine.fixtures.ts';
-
-interface Step {
-  readonly at: string;
-  readonly device: string;
-  readonly push: Partial<Record<MetricName, number>>;
-  /** Ticket changes caused by this push. */
-  readonly changes: readonly string[];
-  /** Every active ticket after the push. */
-  readonly open: readonly string[];
-}
+import { tapWaterRules, timeline, type Timeline } from './engine.fixtures.ts';
 
 describe('rules engine timelines (sample county, tap-water pack)', () => {
-  let catalog: Catalog;
-  let temp: TempStore;
-  let engine: RulesEngine;
-  let changes: TicketChange[];
+  let tl: Timeline;
 
   beforeEach(async () => {
-    catalog = await sampleCatalog();
-    temp = await tempStore();
-    changes = [];
-    engine = createRulesEngine({ rules: await tapWaterRules(), store: temp.store, onChange: (change) => void changes.push(change) });
-    await engine.start();
+    tl = await timeline();
+    await tl.start(await tapWaterRules());
   });
 
-  afterEach(async () => {
-    await engine.stop();
-    await temp.dispose();
-  });
-
-  async function play(timeline: readonly Step[]) {
-    for (const step of timeline) {
-      changes = [];
-      await engine.evaluate(readingAt(catalog, step.device, step.at, step.push));
-      const label = `t=${step.at} ${JSON.stringify(step.push)}`;
-      await expectStep(label, changes, temp.store, step);
-    }
-  }
+  afterEach(() => tl.dispose());
 
   it('Tongmen yellow water: warning, escalation, de-escalation, hysteresis, resolve', async () => {
     const tap = 'tongmen-tap-wq';
     const fp = 'tap-turbidity/tongmen-tap';
-    await play([
+    await tl.play([
       { at: '0m', device: tap, push: { turbidity: 0.2 }, changes: [], open: [] },
       { at: '1m', device: tap, push: { turbidity: 3 }, changes: [], open: [] },
       { at: '2m', device: tap, push: { turbidity: 3 }, changes: [], open: [] },
@@ -61,16 +30,16 @@ describe('rules engine timelines (sample county, tap-water pack)', () => {
       { at: '8m', device: tap, push: { turbidity: 0.5 }, changes: ['resolved warning'], open: [] },
       { at: '9m', device: tap, push: { turbidity: 0.3 }, changes: [], open: [] },
     ]);
-    const [ticket] = await temp.store.list({ state: 'all' });
-    const stored = ticket && (await temp.store.get(ticket.id));
+    const [ticket] = await tl.store.list({ state: 'all' });
+    const stored = ticket && (await tl.store.get(ticket.id));
     expect(stored?.ticket).toMatchObject({ state: 'resolved', village: 'tongmen', township: 'tongmen', zone: 'north', siteKind: 'tap', device: 'tongmen-tap-wq', titleZh: '龙头水浑浊度超标(疑似黄水)', firstValue: 3, lastValue: 0.5 });
     expect(stored?.events.map((e) => `${e.type} ${e.actor} ${e.value}`)).toEqual(['opened system 3', 'escalated system 6', 'deescalated system 2', 'resolved system 0.5']);
-    expect(engine.stats()).toMatchObject({ readings: 10, evaluations: 10, opened: 1, escalated: 1, updated: 2, deescalated: 1, resolved: 1, errors: 0 });
+    expect(tl.engine.stats()).toMatchObject({ readings: 10, evaluations: 10, opened: 1, escalated: 1, updated: 2, deescalated: 1, resolved: 1, errors: 0 });
   });
 
   it('network-end pressure: taps ticket, mains do not; each site has its own ticket', async () => {
     const fp = 'tap-pressure-low/tongmen-tap';
-    await play([
+    await tl.play([
       { at: '0m', device: 'tongmen-tap-pt', push: { pressure: 300 }, changes: [], open: [] },
       { at: '1m', device: 'tongmen-tap-pt', push: { pressure: 120 }, changes: [], open: [] },
       { at: '1m', device: 'main-tongmen-dn300-pt', push: { pressure: 90, flow: 40 }, changes: [], open: [] },
@@ -83,7 +52,7 @@ describe('rules engine timelines (sample county, tap-water pack)', () => {
 
   it('chlorine and turbidity on one reading are separate tickets', async () => {
     const tap = 'dongqiao-tap-wq';
-    await play([
+    await tl.play([
       { at: '0m', device: tap, push: { turbidity: 5, free_chlorine: 0.01 }, changes: [], open: [] },
       { at: '2m', device: tap, push: { turbidity: 5, free_chlorine: 0.01 }, changes: ['opened critical'], open: ['tap-turbidity/dongqiao-tap open critical last=5 peak=5 n=1'] },
       {

@@ -5,55 +5,23 @@
  * pressure step in the zone must corroborate. Dongqiao and Xiwan are in zone north, Xiaxi south.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Catalog } from '../network/catalog.ts';
-import type { MetricName } from '../network/metrics.ts';
-import { createRulesEngine, type RulesEngine, type TicketChange } from './engine.ts';
-import { expectStep, packRules, readingAt, sampleCatalog, tempStore, type TempStore } from './engine.fixtures.ts';
-import type { Rule } from './kinds/index.ts';
-
-interface Step {
-  readonly at: string;
-  readonly device: string;
-  readonly push: Partial<Record<MetricName, number>>;
-  readonly changes: readonly string[];
-  readonly open: readonly string[];
-}
+import { createRulesEngine } from './engine.ts';
+import { packRules, timeline, type Timeline } from './engine.fixtures.ts';
 
 describe('rules engine timelines: yellow water (compound)', () => {
-  let catalog: Catalog;
-  let temp: TempStore;
-  let engine: RulesEngine;
-  let changes: TicketChange[];
-
-  async function startWith(rules: Rule[]) {
-    engine = createRulesEngine({ rules, store: temp.store, onChange: (change) => void changes.push(change) });
-    await engine.start();
-  }
+  let tl: Timeline;
 
   beforeEach(async () => {
-    catalog = await sampleCatalog();
-    temp = await tempStore();
-    changes = [];
-    await startWith([...(await packRules('yellow-water')), ...(await packRules('bursts'))]);
+    tl = await timeline();
+    await tl.start([...(await packRules('yellow-water')), ...(await packRules('bursts'))]);
   });
 
-  afterEach(async () => {
-    await engine.stop();
-    await temp.dispose();
-  });
-
-  async function play(timeline: readonly Step[]) {
-    for (const step of timeline) {
-      changes = [];
-      await engine.evaluate(readingAt(catalog, step.device, step.at, step.push));
-      await expectStep(`t=${step.at} ${step.device} ${JSON.stringify(step.push)}`, changes, temp.store, step);
-    }
-  }
+  afterEach(() => tl.dispose());
 
   it('Tongmen: turbidity with colour and iron up opens, escalates past 4 NTU, steps down below 3, resolves past clear', async () => {
     const wq = 'tongmen-tap-wq';
     const fp = 'tap-yellow-water/tongmen-tap';
-    await play([
+    await tl.play([
       { at: '0m', device: wq, push: { turbidity: 0.2, color: 5, iron: 0.05 }, changes: [], open: [] },
       { at: '1m', device: wq, push: { turbidity: 2.5, color: 22, iron: 0.6 }, changes: [], open: [] },
       { at: '2m', device: wq, push: { turbidity: 3, color: 28, iron: 0.8 }, changes: [], open: [] },
@@ -63,13 +31,13 @@ describe('rules engine timelines: yellow water (compound)', () => {
       { at: '30m', device: wq, push: { turbidity: 0.9, color: 12, iron: 0.2 }, changes: ['deescalated warning'], open: [`${fp} open warning last=0.9 peak=7 n=4`] }, // past criticalClear 3
       { at: '40m', device: wq, push: { turbidity: 0.5, color: 8, iron: 0.1 }, changes: ['resolved warning'], open: [] },
     ]);
-    const [ticket] = await temp.store.list({ state: 'all' });
+    const [ticket] = await tl.store.list({ state: 'all' });
     expect(ticket).toMatchObject({ metric: 'turbidity', device: wq, siteKind: 'tap', zone: 'north', village: 'tongmen', titleZh: '龙头疑似黄水(浑浊伴色度/铁升高或压力波动后)' });
   });
 
   it('Tongmen: turbid but clear of colour and iron, with no pressure step: no yellow-water ticket', async () => {
     const wq = 'tongmen-tap-wq';
-    await play([
+    await tl.play([
       { at: '0m', device: wq, push: { turbidity: 2, color: 5, iron: 0.05 }, changes: [], open: [] },
       { at: '2m', device: wq, push: { turbidity: 2, color: 6, iron: 0.06 }, changes: [], open: [] },
       { at: '20m', device: wq, push: { turbidity: 2, color: 6, iron: 0.06 }, changes: [], open: [] },
@@ -80,7 +48,7 @@ describe('rules engine timelines: yellow water (compound)', () => {
     const pt = 'dongqiao-tap-pt';
     const wq = 'dongqiao-tap-wq';
     const drop = 'tap-pressure-drop/dongqiao-tap';
-    await play([
+    await tl.play([
       { at: '0m', device: pt, push: { pressure: 300 }, changes: [], open: [] },
       { at: '0m', device: wq, push: { turbidity: 0.2 }, changes: [], open: [] },
       { at: '1m', device: pt, push: { pressure: 235 }, changes: [], open: [] }, // onset of tap-pressure-drop
@@ -88,12 +56,12 @@ describe('rules engine timelines: yellow water (compound)', () => {
       { at: '8m', device: wq, push: { turbidity: 2.5 }, changes: [], open: [] },
       { at: '10m', device: wq, push: { turbidity: 2.8 }, changes: ['opened warning'], open: ['tap-yellow-water/dongqiao-tap open warning last=2.8 peak=2.8 n=1'] },
     ]);
-    expect((await temp.store.list({ state: 'all' })).map((t) => t.fingerprint)).not.toContain(drop);
+    expect((await tl.store.list({ state: 'all' })).map((t) => t.fingerprint)).not.toContain(drop);
   });
 
   it('a pressure step in the other zone, or one after the rise began, does not corroborate', async () => {
     const wq = 'dongqiao-tap-wq';
-    await play([
+    await tl.play([
       { at: '0m', device: 'xiaxi-tap-pt', push: { pressure: 300 }, changes: [], open: [] },
       { at: '1m', device: 'xiaxi-tap-pt', push: { pressure: 230 }, changes: [], open: [] }, // zone south
       { at: '5m', device: wq, push: { turbidity: 2.5 }, changes: [], open: [] },
@@ -109,7 +77,7 @@ describe('rules engine timelines: yellow water (compound)', () => {
     const wq = 'xiwan-tap-wq';
     const main = 'main-tongmen-dn300-pt';
     const fp = 'tap-yellow-water/xiwan-tap';
-    await play([
+    await tl.play([
       { at: '20m', device: wq, push: { turbidity: 3 }, changes: [], open: [] },
       { at: '22m', device: wq, push: { turbidity: 3.2 }, changes: [], open: [] }, // `for` passed, nothing corroborates yet
       { at: '10m', device: main, push: { pressure: 400, flow: 50 }, changes: [], open: [] }, // the main's batch, stamped earlier
@@ -119,37 +87,37 @@ describe('rules engine timelines: yellow water (compound)', () => {
   });
 
   it('beside tap-water, one event is one ticket: yellow water supersedes tap turbidity', async () => {
-    await engine.stop();
-    await startWith([...(await packRules('yellow-water')), ...(await packRules('bursts')), ...(await packRules('tap-water'))]);
+    await tl.engine.stop();
+    await tl.start([...(await packRules('yellow-water')), ...(await packRules('bursts')), ...(await packRules('tap-water'))]);
     const wq = 'tongmen-tap-wq';
-    for (const at of ['0m', '2m', '3m']) await engine.evaluate(readingAt(catalog, wq, at, { turbidity: 3, color: 30 }));
-    expect((await temp.store.list({ state: 'all' })).map((t) => `${t.fingerprint} ${t.state}`)).toEqual(['tap-yellow-water/tongmen-tap open']);
-    await engine.evaluate(readingAt(catalog, wq, '4m', { turbidity: 0.5, color: 5 }));
-    expect(await temp.store.list({ state: 'open' })).toEqual([]);
-    expect(engine.stats()).toMatchObject({ covered: 0, superseded: 0 });
+    for (const at of ['0m', '2m', '3m']) await tl.evaluate(wq, at, { turbidity: 3, color: 30 });
+    expect((await tl.store.list({ state: 'all' })).map((t) => `${t.fingerprint} ${t.state}`)).toEqual(['tap-yellow-water/tongmen-tap open']);
+    await tl.evaluate(wq, '4m', { turbidity: 0.5, color: 5 });
+    expect(await tl.store.list({ state: 'open' })).toEqual([]);
+    expect(tl.engine.stats()).toMatchObject({ covered: 0, superseded: 0 });
   });
 
   it('a tap-turbidity ticket opened before the colour rose is resolved into the yellow-water ticket', async () => {
-    await engine.stop();
-    await startWith([...(await packRules('yellow-water')), ...(await packRules('bursts')), ...(await packRules('tap-water'))]);
+    await tl.engine.stop();
+    await tl.start([...(await packRules('yellow-water')), ...(await packRules('bursts')), ...(await packRules('tap-water'))]);
     const wq = 'tongmen-tap-wq';
-    for (const at of ['0m', '2m']) await engine.evaluate(readingAt(catalog, wq, at, { turbidity: 3, color: 5 }));
-    expect((await temp.store.list({ state: 'open' })).map((t) => t.fingerprint)).toEqual(['tap-turbidity/tongmen-tap']); // no corroboration yet
-    await engine.evaluate(readingAt(catalog, wq, '3m', { turbidity: 3.4, color: 30 }));
-    await engine.stop();
-    const all = await temp.store.list({ state: 'all' });
+    for (const at of ['0m', '2m']) await tl.evaluate(wq, at, { turbidity: 3, color: 5 });
+    expect((await tl.store.list({ state: 'open' })).map((t) => t.fingerprint)).toEqual(['tap-turbidity/tongmen-tap']); // no corroboration yet
+    await tl.evaluate(wq, '3m', { turbidity: 3.4, color: 30 });
+    await tl.engine.stop();
+    const all = await tl.store.list({ state: 'all' });
     const yellow = all.find((t) => t.ruleId === 'tap-yellow-water');
     const turbidity = all.find((t) => t.ruleId === 'tap-turbidity');
     expect([yellow?.state, turbidity?.state]).toEqual(['open', 'resolved']);
-    const events = (await temp.store.get(turbidity!.id))?.events.map((e) => `${e.type} ${e.note ?? ''}`.trim());
+    const events = (await tl.store.get(turbidity!.id))?.events.map((e) => `${e.type} ${e.note ?? ''}`.trim());
     expect(events).toEqual(['opened', `resolved superseded by ticket #${yellow!.id} (tap-yellow-water)`]);
-    await engine.evaluate(readingAt(catalog, wq, '4m', { turbidity: 3.5, color: 30 }));
-    expect((await temp.store.list({ state: 'open' })).map((t) => t.fingerprint)).toEqual(['tap-yellow-water/tongmen-tap']); // covered: no reopen
-    expect(engine.stats()).toMatchObject({ superseded: 1, covered: 1 });
+    await tl.evaluate(wq, '4m', { turbidity: 3.5, color: 30 });
+    expect((await tl.store.list({ state: 'open' })).map((t) => t.fingerprint)).toEqual(['tap-yellow-water/tongmen-tap']); // covered: no reopen
+    expect(tl.engine.stats()).toMatchObject({ superseded: 1, covered: 1 });
   });
 
   it('refuses to start without the bursts pack it listens to', async () => {
     const rules = await packRules('yellow-water');
-    expect(() => createRulesEngine({ rules, store: temp.store })).toThrow('rule "tap-yellow-water" listens to rule "main-pressure-drop", which is not loaded');
+    expect(() => createRulesEngine({ rules, store: tl.store })).toThrow('rule "tap-yellow-water" listens to rule "main-pressure-drop", which is not loaded');
   });
 });

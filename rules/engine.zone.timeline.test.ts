@@ -6,18 +6,7 @@
  * DN300 main in zone south. Flow stays flat throughout, so only neighbours can confirm.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Catalog } from '../network/catalog.ts';
-import type { MetricName } from '../network/metrics.ts';
-import { createRulesEngine, type RulesEngine, type TicketChange } from './engine.ts';
-import { expectStep, packRules, readingAt, sampleCatalog, tempStore, type TempStore } from './engine.fixtures.ts';
-
-interface Step {
-  readonly at: string;
-  readonly device: string;
-  readonly push: Partial<Record<MetricName, number>>;
-  readonly changes: readonly string[];
-  readonly open: readonly string[];
-}
+import { packRules, timeline, type Timeline } from './engine.fixtures.ts';
 
 const TONGMEN = 'main-tongmen-dn300-pt';
 const SHANGYUAN = 'main-shangyuan-dn300-pt';
@@ -26,34 +15,17 @@ const TONGMEN_FP = 'main-pressure-drop/main-tongmen-dn300';
 const SHANGYUAN_FP = 'main-pressure-drop/main-shangyuan-dn300';
 
 describe('rules engine timelines: zone-wide burst confirmation', () => {
-  let catalog: Catalog;
-  let temp: TempStore;
-  let engine: RulesEngine;
-  let changes: TicketChange[];
+  let tl: Timeline;
 
   beforeEach(async () => {
-    catalog = await sampleCatalog();
-    temp = await tempStore();
-    changes = [];
-    engine = createRulesEngine({ rules: await packRules('bursts'), store: temp.store, onChange: (change) => void changes.push(change) });
-    await engine.start();
+    tl = await timeline();
+    await tl.start(await packRules('bursts'));
   });
 
-  afterEach(async () => {
-    await engine.stop();
-    await temp.dispose();
-  });
-
-  async function play(timeline: readonly Step[]) {
-    for (const step of timeline) {
-      changes = [];
-      await engine.evaluate(readingAt(catalog, step.device, step.at, step.push));
-      await expectStep(`t=${step.at} ${step.device} ${JSON.stringify(step.push)}`, changes, temp.store, step);
-    }
-  }
+  afterEach(() => tl.dispose());
 
   it('two mains of one zone drop together: both open critical without any flow rise', async () => {
-    await play([
+    await tl.play([
       { at: '0m', device: TONGMEN, push: { pressure: 400, flow: 50 }, changes: [], open: [] },
       { at: '0m', device: SHANGYUAN, push: { pressure: 420, flow: 60 }, changes: [], open: [] },
       { at: '2m', device: TONGMEN, push: { pressure: 340, flow: 50 }, changes: [], open: [] }, // onset, no neighbour yet
@@ -68,11 +40,11 @@ describe('rules engine timelines: zone-wide burst confirmation', () => {
         open: [`${SHANGYUAN_FP} open critical last=358 peak=358 n=1`, `${TONGMEN_FP} open critical last=336 peak=336 n=1`],
       },
     ]);
-    expect(engine.stats()).toMatchObject({ signals: 2, signalsDropped: 0 });
+    expect(tl.engine.stats()).toMatchObject({ signals: 2, signalsDropped: 0 });
   });
 
   it('a drop in another zone does not confirm: warning only', async () => {
-    await play([
+    await tl.play([
       { at: '0m', device: TONGMEN, push: { pressure: 400, flow: 50 }, changes: [], open: [] },
       { at: '0m', device: XIAXI, push: { pressure: 380, flow: 40 }, changes: [], open: [] },
       { at: '2m', device: XIAXI, push: { pressure: 320, flow: 40 }, changes: [], open: [] },
@@ -83,7 +55,7 @@ describe('rules engine timelines: zone-wide burst confirmation', () => {
 
   it('a drop at a network-end tap of the zone confirms the main; the tap has its own ticket', async () => {
     const tap = 'tongmen-tap-pt';
-    await play([
+    await tl.play([
       { at: '0m', device: TONGMEN, push: { pressure: 400, flow: 50 }, changes: [], open: [] },
       { at: '0m', device: tap, push: { pressure: 280 }, changes: [], open: [] },
       { at: '2m', device: TONGMEN, push: { pressure: 340, flow: 50 }, changes: [], open: [] },
@@ -100,7 +72,7 @@ describe('rules engine timelines: zone-wide burst confirmation', () => {
   });
 
   it('a neighbour batch that arrives late escalates a ticket opened unconfirmed', async () => {
-    await play([
+    await tl.play([
       { at: '0m', device: TONGMEN, push: { pressure: 400, flow: 50 }, changes: [], open: [] },
       { at: '2m', device: TONGMEN, push: { pressure: 340, flow: 50 }, changes: [], open: [] },
       { at: '4m', device: TONGMEN, push: { pressure: 336, flow: 50 }, changes: ['opened warning'], open: [`${TONGMEN_FP} open warning last=336 peak=336 n=1`] },
