@@ -5,7 +5,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RulesEngine } from './engine.ts';
-import { readingAt, tapWaterRules, timeAt, timeline, type Timeline } from './engine.fixtures.ts';
+import { packRules, readingAt, tapWaterRules, timeAt, timeline, type Timeline } from './engine.fixtures.ts';
 import type { Rule } from './kinds/index.ts';
 import { decodeSnapshot, encodeSnapshot, type EngineSnapshot } from './snapshot.ts';
 
@@ -88,5 +88,21 @@ describe('rules engine across restarts', () => {
     expect(second.started).toMatchObject({ resumed: 0 });
     await turbidity(second.engine, '4m', 3);
     expect(tl.changes.map((c) => c.change)).toEqual(['opened']); // only the first run's; a new wait began
+  });
+
+  it('keeps zone signals: a pressure step before the restart still corroborates yellow water after it', async () => {
+    const yellow = [...(await packRules('yellow-water')), ...(await packRules('bursts'))];
+    const pt = 'dongqiao-tap-pt';
+    const wq = 'dongqiao-tap-wq';
+    const first = await run(undefined, yellow);
+    await first.engine.evaluate(readingAt(tl.catalog, pt, '0m', { pressure: 300 }));
+    await first.engine.evaluate(readingAt(tl.catalog, pt, '1m', { pressure: 235 })); // onset of tap-pressure-drop
+    await first.engine.evaluate(readingAt(tl.catalog, pt, '2m', { pressure: 290 })); // a transient: no ticket
+    await first.engine.stop();
+    const snapshot = saved(first.engine);
+    expect(snapshot?.signals).toEqual([{ ruleId: 'tap-pressure-drop', zone: 'north', site: 'dongqiao-tap', at: timeAt('1m') }]);
+    const second = await run(snapshot, yellow);
+    for (const at of ['5m', '7m']) await second.engine.evaluate(readingAt(tl.catalog, wq, at, { turbidity: 2.5 }));
+    expect(tl.changes.map((c) => `${c.change} ${c.ticket.ruleId}`)).toEqual(['opened tap-yellow-water']);
   });
 });

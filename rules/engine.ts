@@ -400,6 +400,7 @@ export function createRulesEngine(options: RulesEngineOptions): RulesEngine {
         fingerprints.set(fingerprint, { state: mine.state, firing: false, tail: undefined, device: undefined });
         restored++;
       }
+      for (const signal of options.restore?.signals ?? []) zones.record(signal.ruleId, signal.zone, signal.site, signal.at);
       return { resumed, orphaned, restored, dropped: saved.dropped };
     },
     evaluate,
@@ -412,7 +413,7 @@ export function createRulesEngine(options: RulesEngineOptions): RulesEngine {
         const ruleId = fingerprint.slice(0, fingerprint.indexOf('/'));
         saved.push({ fingerprint, ruleId, ruleHash: hashes.get(ruleId) ?? '', firing: entry.firing, state: entry.state });
       }
-      return { version: 1, savedAt, fingerprints: saved };
+      return { version: 1, savedAt, fingerprints: saved, signals: zones.saved() };
     },
     stats: () => ({ ...counters, fingerprints: fingerprints.size, inhibited: inhibitions.size(), covered: coverage.size(), signals: zones.recorded, signalsDropped: zones.dropped }),
     async stop() {

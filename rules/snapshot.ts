@@ -11,6 +11,8 @@
  *   truth for tickets: the engine uses a saved state only where it agrees with the store (firing
  *   ⇔ an active ticket); elsewhere it resumes from the ticket or starts fresh. A snapshot older
  *   than the last ticket change (a crash between saves) is thus safe, only less precise.
+ * - Zone signals (event onsets) are facts, not rule state: they come back for every rule still
+ *   listened to, whatever its config.
  * - Files are written to a temporary name and renamed, so a crash mid-write leaves the previous
  *   snapshot.
  */
@@ -27,11 +29,21 @@ export interface SavedFingerprint {
   readonly state: unknown;
 }
 
+/** A zone signal (an event onset other rules correlate with, zone-signals.ts). */
+export interface SavedSignal {
+  readonly ruleId: string;
+  readonly zone: string;
+  readonly site: string;
+  readonly at: number;
+}
+
 export interface EngineSnapshot {
   readonly version: 1;
   /** Wall clock of the save, epoch ms. */
   readonly savedAt: number;
   readonly fingerprints: readonly SavedFingerprint[];
+  /** Recent zone signals, so a burst seen before a restart still corroborates yellow water after it. */
+  readonly signals?: readonly SavedSignal[];
 }
 
 /** A stable hash of a rule's parsed config (key order as zod produced it). */

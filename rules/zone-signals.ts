@@ -109,6 +109,15 @@ export class ZoneSignals {
     return found ?? EMPTY;
   }
 
+  /** Every onset kept, to save across a restart (snapshot.ts) and `record` again. */
+  saved(): { ruleId: string; zone: string; site: string; at: number }[] {
+    const all: { ruleId: string; zone: string; site: string; at: number }[] = [];
+    for (const [zone, byRule] of this.byZone) {
+      for (const [ruleId, signals] of byRule) for (const [site, onsets] of signals.bySite) for (const at of onsets) all.push({ ruleId, zone, site, at });
+    }
+    return all;
+  }
+
   /** Onsets kept now, over every zone (for tests and stats). */
   size(): number {
     let count = 0;
