@@ -153,7 +153,7 @@ export async function startPipeline(config: Config, deps: PipelineDeps): Promise
     stack.push(() => http.close());
     const address = http.server.address();
     const httpPort = typeof address === 'object' && address ? address.port : config.http.port;
-    log.info({ url: `http://${config.http.host}:${httpPort}` }, 'HTTP API listening (/healthz, /metrics, /api/tickets, /api/tickets/:id)');
+    log.info({ url: `http://${config.http.host}:${httpPort}` }, 'HTTP API listening (/healthz, /metrics, /api/tickets, /api/silences)');
 
     const selfReport = setInterval(() => write([pipelineLine(ingest, sink.stats(), rules.engine.stats().evaluations, now())]), 10_000);
     stack.push(() => clearInterval(selfReport));
