@@ -7,6 +7,7 @@ import type { BrokerStats } from '../broker/stats.ts';
 import type { DurableSinkStats } from '../ingest/durable-sink.ts';
 import type { MqttSourceStats } from '../ingest/mqtt-source.ts';
 import type { RulesEngineStats } from '../rules/engine.ts';
+import type { AlarmLoad } from '../rules/tickets/alarm-load.ts';
 
 export interface MetricSources {
   ingest(): { messages: number; readingsAccepted: number; readingsRejected: Record<string, number> };
@@ -17,6 +18,8 @@ export interface MetricSources {
   devicesOnline(): number;
   rules(): Pick<RulesEngineStats, 'evaluations' | 'outOfOrder' | 'withheld' | 'inhibited' | 'errors' | 'opened' | 'reopened' | 'escalated' | 'deescalated' | 'resolved'>;
   openTickets(): number | Promise<number>;
+  /** ISA-18.2 alarm load now (rules/tickets/alarm-load.ts). */
+  alarmLoad?: (() => Promise<AlarmLoad>) | undefined;
 }
 
 function counter(registry: Registry, name: string, help: string, read: () => number): void {
@@ -101,5 +104,11 @@ export function createMetrics(sources: MetricSources): Registry {
     return { opened, reopened, escalated, deescalated, resolved };
   });
   gauge(registry, 'clearwater_tickets_open', 'Tickets open, acknowledged or suppressed', sources.openTickets);
+  const load = sources.alarmLoad;
+  if (load) {
+    gauge(registry, 'clearwater_alarms_opened_10m', 'Tickets opened in the last 10 minutes (ISA-18.2: at most 10)', async () => (await load()).opened10m);
+    gauge(registry, 'clearwater_alarms_opened_1h', 'Tickets opened in the last hour (ISA-18.2: about 6 acceptable, 12 the most)', async () => (await load()).opened1h);
+    gauge(registry, 'clearwater_alarms_standing_24h', 'Active tickets opened more than 24 hours ago (ISA-18.2: fewer than 5)', async () => (await load()).standing24h);
+  }
   return registry;
 }

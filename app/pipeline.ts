@@ -15,6 +15,7 @@ import { seriesPrefix } from '../ingest/line-protocol.ts';
 import { MqttSource } from '../ingest/mqtt-source.ts';
 import { loadCatalog, type Catalog } from '../network/catalog.ts';
 import type { TicketChange } from '../rules/engine.ts';
+import { alarmLoad } from '../rules/tickets/alarm-load.ts';
 import type { Ticket } from '../rules/tickets/ticket.ts';
 import type { Config } from './config.ts';
 import { createHttpServer } from './http.ts';
@@ -140,6 +141,12 @@ export async function startPipeline(config: Config, deps: PipelineDeps): Promise
       devicesOnline: () => presence.online(),
       rules: () => rules.engine.stats(),
       openTickets: countOpen,
+      alarmLoad: async () => {
+        const at = now();
+        const [open, recent] = await Promise.all([rules.store.list({ state: 'open' }), rules.store.list({ state: 'all', since: at - 3_600_000 })]);
+        const standing = alarmLoad(open, at).standing24h;
+        return { ...alarmLoad(recent, at), standing24h: standing };
+      },
     });
     const http = createHttpServer({
       metrics,

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import type { Ticket, TicketEvent } from '../rules/tickets/ticket.ts';
-import { connectDevice, eventually, startTestPipeline, type TestPipeline } from './support/pipeline.ts';
+import { connectDevice, eventually, metric, startTestPipeline, type TestPipeline } from './support/pipeline.ts';
 
 const tokens = {
   dispatcher: 'dispatch-token-0123456789',
@@ -53,6 +53,12 @@ it('opens a Tongmen tap turbidity ticket from readings above 1 NTU for 5 minutes
   }, 15_000, 'an open Tongmen ticket');
   ticketId = ticket.id;
   expect(ticket.state).toBe('open');
+});
+
+it('reports the alarm load in /metrics, against the ISA-18.2 targets', async () => {
+  expect(await metric(pipeline.http, 'clearwater_alarms_opened_1h')).toBeGreaterThanOrEqual(1);
+  expect(await metric(pipeline.http, 'clearwater_alarms_opened_10m')).toBeGreaterThanOrEqual(1);
+  expect(await metric(pipeline.http, 'clearwater_alarms_standing_24h')).toBe(0);
 });
 
 it('reads need a token once tokens are configured, and village admins see only their villages', async () => {
