@@ -156,7 +156,7 @@ export function createRulesEngine(options: RulesEngineOptions): RulesEngine {
   /** Rules without `inhibit` (and not watch kinds) by ticket metric: those a hold can interrupt. */
   const processRulesByMetric = new Map<MetricName, CompiledRule[]>();
   for (const compiled of index.byId.values()) {
-    if (compiled.rule.inhibit || compiled.kind.watch) continue;
+    if (compiled.rule.inhibit || compiled.kind.watch || compiled.kind.restartOnHold === false) continue;
     processRulesByMetric.set(compiled.metric, [...(processRulesByMetric.get(compiled.metric) ?? []), compiled]);
   }
   const coverage = new Coverage();

@@ -8,6 +8,7 @@ import {
   binomialCdf,
   evaluateAnomaly,
   initialAnomalyState,
+  panelOf,
   sampleScore,
   sortedMad,
   type AnomalyRule,
@@ -126,9 +127,9 @@ describe('anomaly evaluate (timelines after a 5-minute quiet baseline)', () => {
     }
   });
 
-  it('ignores a sample missing an indicator without touching the state', () => {
+  it('ignores a reading without any indicator (a flow meter) without touching the state', () => {
     const state = initialAnomalyState(rule);
-    const evaluation = evaluateAnomaly(rule, state, { ts: 0, values: new Map<MetricName, number>([['ph', 8]]) });
+    const evaluation = evaluateAnomaly(rule, state, { ts: 0, values: new Map<MetricName, number>([['flow', 80]]) });
     expect(evaluation).toEqual({ state, decision: { type: 'none' } });
   });
 
@@ -205,6 +206,110 @@ describe('anomaly prior normal after an event timeout', () => {
   });
 });
 
+/**
+ * A site whose analysers are separate devices: a turbidimeter sends turbidity at second 10 of
+ * each minute, a pH/ORP analyser sends pH and ORP at second 40; the rule of the timelines above
+ * with turbidity as a third indicator. The panel is judged at the reading that completes a round
+ * (every fresh indicator newer than the last judged panel): the turbidimeter's, from minute 1 on.
+ */
+const panelBase = { ...base, indicators: [{ metric: 'turbidity', minSpread: 0.005 }, ...base.indicators] };
+const panelRule = anomalySchema.parse(panelBase);
+/** The same panel with conductivity, which no device of the site sends. */
+const unheardRule = anomalySchema.parse({ ...panelBase, indicators: [...panelBase.indicators, { metric: 'conductivity', minSpread: 3 }] });
+
+type Values = Partial<Record<MetricName, number>>;
+type Reading = readonly [minute: number, second: number, values: Values];
+
+const turbidimeter = (minute: number, turbidity = minute % 2 === 0 ? 0.1 : 0.105): Reading => [minute, 10, { turbidity }];
+const phAnalyser = (minute: number, ph = minute % 2 === 0 ? 8.0 : 8.01, orp = 750 + (minute % 2)): Reading => [minute, 40, { ph, orp }];
+/** Minutes 0-6 of both devices: 7 panels learned, pH and ORP scored from minute 6 on. */
+const quietPanel: Reading[] = Array.from({ length: 7 }, (_, minute) => [turbidimeter(minute), phAnalyser(minute)]).flat();
+
+function readingOf([minute, second, values]: Reading) {
+  return { ts: minute * MIN + second * 1000, values: new Map(Object.entries(values) as [MetricName, number][]) };
+}
+
+/** Decisions for the readings after the two-device warm-up, one word each. */
+function runPanel(config: AnomalyRule, readings: readonly Reading[]): string[] {
+  let state = initialAnomalyState(config);
+  return [...quietPanel, ...readings]
+    .map((reading) => {
+      const evaluation = evaluateAnomaly(config, state, readingOf(reading));
+      state = evaluation.state;
+      return spell(evaluation.decision);
+    })
+    .slice(quietPanel.length);
+}
+
+const stepped = (from: number, to: number): Reading[] =>
+  Array.from({ length: to - from + 1 }, (_, i) => [turbidimeter(from + i, 0.4), phAnalyser(from + i, 8.3, 720)]).flat();
+const quietFrom = (from: number, to: number): Reading[] => Array.from({ length: to - from + 1 }, (_, i) => [turbidimeter(from + i), phAnalyser(from + i)]).flat();
+const turbidityOnly = (from: number, to: number, turbidity?: number): Reading[] => Array.from({ length: to - from + 1 }, (_, i) => turbidimeter(from + i, turbidity));
+
+describe('anomaly across the analysers of one site (one panel, several devices)', () => {
+  // Step readings from minute 7: the turbidimeter's reading completes each round.
+  const stepRun = ['-', '-', 'fire:warning', '-', 'update:warning', '-', 'update:warning', '-', 'resolve', '-'];
+
+  it.each([
+    ['a step seen by both devices opens at the second outlying round, resolves after 2 quiet ones', panelRule, [...stepped(7, 8), ...quietFrom(9, 11)], stepRun],
+    ['an indicator no device of the site sends is left out', unheardRule, [...stepped(7, 8), ...quietFrom(9, 11)], stepRun],
+    [
+      'one air bubble counts once, however many other readings come while it is the latest',
+      panelRule,
+      [turbidimeter(7, 0.4), phAnalyser(7), [7, 50, { ph: 8.01 }], turbidimeter(8), phAnalyser(8), turbidimeter(9)],
+      ['-', '-', '-', '-', '-', '-'],
+    ],
+    [
+      'the pH analyser falls silent: the panel waits maxAge at most, then goes on without it',
+      panelRule,
+      [turbidimeter(7), turbidimeter(8, 0.4), turbidimeter(9, 0.4), turbidimeter(10, 0.4)],
+      ['-', '-', '-', 'fire:warning'],
+    ],
+    [
+      'an analyser back after more than maxGap relearns (its new level opens nothing) while the panel goes on',
+      panelRule,
+      [...turbidityOnly(7, 13), [13, 40, { ph: 8.3, orp: 720 }], ...[14, 15, 16, 17].flatMap((m) => [turbidimeter(m), phAnalyser(m, 8.3 + 0.01 * (m % 2), 720)])],
+      Array<string>(16).fill('-'),
+    ],
+    [
+      'late values: each indicator against its own latest and the last judged panel',
+      panelRule,
+      // pH of 7:40 arrives before turbidity of 7:10: both new, the round completes; the 7:10
+      // redelivery and a pH of 7:05 (behind the judged panel) are dropped; at 8:10 the turbidity
+      // counts though the pH beside it is older than the pH analyser's 8:40.
+      [phAnalyser(7), turbidimeter(7), turbidimeter(7), [7, 5, { ph: 8.3 }], phAnalyser(8), [8, 10, { turbidity: 0.4, ph: 8.3 }]],
+      ['-', '-', 'ignored', 'ignored', '-', '-'],
+    ],
+  ] as const)('%s', (_name, config, readings, expected) => {
+    expect(runPanel(config, readings)).toEqual(expected);
+  });
+
+  it('learns each value once: a round files one value per fresh indicator', () => {
+    let state = initialAnomalyState(panelRule);
+    for (const reading of quietPanel) state = evaluateAnomaly(panelRule, state, readingOf(reading)).state;
+    // 7 rounds judged (0:10 … 6:10); pH and ORP joined the second one.
+    expect(state.learned).toBe(7);
+    expect(state.memory.map(({ recent }) => recent.length)).toEqual([5, 5, 5]);
+    expect(state.memory.map(({ baseline }) => baseline)).toEqual([
+      [0.1, 0.105, 0.1, 0.105, 0.1],
+      [8.01, 8.0, 8.01, 8.0, 8.01],
+      [751, 750, 751, 750, 751],
+    ]);
+  });
+
+  it.each([
+    ['every fresh indicator newer than the last panel: judged as of the newest', [[0.2, 70], [8.1, 40]], 30, { ts: 70, values: [0.2, 8.1] }],
+    ['a fresh indicator already judged: the round is not complete', [[0.2, 70], [8.1, 20]], 30, undefined],
+    ['an indicator older than maxAge behind the newest is missing', [[0.2, 200], [8.1, 20]], 30, { ts: 200, values: [0.2, Number.NaN] }],
+    ['an indicator never heard is missing', [[0.2, 70], undefined], 30, { ts: 70, values: [0.2, Number.NaN] }],
+  ] as const)('panelOf: %s', (_name, latest, judgedSecond, expected) => {
+    const config = anomalySchema.parse({ ...base, indicators: [{ metric: 'turbidity', minSpread: 0.005 }, { metric: 'ph', minSpread: 0.01 }] });
+    const samples = latest.map((pair) => pair && { value: pair[0], ts: pair[1] * 1000 });
+    const panel = panelOf(config, samples, judgedSecond * 1000);
+    expect(panel).toEqual(expected && { ts: expected.ts * 1000, values: expected.values });
+  });
+});
+
 describe('anomaly statistics', () => {
   const bruteMad = (values: number[]) => {
     const median = (list: number[]) => {
@@ -265,6 +370,7 @@ describe('anomaly schema', () => {
       clearAfter: 3,
       eventTimeout: 7_200_000,
       maxGap: 1_800_000,
+      maxAge: 120_000,
       severity: 'warning',
       subject: 'site',
     });
@@ -275,14 +381,17 @@ describe('anomaly schema', () => {
     ['minHistory above history', { history: 5, minHistory: 6 }, 'minHistory (6) must not exceed history (5)'],
     ['no indicator', { indicators: [] }, 'indicators'],
     ['a spread of zero', { indicators: [{ metric: 'ph', minSpread: 0 }] }, 'minSpread'],
+    ['maxAge beyond maxGap', { maxAge: '6m' }, 'maxAge must be longer than 0 and at most maxGap'],
+    ['maxAge of zero', { maxAge: 0 }, 'maxAge must be longer than 0'],
   ])('refuses %s', (_name, change, message) => {
     const parsed = anomalySchema.safeParse({ ...base, ...change });
     expect(parsed.success).toBe(false);
     expect(JSON.stringify(parsed.error?.issues)).toContain(message);
   });
 
-  it('declares every indicator, the first as the ticket metric', () => {
-    expect(anomaly.metrics(rule)).toEqual(['ph', 'orp']);
+  it('routes on every indicator: the first is the ticket metric, the others context', () => {
+    expect(anomaly.metrics(rule)).toEqual(['ph']);
+    expect(anomaly.contextMetrics?.(rule)).toEqual(['orp']);
     expect(anomaly.worst(rule)).toBe('highest');
   });
 });

@@ -181,6 +181,12 @@ export interface RuleKind<Config extends RuleBase = RuleBase, State = unknown> {
    * carries and must not assume `metrics()` are there.
    */
   contextMetrics?(rule: Config): readonly MetricName[];
+  /**
+   * Whether a pending state starts over when a sensor-health hold on the ticket metric begins or
+   * ends (engine.ts `restartWaits`); default true. A kind whose state is a learned baseline
+   * (anomaly) says false: relearning costs more than the one faulty sample it judged.
+   */
+  readonly restartOnHold?: boolean;
   /** Present on kinds that watch devices over time (stale); see DeviceWatch. */
   readonly watch?: DeviceWatch<Config, State>;
   /**
