@@ -2,7 +2,7 @@
  * Prometheus metrics of one Clearwater process (`GET /metrics`). Each metric reads the stats
  * object of the component that owns it at scrape time; nothing here is global state.
  */
-import { Counter, Gauge, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { BrokerStats } from '../broker/stats.ts';
 import type { DurableSinkStats } from '../ingest/durable-sink.ts';
 import type { MqttSourceStats } from '../ingest/mqtt-source.ts';
@@ -60,6 +60,8 @@ function gauge(registry: Registry, name: string, help: string, read: () => numbe
 
 export function createMetrics(sources: MetricSources): Registry {
   const registry = new Registry();
+  // The process's own: CPU, resident memory, V8 heap by space, event-loop lag, GC (prom-client's standard set).
+  collectDefaultMetrics({ register: registry });
   counter(registry, 'clearwater_messages_total', 'MQTT telemetry and status messages received', () => sources.ingest().messages);
   counter(registry, 'clearwater_readings_accepted_total', 'Readings validated and handed to InfluxDB', () => sources.ingest().readingsAccepted);
   labelledCounter(registry, 'clearwater_readings_rejected_total', 'Readings or messages rejected, by reason (all dead-lettered)', 'reason', () => sources.ingest().readingsRejected);
