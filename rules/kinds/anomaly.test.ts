@@ -4,17 +4,15 @@ import {
   anomaly,
   anomalySchema,
   anomalyScore,
-  baselineOf,
-  binomialCdf,
   evaluateAnomaly,
   initialAnomalyState,
   panelOf,
   sampleScore,
-  sortedMad,
   type AnomalyRule,
   type AnomalyState,
 } from './anomaly.ts';
 import type { Decision } from './kind.ts';
+import { baselineOf, binomialCdf, sortedMad } from './robust-stats.ts';
 
 const MIN = 60_000;
 
