@@ -13,9 +13,12 @@
  */
 import { CamelCasePlugin, Kysely, type Dialect, type Transaction } from 'kysely';
 import type { Severity } from '../severity.ts';
-import { defaultLifecyclePolicy, flapsAt, heldResolveDue, overdueTier, reopens, type LifecyclePolicy } from './policy.ts';
+import { defaultLifecyclePolicy, flapsAt, reopens, type LifecyclePolicy } from './policy.ts';
+import { sweepDecision, type SweepChange } from './sweep.ts';
 import { migrateTickets, type TicketDatabase, type TicketDialect } from './schema.ts';
 import { silenceActive, silenceMatches, type Silence, type SilenceMatcher } from './silence.ts';
+
+export type { SweepChange } from './sweep.ts';
 import {
   activeStates,
   observe,
@@ -82,12 +85,6 @@ export interface ListQuery {
   readonly since?: number;
   /** Newest first; absent = no limit. */
   readonly limit?: number;
-}
-
-/** What a sweep changed: timed escalation, silences that ended, flapping tickets that settled. */
-export interface SweepChange {
-  readonly ticket: Ticket;
-  readonly change: 'tier_raised' | 'unsuppressed' | 'resolved';
 }
 
 export type NewSilence = SilenceMatcher & Omit<Actor, 'at'> & { readonly startsAt: number; readonly endsAt: number; readonly createdAt: number; readonly reason: string };
@@ -253,12 +250,12 @@ class KyselyTicketStore implements TicketStore {
     const candidates = await this.db.selectFrom('tickets').selectAll().where('state', 'in', activeStates).execute();
     const silences = await this.silencesAt(this.db, now);
     for (const candidate of candidates) {
-      const planned = this.sweepDecision(candidate, now, silences);
+      const planned = sweepDecision(candidate, now, silences, this.policy);
       if (planned === undefined) continue;
       // Re-read under lock: another instance may have swept it, or a reading changed it.
       const done = await this.db.transaction().execute(async (trx) => {
         const current = await this.lockedById(trx, candidate.id);
-        const decision = current && this.sweepDecision(current, now, silences);
+        const decision = current && sweepDecision(current, now, silences, this.policy);
         if (decision === undefined) return undefined;
         await this.save(trx, decision.ticket);
         await recordEvent(trx, current!.id, decision.event);
@@ -267,25 +264,6 @@ class KyselyTicketStore implements TicketStore {
       if (done !== undefined) changes.push(done);
     }
     return changes;
-  }
-
-  /** What the timers do to one active ticket at `now`, if anything. Pure over its inputs. */
-  private sweepDecision(ticket: Ticket, now: number, silences: readonly Silence[]): (SweepChange & { event: EventDraft }) | undefined {
-    if (ticket.state === 'suppressed') {
-      const stillSilenced = silences.some((silence) => silenceMatches(silence, ticket));
-      if (stillSilenced) return undefined;
-      const result = transitionTicket(ticket, 'open', now);
-      return result.ok ? { ticket: result.ticket, change: 'unsuppressed', event: { type: 'unsuppressed', at: now, actor: SYSTEM, note: `silence ${ticket.silenceId ?? '?'} ended` } } : undefined;
-    }
-    if (heldResolveDue(ticket, now, this.policy)) {
-      const result = resolveTicket({ ...ticket, flappingSince: null }, now, ticket.lastValue);
-      const note = `flapping stopped: clear since ${new Date(ticket.heldResolveAt ?? now).toISOString()}`;
-      return result.ok ? { ticket: result.ticket, change: 'resolved', event: { type: 'resolved', at: now, actor: SYSTEM, value: ticket.lastValue, note } } : undefined;
-    }
-    const tier = overdueTier(ticket, now, this.policy);
-    if (tier === undefined) return undefined;
-    const note = `not acknowledged within ${Math.round((now - ticket.tierAt) / 60_000)} min; referred from ${ticket.tier} to ${tier}`;
-    return { ticket: { ...ticket, tier, tierAt: now, updatedAt: Math.max(ticket.updatedAt, now) }, change: 'tier_raised', event: { type: 'tier_raised', at: now, actor: SYSTEM, severity: ticket.severity, note } };
   }
 
   async list(query: ListQuery): Promise<Ticket[]> {
