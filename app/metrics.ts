@@ -106,8 +106,14 @@ export function createMetrics(sources: MetricSources): Registry {
     return { opened, reopened, escalated, deescalated, resolved };
   });
   gauge(registry, 'clearwater_tickets_open', 'Tickets open, acknowledged or suppressed', sources.openTickets);
-  const load = sources.alarmLoad;
-  if (load) {
+  const readLoad = sources.alarmLoad;
+  if (readLoad) {
+    // One scrape reads three gauges: the tickets are queried once for them all.
+    let cached: { at: number; load: Promise<AlarmLoad> } | undefined;
+    const load = () => {
+      if (cached === undefined || Date.now() - cached.at > 1000) cached = { at: Date.now(), load: readLoad() };
+      return cached.load;
+    };
     gauge(registry, 'clearwater_alarms_opened_10m', 'Tickets opened in the last 10 minutes (ISA-18.2: at most 10)', async () => (await load()).opened10m);
     gauge(registry, 'clearwater_alarms_opened_1h', 'Tickets opened in the last hour (ISA-18.2: about 6 acceptable, 12 the most)', async () => (await load()).opened1h);
     gauge(registry, 'clearwater_alarms_standing_24h', 'Active tickets opened more than 24 hours ago (ISA-18.2: fewer than 5)', async () => (await load()).standing24h);

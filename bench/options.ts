@@ -2,8 +2,8 @@
  * Command-line options of `npm run bench` (bench/throughput.ts). The zod schema is the parser,
  * the defaults and the --help text at once.
  */
-import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { cliOptions, type OptionsParse as Parse } from './cli-options.ts';
 
 /** raw: InfluxDB alone; broker: bare Aedes, the MQTT floor (not run unless asked); naive; clearwater. */
 export const pipelineKinds = ['raw', 'broker', 'naive', 'clearwater'] as const;
@@ -42,30 +42,11 @@ export const benchOptionsSchema = z.strictObject({
 });
 export type BenchOptions = z.infer<typeof benchOptionsSchema>;
 
-const flag = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+const cli = cliOptions(benchOptionsSchema, 'npm run bench -- [options]', ['overload', 'nodelay']);
 
-export function helpText(): string {
-  const rows = Object.entries(benchOptionsSchema.shape).map(([key, field]) => {
-    const fallback = field.safeParse(undefined);
-    const shown = fallback.success && fallback.data !== undefined ? ` (default ${String(fallback.data)})` : '';
-    return `  --${flag(key).padEnd(20)} ${field.description ?? ''}${shown}`;
-  });
-  return `npm run bench -- [options]\n${rows.join('\n')}\n`;
-}
+export const helpText = (): string => cli.help();
 
-export type OptionsParse = { ok: true; options: BenchOptions } | { ok: false; problems: string } | { ok: false; help: true };
+export type OptionsParse = Parse<BenchOptions>;
 
 /** Parses argv (without node and the script). Pure. */
-export function parseBenchOptions(argv: readonly string[]): OptionsParse {
-  const spec = Object.fromEntries(Object.keys(benchOptionsSchema.shape).map((key) => [flag(key), { type: key === 'overload' || key === 'nodelay' ? 'boolean' : 'string' } as const]));
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({ args: [...argv], options: { ...spec, help: { type: 'boolean' } }, strict: true, allowPositionals: false }));
-  } catch (error) {
-    return { ok: false, problems: (error as Error).message };
-  }
-  if (values.help) return { ok: false, help: true };
-  const camel = Object.fromEntries(Object.entries(values).map(([k, v]) => [k.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase()), v]));
-  const parsed = benchOptionsSchema.safeParse(camel);
-  return parsed.success ? { ok: true, options: parsed.data } : { ok: false, problems: z.prettifyError(parsed.error) };
-}
+export const parseBenchOptions = (argv: readonly string[]): OptionsParse => cli.parse(argv);

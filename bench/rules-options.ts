@@ -2,8 +2,8 @@
  * Command-line options of `npm run bench:rules` (bench/rules.ts). The zod schema is the parser,
  * the defaults and the --help text at once.
  */
-import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { cliOptions, type OptionsParse } from './cli-options.ts';
 
 export const ruleBenchParts = ['engine', 'latency'] as const;
 export type RuleBenchPart = (typeof ruleBenchParts)[number];
@@ -31,30 +31,11 @@ export const ruleBenchOptionsSchema = z.strictObject({
 });
 export type RuleBenchOptions = z.infer<typeof ruleBenchOptionsSchema>;
 
-const flag = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+const cli = cliOptions(ruleBenchOptionsSchema, 'npm run bench:rules -- [options]', ['byPack']);
 
-export function ruleBenchHelp(): string {
-  const rows = Object.entries(ruleBenchOptionsSchema.shape).map(([key, field]) => {
-    const fallback = field.safeParse(undefined);
-    const shown = fallback.success && fallback.data !== undefined ? ` (default ${String(fallback.data)})` : '';
-    return `  --${flag(key).padEnd(15)} ${field.description ?? ''}${shown}`;
-  });
-  return `npm run bench:rules -- [options]\n${rows.join('\n')}\n`;
-}
+export const ruleBenchHelp = (): string => cli.help();
 
-export type RuleBenchOptionsParse = { ok: true; options: RuleBenchOptions } | { ok: false; problems: string } | { ok: false; help: true };
+export type RuleBenchOptionsParse = OptionsParse<RuleBenchOptions>;
 
 /** Parses argv (without node and the script). Pure. */
-export function parseRuleBenchOptions(argv: readonly string[]): RuleBenchOptionsParse {
-  const spec = Object.fromEntries(Object.keys(ruleBenchOptionsSchema.shape).map((key) => [flag(key), { type: key === 'byPack' ? 'boolean' : 'string' } as const]));
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({ args: [...argv], options: { ...spec, help: { type: 'boolean' } }, strict: true, allowPositionals: false }));
-  } catch (error) {
-    return { ok: false, problems: (error as Error).message };
-  }
-  if (values.help) return { ok: false, help: true };
-  const camel = Object.fromEntries(Object.entries(values).map(([k, v]) => [k.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase()), v]));
-  const parsed = ruleBenchOptionsSchema.safeParse(camel);
-  return parsed.success ? { ok: true, options: parsed.data } : { ok: false, problems: z.prettifyError(parsed.error) };
-}
+export const parseRuleBenchOptions = (argv: readonly string[]): RuleBenchOptionsParse => cli.parse(argv);

@@ -157,7 +157,9 @@ export function createRulesEngine(options: RulesEngineOptions): RulesEngine {
   const processRulesByMetric = new Map<MetricName, CompiledRule[]>();
   for (const compiled of index.byId.values()) {
     if (compiled.rule.inhibit || compiled.kind.watch || compiled.kind.restartOnHold === false) continue;
-    processRulesByMetric.set(compiled.metric, [...(processRulesByMetric.get(compiled.metric) ?? []), compiled]);
+    const list = processRulesByMetric.get(compiled.metric);
+    if (list) list.push(compiled);
+    else processRulesByMetric.set(compiled.metric, [compiled]);
   }
   const coverage = new Coverage();
   const zones = new ZoneSignals(

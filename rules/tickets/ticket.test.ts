@@ -1,20 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { acknowledge, close, fingerprintOf, observe, openTicket, reopen, resolve, tierAbove, transition, ticketStates, type Ticket, type TicketState, type TicketSubject } from './ticket.ts';
+import { acknowledge, close, fingerprintOf, observe, openTicket, reopen, resolve, tierAbove, transition, ticketStates, type Ticket, type TicketState } from './ticket.ts';
+import { subject } from './store.suite.ts';
 
-const subject: TicketSubject = {
-  fingerprint: 'tap-turbidity/tongmen-tap',
-  ruleId: 'tap-turbidity',
-  title: 'Tap turbidity high',
-  titleZh: '龙头水浑浊度超标',
-  source: 'GB 5749-2022 Table 1',
-  metric: 'turbidity',
-  site: 'tongmen-tap',
-  siteKind: 'tap',
-  device: 'tongmen-tap-wq',
-  village: 'tongmen',
-  township: 'tongmen',
-  zone: 'north',
-};
 
 const opened: Ticket = { id: 7, ...openTicket(subject, { at: 1000, value: 3, severity: 'warning', worst: 'highest' }) };
 const inState = (state: TicketState): Ticket => ({ ...opened, state });
