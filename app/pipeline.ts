@@ -11,7 +11,7 @@ import { DeadLetterStore } from '../ingest/dead-letters.ts';
 import { DurableSink, type DurableSinkStats } from '../ingest/durable-sink.ts';
 import { InfluxWriter, influxSchema } from '../ingest/influx-writer.ts';
 import { Ingest } from '../ingest/ingest.ts';
-import { seriesPrefix } from '../ingest/line-protocol.ts';
+import { pipelineLine } from '../network/line-protocol.ts';
 import { MqttSource } from '../ingest/mqtt-source.ts';
 import { loadCatalog, type Catalog } from '../network/catalog.ts';
 import type { TicketChange } from '../rules/engine.ts';
@@ -162,7 +162,7 @@ export async function startPipeline(config: Config, deps: PipelineDeps): Promise
     const httpPort = typeof address === 'object' && address ? address.port : config.http.port;
     log.info({ url: `http://${config.http.host}:${httpPort}` }, 'HTTP API listening (/healthz, /metrics, /api/tickets, /api/silences)');
 
-    const selfReport = setInterval(() => write([pipelineLine(ingest, sink.stats(), rules.engine.stats().evaluations, now())]), 10_000);
+    const selfReport = setInterval(() => write([pipelineLine(pipelineFields(ingest, sink.stats(), rules.engine.stats().evaluations), now())]), 10_000);
     stack.push(() => clearInterval(selfReport));
     // Timers of the rules (stale devices) and of tickets (escalation, silences) run on the wall clock.
     const timers = () => {
@@ -190,17 +190,16 @@ export async function startPipeline(config: Config, deps: PipelineDeps): Promise
   }
 }
 
-/** The process's own health as a `pipeline` point (shared/DESIGN.md, "InfluxDB schema"). */
-function pipelineLine(ingest: Ingest, sink: DurableSinkStats, evaluations: number, at: number): string {
+/** The process's own health, the fields of a `pipeline` point. */
+function pipelineFields(ingest: Ingest, sink: DurableSinkStats, evaluations: number): Record<string, number> {
   const rejected = Object.values(ingest.stats.readingsRejected).reduce((a, b) => a + b, 0);
-  const fields = [
-    `messages=${ingest.stats.messages}i`,
-    `readings_accepted=${ingest.stats.readingsAccepted}i`,
-    `readings_rejected=${rejected}i`,
-    `write_errors=${sink.writeErrors}i`,
-    `spool_lines=${sink.spoolLines}i`,
-    `spool_oldest_age_ms=${sink.oldestAgeMs}i`,
-    `rule_evaluations=${evaluations}i`,
-  ];
-  return `${seriesPrefix('pipeline', {})} ${fields.join(',')} ${at}`;
+  return {
+    messages: ingest.stats.messages,
+    readings_accepted: ingest.stats.readingsAccepted,
+    readings_rejected: rejected,
+    write_errors: sink.writeErrors,
+    spool_lines: sink.spoolLines,
+    spool_oldest_age_ms: sink.oldestAgeMs,
+    rule_evaluations: evaluations,
+  };
 }

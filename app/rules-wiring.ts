@@ -4,7 +4,7 @@
  * line. Kept apart from pipeline.ts so the composition stays readable.
  */
 import { join } from 'node:path';
-import { seriesPrefix } from '../ingest/line-protocol.ts';
+import { ticketLine } from '../network/line-protocol.ts';
 import { createRulesEngine, type TicketChange } from '../rules/engine.ts';
 import type { WatchedDevice } from '../rules/kinds/kind.ts';
 import { loadRulePack, rulesOf } from '../rules/pack.ts';
@@ -15,12 +15,10 @@ import type { SweepChange, TicketStore } from '../rules/tickets/store.ts';
 import type { Ticket } from '../rules/tickets/ticket.ts';
 import type { Logger } from './log.ts';
 
-/** One point per ticket state change (shared/DESIGN.md, "InfluxDB schema"). Pure. */
-export function ticketLine(change: { ticket: Ticket; value: number }): string {
-  const { ticket } = change;
-  const tags: Record<string, string> = { rule: ticket.ruleId, severity: ticket.severity, site: ticket.site, state: ticket.state, tier: ticket.tier };
-  if (ticket.village) tags.village = ticket.village;
-  return `${seriesPrefix('ticket', tags)} ticket_id=${ticket.id}i,value=${change.value} ${ticket.updatedAt}`;
+/** One point per ticket state change. Pure. */
+function ticketPoint(ticket: Ticket, change: string, value: number) {
+  const { id: ticketId, ruleId, site, village, severity, state, tier, updatedAt: at } = ticket;
+  return ticketLine({ ticketId, ruleId, site, village, severity, state, tier, change, value, at });
 }
 
 export interface RulesOptions {
@@ -58,7 +56,7 @@ export async function startRules(options: RulesOptions) {
       options.onChange?.(change);
       // One point per state change; readings of a firing rule are already in `telemetry`.
       if (change.change === 'updated') return;
-      options.write([ticketLine(change)]);
+      options.write([ticketPoint(change.ticket, change.change, change.value)]);
       const { ticket } = change;
       const level = change.change === 'resolved' ? 'info' : 'warn';
       options.log[level](
@@ -97,7 +95,7 @@ export async function startRules(options: RulesOptions) {
 }
 
 function reportSweep({ ticket, change }: SweepChange, options: Pick<RulesOptions, 'write' | 'log'>): void {
-  options.write([ticketLine({ ticket, value: ticket.lastValue })]);
+  options.write([ticketPoint(ticket, change, ticket.lastValue)]);
   const what = change === 'tier_raised' ? `referred to ${ticket.tier}` : change;
   options.log.warn(
     { ticket: ticket.id, rule: ticket.ruleId, site: ticket.site, village: ticket.village, severity: ticket.severity, tier: ticket.tier },

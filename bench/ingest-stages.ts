@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decodeTelemetry, type TelemetryPoint } from '../ingest/decode.ts';
 import { Ingest } from '../ingest/ingest.ts';
-import { telemetryLine } from '../ingest/line-protocol.ts';
+import { telemetryLine } from '../network/line-protocol.ts';
 import { parseCatalog } from '../network/catalog.ts';
 import { sampleSchema } from '../network/message.ts';
 import { parseTopic } from '../network/topic.ts';

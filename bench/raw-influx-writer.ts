@@ -8,7 +8,7 @@
  * answers, writes from `go`, counts points acknowledged (HTTP 204) between the marks, reports
  * after `stop` once the requests in flight returned. Latency is per request (one batch).
  */
-import { seriesPrefix } from '../ingest/line-protocol.ts';
+import { seriesPrefix } from '../network/line-protocol.ts';
 import type { BenchDevice } from './bench-catalog.ts';
 import { childSettings, failChild, onParentMessage, tell, type LoadResult } from './child-protocol.ts';
 import { LatencyRecorder } from './latency.ts';

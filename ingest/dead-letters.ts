@@ -13,7 +13,7 @@ import { z } from 'zod';
 import type { Catalog } from '../network/catalog.ts';
 import { parseTopic } from '../network/topic.ts';
 import { decodeTelemetry, rejectReasons, type DecodeLimits } from './decode.ts';
-import { telemetryLine } from './line-protocol.ts';
+import { telemetryLine } from '../network/line-protocol.ts';
 
 export const deadLetterSchema = z.object({
   path: z.string().default('.clearwater/dead-letters.db').describe('SQLite file; ":memory:" keeps nothing'),

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadCatalog, type Catalog } from '../network/catalog.ts';
 import { malformedCases, OWN_TOPIC } from './cases/malformed.ts';
 import { decodeTelemetry } from './decode.ts';
-import { telemetryLine } from './line-protocol.ts';
+import { telemetryLine } from '../network/line-protocol.ts';
 
 const NOW = Date.parse('2026-11-28T10:00:00Z');
 let catalog: Catalog;

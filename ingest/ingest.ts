@@ -8,7 +8,7 @@ import { deviceStatuses, type DeviceStatus } from '../network/message.ts';
 import { parseTopic } from '../network/topic.ts';
 import type { DeadLetter } from './dead-letters.ts';
 import { decodeDeviceTelemetry, DEFAULT_LIMITS, type DecodeLimits, type Rejection, type TelemetryPoint } from './decode.ts';
-import { telemetryLine } from './line-protocol.ts';
+import { telemetryLine } from '../network/line-protocol.ts';
 
 /** Dead letters kept for one message; the rest of its rejections are only counted. */
 export const MAX_LETTERS_PER_MESSAGE = 8;

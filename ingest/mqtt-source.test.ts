@@ -96,12 +96,12 @@ describe('mqtt source options', () => {
 describe('reconnect backoff', () => {
   const limits = { reconnectMinMs: 500, reconnectMaxMs: 30_000 };
   it.each([
-    [0, 0, 250],
-    [0, 0.999_999, 500],
-    [1, 0, 500],
-    [3, 1, 4000],
-    [6, 1, 30_000],
-    [60, 0, 15_000],
+    [0, 0, 500],
+    [0, 0.999_999, 250],
+    [1, 0, 1000],
+    [3, 0.5, 3000],
+    [6, 0, 30_000],
+    [60, 0.999_999, 15_000],
   ])('attempt %i with jitter %d waits %i ms', (attempt, random, expected) => {
     expect(reconnectDelayMs(attempt, limits, random)).toBe(expected);
   });
@@ -138,7 +138,9 @@ describe('mqtt source acknowledgements', () => {
     // Whatever else arrives before the reconnect is left for redelivery without touching the spool.
     expect(await client.deliver({ messageId: 2 }).outcome).toBe('no puback');
     expect(accepted).toHaveLength(1);
-    vi.advanceTimersByTime(250);
+    vi.advanceTimersByTime(499); // first delay: reconnectMinMs 500 with random 0
+    expect(client.reconnects).toBe(0);
+    vi.advanceTimersByTime(1);
     expect(client.reconnects).toBe(1);
   });
 

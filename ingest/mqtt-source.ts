@@ -18,6 +18,7 @@
  */
 import mqtt, { type IClientOptions, type IConnackPacket, type IPublishPacket, type MqttClient } from 'mqtt';
 import { z } from 'zod';
+import { backoffDelay } from '../network/backoff.ts';
 import type { IncomingPublish } from './ingest.ts';
 
 const STOP_TIMEOUT_MS = 5000;
@@ -106,10 +107,9 @@ export function clientOptions(config: MqttSourceConfig): IClientOptions {
   };
 }
 
-/** Delay before reconnect attempt `attempt` (0-based): doubling from min to max, the upper half jittered. Pure. */
+/** Delay before reconnect attempt `attempt` (0-based): doubling from min to max, the lower half jittered (network/backoff.ts). Pure. */
 export function reconnectDelayMs(attempt: number, config: Pick<MqttSourceConfig, 'reconnectMinMs' | 'reconnectMaxMs'>, random: number): number {
-  const ceiling = Math.min(config.reconnectMaxMs, config.reconnectMinMs * 2 ** Math.min(attempt, 30));
-  return Math.round(ceiling / 2 + (ceiling / 2) * random);
+  return backoffDelay(attempt + 1, { minMs: config.reconnectMinMs, maxMs: config.reconnectMaxMs, jitter: 0.5 }, random);
 }
 
 export class MqttSource {

@@ -22,7 +22,7 @@ describe('classifyWriteFailure', () => {
     expect(classifyWriteFailure({ statusCode: 429, retryAfterMs: 3_600_000, message: '' }, 1, policy, 0)).toEqual({ kind: 'retry', afterMs: 60_000 });
   });
 
-  it('backs off exponentially with jitter, up to the cap', () => {
+  it('backs off exponentially with jitter, up to the cap (network/backoff.ts)', () => {
     const delays = [1, 2, 3, 4, 10].map((attempt) => classifyWriteFailure({ message: 'down' }, attempt, policy, 0));
     expect(delays.map((d) => (d.kind === 'retry' ? d.afterMs : -1))).toEqual([1000, 2000, 4000, 8000, 60_000]);
     const jittered = classifyWriteFailure({ message: 'down' }, 3, policy, 0.5);

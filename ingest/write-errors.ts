@@ -7,9 +7,12 @@
  * - 401/403/404 (credentials, missing database or bucket): a configuration fault, not bad data;
  *   keep the lines and retry until an operator fixes it.
  */
+import { retryDelay } from '../network/backoff.ts';
+
 export type WriteVerdict = { kind: 'retry'; afterMs: number } | { kind: 'reject'; status: number; detail: string };
 
-export interface BackoffPolicy {
+/** The replayer's retry settings (replayerSchema), in network/backoff.ts terms. */
+export interface WriteRetryPolicy {
   readonly minRetryDelayMs: number;
   readonly maxRetryDelayMs: number;
   /** 0..1: the delay is drawn from [d × (1 − jitter), d]. */
@@ -25,14 +28,11 @@ export interface WriteFailure {
 const PERMANENT = new Set([400, 413, 422]);
 
 /** `attempt` counts failures of this batch so far, 1 for the first. `random` is in [0, 1). */
-export function classifyWriteFailure(failure: WriteFailure, attempt: number, policy: BackoffPolicy, random: number): WriteVerdict {
+export function classifyWriteFailure(failure: WriteFailure, attempt: number, policy: WriteRetryPolicy, random: number): WriteVerdict {
   const status = failure.statusCode;
   if (status !== undefined && PERMANENT.has(status)) return { kind: 'reject', status, detail: failure.message };
-  if (failure.retryAfterMs !== undefined && failure.retryAfterMs > 0) {
-    return { kind: 'retry', afterMs: Math.min(failure.retryAfterMs, policy.maxRetryDelayMs) };
-  }
-  const exponential = Math.min(policy.maxRetryDelayMs, policy.minRetryDelayMs * 2 ** Math.max(0, attempt - 1));
-  return { kind: 'retry', afterMs: Math.round(exponential * (1 - policy.jitter * random)) };
+  const backoff = { minMs: policy.minRetryDelayMs, maxMs: policy.maxRetryDelayMs, jitter: policy.jitter };
+  return { kind: 'retry', afterMs: retryDelay(attempt, backoff, random, failure.retryAfterMs) };
 }
 
 /** Reads status and Retry-After from an error of @influxdata/influxdb-client (HttpError) or the network. */

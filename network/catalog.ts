@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { metricNames, type MetricName } from './metrics.ts';
+import { metricNameSchema, type MetricName } from './metrics.ts';
 import { ID_PATTERN } from './topic.ts';
 
 const id = z.string().regex(ID_PATTERN, 'ids are lower-case letters, digits and dashes, at most 64');
@@ -56,7 +56,7 @@ export const deviceSchema = z.object({
     .regex(/^scrypt\$/, 'a hash printed by `clearwater catalog hash-password`')
     .describe('scrypt hash of the MQTT password (`clearwater catalog hash-password`)'),
   intervalS: z.number().positive().max(86_400).describe('Reporting interval, seconds'),
-  metrics: z.array(z.enum(metricNames as [MetricName, ...MetricName[]])).min(1).describe('Metrics the device may publish'),
+  metrics: z.array(metricNameSchema).min(1).describe('Metrics the device may publish'),
   location: location.optional().describe('Defaults to the site location'),
 });
 

@@ -6,6 +6,7 @@
  * plausibility bounds (what a working instrument can report), not water-quality limits; the
  * limits live in the rule packs.
  */
+import { z } from 'zod';
 
 /** Converts a value in some unit to the metric's canonical unit. */
 export type ToCanonical = (value: number) => number;
@@ -150,7 +151,10 @@ export const metrics = {
 
 export type MetricName = keyof typeof metrics;
 
-export const metricNames = Object.keys(metrics) as MetricName[];
+export const metricNames = Object.keys(metrics) as [MetricName, ...MetricName[]];
+
+/** A canonical metric name in a config file, a catalog or a rule pack. */
+export const metricNameSchema = z.enum(metricNames);
 
 export function isMetricName(name: string): name is MetricName {
   return Object.hasOwn(metrics, name);

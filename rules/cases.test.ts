@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { loadCatalog, type Catalog } from '../network/catalog.ts';
-import { formatDuration } from './duration.ts';
+import { formatDuration } from '../network/duration.ts';
 import { createRulesEngine, type RulesEngine, type TicketChange, type WatchedDevice } from './engine.ts';
 import { packRules, sampleCatalog, T0, tempStore } from './engine.fixtures.ts';
 import type { Rule } from './kinds/index.ts';

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadCatalog, type Catalog } from '../network/catalog.ts';
 import type { MetricName } from '../network/metrics.ts';
-import { parseDuration } from './duration.ts';
+import { parseDuration } from '../network/duration.ts';
 import { expect } from 'vitest';
 import { createRulesEngine, type RuleReading, type RulesEngine, type RulesEngineOptions, type TicketChange } from './engine.ts';
 import type { Rule } from './kinds/index.ts';

@@ -9,6 +9,7 @@
  * (shared/DESIGN.md, "The wire contract"). The wall clock is injected.
  */
 import { z } from 'zod';
+import { durationField } from '../network/duration.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -28,13 +29,9 @@ export const simClockConfigSchema = z.object({
     .nonnegative()
     .optional()
     .describe('Simulated start, epoch ms. Default: the wall clock minus backfillMs when speed > 1, else the wall clock'),
-  backfillMs: z
-    .number()
-    .int()
-    .min(0)
-    .max(MAX_BACKFILL_MS)
+  backfillMs: durationField((ms) => ms.max(MAX_BACKFILL_MS))
     .default(DAY_MS)
-    .describe('How far in the past an accelerated run starts when startMs is not given, ms (default one day)'),
+    .describe('How far in the past an accelerated run starts when startMs is not given: ms or "24h" (default one day)'),
 });
 export type SimClockConfig = z.infer<typeof simClockConfigSchema>;
 

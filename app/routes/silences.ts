@@ -8,7 +8,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { durationSchema } from '../../rules/duration.ts';
+import { durationSchema } from '../../network/duration.ts';
 import { silenceActive, silenceMatcherFields, type Silence } from '../../rules/tickets/silence.ts';
 import type { TicketStore } from '../../rules/tickets/store.ts';
 import { canSee, type ApiConfig } from '../access.ts';

@@ -10,15 +10,15 @@
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import type { Catalog, Device } from '../../network/catalog.ts';
-import { metricNames, metrics, type MetricName } from '../../network/metrics.ts';
+import { metricNameSchema, metrics, type MetricName } from '../../network/metrics.ts';
 import { ID_PATTERN } from '../../network/topic.ts';
-import { durationSchema, formatDuration } from '../duration.ts';
+import { durationSchema, formatDuration } from '../../network/duration.ts';
 import { ruleSchema } from '../kinds/index.ts';
 import { severities } from '../severity.ts';
 import { ticketStates, type Ticket } from '../tickets/ticket.ts';
 
 const id = z.string().regex(ID_PATTERN, 'ids are lower-case letters, digits and dashes, at most 64');
-const metricSchema = z.enum(metricNames as [MetricName, ...MetricName[]]);
+const metricSchema = metricNameSchema;
 
 export const caseConfigSchema = z
   .strictObject({

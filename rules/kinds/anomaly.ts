@@ -49,8 +49,8 @@
  * one series (`subject: device` there, which combines nothing across devices).
  */
 import { z } from 'zod';
-import { metricNames, type MetricName } from '../../network/metrics.ts';
-import { durationSchema } from '../duration.ts';
+import { metricNameSchema, type MetricName } from '../../network/metrics.ts';
+import { durationSchema } from '../../network/duration.ts';
 import { severities } from '../severity.ts';
 import { baselineOf, binomialCdf, pushed, resorted } from './robust-stats.ts';
 import { ruleBaseSchema, type Evaluation, type KindInput, type MetricSample, type RuleKind } from './kind.ts';
@@ -58,7 +58,7 @@ import { ruleBaseSchema, type Evaluation, type KindInput, type MetricSample, typ
 /** 1 / Φ⁻¹(3/4): turns a median absolute deviation into a normal standard deviation. */
 
 const indicatorSchema = z.strictObject({
-  metric: z.enum(metricNames as [MetricName, ...MetricName[]]).describe('Indicator metric, canonical unit'),
+  metric: metricNameSchema.describe('Indicator metric, canonical unit'),
   minSpread: z.number().positive().finite().describe('Floor of the robust spread, canonical unit: the sensor resolution or noise floor (e.g. pH 0.01, ORP 1 mV)'),
 });
 

@@ -33,14 +33,14 @@
  * The ticket's metric is `metric`; its value the primary's latest value.
  */
 import { z } from 'zod';
-import { metricNames, type MetricName } from '../../network/metrics.ts';
+import { metricNameSchema, type MetricName } from '../../network/metrics.ts';
 import { ID_PATTERN } from '../../network/topic.ts';
-import { durationSchema } from '../duration.ts';
+import { durationSchema } from '../../network/duration.ts';
 import type { Severity } from '../severity.ts';
 import { ruleBaseSchema, type Decision, type Evaluation, type KindInput, type RuleKind, type ZoneView } from './kind.ts';
 import { evaluateThreshold, initialThresholdState, thresholdSchema, type ThresholdRule, type ThresholdState } from './threshold.ts';
 
-const metricSchema = z.enum(metricNames as [MetricName, ...MetricName[]]);
+const metricSchema = metricNameSchema;
 const ruleId = z.string().regex(ID_PATTERN, 'a rule id');
 
 const conditionSchema = z

@@ -28,15 +28,15 @@
  *   the first reading that moves beyond `tolerance` from it resolves the ticket.
  */
 import { z } from 'zod';
-import { metricNames, metrics, type MetricName } from '../../network/metrics.ts';
-import { durationSchema } from '../duration.ts';
+import { metricNameSchema, metrics } from '../../network/metrics.ts';
+import { durationSchema } from '../../network/duration.ts';
 import { severities, type Severity } from '../severity.ts';
 import { ruleBaseSchema, type Evaluation, type KindInput, type RuleKind } from './kind.ts';
 
 export const flatlineSchema = ruleBaseSchema
   .extend({
     kind: z.literal('flatline'),
-    metric: z.enum(metricNames as [MetricName, ...MetricName[]]).describe('Metric watched, in its canonical unit'),
+    metric: metricNameSchema.describe('Metric watched, in its canonical unit'),
     tolerance: z
       .number()
       .nonnegative()

@@ -13,8 +13,8 @@
  * - Out-of-order policy as threshold: a reading not newer than the last one is dropped.
  */
 import { z } from 'zod';
-import { metricNames, type MetricName } from '../../network/metrics.ts';
-import { durationSchema } from '../duration.ts';
+import { metricNameSchema } from '../../network/metrics.ts';
+import { durationSchema } from '../../network/duration.ts';
 import { worseSeverity } from '../severity.ts';
 import { ruleBaseSchema, type Decision, type Evaluation, type RuleKind } from './kind.ts';
 import { evaluateThreshold, initialThresholdState, thresholdSchema, type ThresholdRule, type ThresholdState } from './threshold.ts';
@@ -29,7 +29,7 @@ const pair = (what: string) =>
 export const rangeSchema = ruleBaseSchema
   .extend({
     kind: z.literal('range'),
-    metric: z.enum(metricNames as [MetricName, ...MetricName[]]).describe('Metric watched, in its canonical unit'),
+    metric: metricNameSchema.describe('Metric watched, in its canonical unit'),
     warning: z.strictObject({ min: level.describe('Lowest allowed value'), max: level.describe('Highest allowed value') }).describe('The allowed band; outside it is a warning'),
     critical: pair('Critical level').optional().describe('Critical levels outside the band, on either side'),
     clear: pair('Hysteresis: once firing on this side, resolves only when back past this level').optional(),

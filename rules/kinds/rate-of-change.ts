@@ -56,13 +56,13 @@
  * The ticket's metric is `metric`; its value is the metric's latest value, its peak the furthest.
  */
 import { z } from 'zod';
-import { metricNames, metrics, type MetricName } from '../../network/metrics.ts';
-import { durationSchema } from '../duration.ts';
+import { metricNameSchema, metrics, type MetricName } from '../../network/metrics.ts';
+import { durationSchema } from '../../network/duration.ts';
 import { severities, worseSeverity, type Severity } from '../severity.ts';
 import { ID_PATTERN } from '../../network/topic.ts';
 import { ruleBaseSchema, type Decision, type Evaluation, type KindInput, type RuleKind, type ZoneView } from './kind.ts';
 
-const metricSchema = z.enum(metricNames as [MetricName, ...MetricName[]]);
+const metricSchema = metricNameSchema;
 const directionSchema = z.enum(['drop', 'rise']);
 type Direction = z.infer<typeof directionSchema>;
 

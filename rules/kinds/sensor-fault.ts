@@ -31,8 +31,8 @@
  * after the restart; range: the first reading inside resolves).
  */
 import { z } from 'zod';
-import { metricNames, metrics, type MetricName } from '../../network/metrics.ts';
-import { durationSchema } from '../duration.ts';
+import { metricNameSchema, metrics } from '../../network/metrics.ts';
+import { durationSchema } from '../../network/duration.ts';
 import { severities, type Severity } from '../severity.ts';
 import { ruleBaseSchema, type Decision, type Evaluation, type KindInput, type RuleKind } from './kind.ts';
 
@@ -40,7 +40,7 @@ type Issue = [path: string[], message: string];
 
 const commonSchema = ruleBaseSchema.extend({
   kind: z.literal('sensor-fault'),
-  metric: z.enum(metricNames as [MetricName, ...MetricName[]]).describe('Metric watched, in its canonical unit'),
+  metric: metricNameSchema.describe('Metric watched, in its canonical unit'),
   severity: z.enum(severities).default('maintenance').describe('Severity of the ticket; default maintenance (low priority)'),
 });
 

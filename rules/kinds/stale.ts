@@ -26,16 +26,15 @@
  *   openOrUpdate is idempotent per fingerprint). Severity is fixed.
  */
 import { z } from 'zod';
-import { metricNames, type MetricName } from '../../network/metrics.ts';
-import { durationSchema } from '../duration.ts';
+import { metricNames, metricNameSchema } from '../../network/metrics.ts';
+import { durationSchema } from '../../network/duration.ts';
 import { severities, type Severity } from '../severity.ts';
 import { ruleBaseSchema, type DeviceWatch, type Evaluation, type KindInput, type RuleKind, type WatchedDevice } from './kind.ts';
 
 export const staleSchema = ruleBaseSchema.extend({
   kind: z.literal('stale'),
   subject: z.literal('device').default('device').describe('Stale tickets are always per device (rule/site/device)'),
-  metric: z
-    .enum(metricNames as [MetricName, ...MetricName[]])
+  metric: metricNameSchema
     .optional()
     .describe('Only readings of this metric count, and only devices whose catalog lists it are watched; absent = any reading of any device'),
   intervals: z.number().positive().max(10_000).default(3).describe('Silence limit in reporting intervals of the device (catalog intervalS); default 3'),
@@ -119,7 +118,7 @@ const watch: DeviceWatch<StaleRule, StaleState> = {
 export const stale: RuleKind<StaleRule, StaleState> = {
   schema: staleSchema,
   // Not used for routing (watch kinds are routed by device); the metrics whose readings count.
-  metrics: (rule) => (rule.metric ? [rule.metric] : (metricNames as [MetricName, ...MetricName[]])),
+  metrics: (rule) => (rule.metric ? [rule.metric] : metricNames),
   worst: () => 'highest',
   initial: () => initialStaleState,
   resume(_rule, severity, ticket) {

@@ -15,15 +15,15 @@
  *   evaluation (QoS 1 redeliveries included); it is still stored by ingest.
  */
 import { z } from 'zod';
-import { metricNames, metrics, type MetricName } from '../../network/metrics.ts';
-import { durationSchema } from '../duration.ts';
+import { metricNameSchema, metrics } from '../../network/metrics.ts';
+import { durationSchema } from '../../network/duration.ts';
 import { worseSeverity, type Severity } from '../severity.ts';
 import { ruleBaseSchema, type Evaluation, type MetricSample, type RuleKind } from './kind.ts';
 
 export const thresholdSchema = ruleBaseSchema
   .extend({
     kind: z.literal('threshold'),
-    metric: z.enum(metricNames as [MetricName, ...MetricName[]]).describe('Metric watched, in its canonical unit'),
+    metric: metricNameSchema.describe('Metric watched, in its canonical unit'),
     direction: z.enum(['above', 'below']).describe('"above": values over a level are bad; "below": values under it are'),
     warning: z.number().finite().optional().describe('Warning level, canonical unit'),
     critical: z.number().finite().optional().describe('Critical level, canonical unit'),

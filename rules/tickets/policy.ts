@@ -9,7 +9,7 @@
  * fingerprint). The durations below are operational defaults, not figures of a standard.
  */
 import { z } from 'zod';
-import { durationSchema } from '../duration.ts';
+import { durationSchema } from '../../network/duration.ts';
 import { severities, type Severity } from '../severity.ts';
 import { tierAbove, type Ticket, type Tier } from './ticket.ts';
 

@@ -24,6 +24,7 @@ import {
   observe,
   openTicket,
   reopen,
+  SYSTEM_ACTOR,
   resolve as resolveTicket,
   transition as transitionTicket,
   type Observation,
@@ -130,7 +131,6 @@ export interface TicketStoreOptions {
  * unless the winner's ticket is resolved in between, and then another writer wins again.
  */
 const OPEN_ATTEMPTS = 3;
-const SYSTEM = 'system';
 
 /** Opens a store over a kysely dialect and migrates it. The store owns the connection. */
 export async function createTicketStore(dialect: Dialect, flavour: TicketDialect, options: TicketStoreOptions = {}): Promise<TicketStore> {
@@ -166,7 +166,7 @@ class KyselyTicketStore implements TicketStore {
   }
 
   private async openOrUpdateIn(trx: Transaction<TicketDatabase>, input: OpenOrUpdateInput): Promise<OpenOrUpdateResult> {
-    const { actor = SYSTEM, at, value, severity, worst, raisedAt = at, ...subject } = input;
+    const { actor = SYSTEM_ACTOR, at, value, severity, worst, raisedAt = at, ...subject } = input;
     const observation = { at, value, severity, worst };
     const active = await this.findActive(trx, subject.fingerprint);
     if (active !== undefined) {
@@ -202,7 +202,7 @@ class KyselyTicketStore implements TicketStore {
     return this.db.transaction().execute(async (trx) => {
       const active = await this.findActive(trx, input.fingerprint);
       if (active === undefined) return undefined;
-      if (active.flappingSince !== null && input.actor === SYSTEM) {
+      if (active.flappingSince !== null && input.actor === SYSTEM_ACTOR) {
         // Flapping: hold the resolve until the condition stays clear (sweep), no notification storm.
         if (active.heldResolveAt === null) await this.save(trx, { ...active, heldResolveAt: input.at, lastValue: input.value ?? active.lastValue });
         return undefined;

@@ -7,6 +7,7 @@ describe('scenario argument', () => {
     ['yellow-water:village=dongqiao,startsAfter=30m,peakNtu=8', { village: 'dongqiao', startsAfter: 1_800_000, peakNtu: 8 }],
     ['yellow-water:durationMs=1.5h,halfLifeMs=45m', { durationMs: 5_400_000, halfLifeMs: 2_700_000 }],
     ['yellow-water: startsAfter = 90s ', { startsAfter: 90_000 }],
+    ['yellow-water:startsAfter=1h30m,durationMs=2h15m', { startsAfter: 5_400_000, durationMs: 8_100_000 }],
   ])('%s', (arg, expected) => {
     const parsed = parseScenarioArg(arg);
     if (!parsed.ok) throw new Error(parsed.problems);

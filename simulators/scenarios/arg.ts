@@ -4,20 +4,19 @@
  *   yellow-water
  *   yellow-water:village=dongqiao,startsAfter=30m,peakNtu=8,durationMs=6h
  *
- * Keys are the config fields of the kind; numbers may carry a duration suffix (ms, s, m, h, d).
+ * Keys are the config fields of the kind; numbers may be durations (`90s`, `1h30m`: network/duration.ts).
  * The result is checked by `scenarioConfigSchema`; this only turns text into an object. Pure.
  */
 import { z } from 'zod';
+import { parseDuration } from '../../network/duration.ts';
 import { scenarioConfigSchema, type ScenarioConfig } from './registry.ts';
 
-const DURATION_UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-const NUMBER = /^(-?\d+(?:\.\d+)?)(ms|s|m|h|d)?$/;
+const NUMBER = /^-?\d+(?:\.\d+)?$/;
 
+/** A plain number, a duration ("90s", "1h30m") as milliseconds, or the text itself. */
 function parseValue(text: string): string | number {
-  const match = NUMBER.exec(text);
-  if (!match) return text;
-  const [, number = '', unit] = match;
-  return Number(number) * (unit === undefined ? 1 : (DURATION_UNITS[unit] ?? 1));
+  if (NUMBER.test(text)) return Number(text);
+  return parseDuration(text) ?? text;
 }
 
 export type ScenarioArgParse = { ok: true; scenario: ScenarioConfig } | { ok: false; problems: string };

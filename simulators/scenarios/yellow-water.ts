@@ -7,6 +7,7 @@
  * hours and is gone by the end of the configured duration.
  */
 import { z } from 'zod';
+import { durationField } from '../../network/duration.ts';
 import { ID_PATTERN } from '../../network/topic.ts';
 import { distanceKm } from '../site-profile.ts';
 import { MINUTE_MS, HOUR_MS, NO_EFFECT, type SiteEffect } from '../models/context.ts';
@@ -15,12 +16,12 @@ import { devicesAt, type Scenario, type ScenarioContext, type ScenarioKind } fro
 export const yellowWaterConfigSchema = z.strictObject({
   kind: z.literal('yellow-water'),
   village: z.string().regex(ID_PATTERN).default('tongmen').describe('Village (catalog id) whose main and taps turn yellow'),
-  startsAfter: z.number().int().min(0).default(HOUR_MS).describe('Simulated ms after the simulation start when the valve operation happens (default 1 h)'),
+  startsAfter: durationField().default(HOUR_MS).describe('Simulated time (ms or "1h30m") after the simulation start when the valve operation happens (default 1 h)'),
   peakNtu: z.number().min(1).max(4000).default(6).describe('Peak turbidity at the village tap farthest down the main, NTU; the other taps reach 75 %, the main 50 %'),
-  durationMs: z.number().int().min(30 * MINUTE_MS).default(6 * HOUR_MS).describe('Simulated ms from the start until every value is back to normal (default 6 h)'),
-  halfLifeMs: z.number().int().positive().default(2 * HOUR_MS).describe('Half-life of the turbidity decay after the peak, simulated ms (default 2 h)'),
+  durationMs: durationField((ms) => ms.min(30 * MINUTE_MS)).default(6 * HOUR_MS).describe('Simulated time (ms or "6h") from the start until every value is back to normal (default 6 h)'),
+  halfLifeMs: durationField((ms) => ms.positive()).default(2 * HOUR_MS).describe('Half-life of the turbidity decay after the peak, simulated ms (default 2 h)'),
   pressureDropKpa: z.number().min(0).max(300).optional().describe('Depth of the pressure step at the village main, kPa; default drawn from 60-80 kPa'),
-  transientMs: z.number().int().positive().default(4 * MINUTE_MS).describe('How long the pressure stays down after the valve operation, simulated ms'),
+  transientMs: durationField((ms) => ms.positive()).default(4 * MINUTE_MS).describe('How long the pressure stays down after the valve operation, simulated ms'),
 });
 export type YellowWaterConfig = z.infer<typeof yellowWaterConfigSchema>;
 

@@ -12,7 +12,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { loadCatalog } from '../../network/catalog.ts';
-import { formatDuration } from '../../rules/duration.ts';
+import { formatDuration } from '../../network/duration.ts';
 import { createNetworkModel } from '../network-model.ts';
 
 /** rules/engine.fixtures.ts T0 (2026-11-28 10:00 Beijing time); not imported, as the fixtures load vitest. */

@@ -1,6 +1,8 @@
 /**
- * Durations in rule packs: "90s", "5m", "2h", "1d", "1h30m", "250ms", or a number of
- * milliseconds. Everything downstream works in milliseconds (`forMs`, `intervalMs`).
+ * Durations in configuration (rule packs, the app's and the simulator's config, API bodies,
+ * command-line values): "90s", "5m", "2h", "1d", "1h30m", "250ms", or a number of milliseconds.
+ * Everything downstream works in milliseconds (`forMs`, `intervalMs`). The one parser of the
+ * project.
  */
 import { z } from 'zod';
 
@@ -49,3 +51,11 @@ export const durationSchema = z
     return ms;
   })
   .describe('Duration: milliseconds, or text such as "90s", "5m", "2h", "1d"');
+
+/**
+ * A duration field with bounds on the parsed milliseconds, e.g.
+ * `durationField((ms) => ms.min(30 * 60_000)).default(6 * 3_600_000)`.
+ */
+export function durationField(bounds: (ms: z.ZodNumber) => z.ZodNumber = (ms) => ms) {
+  return durationSchema.pipe(bounds(z.number().int().nonnegative()));
+}
