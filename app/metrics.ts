@@ -12,9 +12,8 @@ import type { AlarmLoad } from '../rules/tickets/alarm-load.ts';
 export interface MetricSources {
   ingest(): { messages: number; readingsAccepted: number; readingsRejected: Record<string, number> };
   sink(): DurableSinkStats;
-  broker(): BrokerStats;
-  /** The subscription to an external broker, when there is one (`source.kind: mqtt`). */
-  mqttSource?: (() => MqttSourceStats) | undefined;
+  /** Registers the metrics of the running source (app/sources.ts: the embedded broker's, or the external subscription's). */
+  source(registry: Registry): void;
   devicesOnline(): number;
   rules(): Pick<RulesEngineStats, 'evaluations' | 'outOfOrder' | 'withheld' | 'inhibited' | 'errors' | 'opened' | 'reopened' | 'escalated' | 'deescalated' | 'resolved'>;
   openTickets(): number | Promise<number>;
@@ -73,28 +72,7 @@ export function createMetrics(sources: MetricSources): Registry {
   gauge(registry, 'clearwater_spool_oldest_age_seconds', 'Age of the oldest spooled line', () => sources.sink().oldestAgeMs / 1000);
   gauge(registry, 'clearwater_replay_lines_per_second', 'Rate the spool is written to InfluxDB', () => sources.sink().replayRate);
   counter(registry, 'clearwater_spool_publishes_refused_total', 'Publishes refused because the spool stayed full', () => sources.sink().publishesRefused);
-  gauge(registry, 'clearwater_mqtt_clients_connected', 'MQTT clients connected to the embedded broker', () => sources.broker().connected);
-  counter(registry, 'clearwater_mqtt_logins_refused_total', 'MQTT logins refused (unknown device or wrong password)', () => sources.broker().loginsRefused);
-  labelledCounter(registry, 'clearwater_mqtt_publishes_refused_total', 'Publishes refused by the broker, by reason', 'reason', () => sources.broker().publishesRefused);
-  labelledCounter(registry, 'clearwater_mqtt_subscriptions_refused_total', 'Subscriptions refused (SUBACK 0x80), by reason', 'reason', () => sources.broker().subscriptionsRefusedByReason);
-  gauge(registry, 'clearwater_mqtt_sockets', 'Open sockets on all MQTT listeners, logged in or not', () => sources.broker().sockets);
-  labelledCounter(registry, 'clearwater_mqtt_connections_refused_total', 'Connections refused by a connection limit', 'reason', () => sources.broker().connectionsRefused);
-  counter(registry, 'clearwater_mqtt_connections_taken_over_total', 'Older connections of a device closed by a newer one', () => sources.broker().connectionsTakenOver);
-  counter(registry, 'clearwater_mqtt_logins_throttled_total', 'Logins refused without a password check after repeated failures', () => sources.broker().loginsThrottled);
-  labelledCounter(registry, 'clearwater_mqtt_login_lockouts_total', 'Lockouts after repeated failed logins', 'key', () => sources.broker().loginLockouts);
-  counter(registry, 'clearwater_mqtt_tls_handshake_failures_total', 'TLS handshakes that failed', () => sources.broker().tlsHandshakeFailures);
-  counter(registry, 'clearwater_mqtt_publishes_delayed_total', 'Publishes held back by the per-device rate limit', () => sources.broker().publishesDelayed);
-  gauge(registry, 'clearwater_mqtt_publishes_held', 'Publishes held back right now', () => sources.broker().publishesHeld);
-  const source = sources.mqttSource;
-  if (source) {
-    gauge(registry, 'clearwater_mqtt_source_connected', 'Connected to the external MQTT broker (1) or not (0)', () => (source().connected ? 1 : 0));
-    counter(registry, 'clearwater_mqtt_source_connects_total', 'Connections to the external broker established', () => source().connects);
-    counter(registry, 'clearwater_mqtt_source_disconnects_total', 'Connections to the external broker closed (lost, or dropped to get unacknowledged messages re-sent)', () => source().disconnects);
-    counter(registry, 'clearwater_mqtt_source_messages_received_total', 'PUBLISH packets received from the external broker, redeliveries included', () => source().received);
-    counter(registry, 'clearwater_mqtt_source_messages_acked_total', 'PUBACKs sent to the external broker (readings durable, or message dead-lettered)', () => source().acked);
-    counter(registry, 'clearwater_mqtt_source_messages_redelivered_total', 'Messages the external broker re-sent (DUP flag)', () => source().redelivered);
-    counter(registry, 'clearwater_mqtt_source_messages_unacked_total', 'Messages left unacknowledged for redelivery (spool full, stopping)', () => source().unacked);
-  }
+  sources.source(registry);
   gauge(registry, 'clearwater_devices_online', 'Devices whose last status is online', sources.devicesOnline);
   counter(registry, 'clearwater_rule_evaluations_total', 'Rule evaluations', () => sources.rules().evaluations);
   counter(registry, 'clearwater_rule_readings_out_of_order_total', 'Evaluations skipped: the reading was not newer than the last one of its fingerprint', () => sources.rules().outOfOrder);
@@ -119,4 +97,31 @@ export function createMetrics(sources: MetricSources): Registry {
     gauge(registry, 'clearwater_alarms_standing_24h', 'Active tickets opened more than 24 hours ago (ISA-18.2: fewer than 5)', async () => (await load()).standing24h);
   }
   return registry;
+}
+
+/** The embedded broker's metrics (`source.kind: embedded`). */
+export function brokerMetrics(registry: Registry, read: () => BrokerStats): void {
+  gauge(registry, 'clearwater_mqtt_clients_connected', 'MQTT clients connected to the embedded broker', () => read().connected);
+  counter(registry, 'clearwater_mqtt_logins_refused_total', 'MQTT logins refused (unknown device or wrong password)', () => read().loginsRefused);
+  labelledCounter(registry, 'clearwater_mqtt_publishes_refused_total', 'Publishes refused by the broker, by reason', 'reason', () => read().publishesRefused);
+  labelledCounter(registry, 'clearwater_mqtt_subscriptions_refused_total', 'Subscriptions refused (SUBACK 0x80), by reason', 'reason', () => read().subscriptionsRefusedByReason);
+  gauge(registry, 'clearwater_mqtt_sockets', 'Open sockets on all MQTT listeners, logged in or not', () => read().sockets);
+  labelledCounter(registry, 'clearwater_mqtt_connections_refused_total', 'Connections refused by a connection limit', 'reason', () => read().connectionsRefused);
+  counter(registry, 'clearwater_mqtt_connections_taken_over_total', 'Older connections of a device closed by a newer one', () => read().connectionsTakenOver);
+  counter(registry, 'clearwater_mqtt_logins_throttled_total', 'Logins refused without a password check after repeated failures', () => read().loginsThrottled);
+  labelledCounter(registry, 'clearwater_mqtt_login_lockouts_total', 'Lockouts after repeated failed logins', 'key', () => read().loginLockouts);
+  counter(registry, 'clearwater_mqtt_tls_handshake_failures_total', 'TLS handshakes that failed', () => read().tlsHandshakeFailures);
+  counter(registry, 'clearwater_mqtt_publishes_delayed_total', 'Publishes held back by the per-device rate limit', () => read().publishesDelayed);
+  gauge(registry, 'clearwater_mqtt_publishes_held', 'Publishes held back right now', () => read().publishesHeld);
+}
+
+/** The external-broker subscription's metrics (`source.kind: mqtt`). */
+export function mqttSourceMetrics(registry: Registry, read: () => MqttSourceStats): void {
+  gauge(registry, 'clearwater_mqtt_source_connected', 'Connected to the external MQTT broker (1) or not (0)', () => (read().connected ? 1 : 0));
+  counter(registry, 'clearwater_mqtt_source_connects_total', 'Connections to the external broker established', () => read().connects);
+  counter(registry, 'clearwater_mqtt_source_disconnects_total', 'Connections to the external broker closed (lost, or dropped to get unacknowledged messages re-sent)', () => read().disconnects);
+  counter(registry, 'clearwater_mqtt_source_messages_received_total', 'PUBLISH packets received from the external broker, redeliveries included', () => read().received);
+  counter(registry, 'clearwater_mqtt_source_messages_acked_total', 'PUBACKs sent to the external broker (readings durable, or message dead-lettered)', () => read().acked);
+  counter(registry, 'clearwater_mqtt_source_messages_redelivered_total', 'Messages the external broker re-sent (DUP flag)', () => read().redelivered);
+  counter(registry, 'clearwater_mqtt_source_messages_unacked_total', 'Messages left unacknowledged for redelivery (spool full, stopping)', () => read().unacked);
 }

@@ -1,21 +1,21 @@
 /**
- * The composition root of a Clearwater process: broker → ingest → InfluxDB and rules → tickets,
- * plus the HTTP API. `startPipeline` brings everything up in dependency order; `stop()` takes it
- * down in reverse, draining what is in flight.
+ * The composition root of a Clearwater process: a source (the embedded broker, or an external
+ * broker's subscription) → ingest → durable sink → InfluxDB, durable readings → the rules
+ * service → tickets → the change stream, plus the HTTP API. `startPipeline` brings everything up
+ * in dependency order; `stop()` takes it down in reverse, draining what is in flight.
  */
 import { setLogger } from '@influxdata/influxdb-client';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { EmbeddedBroker } from '../broker/broker.ts';
 import { DeadLetterStore } from '../ingest/dead-letters.ts';
 import { DurableSink, type DurableSinkStats } from '../ingest/durable-sink.ts';
 import { InfluxWriter, influxSchema } from '../ingest/influx-writer.ts';
 import { Ingest } from '../ingest/ingest.ts';
-import { pipelineLine } from '../network/line-protocol.ts';
-import { MqttSource } from '../ingest/mqtt-source.ts';
 import { loadCatalog, type Catalog } from '../network/catalog.ts';
-import type { TicketChange } from '../rules/engine.ts';
+import { pipelineLine } from '../network/line-protocol.ts';
+import { createRulesService, type RulesService } from '../rules/service.ts';
 import { alarmLoad } from '../rules/tickets/alarm-load.ts';
+import type { TicketChange } from '../rules/tickets/store.ts';
 import type { Ticket } from '../rules/tickets/ticket.ts';
 import type { Config } from './config.ts';
 import { createHttpServer } from './http.ts';
@@ -23,16 +23,18 @@ import { createDatabase, startLocalInfluxd, type LocalInfluxd } from './local-in
 import type { Logger } from './log.ts';
 import { createMetrics } from './metrics.ts';
 import { Presence } from './presence.ts';
-import { startRules } from './rules-wiring.ts';
+import { createSource, type AnySource } from './sources.ts';
 
 export interface RunningPipeline {
   readonly catalog: Catalog;
+  /** The embedded broker's MQTT port; 0 with an external broker (`source.kind: mqtt`). */
   readonly mqttPort: number;
   readonly httpPort: number;
   readonly influxUrl: string;
   readonly ingest: Ingest;
-  /** The subscription to an external broker (`source.kind: mqtt`); then no embedded broker runs and mqttPort is 0. */
-  readonly mqttSource: MqttSource | undefined;
+  /** Where readings come from (app/sources.ts). */
+  readonly source: AnySource;
+  readonly rules: RulesService;
   /** Tickets open or acknowledged now. */
   openTickets(): Promise<number>;
   tickets(state: 'open' | 'all'): Promise<Ticket[]>;
@@ -43,7 +45,7 @@ export interface PipelineDeps {
   log: Logger;
   /** Wall clock, epoch ms. */
   now?: () => number;
-  /** Every ticket change, after it is stored (benchmarks and embedders; notifications come later). */
+  /** Every ticket change from the change stream, as it happens (benchmarks and embedders). */
   onTicketChange?: (change: TicketChange) => void;
 }
 
@@ -59,44 +61,23 @@ export async function startPipeline(config: Config, deps: PipelineDeps): Promise
     const catalog = await loadCatalog(config.catalog);
     log.info({ devices: catalog.devices.size, sites: catalog.sites.size }, `catalog ${catalog.file.county.name}`);
 
-    let local: LocalInfluxd | undefined;
-    if (!config.influx.url) {
-      local = await startLocalInfluxd();
-      stack.push(() => local?.stop());
-      log.info({ url: local.url, dataDir: local.dataDir }, 'private influxd started');
-    }
-    const influx = influxSchema.parse({ ...config.influx, url: config.influx.url ?? local?.url });
-    if (influx.api === 'v1') await createDatabase(influx.url, influx.database).catch((error: Error) => log.warn({ error: error.message }, 'could not create the database'));
-    // The client logs every failed request itself; the replayer reports them with their retry
-    // plan, so the client's own lines go to debug. Its logger is process-wide.
-    setLogger({ error: (message, error) => log.debug({ error: String(error ?? '') }, message), warn: (message) => log.debug(message) });
-
-    const deadLetters = new DeadLetterStore({ path: join(config.dataDir, 'dead-letters.db'), maxEntries: config.deadLetters.maxEntries });
-    stack.push(() => deadLetters.close());
-
-    const writer = new InfluxWriter(influx);
-    const sink = new DurableSink(
-      { ...config.spool, path: join(config.dataDir, 'spool.db') },
-      { ...config.replay, batchLines: config.influx.batchSize, flushIntervalMs: config.influx.flushIntervalMs },
-      {
-        writer,
-        deadLetter: (line, failure) =>
-          deadLetters.add({ receivedAt: now(), topic: '(influxdb write)', reason: 'influx_rejected', detail: failure.message.slice(0, 500), payload: Buffer.from(line) }),
-        onWriteError: (failure, lines, retryInMs) => log.warn({ status: failure.statusCode, error: failure.message.slice(0, 200), lines, retryInMs }, 'InfluxDB write failed; lines stay spooled'),
-      },
-    );
-    const spooled = sink.stats();
-    if (spooled.spoolLines > 0) log.info({ lines: spooled.spoolLines }, 'replaying lines spooled before the last stop');
-    sink.start();
-    stack.push(async () => {
-      await sink.stop(config.spool.drainTimeoutMs);
-      await writer.close();
+    const { sink, deadLetters, influxUrl } = await startSink(config, log, now, stack);
+    const rules = createRulesService({
+      rulePacks: config.rulePacks,
+      dataDir: config.dataDir,
+      tickets: config.tickets,
+      lifecycle: config.lifecycle,
+      devices: catalog.devices.values(),
+      tickMs: config.rulesTickMs,
+      log,
+      now,
+      writeLines: (lines) => sink.append(lines),
     });
-    const write = (lines: string[]) => void sink.append(lines).catch((error: Error) => log.warn({ error: error.message }, 'could not spool lines'));
-
-    const rules = await startRules({ rulePacks: config.rulePacks, dataDir: config.dataDir, tickets: config.tickets, lifecycle: config.lifecycle, devices: catalog.devices.values(), log, write, onChange: deps.onTicketChange });
+    await rules.start();
     stack.push(() => rules.stop());
     log.info({ rules: rules.rules.map((r) => r.id) }, 'rules loaded');
+    const { onTicketChange } = deps;
+    if (onTicketChange) await rules.stream.subscribe('embedder', (changes) => changes.forEach(onTicketChange));
 
     const presence = new Presence();
     const ingest = new Ingest({
@@ -105,54 +86,35 @@ export async function startPipeline(config: Config, deps: PipelineDeps): Promise
       deadLetters,
       now,
       limits: config.ingest,
-      onPoints: (points) => {
-        for (const point of points) void rules.engine.evaluate(point);
-      },
+      onPoints: (points) => points.forEach((point) => rules.evaluate(point)),
       onStatus: (deviceId, status, at) => {
         if (presence.update(deviceId, status, at)) log.debug({ device: deviceId }, `device ${status}`);
-        void rules.engine.deviceStatus(deviceId, status, at);
+        rules.deviceStatus(deviceId, status, at);
       },
     });
 
-    // External broker mode: subscribe there instead of starting the embedded broker (constructed, never started).
-    const source = config.source.kind === 'mqtt' ? new MqttSource(config.source, { accept: (publish) => ingest.accept(publish), log }) : undefined;
-    if (source) {
-      stack.push(() => source.stop());
-      await source.start();
-      log.info({ url: source.config.url, topic: source.config.topic, clientId: source.config.clientId }, 'ingesting from an external MQTT broker');
-    }
+    const { source, metrics: sourceMetrics } = createSource(config, { catalog, log });
+    stack.push(() => source.stop());
+    await source.start(ingest);
+    const mqttPort = source.kind === 'embedded' ? source.ports().mqtt : 0;
 
-    const broker = new EmbeddedBroker(config.broker, {
-      catalog,
-      handoff: (publish) => ingest.accept(publish),  // its promise holds the PUBACK until the readings are on disk
-      onRefused: (publish, reason, detail) => ingest.refuse(publish, reason, detail),
-      log,
-    });
-    const mqttPort = source ? 0 : await broker.start();
-    stack.push(() => broker.stop());
-    if (!source) log.info({ host: config.broker.host, port: mqttPort }, 'MQTT broker listening');
-
-    const countOpen = async () => (await rules.store.list({ state: 'open' })).length;
-    const metrics = createMetrics({
-      ingest: () => ingest.stats,
-      sink: () => sink.stats(),
-      broker: () => broker.stats,
-      mqttSource: source && (() => source.stats),
-      devicesOnline: () => presence.online(),
-      rules: () => rules.engine.stats(),
-      openTickets: countOpen,
-      alarmLoad: async () => {
-        const at = now();
-        const [open, recent] = await Promise.all([rules.store.list({ state: 'open' }), rules.store.list({ state: 'all', since: at - 3_600_000 })]);
-        const standing = alarmLoad(open, at).standing24h;
-        return { ...alarmLoad(recent, at), standing24h: standing };
-      },
-    });
     const http = createHttpServer({
-      metrics,
+      metrics: createMetrics({
+        ingest: () => ingest.stats,
+        sink: () => sink.stats(),
+        source: sourceMetrics,
+        devicesOnline: () => presence.online(),
+        rules: () => rules.engine.stats(),
+        openTickets: async () => (await rules.store.list({ state: 'open' })).length,
+        alarmLoad: async () => {
+          const at = now();
+          const [open, recent] = await Promise.all([rules.store.list({ state: 'open' }), rules.store.list({ state: 'all', since: at - 3_600_000 })]);
+          return { ...alarmLoad(recent, at), standing24h: alarmLoad(open, at).standing24h };
+        },
+      }),
       health: () => {
         const { linesWritten, writeErrors, spoolLines, oldestAgeMs } = sink.stats();
-        return { mqttPort, ...(source && { mqttSource: source.stats }), influx: { linesWritten, writeErrors }, spool: { lines: spoolLines, oldestAgeMs } };
+        return { source: { kind: source.kind, ...source.stats() }, mqttPort, influx: { linesWritten, writeErrors }, spool: { lines: spoolLines, oldestAgeMs } };
       },
       tickets: { store: rules.store, api: config.api, now },
     });
@@ -162,25 +124,18 @@ export async function startPipeline(config: Config, deps: PipelineDeps): Promise
     const httpPort = typeof address === 'object' && address ? address.port : config.http.port;
     log.info({ url: `http://${config.http.host}:${httpPort}` }, 'HTTP API listening (/healthz, /metrics, /api/tickets, /api/silences)');
 
-    const selfReport = setInterval(() => write([pipelineLine(pipelineFields(ingest, sink.stats(), rules.engine.stats().evaluations), now())]), 10_000);
+    const selfReport = setInterval(() => void sink.append([pipelineLine(pipelineFields(ingest, sink.stats(), rules.engine.stats().evaluations), now())]).catch(() => {}), 10_000);
     stack.push(() => clearInterval(selfReport));
-    // Timers of the rules (stale devices) and of tickets (escalation, silences) run on the wall clock.
-    const timers = () => {
-      void rules.engine.tick(now());
-      void rules.sweep(now());
-    };
-    const ticks = setInterval(timers, config.rulesTickMs);
-    timers();
-    stack.push(() => clearInterval(ticks));
 
     return {
       catalog,
       mqttPort,
       httpPort,
-      influxUrl: influx.url,
+      influxUrl,
       ingest,
-      mqttSource: source,
-      openTickets: countOpen,
+      source,
+      rules,
+      openTickets: async () => (await rules.store.list({ state: 'open' })).length,
       tickets: (state) => rules.store.list({ state }),
       stop,
     };
@@ -188,6 +143,43 @@ export async function startPipeline(config: Config, deps: PipelineDeps): Promise
     await stop();
     throw error;
   }
+}
+
+/** InfluxDB (a private influxd when none is configured), the dead letters and the durable sink in front of it. */
+async function startSink(config: Config, log: Logger, now: () => number, stack: (() => Promise<void> | void)[]) {
+  let local: LocalInfluxd | undefined;
+  if (!config.influx.url) {
+    local = await startLocalInfluxd();
+    stack.push(() => local?.stop());
+    log.info({ url: local.url, dataDir: local.dataDir }, 'private influxd started');
+  }
+  const influx = influxSchema.parse({ ...config.influx, url: config.influx.url ?? local?.url });
+  if (influx.api === 'v1') await createDatabase(influx.url, influx.database).catch((error: Error) => log.warn({ error: error.message }, 'could not create the database'));
+  // The client logs every failed request itself; the replayer reports failures once per episode,
+  // so the client's own lines go to debug. Its logger is process-wide.
+  setLogger({ error: (message, error) => log.debug({ error: String(error ?? '') }, message), warn: (message) => log.debug(message) });
+
+  const deadLetters = new DeadLetterStore({ path: join(config.dataDir, 'dead-letters.db'), maxEntries: config.deadLetters.maxEntries });
+  stack.push(() => deadLetters.close());
+  const writer = new InfluxWriter(influx);
+  const sink = new DurableSink(
+    { ...config.spool, path: join(config.dataDir, 'spool.db') },
+    { ...config.replay, batchLines: config.influx.batchSize, flushIntervalMs: config.influx.flushIntervalMs },
+    {
+      writer,
+      deadLetter: (line, failure) =>
+        deadLetters.add({ receivedAt: now(), topic: '(influxdb write)', reason: 'influx_rejected', detail: failure.message.slice(0, 500), payload: Buffer.from(line) }),
+      onWriteError: (failure, lines, retryInMs) => log.warn({ status: failure.statusCode, error: failure.message.slice(0, 200), lines, retryInMs }, 'InfluxDB write failed; lines stay spooled'),
+    },
+  );
+  const spooled = sink.stats();
+  if (spooled.spoolLines > 0) log.info({ lines: spooled.spoolLines }, 'replaying lines spooled before the last stop');
+  sink.start();
+  stack.push(async () => {
+    await sink.stop(config.spool.drainTimeoutMs);
+    await writer.close();
+  });
+  return { sink, deadLetters, influxUrl: influx.url };
 }
 
 /** The process's own health, the fields of a `pipeline` point. */

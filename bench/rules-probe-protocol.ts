@@ -13,7 +13,7 @@
  *   probe → parent  {type: 'sent', probes}, then exits
  */
 import type { ChildProcess } from 'node:child_process';
-import type { TicketChange } from '../rules/engine.ts';
+import type { TicketChange } from '../rules/tickets/store.ts';
 import type { BenchDevice } from './bench-catalog.ts';
 import { exited, forkBenchChild } from './child-protocol.ts';
 
@@ -107,7 +107,7 @@ export class LatencyProbe {
 
   /** PipelineDeps.onTicketChange. */
   onTicketChange(change: TicketChange): void {
-    if (change.change === 'opened') this.opened.set(probeKey(change.ticket.fingerprint, change.ticket.openedAt), wallClockMs());
+    if (change.event.type === 'opened') this.opened.set(probeKey(change.ticket.fingerprint, change.ticket.openedAt), wallClockMs());
   }
 
   tell(message: ProbeParentMessage): void {

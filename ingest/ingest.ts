@@ -1,7 +1,12 @@
 /**
- * The ingest stage: device publishes in, validated and enriched points out to the sink and to
- * listeners (the app wires the rules engine there), rejections to the dead-letter store with a
- * count per reason. Nothing here throws out of a handler: bad input is data, not an exception.
+ * The ingest stage: device publishes in (from any Source), validated and enriched points out to
+ * the durable sink and, once they are durable, to listeners (the app wires the rules there),
+ * rejections to the dead-letter store with a count per reason. Nothing here throws out of a
+ * handler: bad input is data, not an exception.
+ *
+ * Readings reach `onPoints` only after their spool commit: what a device was not acknowledged
+ * for (a full spool refused it, no PUBACK) has not been evaluated either, so its redelivery is
+ * its first evaluation, not an out-of-order duplicate.
  */
 import type { Catalog } from '../network/catalog.ts';
 import { deviceStatuses, type DeviceStatus } from '../network/message.ts';
@@ -9,6 +14,7 @@ import { parseTopic } from '../network/topic.ts';
 import type { DeadLetter } from './dead-letters.ts';
 import { decodeDeviceTelemetry, DEFAULT_LIMITS, type DecodeLimits, type Rejection, type TelemetryPoint } from './decode.ts';
 import { telemetryLine } from '../network/line-protocol.ts';
+import type { SourceSink } from './source.ts';
 
 /** Dead letters kept for one message; the rest of its rejections are only counted. */
 export const MAX_LETTERS_PER_MESSAGE = 8;
@@ -30,7 +36,7 @@ export interface IngestDeps {
   /** Wall clock, epoch ms: only for the future/ancient checks and dead-letter stamps. */
   now(): number;
   limits?: DecodeLimits;
-  /** Accepted points, after they were handed to the sink. */
+  /** Accepted points, once the sink committed them (never for readings it refused). */
   onPoints?(points: readonly TelemetryPoint[]): void;
   onStatus?(deviceId: string, status: DeviceStatus, at: number): void;
 }
@@ -39,12 +45,14 @@ export interface IngestStats {
   messages: number;
   readingsAccepted: number;
   readingsRejected: Record<string, number>;
-  /** QoS 0 readings the sink could not take (best-effort, shared/DESIGN.md). */
+  /** QoS 0 readings the sink could not take (best-effort: MQTT 3.1.1 §4.3.1, at most once). */
   bestEffortLost: number;
+  /** Calls of `onPoints` that threw (the readings stay durable and acknowledged). */
+  listenerErrors: number;
 }
 
-export class Ingest {
-  readonly stats: IngestStats = { messages: 0, readingsAccepted: 0, readingsRejected: {}, bestEffortLost: 0 };
+export class Ingest implements SourceSink {
+  readonly stats: IngestStats = { messages: 0, readingsAccepted: 0, readingsRejected: {}, bestEffortLost: 0, listenerErrors: 0 };
 
   constructor(private readonly deps: IngestDeps) {}
 
@@ -65,13 +73,23 @@ export class Ingest {
     for (const point of decoded.points) readings += point.values.size;
     const durable = this.deps.sink.append(decoded.points.map(telemetryLine)).then(() => {
       this.stats.readingsAccepted += readings;
+      this.hand(decoded.points);
     });
-    this.deps.onPoints?.(decoded.points);
     if (publish.qos === 0) {
       durable.catch(() => (this.stats.bestEffortLost += readings));
       return undefined;
     }
     return durable;
+  }
+
+  /** Durable points to the listener; its failure must not cost the device its PUBACK. */
+  private hand(points: readonly TelemetryPoint[]): void {
+    try {
+      this.deps.onPoints?.(points);
+    } catch (error) {
+      this.stats.listenerErrors += 1;
+      if (this.stats.listenerErrors === 1) console.error('ingest: the readings listener failed', error);
+    }
   }
 
   /** A publish refused before it reached the ingest (by the broker's ACL or size limit). */

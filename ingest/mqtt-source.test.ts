@@ -64,8 +64,8 @@ function deferred() {
 
 async function startSource(accept: (publish: IncomingPublish) => Promise<void> | undefined) {
   const client = new FakeClient();
-  const source = new MqttSource(config, { accept, connect: () => client as unknown as SourceClient, random: () => 0 });
-  const started = source.start();
+  const source = new MqttSource(config, { connect: () => client as unknown as SourceClient, random: () => 0 });
+  const started = source.start({ accept, refuse: () => expect.unreachable('the source refuses nothing itself') });
   client.accept();
   await started;
   return { client, source };
@@ -116,13 +116,13 @@ describe('mqtt source acknowledgements', () => {
     expect(message.settled()).toBe(false);
     spool.resolve();
     expect(await message.outcome).toBe('puback');
-    expect(source.stats).toMatchObject({ received: 1, acked: 1, unacked: 0 });
+    expect(source.stats()).toMatchObject({ received: 1, acked: 1, unacked: 0 });
   });
 
   it('acknowledges a dead-lettered message at once', async () => {
     const { client, source } = await startSource(() => undefined);
     expect(await client.deliver({ topic: 'water/s1/stranger/telemetry' }).outcome).toBe('puback');
-    expect(source.stats.acked).toBe(1);
+    expect(source.stats().acked).toBe(1);
   });
 
   it('leaves a refused message unacknowledged and reconnects so the broker re-sends it', async () => {
@@ -134,7 +134,7 @@ describe('mqtt source acknowledgements', () => {
     });
     expect(await client.deliver().outcome).toBe('no puback');
     expect(client.ends).toEqual([false]); // a clean DISCONNECT: the session stays
-    expect(source.stats).toMatchObject({ acked: 0, unacked: 1, connected: false, disconnects: 1 });
+    expect(source.stats()).toMatchObject({ acked: 0, unacked: 1, connected: false, disconnects: 1 });
     // Whatever else arrives before the reconnect is left for redelivery without touching the spool.
     expect(await client.deliver({ messageId: 2 }).outcome).toBe('no puback');
     expect(accepted).toHaveLength(1);
@@ -151,19 +151,19 @@ describe('mqtt source acknowledgements', () => {
     client.drop();
     spool.resolve();
     expect(await message.outcome).toBe('no puback');
-    expect(source.stats).toMatchObject({ acked: 0, unacked: 1 });
+    expect(source.stats()).toMatchObject({ acked: 0, unacked: 1 });
   });
 
   it('counts redeliveries by their DUP flag', async () => {
     const { client, source } = await startSource(() => Promise.resolve());
     await client.deliver({ dup: true }).outcome;
-    expect(source.stats).toMatchObject({ received: 1, redelivered: 1, acked: 1 });
+    expect(source.stats()).toMatchObject({ received: 1, redelivered: 1, acked: 1 });
   });
 
   it('does not count a QoS 0 message as acknowledged', async () => {
     const { client, source } = await startSource(() => undefined);
     await client.deliver({ qos: 0 }).outcome;
-    expect(source.stats).toMatchObject({ received: 1, acked: 0 });
+    expect(source.stats()).toMatchObject({ received: 1, acked: 0 });
   });
 
   it('on stop, finishes the message in hand, then disconnects cleanly', async () => {

@@ -19,7 +19,7 @@
 import mqtt, { type IClientOptions, type IConnackPacket, type IPublishPacket, type MqttClient } from 'mqtt';
 import { z } from 'zod';
 import { backoffDelay } from '../network/backoff.ts';
-import type { IncomingPublish } from './ingest.ts';
+import type { Source, SourceSink } from './source.ts';
 
 const STOP_TIMEOUT_MS = 5000;
 
@@ -79,8 +79,6 @@ export interface MqttSourceStats {
 export type SourceClient = Pick<MqttClient, 'on' | 'connect' | 'subscribe' | 'end' | 'reconnect' | 'handleMessage' | 'connected'>;
 
 export interface MqttSourceDeps {
-  /** Ingest.accept: a promise means "acknowledge once it resolves". */
-  accept(publish: IncomingPublish): Promise<void> | undefined;
   log?: { debug(obj: object, msg: string): void; info(obj: object, msg: string): void; warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
   /** Client factory; default mqtt.connect. Called with manualConnect: the source connects in start(). */
   connect?(url: string, options: IClientOptions): SourceClient;
@@ -112,8 +110,10 @@ export function reconnectDelayMs(attempt: number, config: Pick<MqttSourceConfig,
   return backoffDelay(attempt + 1, { minMs: config.reconnectMinMs, maxMs: config.reconnectMaxMs, jitter: 0.5 }, random);
 }
 
-export class MqttSource {
-  readonly stats: MqttSourceStats = { connected: false, connects: 0, disconnects: 0, received: 0, acked: 0, redelivered: 0, unacked: 0 };
+export class MqttSource implements Source<'mqtt', MqttSourceStats> {
+  readonly kind = 'mqtt';
+  private readonly counters: MqttSourceStats = { connected: false, connects: 0, disconnects: 0, received: 0, acked: 0, redelivered: 0, unacked: 0 };
+  private sink: SourceSink | undefined;
   private client: SourceClient | undefined;
   /** Bumped per connection: an ack computed on an older connection is not sent on a newer one. */
   private connection = 0;
@@ -129,8 +129,13 @@ export class MqttSource {
 
   constructor(readonly config: MqttSourceConfig, private readonly deps: MqttSourceDeps) {}
 
+  stats(): MqttSourceStats {
+    return this.counters;
+  }
+
   /** Connects and subscribes; resolves when subscribed, or after connectTimeoutMs (it keeps retrying). */
-  start(): Promise<void> {
+  start(sink: SourceSink): Promise<void> {
+    this.sink = sink;
     const client = (this.deps.connect ?? mqtt.connect)(this.config.url, clientOptions(this.config));
     this.client = client;
     client.handleMessage = (packet, done) => this.receive(packet, done);
@@ -167,18 +172,18 @@ export class MqttSource {
         resolve();
       });
     });
-    this.stats.connected = false;
+    this.counters.connected = false;
   }
 
   private receive(packet: IPublishPacket, done: (error?: Error) => void): void {
     const connection = this.connection;
-    this.stats.received += 1;
-    if (packet.dup) this.stats.redelivered += 1;
+    this.counters.received += 1;
+    if (packet.dup) this.counters.redelivered += 1;
     if (this.holding) return this.leave(done, new Error(`not acknowledged (${this.holding}); the broker re-sends it`));
     const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
     let durable: Promise<void> | undefined;
     try {
-      durable = this.deps.accept({ topic: packet.topic, payload, qos: packet.qos });
+      durable = this.sink?.accept({ topic: packet.topic, payload, qos: packet.qos });
     } catch (error) {
       return this.refused(done, error as Error); // accept does not throw; if it ever does, nothing is acked
     }
@@ -192,7 +197,7 @@ export class MqttSource {
   private ack(done: (error?: Error) => void, qos: number, connection: number): void {
     // A PUBACK queued for a newer connection could acknowledge a different message with the same id.
     if (connection !== this.connection) return this.leave(done, new Error('connection replaced'));
-    if (qos > 0) this.stats.acked += 1;
+    if (qos > 0) this.counters.acked += 1;
     this.attempt = 0;
     if (this.refusing) this.deps.log?.info({}, 'readings durable again: acknowledging');
     this.refusing = false;
@@ -201,7 +206,7 @@ export class MqttSource {
 
   /** Skips the PUBACK: mqtt.js moves on to the next packet, the broker keeps this one in the session. */
   private leave(done: (error?: Error) => void, error: Error): void {
-    this.stats.unacked += 1;
+    this.counters.unacked += 1;
     done(error);
   }
 
@@ -221,8 +226,8 @@ export class MqttSource {
 
   private connected(client: SourceClient, connack: IConnackPacket): void {
     this.connection += 1;
-    this.stats.connected = true;
-    this.stats.connects += 1;
+    this.counters.connected = true;
+    this.counters.connects += 1;
     const fields = { url: this.config.url, clientId: this.config.clientId, sessionPresent: connack.sessionPresent };
     if (this.holding === 'spool_full') {
       this.holding = undefined; // keep the backoff growing until an ack succeeds
@@ -251,8 +256,8 @@ export class MqttSource {
   }
 
   private closed(client: SourceClient): void {
-    if (this.stats.connected) this.stats.disconnects += 1;
-    this.stats.connected = false;
+    if (this.counters.connected) this.counters.disconnects += 1;
+    this.counters.connected = false;
     this.connection += 1;
     if (this.holding === 'stopping' || this.client !== client || this.reconnectTimer) return;
     const delayMs = reconnectDelayMs(this.attempt, this.config, (this.deps.random ?? Math.random)());

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { loadCatalog, type Catalog } from '../network/catalog.ts';
 import { formatDuration } from '../network/duration.ts';
-import { createRulesEngine, type RulesEngine, type TicketChange, type WatchedDevice } from './engine.ts';
+import { createRulesEngine, type RulesEngine, type EngineChange, type WatchedDevice } from './engine.ts';
 import { packRules, sampleCatalog, T0, tempStore } from './engine.fixtures.ts';
 import type { Rule } from './kinds/index.ts';
 import {
@@ -65,7 +65,7 @@ function play(engine: RulesEngine, step: CaseStep): Promise<void> {
 }
 
 /** One change as expected.json lists it. */
-function changeOf(at: number, { ticket, change }: TicketChange): GoldenChange {
+function changeOf(at: number, { ticket, change }: EngineChange): GoldenChange {
   return { at: formatDuration(at), rule: ticket.ruleId, site: ticket.site, device: ticket.device, change, severity: ticket.severity };
 }
 
@@ -77,7 +77,7 @@ async function runCase(dir: string): Promise<Golden> {
   const rules = await caseRules(config);
   const temp = await tempStore();
   try {
-    let pending: TicketChange[] = [];
+    let pending: EngineChange[] = [];
     const failures: unknown[] = [];
     const engine = createRulesEngine({
       rules,

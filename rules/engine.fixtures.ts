@@ -11,7 +11,7 @@ import { loadCatalog, type Catalog } from '../network/catalog.ts';
 import type { MetricName } from '../network/metrics.ts';
 import { parseDuration } from '../network/duration.ts';
 import { expect } from 'vitest';
-import { createRulesEngine, type RuleReading, type RulesEngine, type RulesEngineOptions, type TicketChange } from './engine.ts';
+import { createRulesEngine, type RuleReading, type RulesEngine, type RulesEngineOptions, type EngineChange } from './engine.ts';
 import type { Rule } from './kinds/index.ts';
 import { loadRulePack } from './pack.ts';
 import type { LifecyclePolicy } from './tickets/policy.ts';
@@ -85,7 +85,7 @@ export interface StepExpectation {
 }
 
 /** Asserts one timeline step (Alertmanager style): its ticket changes, then the open tickets. */
-export async function expectStep(label: string, changes: readonly TicketChange[], store: TicketStore, step: StepExpectation): Promise<void> {
+export async function expectStep(label: string, changes: readonly EngineChange[], store: TicketStore, step: StepExpectation): Promise<void> {
   expect(changes.map((c) => `${c.change} ${c.ticket.severity}`), label).toEqual(step.changes);
   expect((await store.list({ state: 'open' })).map(spellTicket), label).toEqual(step.open);
 }
@@ -130,7 +130,7 @@ export type TimelineStep = { readonly at: string } & (ReadingStep | TickStep | S
  */
 export class Timeline {
   /** Ticket changes of every engine started here, since the start or the current step of `play`. */
-  changes: TicketChange[] = [];
+  changes: EngineChange[] = [];
   private readonly engines: RulesEngine[] = [];
 
   constructor(

@@ -79,8 +79,9 @@ describe('rules engine timelines: the ticket lifecycle', () => {
     await push('0m', { turbidity: 2 });
     expect(await push('2m', { turbidity: 2 })).toEqual(['opened warning suppressed']);
     expect(await tl.store.sweep(timeAt('50m'))).toEqual([]); // no escalation while suppressed
-    await tl.store.expireSilence(silence.id, { at: timeAt('55m'), actor: 'li.dispatcher' });
-    expect((await tl.store.sweep(timeAt('56m'))).map((c) => `${c.change} ${c.ticket.state}`)).toEqual(['unsuppressed open']);
+    const expired = await tl.store.expireSilence(silence.id, { at: timeAt('55m'), actor: 'li.dispatcher' });
+    expect(expired.ok && expired.unsuppressed.map((t) => t.state)).toEqual(['open']);
+    expect(await tl.store.sweep(timeAt('56m'))).toEqual([]);
     expect(await events()).toEqual(['opened', 'suppressed', 'unsuppressed']);
   });
 });

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Catalog } from '../network/catalog.ts';
-import { createRulesEngine, type TicketChange } from './engine.ts';
+import { createRulesEngine, type EngineChange } from './engine.ts';
 import { countingStore, packRules, readingAt, sampleCatalog, tapWaterRules, tempStore, timeAt, type TempStore } from './engine.fixtures.ts';
 import type { Rule } from './kinds/index.ts';
 import type { TicketStore } from './tickets/store.ts';
@@ -35,7 +35,7 @@ describe('rules engine', () => {
   });
 
   it('serialises concurrent readings of one fingerprint: one ticket, changes in order', async () => {
-    const changes: TicketChange[] = [];
+    const changes: EngineChange[] = [];
     const engine = createRulesEngine({ rules, store: temp.store, onChange: (change) => void changes.push(change) });
     const values = [3, 3, 3, 5, 6, 4, 2, 0.9, 0.5];
     await Promise.all(values.map((turbidity, minute) => engine.evaluate(readingAt(catalog, TAP, `${minute}m`, { turbidity }))));

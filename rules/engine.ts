@@ -39,7 +39,12 @@ import { ZoneSignals } from './zone-signals.ts';
 export type { ReadingDevice, RuleReading } from './router.ts';
 export type { WatchedDevice } from './kinds/index.ts';
 
-export interface TicketChange {
+/**
+ * What one of this engine's writes did to a ticket, plain value updates included: the engine's
+ * own report, for replays (`clearwater evaluate`), golden cases and timeline tests. The process
+ * learns of ticket changes from the one change stream (tickets/stream.ts), never from here.
+ */
+export interface EngineChange {
   readonly ticket: Ticket;
   /**
    * What the reading did to the ticket: opened (new), reopened (within the cool-down), escalated
@@ -55,8 +60,8 @@ export interface RulesEngineOptions {
   /** Parsed rules (pack.ts); ids must be unique. */
   readonly rules: readonly Rule[];
   readonly store: TicketStore;
-  /** Every ticket change, in order per fingerprint (InfluxDB `ticket` points, notifications). */
-  readonly onChange?: (change: TicketChange) => void | Promise<void>;
+  /** Each of this engine's ticket writes, in order per fingerprint (see EngineChange). */
+  readonly onChange?: (change: EngineChange) => void | Promise<void>;
   /** A ticket write or `onChange` failed. Default: console.error. */
   readonly onError?: (error: unknown, context: { fingerprint: string; ruleId: string }) => void;
   /**

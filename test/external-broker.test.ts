@@ -85,10 +85,21 @@ afterAll(async () => {
   await rm(folder, { recursive: true, force: true });
 });
 
+/** The external subscription's counters (the pipeline's source is one). */
+function sourceStats(running: TestPipeline | undefined) {
+  const source = running?.source;
+  if (source?.kind !== 'mqtt') throw new Error(`expected the mqtt source, got ${source?.kind}`);
+  return source.stats();
+}
+
 describe('external broker mode (Mosquitto)', () => {
   it('ingests QoS 1 telemetry from the broker into InfluxDB with the catalog tags', async () => {
     expect(pipeline!.mqttPort).toBe(0); // no embedded broker
-    expect(pipeline!.mqttSource?.stats.connected).toBe(true);
+    expect(sourceStats(pipeline).connected).toBe(true);
+    // No broker was constructed, so none of its gauges is exported.
+    const exported = await (await fetch(`${pipeline!.http}/metrics`)).text();
+    expect(exported).toMatch(/^clearwater_mqtt_source_connected 1$/m);
+    expect(exported).not.toMatch(/clearwater_mqtt_clients_connected|clearwater_mqtt_sockets/);
     for (let i = 0; i < 10; i++) await publishTelemetry(device, 0.2 + i / 100);
 
     await eventually(async () => ((await storedTurbidity()) === 10 ? true : undefined), 10_000, '10 readings in InfluxDB');
@@ -98,7 +109,7 @@ describe('external broker mode (Mosquitto)', () => {
     const series = ((await body.json()) as { results: { series: { tags: Record<string, string> }[] }[] }).results[0]!.series;
     expect(series.map((s) => s.tags)).toEqual([{ site, device, site_kind: 'tap', township: 'xb-town', zone: 'xb-zone', village: 'xb-village' }]);
 
-    expect(pipeline!.mqttSource!.stats).toMatchObject({ received: 10, acked: 10, unacked: 0 });
+    expect(sourceStats(pipeline)).toMatchObject({ received: 10, acked: 10, unacked: 0 });
     expect(await metric(pipeline!.http, 'clearwater_mqtt_source_connected')).toBe(1);
     expect(await metric(pipeline!.http, 'clearwater_mqtt_source_messages_acked_total')).toBe(10);
   });
@@ -106,7 +117,7 @@ describe('external broker mode (Mosquitto)', () => {
   it('dead-letters a message from a device not in the catalog, and acknowledges it', async () => {
     await publishTelemetry(stranger, 0.3);
     await eventually(() => (pipeline!.ingest.stats.readingsRejected.unknown_device === 1 ? true : undefined), 5000, 'the unknown device to be rejected');
-    await eventually(() => (pipeline!.mqttSource!.stats.acked === 11 ? true : undefined), 5000, 'the PUBACK of the rejected message');
+    await eventually(() => (sourceStats(pipeline).acked === 11 ? true : undefined), 5000, 'the PUBACK of the rejected message');
 
     const letters = await eventually(() => {
       const db = new Database(join(dataDir, 'dead-letters.db'), { readonly: true });
@@ -129,17 +140,17 @@ describe('external broker mode (Mosquitto)', () => {
 
     pipeline = await startIngest();
     await eventually(async () => ((await storedTurbidity()) === 15 ? true : undefined), 10_000, 'the 5 readings published during the downtime');
-    expect(pipeline.mqttSource!.stats).toMatchObject({ received: 5, acked: 5, unacked: 0 });
+    expect(sourceStats(pipeline)).toMatchObject({ received: 5, acked: 5, unacked: 0 });
   });
 
   it('reconnects with backoff when the broker drops the connection, and keeps the session', async () => {
-    const source = pipeline!.mqttSource!;
+    const stats = () => sourceStats(pipeline);
     // Another client taking over the client id makes Mosquitto close the ingest's connection
     // [MQTT-3.1.4-2]; it takes no subscription of its own and leaves at once, force-closed.
     const impostor = await connect(MOSQUITTO, { clientId, clean: false });
-    await eventually(() => (source.stats.disconnects === 1 ? true : undefined), 5000, 'the ingest to lose its connection');
+    await eventually(() => (stats().disconnects === 1 ? true : undefined), 5000, 'the ingest to lose its connection');
     impostor.end(true);
-    await eventually(() => (source.stats.connected && source.stats.connects === 2 ? true : undefined), 10_000, 'the ingest to reconnect');
+    await eventually(() => (stats().connected && stats().connects === 2 ? true : undefined), 10_000, 'the ingest to reconnect');
 
     for (let i = 0; i < 3; i++) await publishTelemetry(device, 0.6);
     await eventually(async () => ((await storedTurbidity()) === 18 ? true : undefined), 10_000, '3 more readings after the reconnect');
@@ -155,7 +166,7 @@ describe('external broker mode (Mosquitto)', () => {
     });
     for (let i = 0; i < 10; i++) await publishTelemetry(device, 0.7);
     await eventually(async () => ((await storedTurbidity()) === 28 ? true : undefined), 20_000, '10 more readings despite the full spool');
-    const stats = pipeline.mqttSource!.stats;
+    const stats = sourceStats(pipeline);
     expect(stats.unacked).toBeGreaterThan(0);
     expect(stats.redelivered).toBeGreaterThan(0);
     expect(stats.acked).toBe(10);

@@ -67,17 +67,30 @@ export function describeTicketLifecycle(harness: TicketStoreHarness): void {
       expect(await store.openOrUpdate(reading(2, 6, 'critical'))).toMatchObject({ change: 'escalated', ticket: { id: ticket.id, state: 'suppressed' } });
       expect(await store.sweep(minute(50))).toEqual([]);
       expect(await store.listSilences({ activeAt: minute(50) })).toMatchObject([{ id: silence.id, createdBy: 'li.dispatcher', reason: '冲洗管网 flushing mains' }]);
-      expect(await store.expireSilence(silence.id, dispatcher(60))).toMatchObject({ ok: true, silence: { expiredAt: minute(60), expiredBy: 'li.dispatcher' } });
+      // Expiring it opens what it held at once, as the person's change (not at the next sweep).
+      const expired = await store.expireSilence(silence.id, dispatcher(60));
+      expect(expired).toMatchObject({ ok: true, silence: { expiredAt: minute(60), expiredBy: 'li.dispatcher' } });
+      expect(expired.ok && expired.unsuppressed.map((t) => [t.id, t.state, t.tierAt])).toEqual([
+        [other.ticket.id, 'open', minute(60)],
+        [ticket.id, 'open', minute(60)],
+      ]);
       expect(await store.expireSilence(silence.id, dispatcher(61))).toMatchObject({ ok: false, reason: 'not_allowed' });
       expect(await store.expireSilence(999, dispatcher(61))).toMatchObject({ ok: false, reason: 'not_found' });
       expect(await store.listSilences({ activeAt: minute(61) })).toEqual([]);
-      const opened = await store.sweep(minute(61));
-      expect(opened.map((c) => [c.change, c.ticket.state, c.ticket.tierAt])).toEqual([
-        ['unsuppressed', 'open', minute(61)],
-        ['unsuppressed', 'open', minute(61)],
-      ]);
-      const event = (await store.get(ticket.id))?.events.find((e) => e.type === 'suppressed');
-      expect(event?.note).toBe(`silence ${silence.id} by li.dispatcher: 冲洗管网 flushing mains`);
+      expect(await store.sweep(minute(61))).toEqual([]);
+      const trail = (await store.get(ticket.id))?.events ?? [];
+      expect(trail.find((e) => e.type === 'suppressed')?.note).toBe(`silence ${silence.id} by li.dispatcher: 冲洗管网 flushing mains`);
+      expect(trail.filter((e) => e.type === 'unsuppressed').map((e) => [e.actor, e.origin, e.state, e.at])).toEqual([['li.dispatcher', '10.0.0.7', 'open', minute(60)]]);
+    });
+
+    it('opens suppressed tickets at the sweep once their silence has run out', async () => {
+      await store.createSilence({ site: subject.site, startsAt: minute(0), endsAt: minute(30), createdAt: minute(0), actor: 'li.dispatcher', reason: 'valve work' });
+      const { ticket } = await store.openOrUpdate(reading(1, 3));
+      expect(ticket.state).toBe('suppressed');
+      expect(await store.sweep(minute(29))).toEqual([]);
+      const opened = await store.sweep(minute(30));
+      expect(opened.map((c) => [c.change, c.ticket.id, c.ticket.state, c.ticket.tierAt])).toEqual([['unsuppressed', ticket.id, 'open', minute(30)]]);
+      expect((await store.get(ticket.id))?.events.at(-1)).toMatchObject({ type: 'unsuppressed', actor: 'system', state: 'open' });
     });
 
     it('matches silences on every field they name, and only inside their window', async () => {

@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { Pool } from 'pg';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { int8AsNumber, openPostgresTicketStore } from './postgres.ts';
+import { describeChangeStream } from './changes.suite.ts';
 import { describeTicketLifecycle } from './lifecycle.suite.ts';
 import { activeTicketInsert, describeTicketStore, reading, type TicketStoreHarness } from './store.suite.ts';
 
@@ -41,6 +42,7 @@ describe('PostgreSQL ticket store', () => {
 
   describeTicketStore(harness);
   describeTicketLifecycle(harness);
+  describeChangeStream(harness);
 
   describe('shared by several instances', () => {
     beforeEach(harness.setUp);
@@ -77,11 +79,70 @@ describe('PostgreSQL ticket store', () => {
       }
     });
 
+    it('hands a durable consumer\'s batch to one instance at a time; the other moves on', async () => {
+      const [east, west] = await Promise.all([harness.open(), harness.open()]);
+      try {
+        await east.openCursor('annotations', 'beginning');
+        await east.openOrUpdate(reading(0, 3));
+        let release: () => void = () => {};
+        const holding = new Promise<void>((resolve) => (release = resolve));
+        let claimed: () => void = () => {};
+        const started = new Promise<void>((resolve) => (claimed = resolve));
+        const eastTurn = east.consumeChanges('annotations', 10, async () => {
+          claimed();
+          await holding;
+        });
+        await started;
+        expect(await west.consumeChanges('annotations', 10, async () => expect.unreachable('east holds the cursor'))).toBe(0);
+        release();
+        expect(await eastTurn).toBe(1);
+        expect(await west.consumeChanges('annotations', 10, async () => expect.unreachable('nothing new'))).toBe(0);
+      } finally {
+        await Promise.all([east.close(), west.close()]);
+      }
+    });
+
+    it('never lets a reader see an event before the events with lower ids, whichever instance commits first', async () => {
+      const [east, west] = await Promise.all([harness.open(), harness.open()]);
+      try {
+        const seen: number[] = [];
+        let writing = true;
+        const reader = (async () => {
+          let cursor = 0;
+          while (writing || (await west.latestEventId()) > cursor) {
+            for (const change of await west.changes(cursor, 1000)) {
+              seen.push(change.event.id);
+              cursor = change.event.id;
+            }
+          }
+        })();
+        // 100 fingerprints × 5 steps, written by both instances at once, 20 transactions in flight.
+        await Promise.all(
+          Array.from({ length: 100 }, async (_, i) => {
+            const store = i % 2 === 0 ? east : west;
+            const fingerprint = `tap-turbidity/order-${i}`;
+            for (let step = 0; step < 5; step++) {
+              if (step % 2 === 0) await store.openOrUpdate(reading(step, 3, step === 2 ? 'critical' : 'warning', fingerprint));
+              else await store.resolve({ fingerprint, at: reading(step, 0).at, actor: 'system' });
+            }
+          }),
+        );
+        writing = false;
+        await reader;
+        const all = (await east.changes(0, 10_000)).map((c) => c.event.id);
+        expect(all).toHaveLength(600); // per fingerprint: opened, resolved, reopened, resolved, reopened + flapping
+        // A cursor that skipped an id committed late would miss it: every id was seen, once, in order.
+        expect(seen).toEqual(all);
+      } finally {
+        await Promise.all([east.close(), west.close()]);
+      }
+    });
+
     it('keeps every table and index in its schema, with bigint times', async () => {
       const store = await harness.open();
       await store.close();
       const tables = await admin.query<{ table_name: string }>('select table_name from information_schema.tables where table_schema = $1 order by 1', [schema]);
-      expect(tables.rows.map((row) => row.table_name)).toEqual(['silences', 'ticket_events', 'ticket_migrations', 'ticket_migrations_lock', 'tickets']);
+      expect(tables.rows.map((row) => row.table_name)).toEqual(['silences', 'ticket_change_cursors', 'ticket_events', 'ticket_migrations', 'ticket_migrations_lock', 'tickets']);
       const index = await admin.query<{ indexdef: string }>(`select indexdef from pg_indexes where schemaname = $1 and indexname = 'tickets_active_fingerprint'`, [schema]);
       expect(index.rows[0]?.indexdef).toMatch(/UNIQUE INDEX .* \(fingerprint\) WHERE \(state = ANY \(ARRAY\['open'::text, 'acknowledged'::text, 'suppressed'::text\]\)\)/);
       const columns = await admin.query<{ column_name: string; data_type: string }>(

@@ -20,6 +20,16 @@ export interface TicketDatabase {
   tickets: Table<Ticket>;
   ticketEvents: Table<TicketEvent>;
   silences: Table<Silence>;
+  ticketChangeCursors: TicketChangeCursor;
+}
+
+/** How far a durable consumer of the change stream has got (changes.ts). */
+export interface TicketChangeCursor {
+  /** The consumer's name, e.g. "annotations". */
+  readonly consumer: string;
+  /** The last event id it has handled. */
+  readonly eventId: number;
+  readonly updatedAt: number;
 }
 
 const idColumn =
@@ -142,9 +152,30 @@ function lifecycle(dialect: TicketDialect): Migration {
   };
 }
 
+/**
+ * The change stream: every event records the ticket's state and tier as the change left them
+ * (its severity too, which older rows have only where the event set it), and durable consumers
+ * keep their cursor in the database, so any instance can pick up where another stopped.
+ */
+const changeStream: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema.alterTable('ticket_events').addColumn('state', 'text').execute();
+    await db.schema.alterTable('ticket_events').addColumn('tier', 'text').execute();
+    await db.schema
+      .createTable('ticket_change_cursors')
+      .addColumn('consumer', 'text', (c) => c.primaryKey())
+      .addColumn('event_id', 'bigint', (c) => c.notNull())
+      .addColumn('updated_at', 'bigint', (c) => c.notNull())
+      .execute();
+  },
+  async down(db: Kysely<unknown>) {
+    await db.schema.dropTable('ticket_change_cursors').execute();
+  },
+};
+
 /** Migrations by name; names sort in the order they apply. Never edit one that shipped. */
 export function ticketMigrations(dialect: TicketDialect): Record<string, Migration> {
-  return { '2026-01-01-0001-tickets': initial(dialect), '2026-11-29-0002-lifecycle': lifecycle(dialect) };
+  return { '2026-01-01-0001-tickets': initial(dialect), '2026-11-29-0002-lifecycle': lifecycle(dialect), '2026-12-01-0003-change-stream': changeStream };
 }
 
 /**

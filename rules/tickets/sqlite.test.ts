@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Kysely, Migrator, sql, SqliteDialect } from 'kysely';
 import { ticketMigrations } from './schema.ts';
 import { openSqliteTicketStore } from './sqlite.ts';
+import { describeChangeStream } from './changes.suite.ts';
 import { describeTicketLifecycle } from './lifecycle.suite.ts';
 import { activeTicketInsert, describeTicketStore, reading, type TicketStoreHarness } from './store.suite.ts';
 
@@ -32,6 +33,7 @@ describe('SQLite ticket store', () => {
 
   describeTicketStore(harness);
   describeTicketLifecycle(harness);
+  describeChangeStream(harness);
 
   describe('upgrades', () => {
     beforeEach(harness.setUp);

@@ -115,7 +115,14 @@ export function describeTicketStore(harness: TicketStoreHarness): void {
         ['opened', 'system', 'warning', 3, T0],
         ['escalated', 'system', 'critical', 6, T0 + 60_000],
         ['deescalated', 'system', 'warning', 3, T0 + 120_000],
-        ['resolved', 'system', null, 0.5, T0 + 180_000],
+        ['resolved', 'system', 'warning', 0.5, T0 + 180_000],
+      ]);
+      // Each event carries the ticket's state and tier as it left them: the change stream's points.
+      expect(stored?.events.map((e) => [e.state, e.tier])).toEqual([
+        ['open', 'village'],
+        ['open', 'village'],
+        ['open', 'village'],
+        ['resolved', 'village'],
       ]);
       expect(await store.list({ state: 'open' })).toEqual([]);
     });

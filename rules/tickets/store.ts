@@ -14,11 +14,13 @@
 import { CamelCasePlugin, Kysely, type Dialect, type Transaction } from 'kysely';
 import type { Severity } from '../severity.ts';
 import { defaultLifecyclePolicy, flapsAt, reopens, type LifecyclePolicy } from './policy.ts';
+import { changesAfter, consumeChanges, latestEventId, openCursor, recordEvents, type EventDraft, type TicketChange } from './changes.ts';
 import { sweepDecision, type SweepChange } from './sweep.ts';
 import { migrateTickets, type TicketDatabase, type TicketDialect } from './schema.ts';
 import { silenceActive, silenceMatches, type Silence, type SilenceMatcher } from './silence.ts';
 
 export type { SweepChange } from './sweep.ts';
+export type { TicketChange } from './changes.ts';
 import {
   activeStates,
   observe,
@@ -110,14 +112,25 @@ export interface TicketStore {
   /** Silences in force at `activeAt`, or all (newest first) without it. */
   listSilences(query: { activeAt?: number }): Promise<Silence[]>;
   getSilence(id: number): Promise<Silence | undefined>;
-  /** Ends a silence now; its suppressed tickets open at the next sweep. */
-  expireSilence(id: number, by: Actor): Promise<{ ok: true; silence: Silence } | { ok: false; reason: 'not_found' | 'not_allowed'; detail: string }>;
+  /** Ends a silence now; the tickets it suppressed, and no other silence covers, open at once (event `unsuppressed` by the person). */
+  expireSilence(id: number, by: Actor): Promise<{ ok: true; silence: Silence; unsuppressed: Ticket[] } | { ok: false; reason: 'not_found' | 'not_allowed'; detail: string }>;
+  /** Up to `limit` changes after event id `afterId`, oldest first (the change stream; changes.ts). */
+  changes(afterId: number, limit: number): Promise<TicketChange[]>;
+  /** The newest event id (0 when none): where a reader of only new changes starts. */
+  latestEventId(): Promise<number>;
+  /** Creates a durable consumer's cursor unless it exists: after the newest event, or at the beginning. */
+  openCursor(consumer: string, from: 'latest' | 'beginning'): Promise<void>;
+  /** Hands a durable consumer its next batch and advances its cursor once `handle` resolved (changes.ts `consumeChanges`). */
+  consumeChanges(consumer: string, limit: number, handle: (changes: readonly TicketChange[]) => Promise<void>): Promise<number>;
+  /** Called after every commit of this store that recorded events (a hint to read the stream now; other instances' changes need polling). */
+  onChanges(listener: () => void): () => void;
   /** Closes the database connection. */
   close(): Promise<void>;
 }
 
 type Db = Kysely<TicketDatabase> | Transaction<TicketDatabase>;
-type EventDraft = { type: TicketEventType; at: number; actor: string; severity?: Severity; value?: number; note?: string | undefined; origin?: string | undefined };
+/** Records events of a write: all of them go in after the rest of the transaction (changes.ts). */
+type Record = (ticket: Ticket, ...events: EventDraft[]) => void;
 
 export interface TicketStoreOptions {
   /** PostgreSQL only: the schema holding the tables (created by the migration when missing). */
@@ -142,21 +155,61 @@ export async function createTicketStore(dialect: Dialect, flavour: TicketDialect
     await db.destroy();
     throw error;
   }
-  return new KyselyTicketStore(db, flavour === 'postgres', options.policy ?? defaultLifecyclePolicy);
+  return new KyselyTicketStore(db, flavour === 'postgres' ? (options.schema ?? 'public') : undefined, options.policy ?? defaultLifecyclePolicy);
 }
 
 class KyselyTicketStore implements TicketStore {
+  private readonly listeners = new Set<() => void>();
+  /** Lock rows read for update (PostgreSQL); see the file comment. */
+  private readonly lockRows: boolean;
+
   constructor(
     private readonly db: Kysely<TicketDatabase>,
-    /** Lock rows read for update (PostgreSQL); see the file comment. */
-    private readonly lockRows: boolean,
+    /** PostgreSQL: the schema (it keys the advisory lock that orders event ids); undefined on SQLite. */
+    private readonly postgresSchema: string | undefined,
     private readonly policy: LifecyclePolicy,
-  ) {}
+  ) {
+    this.lockRows = postgresSchema !== undefined;
+  }
+
+  /** One write transaction. Its events are recorded last (changes.ts); listeners hear of them after the commit. */
+  private async write<T>(work: (trx: Transaction<TicketDatabase>, record: Record) => Promise<T>): Promise<T> {
+    let recorded = 0;
+    const result = await this.db.transaction().execute(async (trx) => {
+      const writes: { ticket: Ticket; events: EventDraft[] }[] = [];
+      const value = await work(trx, (ticket, ...events) => void writes.push({ ticket, events }));
+      recorded = await recordEvents(trx, this.postgresSchema, writes);
+      return value;
+    });
+    if (recorded > 0) for (const listener of this.listeners) listener();
+    return result;
+  }
+
+  onChanges(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => void this.listeners.delete(listener);
+  }
+
+  changes(afterId: number, limit: number): Promise<TicketChange[]> {
+    return changesAfter(this.db, afterId, limit);
+  }
+
+  latestEventId(): Promise<number> {
+    return latestEventId(this.db);
+  }
+
+  openCursor(consumer: string, from: 'latest' | 'beginning'): Promise<void> {
+    return openCursor(this.db, consumer, from, Date.now());
+  }
+
+  consumeChanges(consumer: string, limit: number, handle: (changes: readonly TicketChange[]) => Promise<void>): Promise<number> {
+    return consumeChanges(this.db, this.lockRows, { name: consumer, now: Date.now() }, limit, handle);
+  }
 
   async openOrUpdate(input: OpenOrUpdateInput): Promise<OpenOrUpdateResult> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.db.transaction().execute((trx) => this.openOrUpdateIn(trx, input));
+        return await this.write((trx, record) => this.openOrUpdateIn(trx, input, record));
       } catch (error) {
         // Another writer opened the ticket between our read and insert: start over, which
         // finds and updates theirs.
@@ -165,7 +218,7 @@ class KyselyTicketStore implements TicketStore {
     }
   }
 
-  private async openOrUpdateIn(trx: Transaction<TicketDatabase>, input: OpenOrUpdateInput): Promise<OpenOrUpdateResult> {
+  private async openOrUpdateIn(trx: Transaction<TicketDatabase>, input: OpenOrUpdateInput, record: Record): Promise<OpenOrUpdateResult> {
     const { actor = SYSTEM_ACTOR, at, value, severity, worst, raisedAt = at, ...subject } = input;
     const observation = { at, value, severity, worst };
     const active = await this.findActive(trx, subject.fingerprint);
@@ -173,7 +226,7 @@ class KyselyTicketStore implements TicketStore {
       const { ticket, severityChange } = observe(active, observation);
       await this.save(trx, ticket);
       if (severityChange === undefined) return { ticket, change: 'updated', events: [] };
-      await recordEvent(trx, ticket.id, { type: severityChange, at, actor, severity, value });
+      record(ticket, { type: severityChange, at, actor, severity, value });
       return { ticket, change: severityChange === 'escalated' ? 'escalated' : 'updated', events: [severityChange] };
     }
     const latest = await this.findLatest(trx, subject.fingerprint);
@@ -194,12 +247,12 @@ class KyselyTicketStore implements TicketStore {
       events.push({ type: 'suppressed', at, actor, note: `silence ${silence.id} by ${silence.createdBy}: ${silence.reason}` });
     }
     await this.save(trx, ticket);
-    for (const event of events) await recordEvent(trx, ticket.id, event);
+    record(ticket, ...events);
     return { ticket, change: 'opened', events: events.map((e) => e.type) };
   }
 
   async resolve(input: ResolveInput): Promise<Ticket | undefined> {
-    return this.db.transaction().execute(async (trx) => {
+    return this.write(async (trx, record) => {
       const active = await this.findActive(trx, input.fingerprint);
       if (active === undefined) return undefined;
       if (active.flappingSince !== null && input.actor === SYSTEM_ACTOR) {
@@ -210,7 +263,7 @@ class KyselyTicketStore implements TicketStore {
       const result = resolveTicket(active, input.at, input.value);
       if (!result.ok) return undefined; // active tickets can always resolve
       await this.save(trx, result.ticket);
-      await recordEvent(trx, active.id, { type: 'resolved', at: input.at, actor: input.actor, value: input.value, note: input.note });
+      record(result.ticket, { type: 'resolved', at: input.at, actor: input.actor, value: input.value, note: input.note });
       return result.ticket;
     });
   }
@@ -234,13 +287,13 @@ class KyselyTicketStore implements TicketStore {
 
   /** One person's change of one ticket: read locked, decide (or refuse with a reason), write. */
   private async change(id: number, decide: (current: Ticket) => { ticket: Ticket; event: EventDraft } | string): Promise<TransitionOutcome> {
-    return this.db.transaction().execute(async (trx): Promise<TransitionOutcome> => {
+    return this.write(async (trx, record): Promise<TransitionOutcome> => {
       const current = await this.lockedById(trx, id);
       if (current === undefined) return { ok: false, reason: 'not_found', detail: `no ticket ${id}` };
       const decision = decide(current);
       if (typeof decision === 'string') return { ok: false, reason: 'not_allowed', detail: decision };
       await this.save(trx, decision.ticket);
-      await recordEvent(trx, id, decision.event);
+      record(decision.ticket, decision.event);
       return { ok: true, ticket: decision.ticket };
     });
   }
@@ -253,12 +306,12 @@ class KyselyTicketStore implements TicketStore {
       const planned = sweepDecision(candidate, now, silences, this.policy);
       if (planned === undefined) continue;
       // Re-read under lock: another instance may have swept it, or a reading changed it.
-      const done = await this.db.transaction().execute(async (trx) => {
+      const done = await this.write(async (trx, record) => {
         const current = await this.lockedById(trx, candidate.id);
         const decision = current && sweepDecision(current, now, silences, this.policy);
         if (decision === undefined) return undefined;
         await this.save(trx, decision.ticket);
-        await recordEvent(trx, current!.id, decision.event);
+        record(decision.ticket, decision.event);
         return { ticket: decision.ticket, change: decision.change };
       });
       if (done !== undefined) changes.push(done);
@@ -302,14 +355,32 @@ class KyselyTicketStore implements TicketStore {
   }
 
   async expireSilence(id: number, actor: Actor) {
-    return this.db.transaction().execute(async (trx) => {
+    return this.write(async (trx, record) => {
       const silence = await trx.selectFrom('silences').selectAll().where('id', '=', id).$if(this.lockRows, (q) => q.forUpdate()).executeTakeFirst();
       if (silence === undefined) return { ok: false as const, reason: 'not_found' as const, detail: `no silence ${id}` };
       if (!silenceActive(silence, actor.at) && silence.startsAt <= actor.at) return { ok: false as const, reason: 'not_allowed' as const, detail: `silence ${id} has already ended` };
       const expired = { ...silence, expiredAt: actor.at, expiredBy: actor.actor };
       await trx.updateTable('silences').set({ expiredAt: actor.at, expiredBy: actor.actor }).where('id', '=', id).execute();
-      return { ok: true as const, silence: expired };
+      const unsuppressed = await this.unsuppress(trx, record, id, actor);
+      return { ok: true as const, silence: expired, unsuppressed };
     });
+  }
+
+  /** The tickets an expired silence suppressed open now, unless another silence still covers them (the rest the sweep would do later). */
+  private async unsuppress(trx: Transaction<TicketDatabase>, record: Record, silenceId: number, actor: Actor): Promise<Ticket[]> {
+    // Every row first, under lock; events last (changes.ts): the order that keeps the event lock out of row-lock waits.
+    const held = await trx.selectFrom('tickets').selectAll().where('state', '=', 'suppressed').where('silenceId', '=', silenceId).orderBy('id').$if(this.lockRows, (q) => q.forUpdate()).execute();
+    const others = await this.silencesAt(trx, actor.at);
+    const opened: Ticket[] = [];
+    for (const ticket of held) {
+      if (others.some((silence) => silence.id !== silenceId && silenceMatches(silence, ticket))) continue;
+      const result = transitionTicket(ticket, 'open', actor.at);
+      if (!result.ok) continue;
+      await this.save(trx, result.ticket);
+      opened.push(result.ticket);
+    }
+    for (const ticket of opened) record(ticket, { type: 'unsuppressed', ...by({ ...actor, note: actor.note ?? `silence ${silenceId} expired by ${actor.actor}` }) });
+    return opened;
   }
 
   async close(): Promise<void> {
@@ -368,14 +439,6 @@ function mutable(ticket: Ticket) {
 
 function by(actor: Actor): Omit<EventDraft, 'type'> {
   return { at: actor.at, actor: actor.actor, note: actor.note, origin: actor.origin };
-}
-
-async function recordEvent(db: Db, ticketId: number, event: EventDraft): Promise<void> {
-  const { type, at, actor, severity, value, note, origin } = event;
-  await db
-    .insertInto('ticketEvents')
-    .values({ ticketId, type, at, actor, severity: severity ?? null, value: value ?? null, note: note ?? null, origin: origin ?? null })
-    .execute();
 }
 
 /**

@@ -115,11 +115,15 @@ export interface TicketEvent {
   readonly type: TicketEventType;
   /** "system" for the rules engine, else the person (dispatcher, village administrator). */
   readonly actor: string;
+  /** The ticket's severity as the change left it (older rows: only where the event set it). */
   readonly severity: Severity | null;
   readonly value: number | null;
   readonly note: string | null;
   /** Where the change came from: the client address of an API call, null for the engine. */
   readonly origin: string | null;
+  /** The ticket's state and tier as the change left them (null on rows written before the change stream). */
+  readonly state: TicketState | null;
+  readonly tier: Tier | null;
 }
 
 /** A rule firing on a reading. */
