@@ -150,7 +150,8 @@ describe('dates are calendar dates', () => {
 describe('numbers in URLs are digits only', () => {
   it.each(['0x1', '1e0', '%201', '+1', '1.0', '0b1', '-1', '0'])('ticket and silence id %s is refused', async (id) => {
     const { call } = await serve();
-    expect((await call(`/api/tickets/${id}`, { token: secrets.viewer })).status).toBe(400);
+    const read = await call(`/api/tickets/${id}`, { token: secrets.viewer });
+    expect([read.status, read.text]).toEqual([400, expect.stringMatching(/digits 0-9 only|ids start at 1/)]);
     expect((await call(`/api/tickets/${id}/acknowledge`, { token: secrets.dispatcher, body: {} })).status).toBe(400);
     expect((await call(`/api/silences/${id}/expire`, { token: secrets.dispatcher, body: {} })).status).toBe(400);
   });
@@ -197,6 +198,12 @@ describe('without tokens, answers go only to Host headers that name this server'
     const { call } = await serve({}, '192.168.1.20');
     expect((await call('/api/tickets', { host: '192.168.1.20:8080' })).status).toBe(200);
     for (const host of ['192.168.1.21:8080', 'localhost', '127.0.0.1']) expect((await call('/api/tickets', { host })).status, host).toBe(421);
+  });
+
+  it('refuses before reading the query, so a rebound page cannot even probe the API', async () => {
+    const { call } = await serve({});
+    expect((await call('/api/tickets?state=bogus', { host: 'rebound.example' })).status).toBe(421);
+    expect((await call('/api/tickets/0x1', { host: 'rebound.example' })).status).toBe(421);
   });
 
   it('a request with a valid bearer token is answered whatever its Host', async () => {

@@ -44,10 +44,10 @@ export function registerSilenceRoutes(app: FastifyInstance, deps: SilenceRoutesD
   const { gate } = deps;
 
   app.get('/api/silences', async (request, reply) => {
-    const query = listQuerySchema.safeParse(request.query);
-    if (!query.success) return reply.code(400).send({ error: 'bad query', problems: z.prettifyError(query.error) });
     const caller = gate(request, reply, 'read');
     if (!caller) return reply;
+    const query = listQuerySchema.safeParse(request.query);
+    if (!query.success) return reply.code(400).send({ error: 'bad query', problems: z.prettifyError(query.error) });
     const now = deps.now();
     const silences = await deps.store.listSilences(query.data.state === 'active' ? { activeAt: now } : {});
     const { principal } = caller;
@@ -71,10 +71,10 @@ export function registerSilenceRoutes(app: FastifyInstance, deps: SilenceRoutesD
   });
 
   app.post('/api/silences/:id/expire', async (request, reply) => {
-    const params = idParamsSchema.safeParse(request.params);
-    if (!params.success) return reply.code(400).send({ error: 'bad silence id' });
     const caller = gate(request, reply, 'write');
     if (!caller?.principal) return reply;
+    const params = idParamsSchema.safeParse(request.params);
+    if (!params.success) return reply.code(400).send({ error: 'bad silence id', problems: z.prettifyError(params.error) });
     // A silence outside a village admin's villages is as absent as an unknown id.
     const silence: Silence | undefined = await deps.store.getSilence(params.data.id);
     if (!silence || !visibleTo(caller.principal, silence)) return reply.code(404).send({ error: `no silence ${params.data.id}` });

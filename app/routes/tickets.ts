@@ -50,10 +50,10 @@ export function registerTicketRoutes(app: FastifyInstance, deps: TicketRoutesDep
   };
 
   app.get('/api/tickets', async (request, reply) => {
-    const query = ticketQuerySchema.safeParse(request.query);
-    if (!query.success) return reply.code(400).send({ error: 'bad query', problems: z.prettifyError(query.error) });
     const caller = gate(request, reply, 'read');
     if (!caller) return reply;
+    const query = ticketQuerySchema.safeParse(request.query);
+    if (!query.success) return reply.code(400).send({ error: 'bad query', problems: z.prettifyError(query.error) });
     const { principal } = caller;
     const { state, village, site, rule, severity, since, limit } = query.data;
     // A village admin's limit applies after the scope filter, so fetch the whole list for them.
@@ -63,22 +63,22 @@ export function registerTicketRoutes(app: FastifyInstance, deps: TicketRoutesDep
   });
 
   app.get('/api/tickets/:id', async (request, reply) => {
-    const params = idParamsSchema.safeParse(request.params);
-    if (!params.success) return reply.code(400).send({ error: 'bad ticket id' });
-    // Authenticate before looking up, so an unknown token learns nothing about ids.
+    // The gate first: a caller it refuses learns nothing about ids.
     const caller = gate(request, reply, 'read');
     if (!caller) return reply;
+    const params = idParamsSchema.safeParse(request.params);
+    if (!params.success) return reply.code(400).send({ error: 'bad ticket id', problems: z.prettifyError(params.error) });
     const found = await visible(params.data.id, caller.principal);
     return found ?? reply.code(404).send({ error: `no ticket ${params.data.id}` });
   });
 
-  /** A write route on one ticket: id, token, body, scope, then the store call. */
+  /** A write route on one ticket: token, id, body, scope, then the store call. */
   function write<Body>(path: string, bodySchema: z.ZodType<Body>, act: (id: number, body: Body, by: Actor) => ReturnType<TicketStore['transition']>): void {
     app.post(path, async (request, reply) => {
-      const params = idParamsSchema.safeParse(request.params);
-      if (!params.success) return reply.code(400).send({ error: 'bad ticket id' });
       const caller = gate(request, reply, 'write');
       if (!caller?.principal) return reply;
+      const params = idParamsSchema.safeParse(request.params);
+      if (!params.success) return reply.code(400).send({ error: 'bad ticket id', problems: z.prettifyError(params.error) });
       const body = bodySchema.safeParse(request.body ?? {});
       if (!body.success) return reply.code(400).send({ error: 'bad body', problems: z.prettifyError(body.error) });
       if (!(await visible(params.data.id, caller.principal))) return reply.code(404).send({ error: `no ticket ${params.data.id}` });
