@@ -23,6 +23,7 @@ describe('configuration', () => {
     expect(config.catalog).toBe(`${dirname(dirname(samplePath))}/network/sample/county.yaml`);
     expect(config.influx).toMatchObject({ url: 'http://127.0.0.1:8086', api: 'v1', database: 'clearwater' });
     expect(config.broker.observers).toHaveLength(1);
+    expect(config.api).toMatchObject({ open: [], allowedHosts: ['clearwater.county.lan'] });
   });
 
   it('takes environment overrides over the file', async () => {

@@ -36,7 +36,7 @@ export const configSchema = z.object({
     .describe('Where device publishes come from: the embedded broker, or a subscription to an external one (`clearwater ingest`)'),
   http: z
     .object({
-      host: z.string().default('127.0.0.1').describe('Address of the HTTP API; 127.0.0.1 keeps it on this machine'),
+      host: z.string().default('127.0.0.1').describe('Address of the HTTP API; 127.0.0.1 keeps it on this machine. Also which Host headers a request without a token may carry (app/host-check.ts)'),
       port: z.number().int().min(0).max(65_535).default(8080).describe('HTTP port; 0 picks a free one'),
     })
     .prefault({}),

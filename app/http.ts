@@ -1,9 +1,13 @@
 /**
  * The HTTP API of a Clearwater process: health, Prometheus metrics, tickets and silences. Routes are thin:
- * query strings are checked by zod, answers come from the components, access by app/access.ts.
+ * query strings are checked by zod, every route passes the gate (routes/gate.ts: bearer token,
+ * app/access.ts; Host header for answers without a token, app/host-check.ts).
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
+import type { ApiConfig } from './access.ts';
+import { hostPolicy } from './host-check.ts';
+import { gateFor } from './routes/gate.ts';
 import { registerSilenceRoutes, type SilenceRoutesDeps } from './routes/silences.ts';
 import { registerTicketRoutes, type TicketRoutesDeps } from './routes/tickets.ts';
 
@@ -12,23 +16,34 @@ export { ticketQuerySchema, type TicketQuery } from './routes/tickets.ts';
 export interface HttpDeps {
   metrics: Registry;
   health(): Record<string, unknown>;
-  /** Ticket and silence routes share the store, the tokens and the clock. */
-  tickets: TicketRoutesDeps & { store: TicketRoutesDeps['store'] & SilenceRoutesDeps['store'] };
+  /** The address or name the server listens on (`http.host`): decides which Host headers name it (host-check.ts). */
+  boundHost: string;
+  /** Ticket and silence routes share the store, the access config and the clock. */
+  tickets: { store: TicketRoutesDeps['store'] & SilenceRoutesDeps['store']; api: ApiConfig; now: () => number };
 }
 
 export function createHttpServer(deps: HttpDeps): FastifyInstance {
   // No logger: request headers carry bearer tokens.
   const app = Fastify({ logger: false });
+  const { api } = deps.tickets;
+  const hosts = hostPolicy(deps.boundHost, api.allowedHosts);
+  const healthGate = gateFor(api, hosts, 'healthz');
+  const metricsGate = gateFor(api, hosts, 'metrics');
 
-  app.get('/healthz', async () => ({ status: 'ok', ...deps.health() }));
+  app.get('/healthz', async (request, reply) => {
+    if (!healthGate(request, reply, 'read')) return reply;
+    return { status: 'ok', ...deps.health() };
+  });
 
-  app.get('/metrics', async (_request, reply) => {
+  app.get('/metrics', async (request, reply) => {
+    if (!metricsGate(request, reply, 'read')) return reply;
     reply.header('content-type', deps.metrics.contentType);
     return deps.metrics.metrics();
   });
 
-  registerTicketRoutes(app, deps.tickets);
-  registerSilenceRoutes(app, deps.tickets);
+  const routes = { store: deps.tickets.store, gate: gateFor(api, hosts), now: deps.tickets.now };
+  registerTicketRoutes(app, routes);
+  registerSilenceRoutes(app, routes);
 
   return app;
 }

@@ -116,6 +116,7 @@ export async function startPipeline(config: Config, deps: PipelineDeps): Promise
         const { linesWritten, writeErrors, spoolLines, oldestAgeMs } = sink.stats();
         return { source: { kind: source.kind, ...source.stats() }, mqttPort, influx: { linesWritten, writeErrors }, spool: { lines: spoolLines, oldestAgeMs } };
       },
+      boundHost: config.http.host,
       tickets: { store: rules.store, api: config.api, now },
     });
     await http.listen({ host: config.http.host, port: config.http.port });

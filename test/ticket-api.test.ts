@@ -56,9 +56,15 @@ it('opens a Tongmen tap turbidity ticket from readings above 1 NTU for 5 minutes
 });
 
 it('reports the alarm load in /metrics, against the ISA-18.2 targets', async () => {
-  expect(await metric(pipeline.http, 'clearwater_alarms_opened_1h')).toBeGreaterThanOrEqual(1);
-  expect(await metric(pipeline.http, 'clearwater_alarms_opened_10m')).toBeGreaterThanOrEqual(1);
-  expect(await metric(pipeline.http, 'clearwater_alarms_standing_24h')).toBe(0);
+  expect(await metric(pipeline.http, 'clearwater_alarms_opened_1h', tokens.viewer)).toBeGreaterThanOrEqual(1);
+  expect(await metric(pipeline.http, 'clearwater_alarms_opened_10m', tokens.viewer)).toBeGreaterThanOrEqual(1);
+  expect(await metric(pipeline.http, 'clearwater_alarms_standing_24h', tokens.viewer)).toBe(0);
+});
+
+it('/healthz and /metrics need a token too (api.open is empty)', async () => {
+  expect((await call('/healthz')).status).toBe(401);
+  expect((await call('/metrics')).status).toBe(401);
+  expect((await call('/healthz', tokens.viewer)).status).toBe(200);
 });
 
 it('reads need a token once tokens are configured, and village admins see only their villages', async () => {
@@ -67,7 +73,9 @@ it('reads need a token once tokens are configured, and village admins see only t
   expect(dongqiao.tickets.some((t) => t.id === ticketId)).toBe(false);
   const tongmen = (await (await call('/api/tickets', tokens.tongmen)).json()) as { tickets: Ticket[] };
   expect(tongmen.tickets.map((t) => t.id)).toContain(ticketId);
-  expect((await call(`/api/tickets/${ticketId}`, tokens.dongqiao)).status).toBe(403);
+  // Another village's ticket does not exist for a village admin: the same 404 as an unknown id.
+  const hidden = await call(`/api/tickets/${ticketId}`, tokens.dongqiao);
+  expect([hidden.status, await hidden.json()]).toEqual([404, { error: `no ticket ${ticketId}` }]);
   expect((await call('/api/tickets/999999', tokens.viewer)).status).toBe(404);
 });
 
@@ -75,8 +83,8 @@ it('a viewer cannot acknowledge', async () => {
   expect((await call(`/api/tickets/${ticketId}/acknowledge`, tokens.viewer, {})).status).toBe(403);
 });
 
-it('a village admin of another village cannot acknowledge', async () => {
-  expect((await call(`/api/tickets/${ticketId}/acknowledge`, tokens.dongqiao, {})).status).toBe(403);
+it('a village admin of another village cannot acknowledge, and learns nothing of the id', async () => {
+  expect((await call(`/api/tickets/${ticketId}/acknowledge`, tokens.dongqiao, {})).status).toBe(404);
 });
 
 it('an unknown or missing token is refused with 401', async () => {
@@ -142,7 +150,7 @@ it('a silence keeps a ticket suppressed until it is expired, then the ticket ope
   const listed = (await (await call('/api/silences', tokens.dongqiao)).json()) as { silences: unknown[] };
   expect(listed.silences).toEqual([]); // not their village
 
-  expect((await call(`/api/silences/${silence.id}/expire`, tokens.dongqiao, {})).status).toBe(403);
+  expect((await call(`/api/silences/${silence.id}/expire`, tokens.dongqiao, {})).status).toBe(404); // not their village
   expect((await call(`/api/silences/${silence.id}/expire`, tokens.tongmen, {})).status).toBe(200);
   const opened = await eventually(async () => {
     const { ticket, events } = (await (await call(`/api/tickets/${suppressed.id}`, tokens.tongmen)).json()) as { ticket: Ticket; events: TicketEvent[] };

@@ -3,7 +3,7 @@
  * matches (state `suppressed`, see rules/tickets/silence.ts); it never stops evaluation.
  *
  *   dispatcher     any silence
- *   village_admin  only silences naming one of their villages
+ *   village_admin  only silences naming one of their villages; others answer 404 as unknown ids
  *   viewer         read only
  */
 import type { FastifyInstance } from 'fastify';
@@ -11,13 +11,15 @@ import { z } from 'zod';
 import { durationSchema } from '../../network/duration.ts';
 import { silenceActive, silenceMatcherFields, type Silence } from '../../rules/tickets/silence.ts';
 import type { TicketStore } from '../../rules/tickets/store.ts';
-import { canSee, type ApiConfig } from '../access.ts';
-import { gateFor, originOf } from './gate.ts';
-import { instantSchema } from './tickets.ts';
+import { visibleTo } from '../access.ts';
+import { idSchema, instantSchema } from './fields.ts';
+import { originOf, type Gate } from './gate.ts';
 
 export interface SilenceRoutesDeps {
   readonly store: Pick<TicketStore, 'createSilence' | 'listSilences' | 'getSilence' | 'expireSilence'>;
-  readonly api: ApiConfig;
+  /** The access check of the API routes (gate.ts). */
+  readonly gate: Gate;
+  /** Wall clock, epoch ms. */
   readonly now: () => number;
 }
 
@@ -27,29 +29,29 @@ export const MAX_SILENCE_MS = 14 * 24 * 3_600_000;
 export const silenceBodySchema = z
   .strictObject({
     ...silenceMatcherFields,
-    startsAt: instantSchema.optional().describe('Start (epoch ms or ISO 8601); default now'),
-    endsAt: instantSchema.optional().describe('End (epoch ms or ISO 8601); give this or `duration`'),
+    startsAt: instantSchema.optional().describe('Start (epoch ms or an RFC 3339 date-time); default now'),
+    endsAt: instantSchema.optional().describe('End (epoch ms or an RFC 3339 date-time); give this or `duration`'),
     duration: durationSchema.optional().describe('Length, e.g. "4h"; give this or `endsAt`'),
     reason: z.string().min(3).max(500).describe('Why, for the audit trail, e.g. "冲洗管网 flushing mains"'),
   })
   .refine((b) => [b.ruleId, b.site, b.village, b.device].some((v) => v !== undefined), { message: 'name at least one of ruleId, site, village, device' })
   .refine((b) => (b.endsAt === undefined) !== (b.duration === undefined), { message: 'give exactly one of endsAt and duration', path: ['endsAt'] });
 
-const idParamsSchema = z.object({ id: z.coerce.number().int().positive() });
+const idParamsSchema = z.object({ id: idSchema.describe('Silence id (digits)') });
 const listQuerySchema = z.object({ state: z.enum(['active', 'all']).default('active').describe('active: in force now; all: every silence') });
 
 export function registerSilenceRoutes(app: FastifyInstance, deps: SilenceRoutesDeps): void {
-  const gate = gateFor(deps.api);
+  const { gate } = deps;
 
   app.get('/api/silences', async (request, reply) => {
-    const query = listQuerySchema.safeParse(request.query);
-    if (!query.success) return reply.code(400).send({ error: 'bad query', problems: z.prettifyError(query.error) });
     const caller = gate(request, reply, 'read');
     if (!caller) return reply;
+    const query = listQuerySchema.safeParse(request.query);
+    if (!query.success) return reply.code(400).send({ error: 'bad query', problems: z.prettifyError(query.error) });
     const now = deps.now();
     const silences = await deps.store.listSilences(query.data.state === 'active' ? { activeAt: now } : {});
     const { principal } = caller;
-    return { silences: silences.filter((s) => !principal || canSee(principal, s)).map((s) => ({ ...s, active: silenceActive(s, now) })) };
+    return { silences: silences.filter((s) => visibleTo(principal, s)).map((s) => ({ ...s, active: silenceActive(s, now) })) };
   });
 
   app.post('/api/silences', async (request, reply) => {
@@ -69,13 +71,13 @@ export function registerSilenceRoutes(app: FastifyInstance, deps: SilenceRoutesD
   });
 
   app.post('/api/silences/:id/expire', async (request, reply) => {
-    const params = idParamsSchema.safeParse(request.params);
-    if (!params.success) return reply.code(400).send({ error: 'bad silence id' });
     const caller = gate(request, reply, 'write');
     if (!caller?.principal) return reply;
+    const params = idParamsSchema.safeParse(request.params);
+    if (!params.success) return reply.code(400).send({ error: 'bad silence id', problems: z.prettifyError(params.error) });
+    // A silence outside a village admin's villages is as absent as an unknown id.
     const silence: Silence | undefined = await deps.store.getSilence(params.data.id);
-    if (!silence) return reply.code(404).send({ error: `no silence ${params.data.id}` });
-    if (!gate(request, reply, 'write', silence)) return reply;
+    if (!silence || !visibleTo(caller.principal, silence)) return reply.code(404).send({ error: `no silence ${params.data.id}` });
     const outcome = await deps.store.expireSilence(params.data.id, { at: deps.now(), actor: caller.principal.name, origin: originOf(request) });
     if (!outcome.ok) return reply.code(outcome.reason === 'not_found' ? 404 : 409).send({ error: outcome.detail });
     return { silence: outcome.silence };

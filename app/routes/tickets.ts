@@ -9,18 +9,17 @@ import { z } from 'zod';
 import { severities } from '../../rules/severity.ts';
 import type { Actor, TicketEdit, TicketStore, TransitionInput } from '../../rules/tickets/store.ts';
 import { ticketStates } from '../../rules/tickets/ticket.ts';
-import { canSee, type ApiConfig } from '../access.ts';
-import { gateFor, originOf } from './gate.ts';
+import { canSee, visibleTo, type Principal } from '../access.ts';
+import { digitsSchema, idSchema, instantSchema } from './fields.ts';
+import { originOf, type Gate } from './gate.ts';
 
 export interface TicketRoutesDeps {
   readonly store: Pick<TicketStore, 'list' | 'get' | 'transition' | 'edit'>;
-  readonly api: ApiConfig;
+  /** The access check of the API routes (gate.ts). */
+  readonly gate: Gate;
   /** Wall clock for people's changes, epoch ms. */
   readonly now: () => number;
 }
-
-/** An instant as epoch ms or an ISO 8601 date-time. */
-export const instantSchema = z.union([z.coerce.number().int().nonnegative(), z.iso.datetime({ offset: true }).transform((text) => Date.parse(text))]);
 
 export const ticketQuerySchema = z.object({
   state: z.enum(['open', 'all', ...ticketStates]).default('open').describe('open: open, acknowledged and suppressed tickets; all: every ticket; or one state'),
@@ -28,12 +27,12 @@ export const ticketQuerySchema = z.object({
   site: z.string().min(1).optional().describe('Only tickets of this site'),
   rule: z.string().min(1).optional().describe('Only tickets of this rule id'),
   severity: z.enum(severities).optional().describe('Only tickets of this severity'),
-  since: instantSchema.optional().describe('Only tickets opened at or after this instant (epoch ms or ISO 8601)'),
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  since: instantSchema.optional().describe('Only tickets opened at or after this instant (epoch ms digits or an RFC 3339 date-time)'),
+  limit: digitsSchema.pipe(z.number().min(1).max(1000)).default(100).describe('At most this many tickets, 1-1000 (digits)'),
 });
 export type TicketQuery = z.infer<typeof ticketQuerySchema>;
 
-const idParamsSchema = z.object({ id: z.coerce.number().int().positive() });
+const idParamsSchema = z.object({ id: idSchema.describe('Ticket id (digits)') });
 const note = z.string().max(2000);
 const transitionBodySchema = z.strictObject({ note: note.optional().describe('Free text kept on the audit event') });
 const assignBodySchema = z.strictObject({ assignee: z.string().min(1).max(120).nullable().describe('Who works the ticket; null unassigns'), note: note.optional() });
@@ -43,13 +42,18 @@ const commentBodySchema = z.strictObject({ note: note.min(1).describe('The comme
 const verbs = { acknowledge: 'acknowledged', resolve: 'resolved', close: 'closed' } as const satisfies Record<string, TransitionInput['to']>;
 
 export function registerTicketRoutes(app: FastifyInstance, deps: TicketRoutesDeps): void {
-  const gate = gateFor(deps.api);
+  const { gate } = deps;
+  /** The ticket as the caller may know it: one outside a village admin's villages is as absent as an unknown id. */
+  const visible = async (id: number, principal: Principal | undefined) => {
+    const found = await deps.store.get(id);
+    return found && visibleTo(principal, found.ticket) ? found : undefined;
+  };
 
   app.get('/api/tickets', async (request, reply) => {
-    const query = ticketQuerySchema.safeParse(request.query);
-    if (!query.success) return reply.code(400).send({ error: 'bad query', problems: z.prettifyError(query.error) });
     const caller = gate(request, reply, 'read');
     if (!caller) return reply;
+    const query = ticketQuerySchema.safeParse(request.query);
+    if (!query.success) return reply.code(400).send({ error: 'bad query', problems: z.prettifyError(query.error) });
     const { principal } = caller;
     const { state, village, site, rule, severity, since, limit } = query.data;
     // A village admin's limit applies after the scope filter, so fetch the whole list for them.
@@ -59,29 +63,25 @@ export function registerTicketRoutes(app: FastifyInstance, deps: TicketRoutesDep
   });
 
   app.get('/api/tickets/:id', async (request, reply) => {
+    // The gate first: a caller it refuses learns nothing about ids.
+    const caller = gate(request, reply, 'read');
+    if (!caller) return reply;
     const params = idParamsSchema.safeParse(request.params);
-    if (!params.success) return reply.code(400).send({ error: 'bad ticket id' });
-    // Authenticate before looking up, so an unknown token learns nothing about ids.
-    if (!gate(request, reply, 'read')) return reply;
-    const found = await deps.store.get(params.data.id);
-    // A ticket outside the caller's villages answers 403, as writes do.
-    if (!found) return reply.code(404).send({ error: `no ticket ${params.data.id}` });
-    if (!gate(request, reply, 'read', found.ticket)) return reply;
-    return found;
+    if (!params.success) return reply.code(400).send({ error: 'bad ticket id', problems: z.prettifyError(params.error) });
+    const found = await visible(params.data.id, caller.principal);
+    return found ?? reply.code(404).send({ error: `no ticket ${params.data.id}` });
   });
 
-  /** A write route on one ticket: id, token, body, scope, then the store call. */
+  /** A write route on one ticket: token, id, body, scope, then the store call. */
   function write<Body>(path: string, bodySchema: z.ZodType<Body>, act: (id: number, body: Body, by: Actor) => ReturnType<TicketStore['transition']>): void {
     app.post(path, async (request, reply) => {
-      const params = idParamsSchema.safeParse(request.params);
-      if (!params.success) return reply.code(400).send({ error: 'bad ticket id' });
       const caller = gate(request, reply, 'write');
       if (!caller?.principal) return reply;
+      const params = idParamsSchema.safeParse(request.params);
+      if (!params.success) return reply.code(400).send({ error: 'bad ticket id', problems: z.prettifyError(params.error) });
       const body = bodySchema.safeParse(request.body ?? {});
       if (!body.success) return reply.code(400).send({ error: 'bad body', problems: z.prettifyError(body.error) });
-      const found = await deps.store.get(params.data.id);
-      if (!found) return reply.code(404).send({ error: `no ticket ${params.data.id}` });
-      if (!gate(request, reply, 'write', found.ticket)) return reply;
+      if (!(await visible(params.data.id, caller.principal))) return reply.code(404).send({ error: `no ticket ${params.data.id}` });
       const notes = (body.data as { note?: string }).note;
       const by: Actor = { at: deps.now(), actor: caller.principal.name, origin: originOf(request), ...(notes !== undefined && { note: notes }) };
       const outcome = await act(params.data.id, body.data, by);

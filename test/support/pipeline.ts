@@ -84,8 +84,11 @@ export async function eventually<T>(check: () => Promise<T | undefined> | T | un
   }
 }
 
-export async function metric(http: string, name: string): Promise<number> {
-  const text = await (await fetch(`${http}/metrics`)).text();
+/** One sample of the process's /metrics; `token`: a bearer token, needed once `api.tokens` are configured. */
+export async function metric(http: string, name: string, token?: string): Promise<number> {
+  const response = await fetch(`${http}/metrics`, token === undefined ? {} : { headers: { authorization: `Bearer ${token}` } });
+  if (!response.ok) throw new Error(`/metrics answered ${response.status}`);
+  const text = await response.text();
   const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
   return line ? Number(line.split(' ').at(-1)) : 0;
 }
