@@ -170,7 +170,14 @@ async function startSink(config: Config, log: Logger, now: () => number, stack: 
       writer,
       deadLetter: (line, failure) =>
         deadLetters.add({ receivedAt: now(), topic: '(influxdb write)', reason: 'influx_rejected', detail: failure.message.slice(0, 500), payload: Buffer.from(line) }),
-      onWriteError: (failure, lines, retryInMs) => log.warn({ status: failure.statusCode, error: failure.message.slice(0, 200), lines, retryInMs }, 'InfluxDB write failed; lines stay spooled'),
+      onWriteState: (change) => {
+        if (change.state === 'failing') {
+          const { failure, lines, retryInMs } = change;
+          log.warn({ status: failure.statusCode, error: failure.message.slice(0, 200), lines, retryInMs }, 'InfluxDB writes failing; lines stay spooled, retrying with backoff (logged again when they succeed)');
+        } else {
+          log.info({ failedAttempts: change.failures, failingForS: Math.round(change.failingForMs / 1000), spoolLines: sink.stats().spoolLines }, 'InfluxDB writes succeed again');
+        }
+      },
     },
   );
   const spooled = sink.stats();

@@ -4,9 +4,9 @@
  * sends a QoS 1 PUBACK only after that promise resolved, so an acknowledged reading survives
  * InfluxDB outages and process crashes. See ingest/README.md, "Durability".
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { InfluxWriter } from './influx-writer.ts';
-import { Replayer, type ReplayerConfig } from './replayer.ts';
+import { Replayer, type ReplayerConfig, type WriteStateChange } from './replayer.ts';
+import { waitFor } from './signal.ts';
 import { Spool, SpoolFullError, type SpoolConfig } from './spool.ts';
 import type { WriteFailure } from './write-errors.ts';
 
@@ -14,7 +14,8 @@ export interface DurableSinkDeps {
   writer: Pick<InfluxWriter, 'write'>;
   /** A line InfluxDB refused for good (after bisection). */
   deadLetter(line: string, failure: WriteFailure): void;
-  onWriteError?(failure: WriteFailure, lines: number, retryInMs: number): void;
+  /** Writes to InfluxDB started failing, or work again (reported once per change). */
+  onWriteState?(change: WriteStateChange): void;
   now?(): number;
 }
 
@@ -61,7 +62,8 @@ export class DurableSink {
   async append(lines: readonly string[]): Promise<void> {
     if (this.spool.full()) {
       const deadline = this.now() + this.fullWaitMs;
-      while (this.spool.full() && this.now() < deadline) await sleep(50);
+      // Room comes when the replayer writes a batch: wait for that, not a timer.
+      while (this.spool.full() && this.now() < deadline) await waitFor(deadline - this.now(), [this.replayer.progressed.next()]);
       if (this.spool.full()) {
         this.refused += 1;
         const depth = this.spool.depth();

@@ -1,12 +1,14 @@
 /**
- * The replayer against a real spool file and a scripted InfluxDB: order, retries with
- * Retry-After, dead-lettering of lines that can never be written, and nothing removed early.
+ * The replayer against a real spool file and a scripted InfluxDB: order, retries that wait out
+ * their backoff and Retry-After, one report per failure episode, dead-lettering of lines that can
+ * never be written, and nothing removed early. Time is the test's: it releases each wait.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Replayer, replayerSchema } from './replayer.ts';
+import { Replayer, replayerSchema, type WriteStateChange } from './replayer.ts';
+import type { Delay } from './signal.ts';
 import { Spool } from './spool.ts';
 
 let dir: string;
@@ -25,6 +27,20 @@ const until = async (check: () => boolean) => {
   for (let i = 0; i < 500 && !check(); i++) await new Promise((r) => setTimeout(r, 5));
   expect(check()).toBe(true);
 };
+/** Lets pending promise callbacks and immediates run. */
+const settle = () => new Promise((r) => setTimeout(r, 20));
+
+/** The replayer's waits, each released by the test (or ended by the replayer itself). */
+function controlledTime() {
+  const waits: { ms: number; done: boolean; release(): void }[] = [];
+  const delay: Delay = (ms, signal) =>
+    new Promise((resolve) => {
+      const wait = { ms, done: false, release: () => ((wait.done = true), resolve()) };
+      waits.push(wait);
+      signal.addEventListener('abort', wait.release, { once: true });
+    });
+  return { waits, delay, pending: () => waits.filter((w) => !w.done) };
+}
 
 describe('Replayer', () => {
   it('writes spooled lines in order and removes them only after the write succeeded', async () => {
@@ -38,33 +54,50 @@ describe('Replayer', () => {
     expect(written.every((batch) => batch.length <= 6)).toBe(true);
   });
 
-  it('keeps lines spooled while InfluxDB is down and writes them when it is back', async () => {
+  it('keeps lines spooled while InfluxDB is down, waits out each backoff whatever arrives, and writes them when it is back', async () => {
+    const time = controlledTime();
     let down = true;
+    let attempts = 0;
     const written: string[] = [];
-    const errors: number[] = [];
-    const replayer = new Replayer(config, {
+    const states: WriteStateChange[] = [];
+    const replayer = new Replayer(replayerSchema.parse({ ...config, jitter: 0 }), {
       spool,
       write: async (lines) => {
-        if (down) throw Object.assign(new Error('503 Service Unavailable'), { statusCode: 503, retryAfter: () => 0 });
+        attempts += 1;
+        if (down) throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:8086'), { code: 'ECONNREFUSED' });
         written.push(...lines);
       },
       deadLetter: () => {},
-      onWriteError: (_failure, _lines, retryInMs) => errors.push(retryInMs),
+      onWriteState: (change) => states.push(change),
+      delay: time.delay,
     });
     await spool.append(['x1', 'x2']);
     replayer.start();
-    await until(() => errors.length >= 3);
-    expect(spool.depth().lines).toBe(2);
-    await spool.append(['x3']);
+    for (let retry = 0; retry < 5; retry++) {
+      await until(() => time.pending().length === 1);
+      // Devices keep publishing while InfluxDB is down: new lines must not end the wait.
+      await spool.append([`during-${retry}`]);
+      replayer.notify();
+      await settle();
+      expect(attempts).toBe(retry + 1);
+      time.pending()[0]!.release();
+    }
+    await until(() => time.pending().length === 1);
+    expect(time.waits.map((w) => w.ms)).toEqual([5, 10, 20, 40, 50, 50]); // doubling from minRetryDelayMs to maxRetryDelayMs
+    expect(spool.depth().lines).toBe(7);
     down = false;
+    time.pending()[0]!.release();
     await until(() => spool.depth().rows === 0);
     await replayer.stop();
-    expect(written).toEqual(['x1', 'x2', 'x3']);
-    expect(errors[1]).toBeGreaterThanOrEqual(errors[0]!); // backing off
+    expect(written).toEqual(['x1', 'x2', 'during-0', 'during-1', 'during-2', 'during-3', 'during-4']);
+    // Reported once when it started failing, once when it recovered.
+    expect(states.map((s) => s.state)).toEqual(['failing', 'recovered']);
+    expect(states[1]).toMatchObject({ state: 'recovered', failures: 6 });
+    expect(replayer.stats.writeErrors).toBe(6);
   });
 
   it('honours Retry-After', async () => {
-    const delays: number[] = [];
+    const time = controlledTime();
     let calls = 0;
     const replayer = new Replayer(replayerSchema.parse({ ...config, maxRetryDelayMs: 60_000 }), {
       spool,
@@ -73,13 +106,16 @@ describe('Replayer', () => {
         if (calls === 1) throw Object.assign(new Error('429'), { statusCode: 429, retryAfter: () => 0.02 });
       },
       deadLetter: () => {},
-      onWriteError: (_f, _n, retryInMs) => delays.push(retryInMs),
+      delay: time.delay,
     });
     await spool.append(['y']);
     replayer.start();
+    await until(() => time.pending().length === 1);
+    expect(time.pending()[0]!.ms).toBe(20);
+    time.pending()[0]!.release();
     await until(() => spool.depth().rows === 0);
     await replayer.stop();
-    expect(delays).toEqual([20]);
+    expect(calls).toBe(2);
   });
 
   it('dead-letters only the lines InfluxDB refuses for good, and writes the rest', async () => {
@@ -111,22 +147,5 @@ describe('Replayer', () => {
     spool.close();
     spool = new Spool({ path: join(dir, 'spool.db'), maxBytes: 1_000_000, synchronous: 'NORMAL' });
     expect(spool.take(10)?.lines).toEqual(['z1', 'z2']);
-  });
-});
-
-describe('Spool', () => {
-  it('commits the appends of one event-loop turn together', async () => {
-    await Promise.all(Array.from({ length: 100 }, (_, i) => spool.append([`l${i}`])));
-    expect(spool.commits).toBe(1);
-    expect(spool.depth()).toMatchObject({ rows: 1, lines: 100 });
-  });
-
-  it('refuses appends past its size cap', async () => {
-    const small = new Spool({ path: join(dir, 'small.db'), maxBytes: 10, synchronous: 'NORMAL' });
-    await small.append(['0123456789ab']);
-    await expect(small.append(['more'])).rejects.toThrow(/spool full/);
-    small.remove(small.take(10)!);
-    await expect(small.append(['fits'])).resolves.toBeUndefined();
-    small.close();
   });
 });

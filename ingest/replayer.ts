@@ -4,13 +4,17 @@
  *
  * - A batch goes out when `batchLines` lines wait or the oldest has waited `flushIntervalMs`.
  * - Transient failures (InfluxDB down, 5xx, 429) are retried with backoff and jitter, honouring
- *   Retry-After; nothing is dropped, the spool grows on disk meanwhile.
+ *   Retry-After; nothing is dropped, the spool grows on disk meanwhile. A retry waits its whole
+ *   delay: new lines arriving meanwhile wake an idle replayer, never a backing-off one, so a
+ *   struggling InfluxDB is not hammered by a busy network. A failing InfluxDB is reported once
+ *   when the failures start and once when writes succeed again, with the count in between.
  * - Lines InfluxDB will never take (400 field type conflict, 413, 422) are found by splitting the
  *   batch in halves and dead-lettered one by one; the rest of the batch is written.
  * - A backlog (oldest line older than `backlogAfterMs`) is replayed at most at
  *   `catchUpLinesPerSecond`, which leaves InfluxDB room for live traffic and dashboards.
  */
 import { z } from 'zod';
+import { abortableDelay, Latch, Signal, waitFor, type Delay } from './signal.ts';
 import type { Spool, SpoolBatch } from './spool.ts';
 import { classifyWriteFailure, writeFailureOf, type WriteFailure } from './write-errors.ts';
 
@@ -31,10 +35,17 @@ export interface ReplayerDeps {
   write(lines: readonly string[]): Promise<void>;
   /** A line InfluxDB refused for good. */
   deadLetter(line: string, failure: WriteFailure): void;
-  onWriteError?(failure: WriteFailure, lines: number, retryInMs: number): void;
+  /** Writes started failing (once per episode) or succeed again after `failures` failed attempts. */
+  onWriteState?(change: WriteStateChange): void;
   now?(): number;
   random?(): number;
+  /** Waits; tests inject one to control time. Default: a timer. */
+  delay?: Delay;
 }
+
+export type WriteStateChange =
+  | { readonly state: 'failing'; readonly failure: WriteFailure; readonly lines: number; readonly retryInMs: number }
+  | { readonly state: 'recovered'; readonly failures: number; readonly failingForMs: number };
 
 export interface ReplayerStats {
   linesWritten: number;
@@ -49,37 +60,46 @@ export class Replayer {
   readonly stats: ReplayerStats = { linesWritten: 0, writeRequests: 0, writeErrors: 0, linesRejected: 0, rate: 0 };
   private running = false;
   private loop: Promise<void> | undefined;
-  private wake: (() => void) | undefined;
+  /** Lines were appended; wakes an idle replayer. */
+  private readonly appended = new Signal();
+  /** A batch left the spool (written or dead-lettered); wakes `drain` and full-spool waiters. */
+  readonly progressed = new Signal();
+  private stopping = new Latch();
+  /** The current failure episode, if writes are failing. */
+  private failing: { since: number; failures: number } | undefined;
   private readonly now: () => number;
   private readonly random: () => number;
+  private readonly delay: Delay;
 
   constructor(private readonly config: ReplayerConfig, private readonly deps: ReplayerDeps) {
     this.now = deps.now ?? Date.now;
     this.random = deps.random ?? Math.random;
+    this.delay = deps.delay ?? abortableDelay;
   }
 
   start(): void {
     if (this.running) return;
     this.running = true;
+    this.stopping = new Latch();
     this.loop = this.run();
   }
 
   /** Tells the replayer that lines were appended. */
   notify(): void {
-    this.wake?.();
+    this.appended.fire();
   }
 
   /** Stops after the batch in flight; what is not written stays in the spool for the next start. */
   async stop(): Promise<void> {
     this.running = false;
-    this.wake?.();
+    this.stopping.fire();
     await this.loop;
   }
 
   /** Writes everything spooled now (for an orderly shutdown); gives up on transient failures after `timeoutMs`. */
   async drain(timeoutMs: number): Promise<boolean> {
     const deadline = this.now() + timeoutMs;
-    while (this.deps.spool.depth().rows > 0 && this.now() < deadline) await this.sleep(20);
+    while (this.deps.spool.depth().rows > 0 && this.now() < deadline) await waitFor(deadline - this.now(), [this.progressed.next(), this.stopping.fired], this.delay);
     return this.deps.spool.depth().rows === 0;
   }
 
@@ -87,7 +107,7 @@ export class Replayer {
     while (this.running) {
       const wait = this.readyInMs();
       if (wait > 0) {
-        await this.sleep(wait);
+        await waitFor(wait, [this.appended.next(), this.stopping.fired], this.delay); // idle: new lines wake it
         continue;
       }
       const batch = this.deps.spool.take(this.config.batchLines);
@@ -95,11 +115,12 @@ export class Replayer {
       const started = this.now();
       if (!(await this.writeAll(batch.lines, 1))) return; // stopped while retrying: rows stay spooled
       this.deps.spool.remove(batch);
+      this.progressed.fire();
       await this.pace(batch, started);
     }
   }
 
-  /** 0 when a batch should go now; else how long to wait (a notify may cut it short). */
+  /** 0 when a batch should go now; else how long to wait (new lines may cut it short). */
   private readyInMs(): number {
     const depth = this.deps.spool.depth();
     if (depth.rows === 0 || depth.oldestAt === undefined) return 1000;
@@ -113,7 +134,7 @@ export class Replayer {
     this.stats.rate = Math.round(0.7 * this.stats.rate + 0.3 * ((batch.lines.length * 1000) / elapsed));
     if (this.now() - batch.oldestAt < this.config.backlogAfterMs) return;
     const budgetMs = (batch.lines.length * 1000) / this.config.catchUpLinesPerSecond;
-    if (budgetMs > elapsed) await this.sleep(budgetMs - elapsed);
+    if (budgetMs > elapsed) await waitFor(budgetMs - elapsed, [this.stopping.fired], this.delay);
   }
 
   /** Writes lines until they are acknowledged or dead-lettered; false when stopped first. */
@@ -123,14 +144,16 @@ export class Replayer {
         this.stats.writeRequests += 1;
         await this.deps.write(lines);
         this.stats.linesWritten += lines.length;
+        this.succeeded();
         return true;
       } catch (error) {
         const failure = writeFailureOf(error);
         this.stats.writeErrors += 1;
         const verdict = classifyWriteFailure(failure, attempt, this.config, this.random());
         if (verdict.kind === 'reject') return this.bisect(lines, failure);
-        this.deps.onWriteError?.(failure, lines.length, verdict.afterMs);
-        await this.sleep(verdict.afterMs);
+        this.failed(failure, lines.length, verdict.afterMs);
+        // Backing off: only stop ends the wait early, new lines do not.
+        await waitFor(verdict.afterMs, [this.stopping.fired], this.delay);
         if (!this.running) return false;
         attempt += 1;
       }
@@ -147,17 +170,20 @@ export class Replayer {
     return (await this.writeAll(lines.slice(0, half), 1)) && (await this.writeAll(lines.slice(half), 1));
   }
 
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wake = () => {
-        this.wake = undefined;
-        done();
-      };
-    });
+  /** A transient failure: the first of an episode is reported, the rest only counted. */
+  private failed(failure: WriteFailure, lines: number, retryInMs: number): void {
+    if (this.failing) {
+      this.failing.failures += 1;
+      return;
+    }
+    this.failing = { since: this.now(), failures: 1 };
+    this.deps.onWriteState?.({ state: 'failing', failure, lines, retryInMs });
+  }
+
+  private succeeded(): void {
+    const episode = this.failing;
+    if (episode === undefined) return;
+    this.failing = undefined;
+    this.deps.onWriteState?.({ state: 'recovered', failures: episode.failures, failingForMs: this.now() - episode.since });
   }
 }
