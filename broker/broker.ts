@@ -8,38 +8,26 @@
  * Accepted device publishes are handed to `handoff` from `authorizePublish`, i.e. before Aedes
  * writes the QoS 1 PUBACK: when the handoff returns a promise, the PUBACK waits for it.
  */
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { Aedes, type AuthenticateError, type Client, type PublishPacket, type Subscription } from 'aedes';
-import { z } from 'zod';
 import type { Catalog } from '../network/catalog.ts';
 import { MAX_PAYLOAD_BYTES } from '../network/message.ts';
 import { statusTopic } from '../network/topic.ts';
 import { canPublish, canSubscribe, type Principal } from './acl.ts';
 import { authenticate } from './authenticate.ts';
-import { admitDeviceConnection, admitSubscription, limitsShape, topicLevels } from './limits.ts';
-import { ConnectionGate, listenTcp, listenTls, listenWs, peerAddress, tlsListenerSchema, wsListenerSchema, type Listener, type ListenerContext, type ListenerName } from './listeners.ts';
-import { LoginThrottle, loginThrottleSchema } from './login-throttle.ts';
+import type { BrokerConfig } from './config.ts';
+import { ConnectionGate, type GateEvent } from './connection-gate.ts';
+import { admitDeviceConnection, admitSubscription, topicLevels } from './limits.ts';
+import { listenTcp, listenTls, listenWs, peerAddress, type Listener, type ListenerContext, type ListenerName } from './listeners.ts';
+import { LoginThrottle } from './login-throttle.ts';
+import { PacketSizeWatch, type RefusedConnection } from './packet-watch.ts';
 import { PublishRateLimiter } from './rate-limiter.ts';
 import { Sessions } from './sessions.ts';
 import { emptyStats, type BrokerStats, type RefusalReason } from './stats.ts';
-import { rateLimitSchema } from './token-bucket.ts';
 
+export { brokerSchema, type BrokerConfig } from './config.ts';
 export type { BrokerStats, RefusalReason } from './stats.ts';
-
-export const brokerSchema = z.object({
-  host: z.string().default('127.0.0.1').describe('Address the MQTT listeners bind; 0.0.0.0 for devices on the network'),
-  port: z.number().int().min(0).max(65_535).default(1883).describe('MQTT TCP port; 0 picks a free one'),
-  tls: tlsListenerSchema.optional(),
-  ws: wsListenerSchema.optional(),
-  observers: z
-    .array(z.object({ username: z.string().min(1), passwordHash: z.string().regex(/^scrypt\$/) }))
-    .default([])
-    .describe('Read-only accounts (dashboards, an external ingest): may subscribe anywhere, publish nothing'),
-  connectTimeoutMs: z.number().int().positive().default(30_000).describe('Time a socket has to finish its TLS handshake and to send CONNECT, ms'),
-  ...limitsShape,
-  rateLimit: rateLimitSchema.prefault({}).describe('Per-device publish rate limit (token bucket): excess publishes are held back, then refused'),
-  loginThrottle: loginThrottleSchema.prefault({}).describe('After repeated failed logins, refuse further attempts without checking the password'),
-});
-export type BrokerConfig = z.infer<typeof brokerSchema>;
 
 /** A device publish that passed the ACL, handed to the ingest. */
 export interface DevicePublish {
@@ -72,10 +60,13 @@ export interface BrokerPorts {
 type Done = (error?: Error | null) => void;
 type WillPacket = { topic: string; payload: Buffer; qos: 0 | 1 | 2; retain: boolean };
 type ClientWithWill = Client & { _will?: WillPacket | null };
-type LoginOutcome = { ok: true; principal: Principal } | { ok: false; returnCode: 3 | 4 };
+type ReturnCode = 3 | 4;
+type LoginOutcome = { ok: true; principal: Principal } | { ok: false; returnCode: ReturnCode };
 
 /** Aedes clamps maxTopicLevels to 100 because its router throws past that; below it the broker checks the configured depth itself, so refusals are counted. */
 const AEDES_MAX_TOPIC_LEVELS = 100;
+/** The error Aedes closes a socket with when no CONNECT arrived within connectTimeout (lib/client.js). */
+const AEDES_CONNECT_TIMEOUT = 'connect did not arrive in time';
 
 export class EmbeddedBroker {
   readonly stats: BrokerStats = emptyStats();
@@ -84,6 +75,7 @@ export class EmbeddedBroker {
   private bound: BrokerPorts | undefined;
   private readonly gate: ConnectionGate;
   private readonly sessions = new Sessions();
+  private readonly packets: PacketSizeWatch;
   private readonly throttle: LoginThrottle;
   private readonly rateLimiter: PublishRateLimiter;
   private readonly now: () => number;
@@ -92,11 +84,8 @@ export class EmbeddedBroker {
     this.now = deps.now ?? Date.now;
     this.throttle = new LoginThrottle(config.loginThrottle);
     this.rateLimiter = new PublishRateLimiter(config.rateLimit, this.now);
-    this.gate = new ConnectionGate(config.maxConnections, (event) => {
-      if (event === 'open') this.stats.sockets += 1;
-      else if (event === 'close') this.stats.sockets -= 1;
-      else this.stats.connectionsRefused.max_connections += 1;
-    });
+    this.gate = new ConnectionGate(config, (event) => this.gateEvent(event));
+    this.packets = new PacketSizeWatch(config, (refused) => this.packetTooLarge(refused));
   }
 
   /** Starts every configured listener; resolves with the MQTT TCP port (all ports: `ports()`). A failed start leaves nothing listening. */
@@ -123,6 +112,9 @@ export class EmbeddedBroker {
       authorizePublish: (client, packet, done) => this.authorizePublish(client, packet, done),
       authorizeSubscribe: (client, subscription, done) => this.authorizeSubscribe(client, subscription, done),
     });
+    aedes.on('connectionError', (_client, error) => {
+      if (error.message === AEDES_CONNECT_TIMEOUT) this.stats.connectTimeouts += 1;
+    });
     aedes.on('clientReady', () => (this.stats.connected += 1));
     aedes.on('clientDisconnect', () => (this.stats.connected -= 1));
     aedes.on('unsubscribe', (filters, client) => {
@@ -132,7 +124,11 @@ export class EmbeddedBroker {
     this.aedes = aedes;
     const context: ListenerContext = {
       gate: this.gate,
-      handle: aedes.handle,
+      maxPacketBytes: this.config.maxPacketBytes,
+      handle: (stream: Duplex, request?: IncomingMessage) => {
+        aedes.handle(stream, request);
+        this.packets.watch(stream, request); // after Aedes's own 'readable' listener (packet-watch.ts)
+      },
       onError: (listener, error) => this.deps.log?.warn({ listener, error: error.message.slice(0, 200) }, 'listener error'),
       onHandshakeFailure: (error, remote) => {
         this.stats.tlsHandshakeFailures += 1;
@@ -196,15 +192,21 @@ export class EmbeddedBroker {
     }
     this.throttle.succeeded(attempt);
     const { principal } = result;
-    if (client.closed) return { ok: false, returnCode: 3 }; // gone while its password was checked
+    if (client.closed || client.conn.destroyed) return { ok: false, returnCode: 3 }; // gone while its password was checked
     if (principal.kind === 'device' && !this.admitDevice(client, principal.deviceId)) return { ok: false, returnCode: 3 };
+    this.opened(client, principal);
+    return { ok: true, principal };
+  }
+
+  /** Records a connection whose login succeeded, until it closes. */
+  private opened(client: Client, principal: Principal): void {
     this.sessions.open(client, principal);
+    this.packets.loggedIn(client.conn, principal.kind === 'device' ? `device:${principal.deviceId}` : `observer:${principal.username}`);
     if (principal.kind === 'device') {
       // shared/DESIGN.md: the device's last will is `offline` on its status topic; supply it when the device did not.
       const withWill = client as ClientWithWill;
       withWill._will ??= { topic: statusTopic(principal.siteId, principal.deviceId), payload: Buffer.from('offline'), qos: 1, retain: true };
     }
-    return { ok: true, principal };
   }
 
   /** maxConnectionsPerDevice: take over the device's oldest connections, or refuse this one. */
@@ -293,6 +295,24 @@ export class EmbeddedBroker {
     done(null, null);
   }
 
+  private gateEvent(event: GateEvent): void {
+    if (event.kind === 'open') this.stats.sockets += 1;
+    else if (event.kind === 'close') this.stats.sockets -= 1;
+    else {
+      this.stats.connectionsRefused[event.reason] += 1;
+      if (event.first) this.deps.log?.warn({ remote: event.address, limit: this.config.maxConnectionsPerAddress }, 'sockets refused: the address holds its limit of open sockets (logged once until one closes)');
+    }
+  }
+
+  /** A connection closed by the packet size guard; once per connection. */
+  private packetTooLarge({ refusal, stream, request, loggedInAs }: RefusedConnection): void {
+    if (refusal.reason === 'too_large') this.stats.packetsTooLarge[refusal.phase] += 1;
+    else this.stats.packetLengthsMalformed += 1;
+    const remote = peerAddress({ conn: stream, req: request }, this.config.ws?.behindProxy === true);
+    const detail = refusal.reason === 'too_large' ? { announced: refusal.announced, limit: refusal.limit } : {};
+    this.deps.log?.warn({ remote, loggedInAs, phase: refusal.phase, reason: refusal.reason, ...detail }, 'connection closed: a packet over the size limit was announced');
+  }
+
   /**
    * A publish refused as bad input is acknowledged but delivered to nobody: [MQTT-3.3.5-2] lets
    * the server either acknowledge it or close the connection, and closing makes a QoS 1 client
@@ -314,7 +334,7 @@ export class EmbeddedBroker {
 /** Where refused publishes go: a `$` topic, which `#` does not match [MQTT-4.7.2-1], and the ACL lets no one subscribe to. */
 export const QUARANTINE_TOPIC = '$clearwater/refused';
 
-function connackError(returnCode: 3 | 4): AuthenticateError {
+function connackError(returnCode: ReturnCode): AuthenticateError {
   const message = returnCode === 4 ? 'bad user name or password' : 'server unavailable';
   return Object.assign(new Error(message), { returnCode: returnCode as AuthenticateError['returnCode'] });
 }
