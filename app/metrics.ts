@@ -78,7 +78,7 @@ export function createMetrics(sources: MetricSources): Registry {
   labelledCounter(registry, 'clearwater_mqtt_publishes_refused_total', 'Publishes refused by the broker, by reason', 'reason', () => sources.broker().publishesRefused);
   labelledCounter(registry, 'clearwater_mqtt_subscriptions_refused_total', 'Subscriptions refused (SUBACK 0x80), by reason', 'reason', () => sources.broker().subscriptionsRefusedByReason);
   gauge(registry, 'clearwater_mqtt_sockets', 'Open sockets on all MQTT listeners, logged in or not', () => sources.broker().sockets);
-  labelledCounter(registry, 'clearwater_mqtt_connections_refused_total', 'Connections refused by a connection limit, by reason', 'reason', () => sources.broker().connectionsRefused);
+  labelledCounter(registry, 'clearwater_mqtt_connections_refused_total', 'Connections refused by a connection limit or a client id of another principal, by reason', 'reason', () => sources.broker().connectionsRefused);
   counter(registry, 'clearwater_mqtt_connections_taken_over_total', 'Older connections of a device closed by a newer one', () => sources.broker().connectionsTakenOver);
   counter(registry, 'clearwater_mqtt_logins_throttled_total', 'Logins refused without a password check after repeated failures', () => sources.broker().loginsThrottled);
   labelledCounter(registry, 'clearwater_mqtt_login_lockouts_total', 'Lockouts after repeated failed logins', 'key', () => sources.broker().loginLockouts);
@@ -88,6 +88,7 @@ export function createMetrics(sources: MetricSources): Registry {
   counter(registry, 'clearwater_mqtt_connect_timeouts_total', 'Sockets closed for not sending a whole CONNECT within connectTimeoutMs', () => sources.broker().connectTimeouts);
   labelledCounter(registry, 'clearwater_mqtt_packets_too_large_total', 'Connections closed for announcing a packet over the size limit, by phase (before_connect, after_connect)', 'phase', () => sources.broker().packetsTooLarge);
   counter(registry, 'clearwater_mqtt_packet_lengths_malformed_total', 'Connections closed for a Remaining Length longer than four bytes', () => sources.broker().packetLengthsMalformed);
+  counter(registry, 'clearwater_mqtt_forwards_refused_total', 'Messages not forwarded to a client that may not read their topic', () => sources.broker().forwardsRefused);
   const source = sources.mqttSource;
   if (source) {
     gauge(registry, 'clearwater_mqtt_source_connected', 'Connected to the external MQTT broker (1) or not (0)', () => (source().connected ? 1 : 0));

@@ -28,12 +28,25 @@ export function canPublish(principal: Principal, topic: string): Verdict {
 
 /** `filter` may hold wildcards; a device's filter must stay inside its subtree. */
 export function canSubscribe(principal: Principal, filter: string): Verdict {
-  if (filter.startsWith('$clearwater/')) return denied('the broker\'s quarantine is not for subscribers');
+  // A filter inside the subtree starts with the literal prefix; wildcards only after it.
+  return readable(principal, filter, 'subscribe');
+}
+
+/**
+ * May a message on `topic` be forwarded to `principal`? The subscription rule, applied again to
+ * every message on its way out (live, queued for a kept session, or retained), so that a session
+ * or a subscription that is not the principal's own delivers nothing.
+ */
+export function canReceive(principal: Principal, topic: string): Verdict {
+  return readable(principal, topic, 'receive');
+}
+
+function readable(principal: Principal, topicOrFilter: string, what: 'subscribe' | 'receive'): Verdict {
+  if (topicOrFilter.startsWith('$clearwater/')) return denied(`the broker's quarantine is not for subscribers`);
   if (principal.kind === 'observer') return allowed;
   const own = deviceSubtree(principal.siteId, principal.deviceId);
-  // A filter inside the subtree starts with the literal prefix; wildcards only after it.
-  if (!filter.startsWith(own) || filter.length === own.length) {
-    return denied(`device ${principal.deviceId} may subscribe only under ${own}`);
+  if (!topicOrFilter.startsWith(own) || topicOrFilter.length === own.length) {
+    return denied(`device ${principal.deviceId} may ${what} only under ${own}`);
   }
   return allowed;
 }

@@ -10,12 +10,13 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { Aedes, type AuthenticateError, type Client, type PublishPacket, type Subscription } from 'aedes';
+import { Aedes, type AedesPublishPacket, type AuthenticateError, type Client, type PublishPacket, type Subscription } from 'aedes';
 import type { Catalog } from '../network/catalog.ts';
 import { MAX_PAYLOAD_BYTES } from '../network/message.ts';
 import { statusTopic } from '../network/topic.ts';
-import { canPublish, canSubscribe, type Principal } from './acl.ts';
+import { canPublish, canReceive, canSubscribe, type Principal } from './acl.ts';
 import { authenticate } from './authenticate.ts';
+import { ClientIdOwners, ownerOf } from './client-ids.ts';
 import type { BrokerConfig } from './config.ts';
 import { ConnectionGate, type GateEvent } from './connection-gate.ts';
 import { admitDeviceConnection, admitSubscription, topicLevels } from './limits.ts';
@@ -60,7 +61,7 @@ export interface BrokerPorts {
 type Done = (error?: Error | null) => void;
 type WillPacket = { topic: string; payload: Buffer; qos: 0 | 1 | 2; retain: boolean };
 type ClientWithWill = Client & { _will?: WillPacket | null };
-type ReturnCode = 3 | 4;
+type ReturnCode = 2 | 3 | 4;
 type LoginOutcome = { ok: true; principal: Principal } | { ok: false; returnCode: ReturnCode };
 
 /** Aedes clamps maxTopicLevels to 100 because its router throws past that; below it the broker checks the configured depth itself, so refusals are counted. */
@@ -75,6 +76,7 @@ export class EmbeddedBroker {
   private bound: BrokerPorts | undefined;
   private readonly gate: ConnectionGate;
   private readonly sessions = new Sessions();
+  private readonly clientIds = new ClientIdOwners();
   private readonly packets: PacketSizeWatch;
   private readonly throttle: LoginThrottle;
   private readonly rateLimiter: PublishRateLimiter;
@@ -111,6 +113,7 @@ export class EmbeddedBroker {
       },
       authorizePublish: (client, packet, done) => this.authorizePublish(client, packet, done),
       authorizeSubscribe: (client, subscription, done) => this.authorizeSubscribe(client, subscription, done),
+      authorizeForward: (client, packet) => this.authorizeForward(client, packet),
     });
     aedes.on('connectionError', (_client, error) => {
       if (error.message === AEDES_CONNECT_TIMEOUT) this.stats.connectTimeouts += 1;
@@ -193,15 +196,26 @@ export class EmbeddedBroker {
     this.throttle.succeeded(attempt);
     const { principal } = result;
     if (client.closed || client.conn.destroyed) return { ok: false, returnCode: 3 }; // gone while its password was checked
+    const owner = ownerOf(principal);
+    const holder = this.clientIds.heldByOther(client.id, owner);
+    if (holder !== undefined) {
+      // Before Aedes's takeover [MQTT-3.1.4-2]: the holder keeps its connection and its session.
+      this.stats.connectionsRefused.client_id_taken += 1;
+      this.deps.log?.warn({ ...log, client: client.id.slice(0, 128), heldBy: holder }, 'connection refused: the client id belongs to another device or observer');
+      return { ok: false, returnCode: 2 }; // "Identifier rejected" (MQTT 3.1.1 table 3.1)
+    }
     if (principal.kind === 'device' && !this.admitDevice(client, principal.deviceId)) return { ok: false, returnCode: 3 };
-    this.opened(client, principal);
+    this.opened(client, principal, owner);
     return { ok: true, principal };
   }
 
   /** Records a connection whose login succeeded, until it closes. */
-  private opened(client: Client, principal: Principal): void {
+  private opened(client: Client, principal: Principal, owner: string): void {
+    const clientId = client.id;
+    this.clientIds.claim(clientId, owner, !client.clean);
+    client.conn.once('close', () => this.clientIds.release(clientId, owner));
     this.sessions.open(client, principal);
-    this.packets.loggedIn(client.conn, principal.kind === 'device' ? `device:${principal.deviceId}` : `observer:${principal.username}`);
+    this.packets.loggedIn(client.conn, owner);
     if (principal.kind === 'device') {
       // shared/DESIGN.md: the device's last will is `offline` on its status topic; supply it when the device did not.
       const withWill = client as ClientWithWill;
@@ -295,6 +309,14 @@ export class EmbeddedBroker {
     done(null, null);
   }
 
+  /** Every message on its way to a client, queued and retained ones included, passes the subscription ACL again. */
+  private authorizeForward(client: Client, packet: AedesPublishPacket): AedesPublishPacket | null {
+    const principal = this.sessions.get(client)?.principal;
+    if (principal && canReceive(principal, packet.topic).ok) return packet;
+    this.stats.forwardsRefused += 1;
+    return null;
+  }
+
   private gateEvent(event: GateEvent): void {
     if (event.kind === 'open') this.stats.sockets += 1;
     else if (event.kind === 'close') this.stats.sockets -= 1;
@@ -335,6 +357,6 @@ export class EmbeddedBroker {
 export const QUARANTINE_TOPIC = '$clearwater/refused';
 
 function connackError(returnCode: ReturnCode): AuthenticateError {
-  const message = returnCode === 4 ? 'bad user name or password' : 'server unavailable';
+  const message = returnCode === 4 ? 'bad user name or password' : returnCode === 2 ? 'identifier rejected' : 'server unavailable';
   return Object.assign(new Error(message), { returnCode: returnCode as AuthenticateError['returnCode'] });
 }

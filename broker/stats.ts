@@ -10,14 +10,18 @@ export type RefusalReason = 'acl_denied' | 'oversize' | 'topic_too_deep';
 export type PublishRefusal = RefusalReason | 'rate_limited';
 export type SubscriptionRefusal = 'acl_denied' | 'too_many' | 'topic_too_deep';
 /** Why a socket or a login was refused by a connection limit. */
-export type ConnectionRefusal = GateRefusal | 'max_connections_per_device';
+export type ConnectionRefusal = GateRefusal | 'max_connections_per_device' | 'client_id_taken';
 
 export interface BrokerStats {
   /** MQTT sessions (logged-in clients) now. */
   connected: number;
   /** Open sockets on all listeners now, logged in or not (maxConnections counts these). */
   sockets: number;
-  /** Sockets closed at accept (max_connections, max_connections_per_address) and logins answered CONNACK 3 (max_connections_per_device). */
+  /**
+   * Sockets closed at accept (max_connections, max_connections_per_address), logins answered
+   * CONNACK 3 (max_connections_per_device) and CONNACK 2 (client_id_taken: the client id belongs
+   * to another device or observer).
+   */
   connectionsRefused: Record<ConnectionRefusal, number>;
   /** Sockets closed because they had not sent a whole CONNECT within connectTimeoutMs. */
   connectTimeouts: number;
@@ -41,6 +45,8 @@ export interface BrokerStats {
   publishDelayMs: number;
   /** Publishes held back right now. */
   publishesHeld: number;
+  /** Messages not forwarded to a client because its principal may not read their topic (a safety net: subscriptions are checked already). */
+  forwardsRefused: number;
   /** Subscriptions answered SUBACK 0x80, all reasons together, and by reason. */
   subscriptionsRefused: number;
   subscriptionsRefusedByReason: Record<SubscriptionRefusal, number>;
@@ -50,7 +56,7 @@ export function emptyStats(): BrokerStats {
   return {
     connected: 0,
     sockets: 0,
-    connectionsRefused: { max_connections: 0, max_connections_per_address: 0, max_connections_per_device: 0 },
+    connectionsRefused: { max_connections: 0, max_connections_per_address: 0, max_connections_per_device: 0, client_id_taken: 0 },
     connectTimeouts: 0,
     packetsTooLarge: { before_connect: 0, after_connect: 0 },
     packetLengthsMalformed: 0,
@@ -63,6 +69,7 @@ export function emptyStats(): BrokerStats {
     publishesDelayed: 0,
     publishDelayMs: 0,
     publishesHeld: 0,
+    forwardsRefused: 0,
     subscriptionsRefused: 0,
     subscriptionsRefusedByReason: { acl_denied: 0, too_many: 0, topic_too_deep: 0 },
   };
