@@ -88,6 +88,7 @@ export function createMetrics(sources: MetricSources): Registry {
   counter(registry, 'clearwater_mqtt_connect_timeouts_total', 'Sockets closed for not sending a whole CONNECT within connectTimeoutMs', () => sources.broker().connectTimeouts);
   labelledCounter(registry, 'clearwater_mqtt_packets_too_large_total', 'Connections closed for announcing a packet over the size limit, by phase (before_connect, after_connect)', 'phase', () => sources.broker().packetsTooLarge);
   counter(registry, 'clearwater_mqtt_packet_lengths_malformed_total', 'Connections closed for a Remaining Length longer than four bytes', () => sources.broker().packetLengthsMalformed);
+  counter(registry, 'clearwater_mqtt_retain_flags_cleared_total', 'Retained publishes and wills passed on unretained (only a device status topic is retained)', () => sources.broker().retainFlagsCleared);
   counter(registry, 'clearwater_mqtt_forwards_refused_total', 'Messages not forwarded to a client that may not read their topic', () => sources.broker().forwardsRefused);
   const source = sources.mqttSource;
   if (source) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canPublish, canReceive, canSubscribe, type Principal } from './acl.ts';
+import { canPublish, canReceive, canSubscribe, mayRetain, type Principal } from './acl.ts';
 
 const device: Principal = { kind: 'device', deviceId: 'tongmen-tap-wq', siteId: 'tongmen-tap' };
 const observer: Principal = { kind: 'observer', username: 'grafana' };
@@ -56,3 +56,15 @@ describe('canReceive', () => {
   });
 });
 
+describe('mayRetain', () => {
+  it.each([
+    [device, 'water/tongmen-tap/tongmen-tap-wq/status', true],
+    [device, 'water/tongmen-tap/tongmen-tap-wq/telemetry', false],
+    [device, 'water/tongmen-tap/tongmen-tap-wq/status/extra', false],
+    [device, 'water/tongmen-tap/tongmen-tap-wq/anything', false],
+    [device, 'water/tongmen-tap/tongmen-tap-pt/status', false],
+    [observer, 'water/tongmen-tap/tongmen-tap-wq/status', false],
+  ] as const)('%o retaining %s → %s', (principal, topic, ok) => {
+    expect(mayRetain(principal, topic)).toBe(ok);
+  });
+});

@@ -3,9 +3,10 @@
  * - a device publishes only under its own `water/{site}/{device}/…` and subscribes to nothing but
  *   its own subtree;
  * - `$SYS/…` is the broker's: nobody publishes there [MQTT-4.7.2-1 reserves `$` topics for the
- *   server]; observers (dashboards, an external ingest) may read it.
+ *   server]; observers (dashboards, an external ingest) may read it;
+ * - the broker retains a device's status topic only (retained `online` / `offline`, its last will).
  */
-import { deviceSubtree } from '../network/topic.ts';
+import { deviceSubtree, statusTopic } from '../network/topic.ts';
 
 export type Principal =
   | { readonly kind: 'device'; readonly deviceId: string; readonly siteId: string }
@@ -39,6 +40,11 @@ export function canSubscribe(principal: Principal, filter: string): Verdict {
  */
 export function canReceive(principal: Principal, topic: string): Verdict {
   return readable(principal, topic, 'receive');
+}
+
+/** Is a retained publish of `principal` on `topic` kept? Only a device's own status topic; anything else is passed on unretained. */
+export function mayRetain(principal: Principal, topic: string): boolean {
+  return principal.kind === 'device' && topic === statusTopic(principal.siteId, principal.deviceId);
 }
 
 function readable(principal: Principal, topicOrFilter: string, what: 'subscribe' | 'receive'): Verdict {

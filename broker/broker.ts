@@ -14,7 +14,7 @@ import { Aedes, type AedesPublishPacket, type AuthenticateError, type Client, ty
 import type { Catalog } from '../network/catalog.ts';
 import { MAX_PAYLOAD_BYTES } from '../network/message.ts';
 import { statusTopic } from '../network/topic.ts';
-import { canPublish, canReceive, canSubscribe, type Principal } from './acl.ts';
+import { canPublish, canReceive, canSubscribe, mayRetain, type Principal } from './acl.ts';
 import { authenticate } from './authenticate.ts';
 import { ClientIdOwners, ownerOf } from './client-ids.ts';
 import type { BrokerConfig } from './config.ts';
@@ -78,6 +78,8 @@ export class EmbeddedBroker {
   private readonly sessions = new Sessions();
   private readonly clientIds = new ClientIdOwners();
   private readonly packets: PacketSizeWatch;
+  /** Devices whose cleared retain flag was logged (once each; bounded by the catalog). */
+  private readonly retainLogged = new Set<string>();
   private readonly throttle: LoginThrottle;
   private readonly rateLimiter: PublishRateLimiter;
   private readonly now: () => number;
@@ -255,6 +257,7 @@ export class EmbeddedBroker {
       return this.refuse(done, packet, refused, 'oversize', `payload is ${payload.byteLength} bytes, limit ${MAX_PAYLOAD_BYTES}`);
     }
     if (principal?.kind !== 'device') return done(null);
+    if (packet.retain && !mayRetain(principal, packet.topic)) this.unretain(packet, principal.deviceId);
     const handOff = () => this.handOff({ deviceId: principal.deviceId, siteId: principal.siteId, topic: packet.topic, payload, qos: packet.qos, retain: packet.retain }, done);
     // The last will is published as the connection ends (client.closed): it is never held back.
     if (client.closed) return handOff();
@@ -280,6 +283,15 @@ export class EmbeddedBroker {
       // Not dead-lettered: this is back-pressure, not bad input; the device still holds the message.
       done(new Error(`rate limit: publish would wait ${admission.waitMs} ms`));
     }
+  }
+
+  /** Only a device's own status topic is retained; anything else passes on unretained (readings flow, memory does not grow). */
+  private unretain(packet: PublishPacket, deviceId: string): void {
+    packet.retain = false;
+    this.stats.retainFlagsCleared += 1;
+    if (this.retainLogged.has(deviceId)) return;
+    this.retainLogged.add(deviceId);
+    this.deps.log?.info({ device: deviceId, topic: packet.topic.slice(0, 200) }, 'retain flag cleared: only the device\'s status topic is retained (logged once per device, counted in retainFlagsCleared)');
   }
 
   private handOff(publish: DevicePublish, done: Done): void {

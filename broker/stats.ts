@@ -45,6 +45,8 @@ export interface BrokerStats {
   publishDelayMs: number;
   /** Publishes held back right now. */
   publishesHeld: number;
+  /** Retained publishes (wills included) passed on unretained: only a device's own status topic is retained. */
+  retainFlagsCleared: number;
   /** Messages not forwarded to a client because its principal may not read their topic (a safety net: subscriptions are checked already). */
   forwardsRefused: number;
   /** Subscriptions answered SUBACK 0x80, all reasons together, and by reason. */
@@ -69,6 +71,7 @@ export function emptyStats(): BrokerStats {
     publishesDelayed: 0,
     publishDelayMs: 0,
     publishesHeld: 0,
+    retainFlagsCleared: 0,
     forwardsRefused: 0,
     subscriptionsRefused: 0,
     subscriptionsRefusedByReason: { acl_denied: 0, too_many: 0, topic_too_deep: 0 },

@@ -401,6 +401,20 @@ describe('limits, one broker each', () => {
     });
   });
 
+  describe('retained messages', () => {
+    it('clears the retain flag of a device publish outside its status topic, counts each and logs once per device', async () => {
+      const { log, matching } = captureLog();
+      const { broker, url, handed } = await startBroker({}, { log });
+      const device = await open(url, asDevice(TAP.id));
+      await device.publishAsync(telemetry(TAP), reading(0.1), { qos: 1, retain: true });
+      await device.publishAsync(telemetry(TAP), reading(0.2), { qos: 1, retain: true });
+      await device.publishAsync(`water/${TAP.site}/${TAP.id}/status`, 'online', { qos: 1, retain: true });
+      expect(handed.map((p) => p.retain)).toEqual([false, false, true]);
+      expect(broker.stats.retainFlagsCleared).toBe(2);
+      expect(matching(/retain flag cleared/)).toEqual([expect.objectContaining({ device: TAP.id, topic: telemetry(TAP) })]);
+    });
+  });
+
   describe('connections per device', () => {
     it('lets a newer connection with another client id take over the older one', async () => {
       const { broker, url } = await startBroker({});

@@ -187,3 +187,42 @@ describe('client ids belong to the principal that logged in with them', () => {
     await (await connectDevice(pipeline.mqttUrl, OTHER.id, { clientId: sessionId, clean: true })).endAsync();
   });
 });
+
+describe('retained messages', () => {
+  const own = (channel: string) => `water/${TAP.site}/${TAP.id}/${channel}`;
+
+  it('keeps only a device\'s status retained: telemetry and a will elsewhere flow on but are not kept for later subscribers', async () => {
+    const before = await metric(pipeline.http, 'clearwater_mqtt_retain_flags_cleared_total');
+    const watcher = await connect(pipeline.mqttUrl, { username: 'wall', password: 'observer-pass' });
+    const willSeen = new Promise<void>((resolve) => watcher.on('message', (topic) => topic === own('lastgasp') && resolve()));
+    await watcher.subscribeAsync(own('lastgasp'), { qos: 1 });
+    const device = await connectDevice(pipeline.mqttUrl, TAP.id, { will: { topic: own('lastgasp'), payload: Buffer.from('gone'), qos: 1, retain: true } });
+    await device.publishAsync(own('telemetry'), reading(0.66), { qos: 1, retain: true });
+    await device.publishAsync(own('status'), 'online', { qos: 1, retain: true });
+    device.stream.destroy(); // no DISCONNECT: the device's own will goes out
+    await willSeen;
+    device.end(true);
+    await watcher.endAsync();
+
+    // An observer subscribing after the fact. One SUBSCRIBE, status last: Aedes sends the retained
+    // messages filter by filter, so anything retained on the others would arrive before the status.
+    const wall = await connect(pipeline.mqttUrl, { username: 'wall', password: 'observer-pass' });
+    const retained: string[] = [];
+    const statusSeen = new Promise<void>((resolve) =>
+      wall.on('message', (topic, _payload, packet) => {
+        if (packet.retain) retained.push(topic);
+        if (topic === own('status')) resolve();
+      }),
+    );
+    await wall.subscribeAsync([own('telemetry'), own('lastgasp'), own('status')], { qos: 1 });
+    await statusSeen;
+    expect(retained).toEqual([own('status')]);
+    await wall.endAsync();
+    expect(await metric(pipeline.http, 'clearwater_mqtt_retain_flags_cleared_total')).toBe(before + 2);
+    const rows = await eventually(async () => {
+      const r = await pipeline.query(`SELECT turbidity FROM telemetry WHERE device = '${TAP.id}' AND turbidity = 0.66`);
+      return r.length > 0 ? r : undefined;
+    });
+    expect(rows).toHaveLength(1); // the reading itself landed
+  });
+});
