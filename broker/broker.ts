@@ -181,7 +181,8 @@ export class EmbeddedBroker {
     const throttled = this.throttle.check(attempt, this.now());
     if (!throttled.ok) {
       this.stats.loginsThrottled += 1;
-      this.deps.log?.warn({ ...log, lockedBy: throttled.by, retryInMs: throttled.retryInMs }, 'login refused without a password check: too many failures');
+      // Once per lockout (its start was logged too); the rest are counted in loginsThrottled.
+      if (throttled.refusedBefore === 0) this.deps.log?.warn({ ...log, lockedBy: throttled.by, retryInMs: throttled.retryInMs }, 'login refused without a password check: too many failures; further attempts during this lockout are only counted');
       return { ok: false, returnCode: 3 }; // "Server unavailable": try later (MQTT 3.1.1 table 3.1)
     }
     const result = await authenticate(this.deps.catalog, this.config.observers, username, password);

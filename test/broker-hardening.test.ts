@@ -549,6 +549,29 @@ describe('limits, one broker each', () => {
       expect(await tryOpen(url, asDevice(TAP.id))).toBe('connected');
     });
 
+    it('logs one line per lockout, however many attempts it refuses, and counts them all', async () => {
+      let now = 1_000_000;
+      const { lines, log, matching } = captureLog();
+      const { broker, url } = await startBroker(
+        { loginThrottle: { perUsername: { maxFailures: 2, windowMs: 60_000, lockoutMs: 60_000 }, perAddress: { maxFailures: 0 } } },
+        { log, now: () => now },
+      );
+      const lockOut = async () => {
+        for (const guess of ['guess-1', 'guess-2']) expect(await tryOpen(url, asDevice(TAP.id, { password: guess }))).toMatch(/Bad username or password/i);
+      };
+      await lockOut();
+      for (let i = 0; i < 4; i += 1) expect(await tryOpen(url, asDevice(TAP.id))).toMatch(/Server unavailable/i);
+      expect(broker.stats.loginsThrottled).toBe(4);
+      expect(matching(/login lockout started/)).toHaveLength(1);
+      expect(matching(/without a password check/)).toEqual([expect.objectContaining({ username: TAP.id, lockedBy: 'username' })]);
+      now += 60_001; // the next lockout is logged again
+      await lockOut();
+      expect(await tryOpen(url, asDevice(TAP.id))).toMatch(/Server unavailable/i);
+      expect(matching(/without a password check/)).toHaveLength(2);
+      expect(broker.stats.loginsThrottled).toBe(5);
+      expect(lines.filter((line) => line.level === 'warn')).toHaveLength(4 + 2 + 2); // four refused logins, two lockouts, two throttle lines
+    });
+
     it('locks an address out that tries many user names', async () => {
       const { broker, url } = await startBroker({ loginThrottle: { perAddress: { maxFailures: 3 }, perUsername: { maxFailures: 0 } } });
       for (const name of ['ghost-1', 'ghost-2', 'ghost-3']) expect(await tryOpen(url, { username: name, password: 'x' })).toMatch(/Bad username or password/i);
