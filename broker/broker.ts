@@ -1,7 +1,8 @@
 /**
  * The embedded MQTT broker: Aedes with Clearwater's policy in its hooks. Devices log in with
- * their catalog credentials, publish and subscribe only in their own subtree, payloads over
- * 64 KiB are refused, and every device gets a last will that marks it offline. Limits (sockets,
+ * their catalog credentials, keep their client ids to themselves, publish and subscribe only in
+ * their own subtree, retain only their status, payloads over 64 KiB are refused, and every device
+ * gets a last will that marks it offline. Limits (sockets in all and per address, packet sizes,
  * connections per device, subscriptions, topic depth, publish rate, failed logins) keep one
  * device or one attacker from taking the broker down for the others.
  *
