@@ -106,13 +106,18 @@ export function brokerMetrics(registry: Registry, read: () => BrokerStats): void
   labelledCounter(registry, 'clearwater_mqtt_publishes_refused_total', 'Publishes refused by the broker, by reason', 'reason', () => read().publishesRefused);
   labelledCounter(registry, 'clearwater_mqtt_subscriptions_refused_total', 'Subscriptions refused (SUBACK 0x80), by reason', 'reason', () => read().subscriptionsRefusedByReason);
   gauge(registry, 'clearwater_mqtt_sockets', 'Open sockets on all MQTT listeners, logged in or not', () => read().sockets);
-  labelledCounter(registry, 'clearwater_mqtt_connections_refused_total', 'Connections refused by a connection limit', 'reason', () => read().connectionsRefused);
+  labelledCounter(registry, 'clearwater_mqtt_connections_refused_total', 'Connections refused by a connection limit or a client id of another principal, by reason', 'reason', () => read().connectionsRefused);
   counter(registry, 'clearwater_mqtt_connections_taken_over_total', 'Older connections of a device closed by a newer one', () => read().connectionsTakenOver);
   counter(registry, 'clearwater_mqtt_logins_throttled_total', 'Logins refused without a password check after repeated failures', () => read().loginsThrottled);
   labelledCounter(registry, 'clearwater_mqtt_login_lockouts_total', 'Lockouts after repeated failed logins', 'key', () => read().loginLockouts);
   counter(registry, 'clearwater_mqtt_tls_handshake_failures_total', 'TLS handshakes that failed', () => read().tlsHandshakeFailures);
   counter(registry, 'clearwater_mqtt_publishes_delayed_total', 'Publishes held back by the per-device rate limit', () => read().publishesDelayed);
   gauge(registry, 'clearwater_mqtt_publishes_held', 'Publishes held back right now', () => read().publishesHeld);
+  counter(registry, 'clearwater_mqtt_connect_timeouts_total', 'Sockets closed for not sending a whole CONNECT within connectTimeoutMs', () => read().connectTimeouts);
+  labelledCounter(registry, 'clearwater_mqtt_packets_too_large_total', 'Connections closed for announcing a packet over the size limit, by phase (before_connect, after_connect)', 'phase', () => read().packetsTooLarge);
+  counter(registry, 'clearwater_mqtt_packet_lengths_malformed_total', 'Connections closed for a Remaining Length longer than four bytes', () => read().packetLengthsMalformed);
+  counter(registry, 'clearwater_mqtt_retain_flags_cleared_total', 'Retained publishes and wills passed on unretained (only a device status topic is retained)', () => read().retainFlagsCleared);
+  counter(registry, 'clearwater_mqtt_forwards_refused_total', 'Messages not forwarded to a client that may not read their topic', () => read().forwardsRefused);
 }
 
 /** The external-broker subscription's metrics (`source.kind: mqtt`). */

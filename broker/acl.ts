@@ -3,9 +3,10 @@
  * - a device publishes only under its own `water/{site}/{device}/…` and subscribes to nothing but
  *   its own subtree;
  * - `$SYS/…` is the broker's: nobody publishes there [MQTT-4.7.2-1 reserves `$` topics for the
- *   server]; observers (dashboards, an external ingest) may read it.
+ *   server]; observers (dashboards, an external ingest) may read it;
+ * - the broker retains a device's status topic only (retained `online` / `offline`, its last will).
  */
-import { deviceSubtree } from '../network/topic.ts';
+import { deviceSubtree, statusTopic } from '../network/topic.ts';
 
 export type Principal =
   | { readonly kind: 'device'; readonly deviceId: string; readonly siteId: string }
@@ -28,12 +29,30 @@ export function canPublish(principal: Principal, topic: string): Verdict {
 
 /** `filter` may hold wildcards; a device's filter must stay inside its subtree. */
 export function canSubscribe(principal: Principal, filter: string): Verdict {
-  if (filter.startsWith('$clearwater/')) return denied('the broker\'s quarantine is not for subscribers');
+  // A filter inside the subtree starts with the literal prefix; wildcards only after it.
+  return readable(principal, filter, 'subscribe');
+}
+
+/**
+ * May a message on `topic` be forwarded to `principal`? The subscription rule, applied again to
+ * every message on its way out (live, queued for a kept session, or retained), so that a session
+ * or a subscription that is not the principal's own delivers nothing.
+ */
+export function canReceive(principal: Principal, topic: string): Verdict {
+  return readable(principal, topic, 'receive');
+}
+
+/** Is a retained publish of `principal` on `topic` kept? Only a device's own status topic; anything else is passed on unretained. */
+export function mayRetain(principal: Principal, topic: string): boolean {
+  return principal.kind === 'device' && topic === statusTopic(principal.siteId, principal.deviceId);
+}
+
+function readable(principal: Principal, topicOrFilter: string, what: 'subscribe' | 'receive'): Verdict {
+  if (topicOrFilter.startsWith('$clearwater/')) return denied(`the broker's quarantine is not for subscribers`);
   if (principal.kind === 'observer') return allowed;
   const own = deviceSubtree(principal.siteId, principal.deviceId);
-  // A filter inside the subtree starts with the literal prefix; wildcards only after it.
-  if (!filter.startsWith(own) || filter.length === own.length) {
-    return denied(`device ${principal.deviceId} may subscribe only under ${own}`);
+  if (!topicOrFilter.startsWith(own) || topicOrFilter.length === own.length) {
+    return denied(`device ${principal.deviceId} may ${what} only under ${own}`);
   }
   return allowed;
 }

@@ -1,45 +1,35 @@
 /**
  * The embedded MQTT broker: Aedes with Clearwater's policy in its hooks. Devices log in with
- * their catalog credentials, publish and subscribe only in their own subtree, payloads over
- * 64 KiB are refused, and every device gets a last will that marks it offline. Limits (sockets,
+ * their catalog credentials, keep their client ids to themselves, publish and subscribe only in
+ * their own subtree, retain only their status, payloads over 64 KiB are refused, and every device
+ * gets a last will that marks it offline. Limits (sockets in all and per address, packet sizes,
  * connections per device, subscriptions, topic depth, publish rate, failed logins) keep one
  * device or one attacker from taking the broker down for the others.
  *
  * Accepted device publishes are handed to `handoff` from `authorizePublish`, i.e. before Aedes
  * writes the QoS 1 PUBACK: when the handoff returns a promise, the PUBACK waits for it.
  */
-import { Aedes, type AuthenticateError, type Client, type PublishPacket, type Subscription } from 'aedes';
-import { z } from 'zod';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { Aedes, type AedesPublishPacket, type AuthenticateError, type Client, type PublishPacket, type Subscription } from 'aedes';
 import type { Catalog } from '../network/catalog.ts';
 import { MAX_PAYLOAD_BYTES } from '../network/message.ts';
 import { statusTopic } from '../network/topic.ts';
-import { canPublish, canSubscribe, type Principal } from './acl.ts';
+import { canPublish, canReceive, canSubscribe, mayRetain, type Principal } from './acl.ts';
 import { authenticate } from './authenticate.ts';
-import { admitDeviceConnection, admitSubscription, limitsShape, topicLevels } from './limits.ts';
-import { ConnectionGate, listenTcp, listenTls, listenWs, peerAddress, tlsListenerSchema, wsListenerSchema, type Listener, type ListenerContext, type ListenerName } from './listeners.ts';
-import { LoginThrottle, loginThrottleSchema } from './login-throttle.ts';
+import { ClientIdOwners, ownerOf } from './client-ids.ts';
+import type { BrokerConfig } from './config.ts';
+import { ConnectionGate, type GateEvent } from './connection-gate.ts';
+import { admitDeviceConnection, admitSubscription, topicLevels } from './limits.ts';
+import { listenTcp, listenTls, listenWs, peerAddress, type Listener, type ListenerContext, type ListenerName } from './listeners.ts';
+import { LoginThrottle } from './login-throttle.ts';
+import { PacketSizeWatch, type RefusedConnection } from './packet-watch.ts';
 import { PublishRateLimiter } from './rate-limiter.ts';
 import { Sessions } from './sessions.ts';
 import { emptyStats, type BrokerStats, type RefusalReason } from './stats.ts';
-import { rateLimitSchema } from './token-bucket.ts';
 
+export { brokerSchema, type BrokerConfig } from './config.ts';
 export type { BrokerStats, RefusalReason } from './stats.ts';
-
-export const brokerSchema = z.object({
-  host: z.string().default('127.0.0.1').describe('Address the MQTT listeners bind; 0.0.0.0 for devices on the network'),
-  port: z.number().int().min(0).max(65_535).default(1883).describe('MQTT TCP port; 0 picks a free one'),
-  tls: tlsListenerSchema.optional(),
-  ws: wsListenerSchema.optional(),
-  observers: z
-    .array(z.object({ username: z.string().min(1), passwordHash: z.string().regex(/^scrypt\$/) }))
-    .default([])
-    .describe('Read-only accounts (dashboards, an external ingest): may subscribe anywhere, publish nothing'),
-  connectTimeoutMs: z.number().int().positive().default(30_000).describe('Time a socket has to finish its TLS handshake and to send CONNECT, ms'),
-  ...limitsShape,
-  rateLimit: rateLimitSchema.prefault({}).describe('Per-device publish rate limit (token bucket): excess publishes are held back, then refused'),
-  loginThrottle: loginThrottleSchema.prefault({}).describe('After repeated failed logins, refuse further attempts without checking the password'),
-});
-export type BrokerConfig = z.infer<typeof brokerSchema>;
 
 /** A device publish that passed the ACL, handed to the ingest. */
 export interface DevicePublish {
@@ -72,10 +62,13 @@ export interface BrokerPorts {
 type Done = (error?: Error | null) => void;
 type WillPacket = { topic: string; payload: Buffer; qos: 0 | 1 | 2; retain: boolean };
 type ClientWithWill = Client & { _will?: WillPacket | null };
-type LoginOutcome = { ok: true; principal: Principal } | { ok: false; returnCode: 3 | 4 };
+type ReturnCode = 2 | 3 | 4;
+type LoginOutcome = { ok: true; principal: Principal } | { ok: false; returnCode: ReturnCode };
 
 /** Aedes clamps maxTopicLevels to 100 because its router throws past that; below it the broker checks the configured depth itself, so refusals are counted. */
 const AEDES_MAX_TOPIC_LEVELS = 100;
+/** The error Aedes closes a socket with when no CONNECT arrived within connectTimeout (lib/client.js). */
+const AEDES_CONNECT_TIMEOUT = 'connect did not arrive in time';
 
 export class EmbeddedBroker {
   readonly stats: BrokerStats = emptyStats();
@@ -84,6 +77,10 @@ export class EmbeddedBroker {
   private bound: BrokerPorts | undefined;
   private readonly gate: ConnectionGate;
   private readonly sessions = new Sessions();
+  private readonly clientIds = new ClientIdOwners();
+  private readonly packets: PacketSizeWatch;
+  /** Devices whose cleared retain flag was logged (once each; bounded by the catalog). */
+  private readonly retainLogged = new Set<string>();
   private readonly throttle: LoginThrottle;
   private readonly rateLimiter: PublishRateLimiter;
   private readonly now: () => number;
@@ -92,11 +89,8 @@ export class EmbeddedBroker {
     this.now = deps.now ?? Date.now;
     this.throttle = new LoginThrottle(config.loginThrottle);
     this.rateLimiter = new PublishRateLimiter(config.rateLimit, this.now);
-    this.gate = new ConnectionGate(config.maxConnections, (event) => {
-      if (event === 'open') this.stats.sockets += 1;
-      else if (event === 'close') this.stats.sockets -= 1;
-      else this.stats.connectionsRefused.max_connections += 1;
-    });
+    this.gate = new ConnectionGate(config, (event) => this.gateEvent(event));
+    this.packets = new PacketSizeWatch(config, (refused) => this.packetTooLarge(refused));
   }
 
   /** Starts every configured listener; resolves with the MQTT TCP port (all ports: `ports()`). A failed start leaves nothing listening. */
@@ -122,6 +116,10 @@ export class EmbeddedBroker {
       },
       authorizePublish: (client, packet, done) => this.authorizePublish(client, packet, done),
       authorizeSubscribe: (client, subscription, done) => this.authorizeSubscribe(client, subscription, done),
+      authorizeForward: (client, packet) => this.authorizeForward(client, packet),
+    });
+    aedes.on('connectionError', (_client, error) => {
+      if (error.message === AEDES_CONNECT_TIMEOUT) this.stats.connectTimeouts += 1;
     });
     aedes.on('clientReady', () => (this.stats.connected += 1));
     aedes.on('clientDisconnect', () => (this.stats.connected -= 1));
@@ -132,7 +130,11 @@ export class EmbeddedBroker {
     this.aedes = aedes;
     const context: ListenerContext = {
       gate: this.gate,
-      handle: aedes.handle,
+      maxPacketBytes: this.config.maxPacketBytes,
+      handle: (stream: Duplex, request?: IncomingMessage) => {
+        aedes.handle(stream, request);
+        this.packets.watch(stream, request); // after Aedes's own 'readable' listener (packet-watch.ts)
+      },
       onError: (listener, error) => this.deps.log?.warn({ listener, error: error.message.slice(0, 200) }, 'listener error'),
       onHandshakeFailure: (error, remote) => {
         this.stats.tlsHandshakeFailures += 1;
@@ -180,7 +182,8 @@ export class EmbeddedBroker {
     const throttled = this.throttle.check(attempt, this.now());
     if (!throttled.ok) {
       this.stats.loginsThrottled += 1;
-      this.deps.log?.warn({ ...log, lockedBy: throttled.by, retryInMs: throttled.retryInMs }, 'login refused without a password check: too many failures');
+      // Once per lockout (its start was logged too); the rest are counted in loginsThrottled.
+      if (throttled.refusedBefore === 0) this.deps.log?.warn({ ...log, lockedBy: throttled.by, retryInMs: throttled.retryInMs }, 'login refused without a password check: too many failures; further attempts during this lockout are only counted');
       return { ok: false, returnCode: 3 }; // "Server unavailable": try later (MQTT 3.1.1 table 3.1)
     }
     const result = await authenticate(this.deps.catalog, this.config.observers, username, password);
@@ -196,15 +199,32 @@ export class EmbeddedBroker {
     }
     this.throttle.succeeded(attempt);
     const { principal } = result;
-    if (client.closed) return { ok: false, returnCode: 3 }; // gone while its password was checked
+    if (client.closed || client.conn.destroyed) return { ok: false, returnCode: 3 }; // gone while its password was checked
+    const owner = ownerOf(principal);
+    const holder = this.clientIds.heldByOther(client.id, owner);
+    if (holder !== undefined) {
+      // Before Aedes's takeover [MQTT-3.1.4-2]: the holder keeps its connection and its session.
+      this.stats.connectionsRefused.client_id_taken += 1;
+      this.deps.log?.warn({ ...log, client: client.id.slice(0, 128), heldBy: holder }, 'connection refused: the client id belongs to another device or observer');
+      return { ok: false, returnCode: 2 }; // "Identifier rejected" (MQTT 3.1.1 table 3.1)
+    }
     if (principal.kind === 'device' && !this.admitDevice(client, principal.deviceId)) return { ok: false, returnCode: 3 };
+    this.opened(client, principal, owner);
+    return { ok: true, principal };
+  }
+
+  /** Records a connection whose login succeeded, until it closes. */
+  private opened(client: Client, principal: Principal, owner: string): void {
+    const clientId = client.id;
+    this.clientIds.claim(clientId, owner, !client.clean);
+    client.conn.once('close', () => this.clientIds.release(clientId, owner));
     this.sessions.open(client, principal);
+    this.packets.loggedIn(client.conn, owner);
     if (principal.kind === 'device') {
       // shared/DESIGN.md: the device's last will is `offline` on its status topic; supply it when the device did not.
       const withWill = client as ClientWithWill;
       withWill._will ??= { topic: statusTopic(principal.siteId, principal.deviceId), payload: Buffer.from('offline'), qos: 1, retain: true };
     }
-    return { ok: true, principal };
   }
 
   /** maxConnectionsPerDevice: take over the device's oldest connections, or refuse this one. */
@@ -239,6 +259,7 @@ export class EmbeddedBroker {
       return this.refuse(done, packet, refused, 'oversize', `payload is ${payload.byteLength} bytes, limit ${MAX_PAYLOAD_BYTES}`);
     }
     if (principal?.kind !== 'device') return done(null);
+    if (packet.retain && !mayRetain(principal, packet.topic)) this.unretain(packet, principal.deviceId);
     const handOff = () => this.handOff({ deviceId: principal.deviceId, siteId: principal.siteId, topic: packet.topic, payload, qos: packet.qos, retain: packet.retain }, done);
     // The last will is published as the connection ends (client.closed): it is never held back.
     if (client.closed) return handOff();
@@ -264,6 +285,15 @@ export class EmbeddedBroker {
       // Not dead-lettered: this is back-pressure, not bad input; the device still holds the message.
       done(new Error(`rate limit: publish would wait ${admission.waitMs} ms`));
     }
+  }
+
+  /** Only a device's own status topic is retained; anything else passes on unretained (readings flow, memory does not grow). */
+  private unretain(packet: PublishPacket, deviceId: string): void {
+    packet.retain = false;
+    this.stats.retainFlagsCleared += 1;
+    if (this.retainLogged.has(deviceId)) return;
+    this.retainLogged.add(deviceId);
+    this.deps.log?.info({ device: deviceId, topic: packet.topic.slice(0, 200) }, 'retain flag cleared: only the device\'s status topic is retained (logged once per device, counted in retainFlagsCleared)');
   }
 
   private handOff(publish: DevicePublish, done: Done): void {
@@ -293,6 +323,32 @@ export class EmbeddedBroker {
     done(null, null);
   }
 
+  /** Every message on its way to a client, queued and retained ones included, passes the subscription ACL again. */
+  private authorizeForward(client: Client, packet: AedesPublishPacket): AedesPublishPacket | null {
+    const principal = this.sessions.get(client)?.principal;
+    if (principal && canReceive(principal, packet.topic).ok) return packet;
+    this.stats.forwardsRefused += 1;
+    return null;
+  }
+
+  private gateEvent(event: GateEvent): void {
+    if (event.kind === 'open') this.stats.sockets += 1;
+    else if (event.kind === 'close') this.stats.sockets -= 1;
+    else {
+      this.stats.connectionsRefused[event.reason] += 1;
+      if (event.first) this.deps.log?.warn({ remote: event.address, limit: this.config.maxConnectionsPerAddress }, 'sockets refused: the address holds its limit of open sockets (logged once until one closes)');
+    }
+  }
+
+  /** A connection closed by the packet size guard; once per connection. */
+  private packetTooLarge({ refusal, stream, request, loggedInAs }: RefusedConnection): void {
+    if (refusal.reason === 'too_large') this.stats.packetsTooLarge[refusal.phase] += 1;
+    else this.stats.packetLengthsMalformed += 1;
+    const remote = peerAddress({ conn: stream, req: request }, this.config.ws?.behindProxy === true);
+    const detail = refusal.reason === 'too_large' ? { announced: refusal.announced, limit: refusal.limit } : {};
+    this.deps.log?.warn({ remote, loggedInAs, phase: refusal.phase, reason: refusal.reason, ...detail }, 'connection closed: a packet over the size limit was announced');
+  }
+
   /**
    * A publish refused as bad input is acknowledged but delivered to nobody: [MQTT-3.3.5-2] lets
    * the server either acknowledge it or close the connection, and closing makes a QoS 1 client
@@ -314,7 +370,7 @@ export class EmbeddedBroker {
 /** Where refused publishes go: a `$` topic, which `#` does not match [MQTT-4.7.2-1], and the ACL lets no one subscribe to. */
 export const QUARANTINE_TOPIC = '$clearwater/refused';
 
-function connackError(returnCode: 3 | 4): AuthenticateError {
-  const message = returnCode === 4 ? 'bad user name or password' : 'server unavailable';
+function connackError(returnCode: ReturnCode): AuthenticateError {
+  const message = returnCode === 4 ? 'bad user name or password' : returnCode === 2 ? 'identifier rejected' : 'server unavailable';
   return Object.assign(new Error(message), { returnCode: returnCode as AuthenticateError['returnCode'] });
 }

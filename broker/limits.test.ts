@@ -56,6 +56,7 @@ describe('admitSubscription', () => {
 it('has safe defaults', () => {
   expect(z.object(limitsShape).parse({})).toEqual({
     maxConnections: 10_000,
+    maxConnectionsPerAddress: 1000,
     maxConnectionsPerDevice: 1,
     onDeviceConnectionLimit: 'take_over',
     maxSubscriptionsPerClient: 16,

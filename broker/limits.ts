@@ -11,6 +11,14 @@ export const limitsShape = {
     .positive()
     .default(10_000)
     .describe('Open sockets on all listeners together, logged in or not; one more is closed as soon as it is accepted (mind the process file limit, ulimit -n)'),
+  maxConnectionsPerAddress: z
+    .number()
+    .int()
+    .positive()
+    .default(1000)
+    .describe(
+      'Open sockets from one remote address on all listeners together (an IPv6 /64 counts as one), logged in or not; one more is closed as soon as it is accepted. High, because carrier-grade NAT (RFC 6888) and private-APN gateways put many cellular devices behind one public address: 1000 lets that many share one, while a single host can hold at most a tenth of the default maxConnections. Raise it when more devices share an address',
+    ),
   maxConnectionsPerDevice: z
     .number()
     .int()

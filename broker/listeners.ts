@@ -1,6 +1,7 @@
 /**
  * The broker's listeners: MQTT over TCP, over TLS and over WebSocket. Each hands its connections
- * to Aedes; all of them pass one gate that caps the open sockets of the whole broker.
+ * to Aedes; all of them pass one gate (connection-gate.ts) that caps the open sockets of the whole
+ * broker and of each address.
  *
  * Certificates are read from the files named in the config when the listener starts, so a
  * renewed certificate is picked up by a restart.
@@ -12,6 +13,7 @@ import type { Duplex } from 'node:stream';
 import { createServer as createTlsServer } from 'node:tls';
 import { createWebSocketStream, WebSocketServer } from 'ws';
 import { z } from 'zod';
+import type { ConnectionGate } from './connection-gate.ts';
 
 const port = (fallback: number, what: string) => z.number().int().min(0).max(65_535).default(fallback).describe(`${what} port; 0 picks a free one`);
 const host = z.string().optional().describe('Address this listener binds; default: broker.host');
@@ -41,7 +43,7 @@ export const wsListenerSchema = z
       .boolean()
       .default(false)
       .describe(
-        'A reverse proxy (e.g. terminating wss://) forwards to this port: the login throttle takes the client address from the last X-Forwarded-For entry. Only when nothing but the proxy can reach the port',
+        'A reverse proxy (e.g. terminating wss://) forwards to this port: the login throttle and maxConnectionsPerAddress take the client address from the last X-Forwarded-For entry (the proxy\'s own sockets are not limited per address). Only when nothing but the proxy can reach the port',
       ),
   })
   .describe('MQTT over WebSocket (ws://), e.g. for browser dashboards; put a TLS-terminating proxy in front for wss://');
@@ -52,7 +54,9 @@ export type ListenerName = 'mqtt' | 'tls' | 'ws';
 /** What every listener shares. */
 export interface ListenerContext {
   readonly gate: ConnectionGate;
-  /** Hands a connection to Aedes (`aedes.handle`). */
+  /** Largest MQTT packet after login (maxPacketBytes), which is also the largest WebSocket message. */
+  readonly maxPacketBytes: number;
+  /** Hands a connection to Aedes (`aedes.handle`) with its packet size guard. */
   readonly handle: (stream: Duplex, request?: IncomingMessage) => void;
   /** An error of a listening server (e.g. EMFILE on accept); never thrown. */
   readonly onError: (listener: ListenerName, error: Error) => void;
@@ -64,46 +68,6 @@ export interface ListenerContext {
 export interface Listener {
   readonly port: number;
   close(): Promise<void>;
-}
-
-export type GateEvent = 'open' | 'close' | 'refused';
-
-/**
- * Caps the open sockets of all listeners together. A socket over the cap is closed as soon as it
- * is accepted, before a TLS handshake or a CONNECT costs anything.
- */
-export class ConnectionGate {
-  private readonly sockets = new Set<Socket>();
-  private readonly drained: (() => void)[] = [];
-
-  constructor(private readonly maxSockets: number, private readonly onEvent: (event: GateEvent) => void = () => {}) {}
-
-  get open(): number {
-    return this.sockets.size;
-  }
-
-  /** Registered as the first 'connection' listener of every server. */
-  readonly admit = (socket: Socket): void => {
-    if (this.sockets.size >= this.maxSockets) {
-      this.onEvent('refused');
-      socket.destroy();
-      return;
-    }
-    this.sockets.add(socket);
-    this.onEvent('open');
-    socket.once('close', () => {
-      this.sockets.delete(socket);
-      this.onEvent('close');
-      if (this.sockets.size === 0) for (const resolve of this.drained.splice(0)) resolve();
-    });
-  };
-
-  /** Closes every socket still open, e.g. those that never sent CONNECT, on stop; resolves when all are closed. */
-  destroyAll(): Promise<void> {
-    const gone = new Promise<void>((resolve) => (this.sockets.size === 0 ? resolve() : this.drained.push(resolve)));
-    for (const socket of this.sockets) socket.destroy();
-    return gone;
-  }
 }
 
 export function listenTcp(address: { host: string; port: number }, context: ListenerContext): Promise<Listener> {
@@ -130,23 +94,26 @@ export async function listenTls(config: TlsListenerConfig & { host: string }, ha
   return bind(server, config, (error) => context.onError('tls', error));
 }
 
-/** Largest WebSocket message accepted: a 64 KiB payload plus topic and header, with room to spare. */
-const MAX_WS_MESSAGE_BYTES = 256 * 1024;
-
 export function listenWs(config: WsListenerConfig & { host: string }, handshakeTimeoutMs: number, context: ListenerContext): Promise<Listener> {
   const server = createHttpServer({ headersTimeout: handshakeTimeoutMs, requestTimeout: handshakeTimeoutMs }, (_request, response) => {
     response.writeHead(426, { connection: 'close', upgrade: 'websocket' }).end('MQTT over WebSocket only\n');
   });
-  server.prependListener('connection', context.gate.admit);
+  server.prependListener('connection', config.behindProxy ? context.gate.admitFromProxy : context.gate.admit);
   const wss = new WebSocketServer({
     server,
     path: config.path,
-    maxPayload: MAX_WS_MESSAGE_BYTES,
+    // A message larger than the largest packet is closed by ws (1009) before it is buffered whole;
+    // packets split over several messages [MQTT-6.0.0-2] meet the packet size guard instead.
+    maxPayload: context.maxPacketBytes,
     clientTracking: false,
     // [MQTT-6.0.0-3] the client offers "mqtt"; [MQTT-6.0.0-4] the server selects it ("mqttv3.1" for MQTT 3.1 clients).
     handleProtocols: (offered) => (offered.has('mqtt') ? 'mqtt' : offered.has('mqttv3.1') ? 'mqttv3.1' : false),
   });
   wss.on('connection', (socket, request) => {
+    if (config.behindProxy && !context.gate.claimAddress(request.socket, peerAddress({ req: request }, true))) {
+      socket.terminate(); // over maxConnectionsPerAddress for the address the proxy forwarded
+      return;
+    }
     // [MQTT-6.0.0-1] MQTT packets travel in binary frames; any other frame closes the connection.
     socket.on('message', (_data, isBinary) => {
       if (!isBinary) socket.close(1003, 'MQTT needs binary frames');
@@ -191,12 +158,13 @@ async function readPem(path: string, field: string): Promise<Buffer> {
  * The client's address, for the login throttle and the log: the socket's for TCP and TLS, the
  * HTTP request's for WebSocket, or what the proxy in front says when `behindProxy`.
  */
-export function peerAddress(client: { conn: Duplex; req?: IncomingMessage | undefined }, behindProxy: boolean): string | undefined {
+export function peerAddress(client: { conn?: Duplex; req?: IncomingMessage | undefined }, behindProxy: boolean): string | undefined {
   const { req } = client;
   if (req) {
     const forwarded = req.headers['x-forwarded-for'];
     const last = (Array.isArray(forwarded) ? forwarded.join(',') : forwarded)?.split(',').at(-1)?.trim();
     return behindProxy && last ? last : req.socket.remoteAddress;
   }
-  return 'remoteAddress' in client.conn && typeof client.conn.remoteAddress === 'string' ? client.conn.remoteAddress : undefined;
+  const { conn } = client;
+  return conn && 'remoteAddress' in conn && typeof conn.remoteAddress === 'string' ? conn.remoteAddress : undefined;
 }

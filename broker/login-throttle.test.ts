@@ -32,9 +32,23 @@ describe('LoginThrottle', () => {
     expect(throttle.failed(from('10.0.0.1', 'tap-1'), 0)).toEqual([]);
     expect(throttle.failed(from('10.0.0.2', 'tap-1'), 10)).toEqual([]);
     expect(throttle.failed(from('10.0.0.3', 'tap-1'), 20)).toEqual(['username']);
-    expect(throttle.check(from('10.9.9.9', 'tap-1'), 21)).toEqual({ ok: false, by: 'username', retryInMs: 299_999 });
+    expect(throttle.check(from('10.9.9.9', 'tap-1'), 21)).toEqual({ ok: false, by: 'username', retryInMs: 299_999, refusedBefore: 0 });
     expect(throttle.check(from('10.0.0.1', 'tap-2'), 21)).toEqual({ ok: true });
     expect(throttle.check(from('10.0.0.1', 'tap-1'), 300_020)).toEqual({ ok: true });
+  });
+
+  it('counts the attempts each lockout refuses, from 0 again in the next lockout', () => {
+    const throttle = new LoginThrottle(config);
+    const lockOut = (at: number) => [0, 1, 2].forEach((i) => throttle.failed(from('10.0.0.1', 'tap-1'), at + i));
+    const refusedBefore = (at: number) => {
+      const verdict = throttle.check(from('10.0.0.1', 'tap-1'), at);
+      return verdict.ok ? 'admitted' : verdict.refusedBefore;
+    };
+    lockOut(0);
+    expect([10, 11, 12].map(refusedBefore)).toEqual([0, 1, 2]);
+    expect(refusedBefore(300_003)).toBe('admitted');
+    lockOut(400_000);
+    expect([400_010, 400_011].map(refusedBefore)).toEqual([0, 1]);
   });
 
   it('locks an address that sprays user names', () => {

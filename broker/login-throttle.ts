@@ -43,6 +43,8 @@ export interface FailureRecord {
   readonly failures: number;
   readonly windowStartMs: number;
   readonly lockedUntilMs: number;
+  /** Attempts refused during the current lockout (the broker logs the first, counts them all). */
+  readonly refused?: number;
 }
 
 /** Remaining lockout, ms; 0 when attempts are allowed. */
@@ -58,6 +60,11 @@ export function afterFailure(record: FailureRecord | undefined, rule: ThrottleRu
   const lockedUntilMs = record?.lockedUntilMs ?? 0;
   if (failures >= rule.maxFailures) return { record: { failures: 0, windowStartMs: nowMs, lockedUntilMs: nowMs + rule.lockoutMs }, locked: true };
   return { record: { failures, windowStartMs, lockedUntilMs }, locked: false };
+}
+
+/** The record after one more attempt refused during its lockout. */
+export function afterRefusal(record: FailureRecord): FailureRecord {
+  return { ...record, refused: (record.refused ?? 0) + 1 };
 }
 
 /** A record that no longer changes any decision. */
@@ -81,7 +88,8 @@ export function addressKey(address: string): string {
 }
 
 export type ThrottleKey = 'address' | 'username';
-export type ThrottleVerdict = { ok: true } | { ok: false; by: ThrottleKey; retryInMs: number };
+/** `refusedBefore`: attempts this lockout refused before this one (0: the first, log it). */
+export type ThrottleVerdict = { ok: true } | { ok: false; by: ThrottleKey; retryInMs: number; refusedBefore: number };
 
 /** The two tables, bounded. Every method takes the time, so tests step the clock. */
 export class LoginThrottle {
@@ -89,10 +97,15 @@ export class LoginThrottle {
 
   constructor(private readonly config: LoginThrottleConfig) {}
 
+  /** Is this attempt locked out? A refusal is recorded against the lockout that refused it. */
   check(attempt: { address?: string | undefined; username?: string | undefined }, nowMs: number): ThrottleVerdict {
     for (const [by, key] of this.keys(attempt)) {
-      const left = lockoutLeft(this.tables[by].get(key), nowMs);
-      if (left > 0) return { ok: false, by, retryInMs: left };
+      const record = this.tables[by].get(key);
+      const left = lockoutLeft(record, nowMs);
+      if (record && left > 0) {
+        this.tables[by].set(key, afterRefusal(record));
+        return { ok: false, by, retryInMs: left, refusedBefore: record.refused ?? 0 };
+      }
     }
     return { ok: true };
   }

@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import WebSocket from 'ws';
 import { parseConfig } from '../app/config.ts';
 import { freePort } from '../app/free-port.ts';
 import { influxQL } from '../app/local-influxd.ts';
@@ -22,6 +23,7 @@ import { hashPassword } from '../network/password.ts';
 import { derivedPassword } from '../simulators/credentials.ts';
 import { makeTestCertificates, type TestCertificates } from './support/certificates.ts';
 import { connect, connectDevice, eventually, metric } from './support/pipeline.ts';
+import { closedByPeer, CONNECT, fixedHeader, packetBytes, PUBLISH_QOS1, rawSocket } from './support/raw-mqtt.ts';
 
 const TAP = { id: 'tongmen-tap-wq', site: 'tongmen-tap' };
 const OTHER = { id: 'xiwan-tap-wq', site: 'xiwan-tap' };
@@ -57,6 +59,16 @@ async function granted(client: MqttClient, filters: string[]): Promise<number[]>
     (grants) => grants.map((g) => g.qos),
     (error: { packet?: { granted?: number[] } }) => error.packet?.granted ?? [],
   );
+}
+
+/** A log that keeps what it is told, for the lines an operator would read. */
+function captureLog() {
+  const lines: { level: 'info' | 'warn'; msg: string; [field: string]: unknown }[] = [];
+  const log = {
+    info: (fields: object, msg: string) => void lines.push({ ...fields, level: 'info', msg }),
+    warn: (fields: object, msg: string) => void lines.push({ ...fields, level: 'warn', msg }),
+  };
+  return { lines, log, matching: (pattern: RegExp) => lines.filter((line) => pattern.test(line.msg)) };
 }
 
 const closed = (client: MqttClient) => new Promise<void>((resolve) => (client.disconnected || !client.connected ? resolve() : client.once('close', () => resolve())));
@@ -258,6 +270,151 @@ describe('limits, one broker each', () => {
     });
   });
 
+  // Each of these brokers waits 60 s for a CONNECT: a socket the guard did not close would stay
+  // open past the test's own timeout, so the test fails by that timeout, not by a timed assertion.
+  describe('packet size limits (Remaining Length, MQTT 3.1.1 §2.2.3)', () => {
+    const patient = { connectTimeoutMs: 60_000 };
+    const tooLarge = /packet over the size limit/;
+
+    it('closes a socket whose first bytes announce a 256 MiB CONNECT, before buffering it, and logs its address', async () => {
+      const { lines, log, matching } = captureLog();
+      const { broker } = await startBroker(patient, { log });
+      const socket = await rawSocket(broker.ports().mqtt);
+      const gone = closedByPeer(socket);
+      socket.write(Buffer.concat([fixedHeader(CONNECT, 268_435_455), Buffer.alloc(1000)]));
+      await gone;
+      expect(broker.stats.packetsTooLarge).toEqual({ before_connect: 1, after_connect: 0 });
+      expect(matching(tooLarge)).toEqual([expect.objectContaining({ level: 'warn', remote: '127.0.0.1', phase: 'before_connect', announced: 268_435_460, limit: 8192 })]);
+      expect(lines.filter((line) => line.loggedInAs !== undefined)).toEqual([]);
+    });
+
+    it('reads a length split over writes, and closes on a fifth length byte', async () => {
+      const { broker } = await startBroker(patient);
+      const socket = await rawSocket(broker.ports().mqtt);
+      socket.setNoDelay(true);
+      const gone = closedByPeer(socket);
+      for (const byte of [CONNECT, 0x80, 0x80, 0x80]) await new Promise((resolve) => socket.write(Buffer.from([byte]), resolve));
+      socket.write(Buffer.from([0x80]));
+      await gone;
+      expect(broker.stats.packetLengthsMalformed).toBe(1);
+    });
+
+    it('closes a CONNECT over maxConnectPacketBytes without answering it, and lets a normal one in', async () => {
+      const { broker, url } = await startBroker({ ...patient, maxConnectPacketBytes: 1024 });
+      expect(await tryOpen(url, asDevice(TAP.id, { password: 'p'.repeat(1100) }))).toBe('closed'); // no CONNACK 4: its password was never read
+      expect(broker.stats.loginsRefused).toBe(0);
+      expect(await tryOpen(url, asDevice(TAP.id))).toBe('connected');
+      expect(broker.stats.packetsTooLarge.before_connect).toBe(1);
+    });
+
+    it('closes a logged-in device announcing a 50 MB PUBLISH, and names the device in the log', async () => {
+      const { log, matching } = captureLog();
+      const { broker, url, handed } = await startBroker(patient, { log });
+      const device = await open(url, asDevice(TAP.id));
+      const gone = closed(device);
+      device.stream.write(Buffer.concat([fixedHeader(PUBLISH_QOS1, 50_000_000), Buffer.alloc(4096)]));
+      await gone;
+      expect(broker.stats.packetsTooLarge).toEqual({ before_connect: 0, after_connect: 1 });
+      expect(matching(tooLarge)).toEqual([expect.objectContaining({ remote: '127.0.0.1', loggedInAs: `device:${TAP.id}`, phase: 'after_connect', limit: 64 * 1024 + 8 * 1024 })]);
+      // Nothing of the publish was handed on; the connection ended without DISCONNECT, so the last will did.
+      expect(handed.map((p) => `${p.topic} ${p.payload.toString()}`)).toEqual([`water/${TAP.site}/${TAP.id}/status offline`]);
+    });
+
+    it('acknowledges and dead-letters a packet of exactly maxPacketBytes, and closes one a byte larger', async () => {
+      const maxPacketBytes = 80 * 1024;
+      const { broker, url, refused } = await startBroker({ ...patient, maxPacketBytes });
+      const topic = telemetry(TAP);
+      // Header and topic around a payload of about that size (a Remaining Length of three bytes).
+      const overhead = packetBytes({ cmd: 'publish', topic, payload: Buffer.alloc(70_000), qos: 1, messageId: 1, dup: false, retain: false }).length - 70_000;
+      const device = await open(url, asDevice(TAP.id));
+      await device.publishAsync(topic, Buffer.alloc(maxPacketBytes - overhead, 0x20), { qos: 1 }); // over 64 KiB: acknowledged, delivered to nobody
+      expect(refused).toEqual(['oversize']);
+      expect(device.connected).toBe(true);
+      device.on('error', () => {}); // the reset may surface more than once while it writes
+      const gone = closed(device);
+      const resetWhileWriting = device.publishAsync(topic, Buffer.alloc(maxPacketBytes - overhead + 1, 0x20), { qos: 1 }).catch((error: Error) => error);
+      await gone;
+      expect(await resetWhileWriting).toBeInstanceOf(Error); // never acknowledged
+      expect(refused).toEqual(['oversize']);
+      expect(broker.stats.packetsTooLarge.after_connect).toBe(1);
+    });
+
+    it('guards the TLS and WebSocket listeners the same way, also across WebSocket frames', async () => {
+      const tls = { port: 0, certFile: certificates.files.serverCert, keyFile: certificates.files.serverKey };
+      const { broker } = await startBroker({ ...patient, tls, ws: { port: 0 } });
+      const overTls = await rawSocket(broker.ports().tls ?? 0, { tls: { ca: certificates.ca } });
+      const tlsGone = closedByPeer(overTls);
+      overTls.write(fixedHeader(CONNECT, 268_435_455));
+      await tlsGone;
+
+      const ws = new WebSocket(`ws://127.0.0.1:${broker.ports().ws}/mqtt`, 'mqtt');
+      await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+      const wsGone = new Promise((resolve) => ws.once('close', resolve));
+      // [MQTT-6.0.0-2] a packet may span frames: the header alone, then the start of its body.
+      const header = fixedHeader(CONNECT, 1_000_000);
+      ws.send(header.subarray(0, 2));
+      ws.send(Buffer.concat([header.subarray(2), Buffer.alloc(100)]));
+      await wsGone;
+      expect(broker.stats.packetsTooLarge.before_connect).toBe(2);
+    });
+  });
+
+  describe('maxConnectionsPerAddress', () => {
+    it('caps the sockets one address holds on all listeners together, logs it once, and lets other addresses in', async () => {
+      const { log, matching } = captureLog();
+      const tls = { port: 0, certFile: certificates.files.serverCert, keyFile: certificates.files.serverKey };
+      const { broker, url } = await startBroker({ maxConnectionsPerAddress: 2, ws: { port: 0 }, tls }, { log });
+      const idle = [await rawSocket(broker.ports().mqtt), await rawSocket(broker.ports().mqtt)];
+      await eventually(() => (broker.stats.sockets === 2 ? true : undefined), 5000, 'two open sockets');
+      expect(await tryOpen(url, asDevice(TAP.id))).not.toBe('connected');
+      expect(await tryOpen(`ws://127.0.0.1:${broker.ports().ws}/mqtt`, asDevice(TAP.id))).not.toBe('connected');
+      expect(await tryOpen(`mqtts://127.0.0.1:${broker.ports().tls}`, asDevice(TAP.id, { ca: certificates.ca }))).not.toBe('connected');
+      expect(broker.stats.connectionsRefused).toMatchObject({ max_connections_per_address: 3, max_connections: 0 });
+      expect(broker.stats.tlsHandshakeFailures).toBe(0); // refused before any handshake
+      expect(matching(/address holds its limit/)).toEqual([expect.objectContaining({ remote: '127.0.0.1', limit: 2 })]);
+      // Another address (Linux answers all of 127.0.0.0/8 on loopback) is not affected.
+      const elsewhere = await rawSocket(broker.ports().mqtt, { localAddress: '127.0.0.2' });
+      await eventually(() => (broker.stats.sockets === 3 ? true : undefined), 5000, 'the other address admitted');
+      idle.pop()?.destroy();
+      await eventually(() => (broker.stats.sockets === 2 ? true : undefined), 5000, 'a free slot');
+      expect(await tryOpen(url, asDevice(TAP.id))).toBe('connected');
+      for (const socket of [...idle, elsewhere]) socket.destroy();
+    });
+
+    it('counts WebSocket clients behind a proxy by the address the proxy forwarded', async () => {
+      const { broker } = await startBroker({ maxConnectionsPerAddress: 1, ws: { port: 0, behindProxy: true } });
+      const url = `ws://127.0.0.1:${broker.ports().ws}/mqtt`;
+      const from = (address: string) => ({ wsOptions: { headers: { 'x-forwarded-for': `10.0.0.1, ${address}` } } });
+      expect(await tryOpen(url, asDevice(TAP.id, from('203.0.113.9')))).toBe('connected');
+      expect(await tryOpen(url, asDevice(OTHER.id, from('203.0.113.9')))).not.toBe('connected');
+      expect(await tryOpen(url, asDevice(OTHER.id, from('198.51.100.4')))).toBe('connected');
+      expect(broker.stats.connectionsRefused.max_connections_per_address).toBe(1);
+    });
+  });
+
+  describe('connectTimeoutMs', () => {
+    it('closes a socket that sends no CONNECT in time, and counts it', async () => {
+      const { broker } = await startBroker({ connectTimeoutMs: 200 });
+      const socket = await rawSocket(broker.ports().mqtt);
+      await closedByPeer(socket);
+      expect(broker.stats.connectTimeouts).toBe(1);
+    });
+  });
+
+  describe('retained messages', () => {
+    it('clears the retain flag of a device publish outside its status topic, counts each and logs once per device', async () => {
+      const { log, matching } = captureLog();
+      const { broker, url, handed } = await startBroker({}, { log });
+      const device = await open(url, asDevice(TAP.id));
+      await device.publishAsync(telemetry(TAP), reading(0.1), { qos: 1, retain: true });
+      await device.publishAsync(telemetry(TAP), reading(0.2), { qos: 1, retain: true });
+      await device.publishAsync(`water/${TAP.site}/${TAP.id}/status`, 'online', { qos: 1, retain: true });
+      expect(handed.map((p) => p.retain)).toEqual([false, false, true]);
+      expect(broker.stats.retainFlagsCleared).toBe(2);
+      expect(matching(/retain flag cleared/)).toEqual([expect.objectContaining({ device: TAP.id, topic: telemetry(TAP) })]);
+    });
+  });
+
   describe('connections per device', () => {
     it('lets a newer connection with another client id take over the older one', async () => {
       const { broker, url } = await startBroker({});
@@ -336,15 +493,16 @@ describe('limits, one broker each', () => {
 
   describe('per-device rate limit', () => {
     it('holds publishes past the burst back instead of dropping them', async () => {
-      const { broker, url, handed } = await startBroker({ rateLimit: { messagesPerSecond: 20, burst: 5, maxDelayMs: 2000 } });
+      // A clock that stands still: the bucket never refills, so which publishes wait, and for how
+      // long, follows from the limit alone, however fast or slow this machine is.
+      const { broker, url, handed } = await startBroker({ rateLimit: { messagesPerSecond: 20, burst: 5, maxDelayMs: 2000 } }, { now: () => 1_000_000 });
       const device = await open(url, asDevice(TAP.id));
-      const started = Date.now();
       await Promise.all(Array.from({ length: 15 }, (_, i) => device.publishAsync(telemetry(TAP), reading(i / 100), { qos: 1 })));
-      // 10 publishes past a burst of 5 at 20/s cannot all be acknowledged in under 500 ms.
-      expect(Date.now() - started).toBeGreaterThanOrEqual(450);
-      expect(handed).toHaveLength(15);
+      // All acknowledged and handed on, in order; the 10 past the burst of 5 were held, the n-th
+      // of them n × 50 ms (one token per 1000 / 20 ms): 50 + 100 + … + 500 = 2750 ms in all.
+      expect(handed.map((p) => (JSON.parse(p.payload.toString()) as { readings: { turbidity: number } }).readings.turbidity)).toEqual(Array.from({ length: 15 }, (_, i) => i / 100));
       expect(broker.stats.publishesDelayed).toBe(10);
-      expect(broker.stats.publishDelayMs).toBeGreaterThanOrEqual(10 * 50);
+      expect(broker.stats.publishDelayMs).toBe(2750);
       expect(broker.stats.publishesHeld).toBe(0);
       expect(broker.stats.publishesRefused.rate_limited).toBe(0);
       expect(device.connected).toBe(true);
@@ -367,7 +525,7 @@ describe('limits, one broker each', () => {
     });
 
     it('shares one bucket between a device\'s connections', async () => {
-      const { broker, url } = await startBroker({ maxConnectionsPerDevice: 2, rateLimit: { messagesPerSecond: 5, burst: 2, maxDelayMs: 5000 } });
+      const { broker, url } = await startBroker({ maxConnectionsPerDevice: 2, rateLimit: { messagesPerSecond: 5, burst: 2, maxDelayMs: 5000 } }, { now: () => 1_000_000 }); // a still clock: no refill
       const a = await open(url, asDevice(TAP.id));
       const b = await open(url, asDevice(TAP.id));
       await Promise.all([a, b, a, b].map((c) => c.publishAsync(telemetry(TAP), reading(0.1), { qos: 1 })));
@@ -390,6 +548,29 @@ describe('limits, one broker each', () => {
       expect(await tryOpen(url, asDevice(OTHER.id))).toBe('connected'); // other devices from the same address
       now += 60_001;
       expect(await tryOpen(url, asDevice(TAP.id))).toBe('connected');
+    });
+
+    it('logs one line per lockout, however many attempts it refuses, and counts them all', async () => {
+      let now = 1_000_000;
+      const { lines, log, matching } = captureLog();
+      const { broker, url } = await startBroker(
+        { loginThrottle: { perUsername: { maxFailures: 2, windowMs: 60_000, lockoutMs: 60_000 }, perAddress: { maxFailures: 0 } } },
+        { log, now: () => now },
+      );
+      const lockOut = async () => {
+        for (const guess of ['guess-1', 'guess-2']) expect(await tryOpen(url, asDevice(TAP.id, { password: guess }))).toMatch(/Bad username or password/i);
+      };
+      await lockOut();
+      for (let i = 0; i < 4; i += 1) expect(await tryOpen(url, asDevice(TAP.id))).toMatch(/Server unavailable/i);
+      expect(broker.stats.loginsThrottled).toBe(4);
+      expect(matching(/login lockout started/)).toHaveLength(1);
+      expect(matching(/without a password check/)).toEqual([expect.objectContaining({ username: TAP.id, lockedBy: 'username' })]);
+      now += 60_001; // the next lockout is logged again
+      await lockOut();
+      expect(await tryOpen(url, asDevice(TAP.id))).toMatch(/Server unavailable/i);
+      expect(matching(/without a password check/)).toHaveLength(2);
+      expect(broker.stats.loginsThrottled).toBe(5);
+      expect(lines.filter((line) => line.level === 'warn')).toHaveLength(4 + 2 + 2); // four refused logins, two lockouts, two throttle lines
     });
 
     it('locks an address out that tries many user names', async () => {

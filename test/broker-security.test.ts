@@ -1,9 +1,11 @@
 /**
  * Broker security with real MQTT clients over TCP against a whole Clearwater process: logins,
- * topic ACL, read-only $SYS, payload limit, and the last will.
+ * topic ACL, read-only $SYS, payload limit, the last will, and client ids bound to who logged in.
  */
+import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { hashPassword } from '../network/password.ts';
+import { derivedPassword } from '../simulators/credentials.ts';
 import { connect, connectDevice, eventually, metric, startTestPipeline, type TestPipeline } from './support/pipeline.ts';
 
 const TAP = { id: 'tongmen-tap-wq', site: 'tongmen-tap' };
@@ -127,5 +129,100 @@ describe('presence', () => {
     expect(await metric(pipeline.http, 'clearwater_devices_online')).toBe(0);
     device.end(true);
     await wall.endAsync();
+  });
+});
+
+// After 'presence': these leave the devices' status retained `online`.
+describe('client ids belong to the principal that logged in with them', () => {
+  const status = `water/${TAP.site}/${TAP.id}/status`;
+  const telemetry = `water/${TAP.site}/${TAP.id}/telemetry`;
+  const wallLogin = { username: 'wall', password: 'observer-pass' };
+
+  it('refuses another device, or an observer, asking for a connected device\'s client id: the device stays connected and online', async () => {
+    const takenOverBefore = await metric(pipeline.http, 'clearwater_mqtt_connections_taken_over_total');
+    const wall = await connect(pipeline.mqttUrl, wallLogin);
+    const statuses: string[] = [];
+    wall.on('message', (topic, payload) => topic === status && statuses.push(payload.toString()));
+    await wall.subscribeAsync(status, { qos: 1 });
+    const victim = await connectDevice(pipeline.mqttUrl, TAP.id, { clientId: 'tongmen-tap-wq-main' });
+    let victimClosed = false;
+    victim.on('close', () => (victimClosed = true));
+    await victim.publishAsync(status, 'online', { qos: 1, retain: true });
+
+    // Each with its own, correct password: before the binding, Aedes closed the victim [MQTT-3.1.4-2].
+    await expect(connectDevice(pipeline.mqttUrl, OTHER.id, { clientId: 'tongmen-tap-wq-main' })).rejects.toThrow(/Identifier rejected/i);
+    await expect(connect(pipeline.mqttUrl, { ...wallLogin, clientId: 'tongmen-tap-wq-main' })).rejects.toThrow(/Identifier rejected/i);
+
+    // A round trip on the victim's connection after both attempts: it is the one it had.
+    await victim.publishAsync(status, 'online', { qos: 1, retain: true });
+    expect(victimClosed).toBe(false);
+    await eventually(() => (statuses.length >= 2 ? true : undefined), 5000, 'both statuses');
+    expect(statuses).toEqual(['online', 'online']); // no `offline` from a last will in between
+    expect(await metric(pipeline.http, 'clearwater_mqtt_connections_refused_total{reason="client_id_taken"}')).toBe(2);
+    expect(await metric(pipeline.http, 'clearwater_mqtt_connections_taken_over_total')).toBe(takenOverBefore);
+    await victim.endAsync();
+    await wall.endAsync();
+  });
+
+  it('keeps the messages queued for a device\'s kept session (CleanSession 0) from anyone else, and frees the id when the session ends', async () => {
+    const sessionId = 'tongmen-tap-wq-session';
+    const owner = await connectDevice(pipeline.mqttUrl, TAP.id, { clientId: sessionId, clean: false });
+    await owner.subscribeAsync(telemetry, { qos: 1 });
+    await owner.endAsync(); // DISCONNECT: the session, its subscription with it, stays [MQTT-3.1.2-4]
+    const publisher = await connectDevice(pipeline.mqttUrl, TAP.id); // another client id of the device
+    await publisher.publishAsync(telemetry, reading(0.55), { qos: 1 }); // queued for the kept session
+    await publisher.endAsync();
+
+    await expect(connectDevice(pipeline.mqttUrl, OTHER.id, { clientId: sessionId, clean: false })).rejects.toThrow(/Identifier rejected/i);
+    await expect(connect(pipeline.mqttUrl, { ...wallLogin, clientId: sessionId, clean: false })).rejects.toThrow(/Identifier rejected/i);
+
+    // The owner gets what was queued for it.
+    const back = mqtt.connect(pipeline.mqttUrl, { username: TAP.id, password: derivedPassword(TAP.id), clientId: sessionId, clean: false, reconnectPeriod: 0 });
+    const queued = await new Promise<string>((resolve) => back.on('message', (_topic, payload) => resolve(payload.toString())));
+    expect(JSON.parse(queued)).toMatchObject({ readings: { turbidity: 0.55 } });
+    await back.endAsync();
+
+    // A clean session of the owner ends the kept one [MQTT-3.1.2-6]: the id is free again.
+    await (await connectDevice(pipeline.mqttUrl, TAP.id, { clientId: sessionId, clean: true })).endAsync();
+    await (await connectDevice(pipeline.mqttUrl, OTHER.id, { clientId: sessionId, clean: true })).endAsync();
+  });
+});
+
+describe('retained messages', () => {
+  const own = (channel: string) => `water/${TAP.site}/${TAP.id}/${channel}`;
+
+  it('keeps only a device\'s status retained: telemetry and a will elsewhere flow on but are not kept for later subscribers', async () => {
+    const before = await metric(pipeline.http, 'clearwater_mqtt_retain_flags_cleared_total');
+    const watcher = await connect(pipeline.mqttUrl, { username: 'wall', password: 'observer-pass' });
+    const willSeen = new Promise<void>((resolve) => watcher.on('message', (topic) => topic === own('lastgasp') && resolve()));
+    await watcher.subscribeAsync(own('lastgasp'), { qos: 1 });
+    const device = await connectDevice(pipeline.mqttUrl, TAP.id, { will: { topic: own('lastgasp'), payload: Buffer.from('gone'), qos: 1, retain: true } });
+    await device.publishAsync(own('telemetry'), reading(0.66), { qos: 1, retain: true });
+    await device.publishAsync(own('status'), 'online', { qos: 1, retain: true });
+    device.stream.destroy(); // no DISCONNECT: the device's own will goes out
+    await willSeen;
+    device.end(true);
+    await watcher.endAsync();
+
+    // An observer subscribing after the fact. One SUBSCRIBE, status last: Aedes sends the retained
+    // messages filter by filter, so anything retained on the others would arrive before the status.
+    const wall = await connect(pipeline.mqttUrl, { username: 'wall', password: 'observer-pass' });
+    const retained: string[] = [];
+    const statusSeen = new Promise<void>((resolve) =>
+      wall.on('message', (topic, _payload, packet) => {
+        if (packet.retain) retained.push(topic);
+        if (topic === own('status')) resolve();
+      }),
+    );
+    await wall.subscribeAsync([own('telemetry'), own('lastgasp'), own('status')], { qos: 1 });
+    await statusSeen;
+    expect(retained).toEqual([own('status')]);
+    await wall.endAsync();
+    expect(await metric(pipeline.http, 'clearwater_mqtt_retain_flags_cleared_total')).toBe(before + 2);
+    const rows = await eventually(async () => {
+      const r = await pipeline.query(`SELECT turbidity FROM telemetry WHERE device = '${TAP.id}' AND turbidity = 0.66`);
+      return r.length > 0 ? r : undefined;
+    });
+    expect(rows).toHaveLength(1); // the reading itself landed
   });
 });
