@@ -7,7 +7,7 @@ import { setLogger } from '@influxdata/influxdb-client';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EmbeddedBroker } from '../broker/broker.ts';
-import { DeadLetterStore } from '../ingest/dead-letters.ts';
+import { DeadLetterStore, influxRefusal } from '../ingest/dead-letters.ts';
 import { DurableSink, type DurableSinkStats } from '../ingest/durable-sink.ts';
 import { InfluxWriter, influxSchema } from '../ingest/influx-writer.ts';
 import { Ingest } from '../ingest/ingest.ts';
@@ -80,8 +80,7 @@ export async function startPipeline(config: Config, deps: PipelineDeps): Promise
       { ...config.replay, batchLines: config.influx.batchSize, flushIntervalMs: config.influx.flushIntervalMs },
       {
         writer,
-        deadLetter: (line, failure) =>
-          deadLetters.add({ receivedAt: now(), topic: '(influxdb write)', reason: 'influx_rejected', detail: failure.message.slice(0, 500), payload: Buffer.from(line) }),
+        deadLetter: (line, failure) => deadLetters.add(influxRefusal(line, failure, now())),
         onWriteError: (failure, lines, retryInMs) => log.warn({ status: failure.statusCode, error: failure.message.slice(0, 200), lines, retryInMs }, 'InfluxDB write failed; lines stay spooled'),
       },
     );

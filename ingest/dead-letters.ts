@@ -14,6 +14,7 @@ import type { Catalog } from '../network/catalog.ts';
 import { parseTopic } from '../network/topic.ts';
 import { decodeTelemetry, rejectReasons, type DecodeLimits } from './decode.ts';
 import { telemetryLine } from './line-protocol.ts';
+import type { WriteFailure } from './write-errors.ts';
 
 export const deadLetterSchema = z.object({
   path: z.string().default('.clearwater/dead-letters.db').describe('SQLite file; ":memory:" keeps nothing'),
@@ -54,6 +55,13 @@ export interface DeadLetterFilter {
 
 /** The topic of lines InfluxDB refused for good (the payload is the line itself). */
 export const INFLUX_REJECTED_TOPIC = '(influxdb write)';
+/** The reason of lines InfluxDB refused for good (400, 413, 422). */
+export const INFLUX_REJECTED_REASON = 'influx_rejected';
+
+/** The dead letter of a line InfluxDB refused for good, found by the replayer's bisection. */
+export function influxRefusal(line: string, failure: WriteFailure, receivedAt: number): DeadLetter {
+  return { receivedAt, topic: INFLUX_REJECTED_TOPIC, reason: INFLUX_REJECTED_REASON, detail: failure.message.slice(0, 500), payload: Buffer.from(line) };
+}
 
 interface Row {
   id: number;

@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { stringify } from 'yaml';
 import { freePort } from '../app/free-port.ts';
 import { createDatabase, influxQL } from '../app/local-influxd.ts';
-import { DeadLetterStore, INFLUX_REJECTED_TOPIC } from '../ingest/dead-letters.ts';
+import { DeadLetterStore, influxRefusal } from '../ingest/dead-letters.ts';
 import { Ingest } from '../ingest/ingest.ts';
 import { parseCatalog } from '../network/catalog.ts';
 
@@ -76,8 +76,7 @@ beforeAll(async () => {
   await publish(JSON.stringify({ ts: arrival - 30_000, readings: { free_chlorine: { value: 0.4, unit: 'furlong' } } }));
   await publish('{"ts": \u001b[2J oops');
   ingest.refuse({ topic: 'water/tongmen-tap/tap-2/telemetry', payload: Buffer.from('{}'), deviceId: 'tap-1' }, 'acl_denied', 'tap-1 may publish only under water/tongmen-tap/tap-1/');
-  const influxRefused = (line: string) =>
-    store.add({ receivedAt: arrival, topic: INFLUX_REJECTED_TOPIC, reason: 'influx_rejected', detail: 'field type conflict', payload: Buffer.from(line) });
+  const influxRefused = (line: string) => store.add(influxRefusal(line, { statusCode: 400, message: 'field type conflict' }, arrival));
   influxRefused(`telemetry,${tags} ph=7.2 ${arrival - 45_000}`);
   influxRefused('telemetry,device=tap-1 turbidity= 1');
   store.flush();

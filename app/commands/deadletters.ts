@@ -9,9 +9,10 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { DeadLetterStore, payloadExcerpt, planResubmission, printable, type DeadLetterFilter, type Resubmission, type StoredDeadLetter } from '../../ingest/dead-letters.ts';
+import { DeadLetterStore, INFLUX_REJECTED_REASON, payloadExcerpt, planResubmission, printable, type DeadLetterFilter, type Resubmission, type StoredDeadLetter } from '../../ingest/dead-letters.ts';
 import { InfluxWriter, influxSchema } from '../../ingest/influx-writer.ts';
-import { classifyWriteFailure, writeFailureOf, type WriteFailure } from '../../ingest/write-errors.ts';
+import { bisect } from '../../ingest/bisect.ts';
+import type { WriteFailure } from '../../ingest/write-errors.ts';
 import { loadCatalog, type Catalog } from '../../network/catalog.ts';
 import { loadConfig, type Config } from '../config.ts';
 import { integer } from './arguments.ts';
@@ -107,25 +108,17 @@ export interface ResubmitSummary {
 
 /**
  * Writes `lines` in requests of `batchLines`; returns the lines InfluxDB refused for good (400,
- * 413, 422), found by halving the refused request. Throws on a transient or configuration fault
- * (InfluxDB down, 5xx, 401, 404): nothing is retried behind the operator's back.
+ * 413, 422), found by halving the refused request (ingest/bisect.ts). Throws on a transient or
+ * configuration fault (InfluxDB down, 5xx, 401, 404): nothing is retried behind the operator's back.
  */
 async function writeFinding(write: (lines: readonly string[]) => Promise<void>, lines: readonly string[], batchLines: number): Promise<Map<string, WriteFailure>> {
   const refused = new Map<string, WriteFailure>();
-  const attempt = async (part: readonly string[]): Promise<void> => {
-    try {
-      await write(part);
-    } catch (error) {
-      const failure = writeFailureOf(error);
-      const verdict = classifyWriteFailure(failure, 1, { minRetryDelayMs: 0, maxRetryDelayMs: 0, jitter: 0 }, 0);
-      if (verdict.kind === 'retry') throw new Error(`InfluxDB write failed${failure.statusCode ? ` (HTTP ${failure.statusCode})` : ''}: ${failure.message}`);
-      if (part.length === 1) return void refused.set(part[0]!, failure);
-      const half = Math.ceil(part.length / 2);
-      await attempt(part.slice(0, half));
-      await attempt(part.slice(half));
-    }
-  };
-  for (let at = 0; at < lines.length; at += batchLines) await attempt(lines.slice(at, at + batchLines));
+  for (let at = 0; at < lines.length; at += batchLines) {
+    const result = await bisect(lines.slice(at, at + batchLines), write);
+    for (const { line, failure } of result.refused) refused.set(line, failure);
+    const fault = result.transient;
+    if (fault) throw new Error(`InfluxDB write failed${fault.statusCode ? ` (HTTP ${fault.statusCode})` : ''}: ${fault.message}`);
+  }
   return refused;
 }
 
@@ -144,7 +137,7 @@ type Outcome = { kind: 'written' } | { kind: 'rejected' | 'skipped'; reason: str
 function settle(plan: Resubmission, refused: ReadonlyMap<string, WriteFailure>): Outcome {
   if (plan.kind === 'skipped') return { kind: 'skipped', reason: plan.letter.reason, why: `not resubmittable: ${plan.why}` };
   const refusal = plan.lines.map((line) => refused.get(line)).find((failure) => failure !== undefined);
-  if (refusal) return { kind: 'rejected', reason: 'influx_rejected', why: `now influx_rejected: ${refusal.message}` };
+  if (refusal) return { kind: 'rejected', reason: INFLUX_REJECTED_REASON, why: `now ${INFLUX_REJECTED_REASON}: ${refusal.message}` };
   if (plan.kind === 'accepted') return { kind: 'written' };
   const [first] = plan.verdicts;
   const reason = first?.reason ?? plan.letter.reason;
