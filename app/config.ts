@@ -62,7 +62,7 @@ export const configSchema = z.object({
       maxAgeMs: z.number().int().positive().default(30 * 86_400_000).describe('Readings older than this are rejected (retention horizon), ms'),
     })
     .prefault({}),
-  deadLetters: deadLetterSchema.omit({ path: true }).prefault({}),
+  deadLetters: deadLetterSchema.omit({ path: true }).prefault({}).describe('Rejected input, kept in dataDir/dead-letters.db within a count and a byte cap'),
   log: z
     .object({
       level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -71,7 +71,7 @@ export async function startPipeline(config: Config, deps: PipelineDeps): Promise
     // plan, so the client's own lines go to debug. Its logger is process-wide.
     setLogger({ error: (message, error) => log.debug({ error: String(error ?? '') }, message), warn: (message) => log.debug(message) });
 
-    const deadLetters = new DeadLetterStore({ path: join(config.dataDir, 'dead-letters.db'), maxEntries: config.deadLetters.maxEntries });
+    const deadLetters = new DeadLetterStore({ ...config.deadLetters, path: join(config.dataDir, 'dead-letters.db') });
     stack.push(() => deadLetters.close());
 
     const writer = new InfluxWriter(influx);
@@ -140,6 +140,7 @@ export async function startPipeline(config: Config, deps: PipelineDeps): Promise
       devicesOnline: () => presence.online(),
       rules: () => rules.engine.stats(),
       openTickets: countOpen,
+      deadLetters: () => ({ pruned: deadLetters.stats.pruned, ...deadLetters.totals() }),
       alarmLoad: async () => {
         const at = now();
         const [open, recent] = await Promise.all([rules.store.list({ state: 'open' }), rules.store.list({ state: 'all', since: at - 3_600_000 })]);
