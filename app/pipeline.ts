@@ -23,6 +23,7 @@ import { createDatabase, startLocalInfluxd, type LocalInfluxd } from './local-in
 import type { Logger } from './log.ts';
 import { createMetrics } from './metrics.ts';
 import { Presence } from './presence.ts';
+import { redactUrl } from './redact.ts';
 import { startRules } from './rules-wiring.ts';
 
 export interface RunningPipeline {
@@ -118,7 +119,7 @@ export async function startPipeline(config: Config, deps: PipelineDeps): Promise
     if (source) {
       stack.push(() => source.stop());
       await source.start();
-      log.info({ url: source.config.url, topic: source.config.topic, clientId: source.config.clientId }, 'ingesting from an external MQTT broker');
+      log.info({ url: redactUrl(source.config.url), topic: source.config.topic, clientId: source.config.clientId }, 'ingesting from an external MQTT broker');
     }
 
     const broker = new EmbeddedBroker(config.broker, {
