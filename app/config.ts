@@ -26,7 +26,7 @@ export const configSchema = z.object({
     .default(['tap-water', 'bursts', 'yellow-water', 'sensor-health', 'gb5749-plant-outlet'].map((pack) => resolve(root, `rules/packs/${pack}.yaml`)))
     .describe('Rule pack files'),
   rulesTickMs: z.number().int().positive().default(10_000).describe('How often time-driven rules (stale devices) and ticket timers (escalation, silences, flapping) are checked, ms'),
-  dataDir: z.string().default('.clearwater').describe('Folder for the spool, the ticket database and dead letters'),
+  dataDir: z.string().default('.clearwater').describe('Folder for the spool, the ticket database, dead letters and the rule-state snapshot; kept private (0700, files 0600)'),
   broker: brokerSchema.prefault({}),
   lifecycle: lifecyclePolicySchema,
   tickets: ticketStoreSchema.prefault({ store: 'sqlite' }).describe('Where tickets live: a SQLite file in dataDir (embedded default) or PostgreSQL (several instances)'),

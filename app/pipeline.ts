@@ -4,7 +4,6 @@
  * down in reverse, draining what is in flight.
  */
 import { setLogger } from '@influxdata/influxdb-client';
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EmbeddedBroker } from '../broker/broker.ts';
 import { DeadLetterStore, influxRefusal } from '../ingest/dead-letters.ts';
@@ -16,8 +15,10 @@ import { MqttSource } from '../ingest/mqtt-source.ts';
 import { loadCatalog, type Catalog } from '../network/catalog.ts';
 import type { TicketChange } from '../rules/engine.ts';
 import { alarmLoad } from '../rules/tickets/alarm-load.ts';
+import { sqliteTicketFile } from '../rules/tickets/config.ts';
 import type { Ticket } from '../rules/tickets/ticket.ts';
 import type { Config } from './config.ts';
+import { privateDataDir } from './data-dir.ts';
 import { createHttpServer } from './http.ts';
 import { createDatabase, startLocalInfluxd, type LocalInfluxd } from './local-influxd.ts';
 import type { Logger } from './log.ts';
@@ -56,7 +57,9 @@ export async function startPipeline(config: Config, deps: PipelineDeps): Promise
     for (const undo of stack.reverse()) await undo();
   };
   try {
-    await mkdir(config.dataDir, { recursive: true });
+    const files = { deadLetters: join(config.dataDir, 'dead-letters.db'), spool: join(config.dataDir, 'spool.db') };
+    const ticketFile = config.tickets.store === 'sqlite' ? [sqliteTicketFile(config.tickets, config.dataDir)] : [];
+    await privateDataDir(config.dataDir, [files.deadLetters, files.spool, ...ticketFile]);
     const catalog = await loadCatalog(config.catalog);
     log.info({ devices: catalog.devices.size, sites: catalog.sites.size }, `catalog ${catalog.file.county.name}`);
 
@@ -72,12 +75,12 @@ export async function startPipeline(config: Config, deps: PipelineDeps): Promise
     // plan, so the client's own lines go to debug. Its logger is process-wide.
     setLogger({ error: (message, error) => log.debug({ error: String(error ?? '') }, message), warn: (message) => log.debug(message) });
 
-    const deadLetters = new DeadLetterStore({ ...config.deadLetters, path: join(config.dataDir, 'dead-letters.db') });
+    const deadLetters = new DeadLetterStore({ ...config.deadLetters, path: files.deadLetters });
     stack.push(() => deadLetters.close());
 
     const writer = new InfluxWriter(influx);
     const sink = new DurableSink(
-      { ...config.spool, path: join(config.dataDir, 'spool.db') },
+      { ...config.spool, path: files.spool },
       { ...config.replay, batchLines: config.influx.batchSize, flushIntervalMs: config.influx.flushIntervalMs },
       {
         writer,

@@ -9,7 +9,7 @@
  * store; what is still wrong stays, with the reason it is rejected for now.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -66,6 +66,7 @@ beforeAll(async () => {
   dataDir = join(dir, 'data');
   catalogPath = join(dir, 'catalog.yaml');
   await mkdir(dataDir);
+  await chmod(dataDir, 0o755);
   await writeFile(catalogPath, stringify(catalogDocument(['turbidity'])));
   await createDatabase(influxUrl, database);
 
@@ -101,6 +102,14 @@ describe('clearwater deadletters', { timeout: 90_000 }, () => {
     const text = run(['count']);
     expect(text.stdout).toMatch(/^undeclared_metric\s+2$/m);
     expect(text.stdout).toMatch(/^total 7$/m);
+  });
+
+  it('makes the data folder private on the way, as the pipeline does (0700, every file 0600)', async () => {
+    // The folder was made 0755 and the store 0644 (umask 022), as an older version left them.
+    expect((await stat(dataDir)).mode & 0o777).toBe(0o700);
+    const files = await readdir(dataDir);
+    expect(files).toEqual(expect.arrayContaining(['dead-letters.db', 'dead-letters.db-wal', 'dead-letters.db-shm']));
+    for (const file of files) expect(((await stat(join(dataDir, file))).mode & 0o777).toString(8), file).toBe('600');
   });
 
   it('lists them newest first with reason, detail and a printable payload', () => {

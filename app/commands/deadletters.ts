@@ -13,6 +13,7 @@ import { DeadLetterStore, isTruncated, payloadExcerpt, printable, type StoredDea
 import { InfluxWriter, influxSchema } from '../../ingest/influx-writer.ts';
 import { loadCatalog } from '../../network/catalog.ts';
 import { loadConfig, type Config } from '../config.ts';
+import { privateDataDir } from '../data-dir.ts';
 import { integer } from './arguments.ts';
 import { emptySummary, resubmit, type ResubmitDeps, type ResubmitSummary } from './resubmit.ts';
 
@@ -34,19 +35,24 @@ function atLeastOne(value: string): number {
   return parsed;
 }
 
-/** Opens the store of `config.dataDir`, or says there is none (nothing was ever rejected there). */
-function openStore(config: Config): DeadLetterStore | undefined {
+/**
+ * Opens the store of `config.dataDir`, or says there is none (nothing was ever rejected there).
+ * The folder is made private first, as the pipeline does: opening the store may create its -wal
+ * and -shm files, and a folder of an older version is tightened here too.
+ */
+async function openStore(config: Config): Promise<DeadLetterStore | undefined> {
   const path = join(config.dataDir, 'dead-letters.db');
   if (!existsSync(path)) {
     process.stderr.write(`no dead-letter store at ${path}: nothing was rejected with this data folder\n`);
     return undefined;
   }
+  await privateDataDir(config.dataDir);
   return new DeadLetterStore({ ...config.deadLetters, path, busyTimeoutMs: BUSY_TIMEOUT_MS, mustExist: true });
 }
 
 async function withStore(options: CommonOptions, use: (store: DeadLetterStore, config: Config) => Promise<void> | void): Promise<void> {
   const config = await loadConfig(options.config);
-  const store = openStore(config);
+  const store = await openStore(config);
   if (!store) return;
   try {
     await use(store, config);
@@ -160,7 +166,7 @@ export function registerDeadLetterCommands(program: Command): void {
       const config = await loadConfig(options.config);
       const target = options.dryRun ? undefined : resubmitTarget(config);
       const catalog = await loadCatalog(config.catalog);
-      const store = openStore(config);
+      const store = await openStore(config);
       if (!store) return;
       const summary: ResubmitSummary = emptySummary();
       const deps: ResubmitDeps = { store, catalog, limits: config.ingest, batchLines: config.influx.batchSize, write: target && ((lines) => target.writer.write(lines)) };
