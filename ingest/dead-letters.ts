@@ -79,8 +79,6 @@ export interface DeadLetterFilter {
 export interface DeadLetterStats {
   /** Letters this process pruned to keep the store within its caps. */
   pruned: number;
-  /** Letters whose payload was cut to KEPT_PAYLOAD_BYTES. */
-  truncated: number;
 }
 
 /** The topic of lines InfluxDB refused for good (the payload is the line itself). */
@@ -105,14 +103,14 @@ interface Row {
   payload_bytes: number;
 }
 
-/** A letter waiting for the next insert transaction: its payload already cut. */
-interface PendingLetter {
-  readonly letter: DeadLetter;
-  readonly kept: Buffer;
+/** A letter waiting for the next insert transaction: its payload already cut, its length noted. */
+interface PendingLetter extends DeadLetter {
+  readonly payload: Buffer;
+  readonly payloadBytes: number;
 }
 
 export class DeadLetterStore {
-  readonly stats: DeadLetterStats = { pruned: 0, truncated: 0 };
+  readonly stats: DeadLetterStats = { pruned: 0 };
   private readonly db: Database.Database;
   private readonly statements;
   private pending: PendingLetter[] = [];
@@ -136,11 +134,9 @@ export class DeadLetterStore {
   }
 
   add(letter: DeadLetter): void {
-    const { payload } = letter;
     // A copy of the head, so a large payload is not held until the insert.
-    const kept = Buffer.from(payload.subarray(0, KEPT_PAYLOAD_BYTES));
-    if (kept.byteLength < payload.byteLength) this.stats.truncated += 1;
-    this.pending.push({ letter, kept });
+    const payload = Buffer.from(letter.payload.subarray(0, KEPT_PAYLOAD_BYTES));
+    this.pending.push({ ...letter, payload, payloadBytes: letter.payload.byteLength });
     this.scheduled ??= setImmediate(() => this.flush());
   }
 
@@ -152,8 +148,8 @@ export class DeadLetterStore {
     if (batch.length === 0) return;
     this.pending = [];
     this.db.transaction(() => {
-      for (const { letter: l, kept } of batch) {
-        this.statements.insert.run(l.receivedAt, l.topic, l.device ?? null, l.reason, l.detail, l.metric ?? null, kept, l.payload.byteLength);
+      for (const l of batch) {
+        this.statements.insert.run(l.receivedAt, l.topic, l.device ?? null, l.reason, l.detail, l.metric ?? null, l.payload, l.payloadBytes);
       }
       this.prune();
     })();
