@@ -52,6 +52,8 @@ const step2 = (keptPayloadBytes: number) => `
 /** Brings the file to the current schema; `keptPayloadBytes` is where step 2 cuts old payloads. */
 export function migrate(db: Database.Database, keptPayloadBytes: number): void {
   const steps = [step1, step2(keptPayloadBytes)];
+  // Current already (the usual case): no write lock, so `deadletters list` beside a busy pipeline does not wait.
+  if ((db.pragma('user_version', { simple: true }) as number) >= steps.length) return;
   db.transaction(() => {
     const at = db.pragma('user_version', { simple: true }) as number;
     for (const [index, sql] of steps.entries()) {
