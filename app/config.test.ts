@@ -15,6 +15,7 @@ describe('configuration', () => {
     expect(parsed.config.http).toEqual({ host: '127.0.0.1', port: 8080 });
     expect(parsed.config.influx.url).toBeUndefined();
     expect(parsed.config.dataDir).toBe('/srv/.clearwater');
+    expect(parsed.config.deadLetters).toEqual({ maxEntries: 100_000, maxBytes: 256 * 1024 ** 2 });
     expect(parsed.config.catalog).toMatch(/network\/sample\/county\.yaml$/);
   });
 
@@ -24,6 +25,7 @@ describe('configuration', () => {
     expect(config.influx).toMatchObject({ url: 'http://127.0.0.1:8086', api: 'v1', database: 'clearwater' });
     expect(config.broker.observers).toHaveLength(1);
     expect(config.api).toMatchObject({ open: [], allowedHosts: ['clearwater.county.lan'] });
+    expect(config.deadLetters).toEqual({ maxEntries: 100_000, maxBytes: 256 * 1024 ** 2 });
   });
 
   it('takes environment overrides over the file', async () => {

@@ -26,7 +26,7 @@ export const configSchema = z.object({
     .default(['tap-water', 'bursts', 'yellow-water', 'sensor-health', 'gb5749-plant-outlet'].map((pack) => resolve(root, `rules/packs/${pack}.yaml`)))
     .describe('Rule pack files'),
   rulesTickMs: z.number().int().positive().default(10_000).describe('How often time-driven rules (stale devices) and ticket timers (escalation, silences, flapping) are checked, ms'),
-  dataDir: z.string().default('.clearwater').describe('Folder for the spool, the ticket database and dead letters'),
+  dataDir: z.string().default('.clearwater').describe('Folder for the spool, the ticket database, dead letters and the rule-state snapshot; kept private (0700, files 0600)'),
   broker: brokerSchema.prefault({}),
   lifecycle: lifecyclePolicySchema,
   tickets: ticketStoreSchema.prefault({ store: 'sqlite' }).describe('Where tickets live: a SQLite file in dataDir (embedded default) or PostgreSQL (several instances)'),
@@ -62,7 +62,7 @@ export const configSchema = z.object({
       maxAgeMs: z.number().int().positive().default(30 * 86_400_000).describe('Readings older than this are rejected (retention horizon), ms'),
     })
     .prefault({}),
-  deadLetters: deadLetterSchema.omit({ path: true }).prefault({}),
+  deadLetters: deadLetterSchema.omit({ path: true }).prefault({}).describe('Rejected input, kept in dataDir/dead-letters.db within a count and a byte cap'),
   log: z
     .object({
       level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -17,6 +17,8 @@ export interface MetricSources {
   devicesOnline(): number;
   rules(): Pick<RulesEngineStats, 'evaluations' | 'outOfOrder' | 'withheld' | 'inhibited' | 'errors' | 'opened' | 'reopened' | 'escalated' | 'deescalated' | 'resolved'>;
   openTickets(): number | Promise<number>;
+  /** The dead-letter store: letters this process pruned to keep it within its caps, and what it holds now. */
+  deadLetters(): { pruned: number; letters: number; bytes: number };
   /** ISA-18.2 alarm load now (rules/tickets/alarm-load.ts). */
   alarmLoad?: (() => Promise<AlarmLoad>) | undefined;
 }
@@ -64,6 +66,9 @@ export function createMetrics(sources: MetricSources): Registry {
   counter(registry, 'clearwater_messages_total', 'MQTT telemetry and status messages received', () => sources.ingest().messages);
   counter(registry, 'clearwater_readings_accepted_total', 'Readings validated and handed to InfluxDB', () => sources.ingest().readingsAccepted);
   labelledCounter(registry, 'clearwater_readings_rejected_total', 'Readings or messages rejected, by reason (all dead-lettered)', 'reason', () => sources.ingest().readingsRejected);
+  counter(registry, 'clearwater_dead_letters_pruned_total', 'Oldest dead letters deleted to keep the store within deadLetters.maxEntries and maxBytes', () => sources.deadLetters().pruned);
+  gauge(registry, 'clearwater_dead_letters', 'Dead letters in the store', () => sources.deadLetters().letters);
+  gauge(registry, 'clearwater_dead_letter_bytes', 'Bytes of payload and text in the dead-letter store (what deadLetters.maxBytes caps)', () => sources.deadLetters().bytes);
   counter(registry, 'clearwater_influx_lines_written_total', 'Lines InfluxDB acknowledged', () => sources.sink().linesWritten);
   counter(registry, 'clearwater_influx_write_errors_total', 'Failed InfluxDB write requests', () => sources.sink().writeErrors);
   counter(registry, 'clearwater_influx_lines_rejected_total', 'Lines InfluxDB refused for good (dead-lettered)', () => sources.sink().linesRejected);

@@ -5,9 +5,8 @@
  * in dependency order; `stop()` takes it down in reverse, draining what is in flight.
  */
 import { setLogger } from '@influxdata/influxdb-client';
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DeadLetterStore } from '../ingest/dead-letters.ts';
+import { DeadLetterStore, influxRefusal } from '../ingest/dead-letters.ts';
 import { DurableSink, type DurableSinkStats } from '../ingest/durable-sink.ts';
 import { InfluxWriter, influxSchema } from '../ingest/influx-writer.ts';
 import { Ingest } from '../ingest/ingest.ts';
@@ -15,9 +14,11 @@ import { loadCatalog, type Catalog } from '../network/catalog.ts';
 import { pipelineLine } from '../network/line-protocol.ts';
 import { createRulesService, type RulesService } from '../rules/service.ts';
 import { alarmLoad } from '../rules/tickets/alarm-load.ts';
+import { sqliteTicketFile } from '../rules/tickets/config.ts';
 import type { TicketChange } from '../rules/tickets/store.ts';
 import type { Ticket } from '../rules/tickets/ticket.ts';
 import type { Config } from './config.ts';
+import { privateDataDir } from './data-dir.ts';
 import { createHttpServer } from './http.ts';
 import { createDatabase, startLocalInfluxd, type LocalInfluxd } from './local-influxd.ts';
 import type { Logger } from './log.ts';
@@ -57,11 +58,13 @@ export async function startPipeline(config: Config, deps: PipelineDeps): Promise
     for (const undo of stack.reverse()) await undo();
   };
   try {
-    await mkdir(config.dataDir, { recursive: true });
+    const files = { deadLetters: join(config.dataDir, 'dead-letters.db'), spool: join(config.dataDir, 'spool.db') };
+    const ticketFile = config.tickets.store === 'sqlite' ? [sqliteTicketFile(config.tickets, config.dataDir)] : [];
+    await privateDataDir(config.dataDir, [files.deadLetters, files.spool, ...ticketFile]);
     const catalog = await loadCatalog(config.catalog);
     log.info({ devices: catalog.devices.size, sites: catalog.sites.size }, `catalog ${catalog.file.county.name}`);
 
-    const { sink, deadLetters, influxUrl } = await startSink(config, log, now, stack);
+    const { sink, deadLetters, influxUrl } = await startSink(config, files, log, now, stack);
     const rules = createRulesService({
       rulePacks: config.rulePacks,
       dataDir: config.dataDir,
@@ -106,6 +109,7 @@ export async function startPipeline(config: Config, deps: PipelineDeps): Promise
         devicesOnline: () => presence.online(),
         rules: () => rules.engine.stats(),
         openTickets: async () => (await rules.store.list({ state: 'open' })).length,
+        deadLetters: () => ({ pruned: deadLetters.stats.pruned, ...deadLetters.totals() }),
         alarmLoad: async () => {
           const at = now();
           const [open, recent] = await Promise.all([rules.store.list({ state: 'open' }), rules.store.list({ state: 'all', since: at - 3_600_000 })]);
@@ -147,7 +151,7 @@ export async function startPipeline(config: Config, deps: PipelineDeps): Promise
 }
 
 /** InfluxDB (a private influxd when none is configured), the dead letters and the durable sink in front of it. */
-async function startSink(config: Config, log: Logger, now: () => number, stack: (() => Promise<void> | void)[]) {
+async function startSink(config: Config, files: { deadLetters: string; spool: string }, log: Logger, now: () => number, stack: (() => Promise<void> | void)[]) {
   let local: LocalInfluxd | undefined;
   if (!config.influx.url) {
     local = await startLocalInfluxd();
@@ -160,16 +164,15 @@ async function startSink(config: Config, log: Logger, now: () => number, stack: 
   // so the client's own lines go to debug. Its logger is process-wide.
   setLogger({ error: (message, error) => log.debug({ error: String(error ?? '') }, message), warn: (message) => log.debug(message) });
 
-  const deadLetters = new DeadLetterStore({ path: join(config.dataDir, 'dead-letters.db'), maxEntries: config.deadLetters.maxEntries });
+  const deadLetters = new DeadLetterStore({ ...config.deadLetters, path: files.deadLetters });
   stack.push(() => deadLetters.close());
   const writer = new InfluxWriter(influx);
   const sink = new DurableSink(
-    { ...config.spool, path: join(config.dataDir, 'spool.db') },
+    { ...config.spool, path: files.spool },
     { ...config.replay, batchLines: config.influx.batchSize, flushIntervalMs: config.influx.flushIntervalMs },
     {
       writer,
-      deadLetter: (line, failure) =>
-        deadLetters.add({ receivedAt: now(), topic: '(influxdb write)', reason: 'influx_rejected', detail: failure.message.slice(0, 500), payload: Buffer.from(line) }),
+      deadLetter: (line, failure) => deadLetters.add(influxRefusal(line, failure, now())),
       onWriteState: (change) => {
         if (change.state === 'failing') {
           const { failure, lines, retryInMs } = change;

@@ -1,10 +1,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseCatalog, type Catalog } from '../network/catalog.ts';
-import { DEFAULT_LIMITS } from './decode.ts';
-import { DeadLetterStore, INFLUX_REJECTED_TOPIC, payloadExcerpt, planResubmission, printable, type DeadLetter, type StoredDeadLetter } from './dead-letters.ts';
+import { DeadLetterStore, isTruncated, KEPT_PAYLOAD_BYTES, payloadExcerpt, printable, type DeadLetter } from './dead-letters.ts';
 
 const T0 = Date.parse('2026-11-28T10:00:00Z');
 const TOPIC = 'water/tongmen-tap/tap-1/telemetry';
@@ -15,8 +14,9 @@ function letter(overrides: Partial<DeadLetter> = {}): DeadLetter {
 }
 
 const stores: DeadLetterStore[] = [];
-function memoryStore(maxEntries = 100_000): DeadLetterStore {
-  const store = new DeadLetterStore({ path: ':memory:', maxEntries });
+const roomy = { maxEntries: 100_000, maxBytes: 1024 ** 3 };
+function memoryStore(caps: Partial<typeof roomy> = {}): DeadLetterStore {
+  const store = new DeadLetterStore({ path: ':memory:', ...roomy, ...caps });
   stores.push(store);
   return store;
 }
@@ -59,24 +59,110 @@ describe('DeadLetterStore', () => {
   });
 
   it('prunes the oldest entries past maxEntries', () => {
-    const store = memoryStore(10);
+    const store = memoryStore({ maxEntries: 10 });
     for (let i = 0; i < 1005; i++) store.add(letter({ detail: `letter ${i}` }));
     store.flush();
     const kept = store.list({ limit: 1000 });
     expect(kept).toHaveLength(10);
     expect(kept.at(0)?.detail).toBe('letter 1004');
     expect(kept.at(-1)?.detail).toBe('letter 995');
+    expect(store.stats.pruned).toBe(995);
+    expect(store.totals().letters).toBe(10);
+  });
+
+  it('keeps the first 64 KiB of a payload and its original length', () => {
+    const store = memoryStore();
+    const huge = Buffer.alloc(1024 * 1024, 0x61);
+    store.add(letter({ reason: 'oversize', payload: huge }));
+    store.add(letter({ payload: Buffer.alloc(KEPT_PAYLOAD_BYTES, 0x62) }));
+    const [whole, cut] = store.list();
+    expect(cut).toMatchObject({ reason: 'oversize', payloadBytes: 1024 * 1024 });
+    expect(cut!.payload.byteLength).toBe(KEPT_PAYLOAD_BYTES);
+    expect(Buffer.from(cut!.payload).equals(huge.subarray(0, KEPT_PAYLOAD_BYTES))).toBe(true);
+    expect(isTruncated(cut!)).toBe(true);
+    expect(whole).toMatchObject({ payloadBytes: KEPT_PAYLOAD_BYTES });
+    expect(isTruncated(whole!)).toBe(false);
+  });
+
+  it('prunes the oldest entries past maxBytes, counting payload and text, and counts what it pruned', () => {
+    const size = (l: DeadLetter) => l.payload.byteLength + [l.topic, l.reason, l.detail, l.device ?? ''].reduce((n, t) => n + Buffer.byteLength(t), 0);
+    const big = (i: number) => letter({ reason: 'oversize', detail: `letter ${String(i).padStart(2, '0')}`, payload: Buffer.alloc(200_000, 0x61) });
+    const perLetter = size({ ...big(0), payload: Buffer.alloc(KEPT_PAYLOAD_BYTES) });
+    const store = memoryStore({ maxBytes: 10 * perLetter });
+    for (let i = 0; i < 25; i++) store.add(big(i));
+    store.flush();
+    expect(store.totals()).toEqual({ letters: 10, bytes: 10 * perLetter });
+    expect(store.list({ limit: 100 }).map((l) => l.detail)).toEqual(Array.from({ length: 10 }, (_, i) => `letter ${24 - i}`));
+    expect(store.stats.pruned).toBe(15);
+    for (let i = 25; i < 30; i++) store.add(big(i));
+    store.flush();
+    expect(store.totals().letters).toBe(10);
+    expect(store.stats.pruned).toBe(20);
+    expect(store.list({ limit: 1 })[0]?.detail).toBe('letter 29');
+  });
+
+  it('keeps its totals right when another process removes letters', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'clearwater-dead-letters-'));
+    try {
+      const path = join(dir, 'dead-letters.db');
+      const pipeline = new DeadLetterStore({ path, ...roomy });
+      for (let i = 0; i < 4; i++) pipeline.add(letter({ detail: 'x'.repeat(i) }));
+      pipeline.flush();
+      const before = pipeline.totals();
+      const operator = new DeadLetterStore({ path, ...roomy, mustExist: true });
+      operator.remove([2, 4]);
+      expect(pipeline.totals()).toEqual({ letters: 2, bytes: before.bytes - 2 * letter().payload.byteLength - 4 - 2 * Buffer.byteLength(TOPIC + 'invalid_json' + 'tap-1') });
+      operator.close();
+      pipeline.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('migrates a store of the previous version: cuts old oversize payloads, keeps their length, counts what is there', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'clearwater-dead-letters-'));
+    try {
+      const path = join(dir, 'dead-letters.db');
+      const old = new Database(path);
+      old.pragma('journal_mode = WAL');
+      // The table exactly as the previous version made it; user_version left at 0.
+      old.exec(`CREATE TABLE dead_letters (id INTEGER PRIMARY KEY AUTOINCREMENT, received_at INTEGER NOT NULL, topic TEXT NOT NULL, device TEXT,
+        reason TEXT NOT NULL, detail TEXT NOT NULL, metric TEXT, payload BLOB NOT NULL);
+        CREATE INDEX dead_letters_reason ON dead_letters (reason, id);`);
+      const insert = old.prepare('INSERT INTO dead_letters (received_at, topic, device, reason, detail, metric, payload) VALUES (?, ?, ?, ?, ?, ?, ?)');
+      insert.run(T0, TOPIC, 'tap-1', 'invalid_json', 'bad', null, Buffer.from('{oops'));
+      insert.run(T0, TOPIC, 'tap-1', 'oversize', 'too big', null, Buffer.alloc(300_000, 0x61));
+      old.close();
+
+      const store = new DeadLetterStore({ path, ...roomy });
+      const [oversize, small] = store.list();
+      expect(small).toMatchObject({ reason: 'invalid_json', payloadBytes: 5 });
+      expect(Buffer.from(small!.payload).toString()).toBe('{oops');
+      expect(oversize).toMatchObject({ reason: 'oversize', payloadBytes: 300_000 });
+      expect(oversize!.payload.byteLength).toBe(KEPT_PAYLOAD_BYTES);
+      const text = Buffer.byteLength(TOPIC + 'tap-1') * 2 + Buffer.byteLength('invalid_json' + 'bad' + 'oversize' + 'too big');
+      expect(store.totals()).toEqual({ letters: 2, bytes: 5 + KEPT_PAYLOAD_BYTES + text });
+      store.add(letter());
+      store.close();
+      // A second open finds the file migrated and leaves it as it is.
+      const again = new DeadLetterStore({ path, ...roomy, mustExist: true });
+      expect(again.totals().letters).toBe(3);
+      expect(again.list().map((l) => l.payloadBytes)).toEqual([5, 300_000, 5]);
+      again.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('lets a second process remove letters while the pipeline keeps writing (WAL, busy timeout)', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'clearwater-dead-letters-'));
     try {
       const path = join(dir, 'dead-letters.db');
-      const pipeline = new DeadLetterStore({ path, maxEntries: 1000 });
+      const pipeline = new DeadLetterStore({ path, ...roomy });
       pipeline.add(letter({ reason: 'a' }));
       pipeline.add(letter({ reason: 'b' }));
       pipeline.flush();
-      const operator = new DeadLetterStore({ path, maxEntries: 1000, busyTimeoutMs: 1000, mustExist: true });
+      const operator = new DeadLetterStore({ path, ...roomy, busyTimeoutMs: 1000, mustExist: true });
       expect(operator.list().map((l) => l.reason)).toEqual(['b', 'a']);
       expect(operator.remove([1])).toBe(1);
       pipeline.add(letter({ reason: 'c' }));
@@ -84,7 +170,7 @@ describe('DeadLetterStore', () => {
       expect(operator.countByReason()).toEqual({ b: 1, c: 1 });
       operator.close();
       pipeline.close();
-      expect(() => new DeadLetterStore({ path: join(dir, 'missing.db'), maxEntries: 10, mustExist: true })).toThrow();
+      expect(() => new DeadLetterStore({ path: join(dir, 'missing.db'), ...roomy, mustExist: true })).toThrow();
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -107,87 +193,5 @@ describe('payloadExcerpt and printable', () => {
 
   it('escapes what a terminal would act on in any text', () => {
     expect(printable('water/\u001b[2Jx/y/telemetry')).toBe('water/\\x1b[2Jx/y/telemetry');
-  });
-});
-
-const catalogDocument = (tapMetrics: string[]) => ({
-  county: { id: 'qingxi', name: 'Qingxi' },
-  townships: [{ id: 'tongmen', name: 'Tongmen' }],
-  villages: [{ id: 'tongmen', name: 'Tongmen', township: 'tongmen' }],
-  zones: [{ id: 'north', name: 'North' }],
-  sites: [{ id: 'tongmen-tap', name: 'Tongmen tap', kind: 'tap', township: 'tongmen', village: 'tongmen', zone: 'north', location: { lat: 29.1, lon: 119.6 } }],
-  devices: [{ id: 'tap-1', site: 'tongmen-tap', passwordHash: 'scrypt$x', intervalS: 60, metrics: tapMetrics }],
-});
-
-function catalogOf(tapMetrics: string[]): Catalog {
-  const parsed = parseCatalog(catalogDocument(tapMetrics));
-  if (!parsed.ok) throw new Error(parsed.problems);
-  return parsed.catalog;
-}
-
-let nextId = 1;
-function stored(overrides: Partial<DeadLetter>): StoredDeadLetter {
-  return { ...letter(overrides), id: nextId++ };
-}
-
-describe('planResubmission', () => {
-  const fixed = catalogOf(['turbidity', 'free_chlorine']);
-  const message = bytes(JSON.stringify({ ts: T0 - 60_000, readings: { turbidity: 0.3, free_chlorine: 0.42, bogus: 1 } }));
-
-  it('accepts a reading whose metric the catalog declares now, keeps the sibling that is still unknown', () => {
-    const chlorine = stored({ reason: 'undeclared_metric', metric: 'free_chlorine', payload: message });
-    const bogus = stored({ reason: 'unknown_metric', metric: 'bogus', payload: message });
-    const [a, b] = planResubmission(fixed, [chlorine, bogus], DEFAULT_LIMITS);
-    const line = `telemetry,device=tap-1,site=tongmen-tap,site_kind=tap,township=tongmen,village=tongmen,zone=north turbidity=0.3,free_chlorine=0.42 ${T0 - 60_000}`;
-    expect(a).toEqual({ kind: 'accepted', letter: chlorine, lines: [line] });
-    expect(b).toMatchObject({ kind: 'rejected', lines: [line], verdicts: [{ reason: 'unknown_metric', metric: 'bogus' }] });
-  });
-
-  it('reports the reason a letter is rejected for now', () => {
-    const payload = bytes(JSON.stringify({ ts: T0, readings: { free_chlorine: { value: 0.4, unit: 'furlong' } } }));
-    const [plan] = planResubmission(fixed, [stored({ reason: 'undeclared_metric', metric: 'free_chlorine', payload })], DEFAULT_LIMITS);
-    expect(plan).toMatchObject({ kind: 'rejected', lines: [], verdicts: [{ reason: 'unknown_unit', metric: 'free_chlorine' }] });
-  });
-
-  it('checks timestamps against the arrival time, not today', () => {
-    const payload = bytes(JSON.stringify({ ts: T0 - 60_000, readings: { turbidity: 0.3 } }));
-    const [onTime] = planResubmission(fixed, [stored({ reason: 'unknown_device', payload })], DEFAULT_LIMITS);
-    expect(onTime?.kind).toBe('accepted');
-    const late = bytes(JSON.stringify({ ts: T0 + 3_600_000, readings: { turbidity: 0.3 } }));
-    const [future] = planResubmission(fixed, [stored({ reason: 'future_timestamp', payload: late })], DEFAULT_LIMITS);
-    expect(future).toMatchObject({ kind: 'rejected', verdicts: [{ reason: 'future_timestamp' }] });
-  });
-
-  it('keeps a message-level letter when a reading of it is still refused and no sibling stands for that reading', () => {
-    const [plan] = planResubmission(fixed, [stored({ reason: 'unknown_device', payload: message })], DEFAULT_LIMITS);
-    expect(plan).toMatchObject({ kind: 'rejected', verdicts: [{ reason: 'unknown_metric', metric: 'bogus' }] });
-    expect(plan?.kind === 'rejected' && plan.lines).toHaveLength(1);
-  });
-
-  it('keeps a letter when its device has left the catalog', () => {
-    const payload = bytes(JSON.stringify({ ts: T0, readings: { turbidity: 0.3 } }));
-    const [plan] = planResubmission(fixed, [stored({ topic: 'water/tongmen-tap/tap-9/telemetry', device: 'tap-9', reason: 'undeclared_metric', metric: 'turbidity', payload })], DEFAULT_LIMITS);
-    expect(plan).toMatchObject({ kind: 'rejected', verdicts: [{ reason: 'unknown_device' }] });
-  });
-
-  it('re-sends a line InfluxDB refused as it is', () => {
-    const line = 'telemetry,device=tap-1 turbidity=0.3 1764324000000';
-    const [plan] = planResubmission(fixed, [stored({ topic: INFLUX_REJECTED_TOPIC, device: undefined, reason: 'influx_rejected', payload: bytes(`${line}\n`) })], DEFAULT_LIMITS);
-    expect(plan).toMatchObject({ kind: 'accepted', lines: [line] });
-  });
-
-  it.each([
-    ['a broker refusal', { reason: 'acl_denied', topic: 'water/tongmen-tap/tap-2/telemetry' }, 'acl_denied is not a telemetry rejection'],
-    ['a status message', { reason: 'invalid_status', topic: 'water/tongmen-tap/tap-1/status' }, 'invalid_status is not a telemetry rejection'],
-    ['a status topic with a decode reason', { reason: 'invalid_json', topic: 'water/tongmen-tap/tap-1/status' }, 'not a telemetry topic'],
-    ['a publish on another device\'s topic', { reason: 'undeclared_metric', device: 'tap-2' }, 'device tap-2 published on the topic of tap-1'],
-  ])('skips %s', (_, overrides, why) => {
-    const [plan] = planResubmission(fixed, [stored({ payload: message, ...overrides })], DEFAULT_LIMITS);
-    expect(plan).toMatchObject({ kind: 'skipped', why });
-  });
-
-  it('keeps malformed input malformed', () => {
-    const [plan] = planResubmission(fixed, [stored({ reason: 'invalid_json', payload: bytes('{oops') })], DEFAULT_LIMITS);
-    expect(plan).toMatchObject({ kind: 'rejected', verdicts: [{ reason: 'invalid_json' }] });
   });
 });

@@ -1,23 +1,40 @@
 /**
- * The dead-letter store: every rejected reading or message, with the raw payload, topic, device
- * and reason, in a SQLite file (better-sqlite3, WAL). Inserts are grouped into one transaction
- * per event-loop turn; the oldest entries are pruned past `maxEntries` so a flood of junk cannot
- * fill the disk.
+ * The dead-letter store: every rejected reading or message, with the head of its raw payload,
+ * topic, device and reason, in a SQLite file (better-sqlite3, WAL). Inserts are grouped into one
+ * transaction per event-loop turn. A flood of junk cannot fill the disk:
+ * - a payload is kept up to its first `KEPT_PAYLOAD_BYTES` (64 KiB, the largest payload the
+ *   ingest accepts), with its original length beside it;
+ * - after each insert transaction the oldest letters are pruned until the store holds at most
+ *   `maxEntries` letters and `maxBytes` bytes (dead-letter-caps.ts), in the same transaction.
  *
  * The running pipeline writes the file while `clearwater deadletters` reads it and removes what
  * it resubmitted: WAL lets readers run beside the one writer, and a busy timeout makes a second
- * writer wait for the lock instead of failing (https://www.sqlite.org/wal.html).
+ * writer wait for the lock instead of failing (https://www.sqlite.org/wal.html). The totals the
+ * caps are checked against are kept by triggers (dead-letter-schema.ts), so removals by the other
+ * process count too.
  */
 import Database from 'better-sqlite3';
 import { z } from 'zod';
-import type { Catalog } from '../network/catalog.ts';
-import { parseTopic } from '../network/topic.ts';
-import { decodeTelemetry, rejectReasons, type DecodeLimits } from './decode.ts';
-import { telemetryLine } from '../network/line-protocol.ts';
+import { MAX_PAYLOAD_BYTES } from '../network/message.ts';
+import { fitsCaps, pruneCutoff, type LetterSize, type StoreTotals } from './dead-letter-caps.ts';
+import { LETTER_BYTES, migrate } from './dead-letter-schema.ts';
+import type { WriteFailure } from './write-errors.ts';
+
+/** Payload bytes kept per letter: a payload the ingest could accept is kept whole. */
+export const KEPT_PAYLOAD_BYTES = MAX_PAYLOAD_BYTES;
 
 export const deadLetterSchema = z.object({
   path: z.string().default('.clearwater/dead-letters.db').describe('SQLite file; ":memory:" keeps nothing'),
-  maxEntries: z.number().int().positive().default(100_000).describe('Oldest entries beyond this are pruned'),
+  maxEntries: z.number().int().positive().default(100_000).describe('Oldest letters beyond this many are pruned'),
+  maxBytes: z
+    .number()
+    .int()
+    .min(1024 * 1024)
+    .default(256 * 1024 * 1024)
+    .describe(
+      'Oldest letters are pruned while the store holds more than this many bytes of payload and text (default 256 MiB, at least 1 MiB); ' +
+        'the file is larger by SQLite\'s page overhead and keeps its size after pruning (freed pages are reused)',
+    ),
 });
 export type DeadLetterConfig = z.infer<typeof deadLetterSchema>;
 
@@ -40,7 +57,14 @@ export interface DeadLetter {
 
 export interface StoredDeadLetter extends DeadLetter {
   readonly id: number;
+  /** The first KEPT_PAYLOAD_BYTES bytes of the payload, or all of it. */
+  readonly payload: Uint8Array;
+  /** The length of the payload as it arrived, bytes. */
+  readonly payloadBytes: number;
 }
+
+/** Whether only the head of the letter's payload was kept. */
+export const isTruncated = (letter: StoredDeadLetter): boolean => letter.payloadBytes > letter.payload.byteLength;
 
 /** Which dead letters to read; all fields optional. */
 export interface DeadLetterFilter {
@@ -52,8 +76,20 @@ export interface DeadLetterFilter {
   readonly limit?: number | undefined;
 }
 
+export interface DeadLetterStats {
+  /** Letters this process pruned to keep the store within its caps. */
+  pruned: number;
+}
+
 /** The topic of lines InfluxDB refused for good (the payload is the line itself). */
 export const INFLUX_REJECTED_TOPIC = '(influxdb write)';
+/** The reason of lines InfluxDB refused for good (400, 413, 422). */
+export const INFLUX_REJECTED_REASON = 'influx_rejected';
+
+/** The dead letter of a line InfluxDB refused for good, found by the replayer's bisection. */
+export function influxRefusal(line: string, failure: WriteFailure, receivedAt: number): DeadLetter {
+  return { receivedAt, topic: INFLUX_REJECTED_TOPIC, reason: INFLUX_REJECTED_REASON, detail: failure.message.slice(0, 500), payload: Buffer.from(line) };
+}
 
 interface Row {
   id: number;
@@ -64,42 +100,47 @@ interface Row {
   detail: string;
   metric: string | null;
   payload: Buffer;
+  payload_bytes: number;
+}
+
+/** A letter waiting for the next insert transaction: its payload already cut, its length noted. */
+interface PendingLetter extends DeadLetter {
+  readonly payload: Buffer;
+  readonly payloadBytes: number;
 }
 
 export class DeadLetterStore {
+  readonly stats: DeadLetterStats = { pruned: 0 };
   private readonly db: Database.Database;
-  private readonly insert: Database.Statement;
-  private pending: DeadLetter[] = [];
+  private readonly statements;
+  private pending: PendingLetter[] = [];
   private scheduled: NodeJS.Immediate | undefined;
-  private sincePrune = 0;
 
   constructor(private readonly config: DeadLetterStoreOptions) {
     this.db = new Database(config.path, { timeout: config.busyTimeoutMs ?? 5000, fileMustExist: config.mustExist ?? false });
     this.db.pragma('journal_mode = WAL');
     // Diagnostics, not readings: a crash of the OS may lose the last letters, a process crash loses none.
     this.db.pragma('synchronous = NORMAL');
-    this.db.exec(`CREATE TABLE IF NOT EXISTS dead_letters (
-      id INTEGER PRIMARY KEY AUTOINCREMENT,
-      received_at INTEGER NOT NULL,
-      topic TEXT NOT NULL,
-      device TEXT,
-      reason TEXT NOT NULL,
-      detail TEXT NOT NULL,
-      metric TEXT,
-      payload BLOB NOT NULL
-    );
-    CREATE INDEX IF NOT EXISTS dead_letters_reason ON dead_letters (reason, id);`);
-    this.insert = this.db.prepare(
-      'INSERT INTO dead_letters (received_at, topic, device, reason, detail, metric, payload) VALUES (?, ?, ?, ?, ?, ?, ?)',
-    );
+    migrate(this.db, KEPT_PAYLOAD_BYTES);
+    this.statements = {
+      insert: this.db.prepare(
+        'INSERT INTO dead_letters (received_at, topic, device, reason, detail, metric, payload, payload_bytes) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
+      totals: this.db.prepare('SELECT letters, bytes FROM dead_letter_totals WHERE id = 1'),
+      oldestFirst: this.db.prepare(`SELECT id, ${LETTER_BYTES('')} AS bytes FROM dead_letters ORDER BY id`),
+      pruneUpTo: this.db.prepare('DELETE FROM dead_letters WHERE id <= ?'),
+      remove: this.db.prepare('DELETE FROM dead_letters WHERE id = ?'),
+    };
   }
 
   add(letter: DeadLetter): void {
-    this.pending.push(letter);
+    // A copy of the head, so a large payload is not held until the insert.
+    const payload = Buffer.from(letter.payload.subarray(0, KEPT_PAYLOAD_BYTES));
+    this.pending.push({ ...letter, payload, payloadBytes: letter.payload.byteLength });
     this.scheduled ??= setImmediate(() => this.flush());
   }
 
-  /** Writes what is pending now. */
+  /** Writes what is pending now, and prunes to the caps in the same transaction. */
   flush(): void {
     if (this.scheduled) clearImmediate(this.scheduled);
     this.scheduled = undefined;
@@ -108,16 +149,23 @@ export class DeadLetterStore {
     this.pending = [];
     this.db.transaction(() => {
       for (const l of batch) {
-        this.insert.run(l.receivedAt, l.topic, l.device ?? null, l.reason, l.detail, l.metric ?? null, Buffer.from(l.payload));
+        this.statements.insert.run(l.receivedAt, l.topic, l.device ?? null, l.reason, l.detail, l.metric ?? null, l.payload, l.payloadBytes);
       }
+      this.prune();
     })();
-    this.sincePrune += batch.length;
-    if (this.sincePrune >= 1000) this.prune();
   }
 
   private prune(): void {
-    this.sincePrune = 0;
-    this.db.prepare('DELETE FROM dead_letters WHERE id <= (SELECT MAX(id) FROM dead_letters) - ?').run(this.config.maxEntries);
+    const totals = this.totals();
+    if (fitsCaps(totals, this.config)) return;
+    // Read lazily: only as many of the oldest rows as the cut needs.
+    const cutoff = pruneCutoff(totals, this.config, this.statements.oldestFirst.iterate() as IterableIterator<LetterSize>);
+    if (cutoff !== undefined) this.stats.pruned += this.statements.pruneUpTo.run(cutoff).changes;
+  }
+
+  /** Letters and bytes in the store now (what the caps are checked against), without flushing. */
+  totals(): StoreTotals {
+    return (this.statements.totals.get() as StoreTotals | undefined) ?? { letters: 0, bytes: 0 };
   }
 
   /** Newest first. */
@@ -128,7 +176,9 @@ export class DeadLetterStore {
     if (filter.reason) (where.push('reason = ?'), params.push(filter.reason));
     if (filter.device) (where.push('device = ?'), params.push(filter.device));
     if (filter.beforeId !== undefined) (where.push('id < ?'), params.push(filter.beforeId));
-    const sql = `SELECT * FROM dead_letters ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
+    // Rows of a version before the original length was kept hold their payload whole.
+    const columns = 'id, received_at, topic, device, reason, detail, metric, payload, coalesce(payload_bytes, length(payload)) AS payload_bytes';
+    const sql = `SELECT ${columns} FROM dead_letters ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
     const rows = this.db.prepare(sql).all(...params, filter.limit ?? 100) as Row[];
     return rows.map((r) => ({
       id: r.id,
@@ -139,6 +189,7 @@ export class DeadLetterStore {
       detail: r.detail,
       metric: r.metric ?? undefined,
       payload: r.payload,
+      payloadBytes: r.payload_bytes,
     }));
   }
 
@@ -151,8 +202,7 @@ export class DeadLetterStore {
   /** Deletes these letters (one transaction); returns how many were still there. */
   remove(ids: readonly number[]): number {
     this.flush();
-    const remove = this.db.prepare('DELETE FROM dead_letters WHERE id = ?');
-    return this.db.transaction(() => ids.reduce((removed, id) => removed + remove.run(id).changes, 0))();
+    return this.db.transaction(() => ids.reduce((removed, id) => removed + this.statements.remove.run(id).changes, 0))();
   }
 
   close(): void {
@@ -206,90 +256,4 @@ function utf8SequenceLength(lead: number): number {
   if (lead >= 0xe0 && lead <= 0xef) return 3;
   if (lead >= 0xf0 && lead <= 0xf4) return 4;
   return 0;
-}
-
-/** Why a dead letter is still rejected after a re-decode (a decode reason or `influx_rejected`). */
-export interface Verdict {
-  readonly reason: string;
-  readonly detail: string;
-  readonly metric?: string | undefined;
-}
-
-/**
- * What re-decoding one dead letter with the current catalog gives:
- * - `accepted`: every reading the letter stands for is accepted now; it is resubmitted once all
- *   `lines` are written;
- * - `rejected`: still refused, with the reasons now; `lines` holds the readings of its message
- *   that are accepted now (written all the same: a duplicate point only overwrites itself);
- * - `skipped`: not something a catalog fix can change (a broker refusal, a status message, a
- *   publish on another device's topic): left as it is.
- */
-export type Resubmission =
-  | { readonly kind: 'accepted'; readonly letter: StoredDeadLetter; readonly lines: readonly string[] }
-  | { readonly kind: 'rejected'; readonly letter: StoredDeadLetter; readonly lines: readonly string[]; readonly verdicts: readonly Verdict[] }
-  | { readonly kind: 'skipped'; readonly letter: StoredDeadLetter; readonly why: string };
-
-const decodeReasons: ReadonlySet<string> = new Set(rejectReasons);
-
-/**
- * Re-decodes dead letters with the current catalog and limits, each at its own `receivedAt`, so
- * the timestamp checks are the ones it met on arrival. Letters of one message (same topic,
- * arrival and payload: one per rejected reading) are decoded once and judged together. Pure.
- */
-export function planResubmission(catalog: Catalog, letters: readonly StoredDeadLetter[], limits: DecodeLimits): Resubmission[] {
-  const plans = new Map<number, Resubmission>();
-  const messages = new Map<string, StoredDeadLetter[]>();
-  for (const letter of letters) {
-    const early = triage(letter);
-    if (early) plans.set(letter.id, early);
-    else {
-      const key = `${letter.receivedAt} ${letter.topic} ${Buffer.from(letter.payload).toString('base64')}`;
-      messages.set(key, [...(messages.get(key) ?? []), letter]);
-    }
-  }
-  for (const siblings of messages.values()) {
-    const [first] = siblings;
-    if (!first) continue;
-    const decoded = decodeTelemetry(catalog, first.topic, first.payload, first.receivedAt, limits);
-    const lines = [...new Set(decoded.points.map(telemetryLine))];
-    for (const letter of siblings) plans.set(letter.id, judge(letter, siblings, decoded.rejections, lines));
-  }
-  return letters.map((letter) => plans.get(letter.id)!);
-}
-
-/** Letters that are not re-decoded: InfluxDB refusals (re-sent as they are) and what cannot be fixed. */
-function triage(letter: StoredDeadLetter): Resubmission | undefined {
-  if (letter.topic === INFLUX_REJECTED_TOPIC) {
-    const line = Buffer.from(letter.payload).toString('utf8').trim();
-    return line ? { kind: 'accepted', letter, lines: [line] } : { kind: 'skipped', letter, why: 'empty line' };
-  }
-  if (!decodeReasons.has(letter.reason)) return { kind: 'skipped', letter, why: `${letter.reason} is not a telemetry rejection` };
-  const topic = parseTopic(letter.topic);
-  if (topic.ok && topic.topic.channel !== 'telemetry') return { kind: 'skipped', letter, why: `not a telemetry topic` };
-  // The ACL refuses these before the ingest; a letter from another source must not be credited
-  // to a device that did not send it either.
-  if (topic.ok && letter.device !== undefined && letter.device !== topic.topic.device) {
-    return { kind: 'skipped', letter, why: `device ${letter.device} published on the topic of ${topic.topic.device}` };
-  }
-  return undefined;
-}
-
-/**
- * A letter for one reading (`metric` set) stands for that metric; a letter without one for its
- * message or sample. A rejection left after the re-decode keeps a letter when it is about the
- * letter's metric, or when no sibling letter stands for it (it concerns the letter's readings).
- */
-function judge(letter: StoredDeadLetter, siblings: readonly StoredDeadLetter[], rejections: readonly Verdict[], lines: readonly string[]): Resubmission {
-  const siblingMetrics = new Set(siblings.map((l) => l.metric));
-  const blocking = rejections.filter((r) =>
-    letter.metric !== undefined
-      ? r.metric === letter.metric || (r.metric === undefined && !siblingMetrics.has(undefined))
-      : r.metric === undefined || !siblingMetrics.has(r.metric),
-  );
-  if (blocking.length > 0) return { kind: 'rejected', letter, lines, verdicts: blocking };
-  if (lines.length === 0) {
-    const verdicts = rejections.length > 0 ? rejections : [{ reason: letter.reason, detail: 'no reading of this message is accepted' }];
-    return { kind: 'rejected', letter, lines, verdicts };
-  }
-  return { kind: 'accepted', letter, lines };
 }

@@ -138,6 +138,29 @@ describe('Replayer', () => {
     expect(replayer.stats.linesRejected).toBe(2);
   });
 
+  it('finishes the halving after InfluxDB fails transiently in the middle of it', async () => {
+    const written: string[] = [];
+    const dead: string[] = [];
+    let requests = 0;
+    const replayer = new Replayer(config, {
+      spool,
+      write: async (lines) => {
+        requests += 1;
+        if (requests === 3) throw Object.assign(new Error('503 Service Unavailable'), { statusCode: 503 });
+        if (lines.some((l) => l.includes('bad'))) throw Object.assign(new Error('400 field type conflict'), { statusCode: 400 });
+        written.push(...lines);
+      },
+      deadLetter: (line) => dead.push(line),
+    });
+    await spool.append(['h1', 'bad3', 'h2', 'h3']);
+    replayer.start();
+    await until(() => spool.depth().rows === 0);
+    await replayer.stop();
+    expect(dead).toEqual(['bad3']);
+    expect(written.sort()).toEqual(['h1', 'h2', 'h3']);
+    expect(replayer.stats).toMatchObject({ linesWritten: 3, linesRejected: 1, writeRequests: requests });
+  });
+
   it('leaves unwritten lines in the spool file when stopped, for the next process', async () => {
     const replayer = new Replayer(config, { spool, write: async () => Promise.reject(new Error('ECONNREFUSED')), deadLetter: () => {} });
     await spool.append(['z1', 'z2']);

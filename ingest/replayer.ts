@@ -14,6 +14,7 @@
  *   `catchUpLinesPerSecond`, which leaves InfluxDB room for live traffic and dashboards.
  */
 import { z } from 'zod';
+import { bisect } from './bisect.ts';
 import { abortableDelay, Latch, Signal, waitFor, type Delay } from './signal.ts';
 import type { Spool, SpoolBatch } from './spool.ts';
 import { classifyWriteFailure, writeFailureOf, type WriteFailure } from './write-errors.ts';
@@ -160,14 +161,18 @@ export class Replayer {
     }
   }
 
+  /** InfluxDB refused `lines` for good: dead-letter the lines it refuses (bisect.ts), write the rest. */
   private async bisect(lines: readonly string[], failure: WriteFailure): Promise<boolean> {
-    if (lines.length === 1) {
+    const result = await bisect(lines, (part) => this.deps.write(part), { refusedWith: failure });
+    this.stats.writeRequests += result.requests;
+    this.stats.writeErrors += result.failedRequests;
+    this.stats.linesWritten += result.written;
+    for (const refused of result.refused) {
       this.stats.linesRejected += 1;
-      this.deps.deadLetter(lines[0]!, failure);
-      return true;
+      this.deps.deadLetter(refused.line, refused.failure);
     }
-    const half = Math.ceil(lines.length / 2);
-    return (await this.writeAll(lines.slice(0, half), 1)) && (await this.writeAll(lines.slice(half), 1));
+    // A transient failure stopped the halving: what is not settled yet goes the way of any batch.
+    return result.unsettled.length === 0 || this.writeAll(result.unsettled, 1);
   }
 
   /** A transient failure: the first of an episode is reported, the rest only counted. */

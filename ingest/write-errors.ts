@@ -27,10 +27,15 @@ export interface WriteFailure {
 
 const PERMANENT = new Set([400, 413, 422]);
 
+/** Whether InfluxDB will refuse the same lines again (400, 413, 422); everything else is transient. */
+export function isPermanentWriteFailure(failure: WriteFailure): boolean {
+  return failure.statusCode !== undefined && PERMANENT.has(failure.statusCode);
+}
+
 /** `attempt` counts failures of this batch so far, 1 for the first. `random` is in [0, 1). */
 export function classifyWriteFailure(failure: WriteFailure, attempt: number, policy: WriteRetryPolicy, random: number): WriteVerdict {
   const status = failure.statusCode;
-  if (status !== undefined && PERMANENT.has(status)) return { kind: 'reject', status, detail: failure.message };
+  if (status !== undefined && isPermanentWriteFailure(failure)) return { kind: 'reject', status, detail: failure.message };
   const backoff = { minMs: policy.minRetryDelayMs, maxMs: policy.maxRetryDelayMs, jitter: policy.jitter };
   return { kind: 'retry', afterMs: retryDelay(attempt, backoff, random, failure.retryAfterMs) };
 }

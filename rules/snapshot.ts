@@ -17,7 +17,7 @@
  *   snapshot.
  */
 import { createHash } from 'node:crypto';
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { chmod, readFile, rename, writeFile } from 'node:fs/promises';
 import { deserialize, serialize } from 'node:v8';
 import type { Rule } from './kinds/index.ts';
 
@@ -83,10 +83,11 @@ export function usableStates(snapshot: EngineSnapshot, rules: readonly Rule[]): 
   return { states, dropped };
 }
 
-/** Writes a snapshot atomically (temporary file, then rename). */
+/** Writes a snapshot atomically (temporary file, then rename), readable by its owner only (0600: it lives in the private data folder). */
 export async function saveSnapshot(path: string, snapshot: EngineSnapshot): Promise<void> {
   const temporary = `${path}.tmp`;
-  await writeFile(temporary, encodeSnapshot(snapshot));
+  await writeFile(temporary, encodeSnapshot(snapshot), { mode: 0o600 });
+  await chmod(temporary, 0o600); // a temporary file left by a crash keeps its mode otherwise
   await rename(temporary, path);
 }
 

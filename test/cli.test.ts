@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
 import { verifyPassword } from '../network/password.ts';
 
 const bin = fileURLToPath(new URL('../bin/clearwater.js', import.meta.url));
@@ -42,9 +43,31 @@ describe('clearwater CLI', () => {
   });
 
   it('never prints secrets when showing a config', async () => {
-    const result = spawnSync(process.execPath, [bin, 'config', 'check'], { encoding: 'utf8', env: { ...process.env, INFLUX_PASSWORD: 'hunter2-secret', INFLUX_TOKEN: 'tok-secret' } });
-    expect(result.status).toBe(0);
-    expect(result.stdout).not.toContain('hunter2-secret');
-    expect(result.stdout).not.toContain('tok-secret');
+    const dir = await mkdtemp(join(tmpdir(), 'clearwater-cli-'));
+    const file = join(dir, 'secrets.yaml');
+    const observerHash = 'scrypt$16384$8$1$c2FsdA==$observer-hash-secret';
+    await writeFile(
+      file,
+      stringify({
+        api: { tokens: [{ name: 'County dispatch', role: 'dispatcher', token: 'bearer-token-secret-0123' }] },
+        broker: { observers: [{ username: 'wall', passwordHash: observerHash }] },
+        tickets: { store: 'postgres', url: 'postgres://clearwater:pg-url-secret@db.example:5432/clearwater?sslmode=require&sslpassword=pg-key-secret' },
+        source: { kind: 'mqtt', url: 'mqtt://ingest:mqtt-url-secret@emqx.internal:1883', username: 'ingest', password: 'source-password-secret' },
+        influx: { url: 'http://admin:influx-url-secret@influx.example:8086', username: 'admin' },
+      }),
+    );
+    const env = { ...process.env, INFLUX_PASSWORD: 'hunter2-secret', INFLUX_TOKEN: 'tok-secret' };
+    const result = spawnSync(process.execPath, [bin, 'config', 'check', file], { encoding: 'utf8', env });
+    expect(result.status, result.stderr).toBe(0);
+    for (const secret of ['hunter2-secret', 'tok-secret', 'bearer-token-secret', 'observer-hash-secret', 'pg-url-secret', 'pg-key-secret', 'mqtt-url-secret', 'source-password-secret', 'influx-url-secret']) {
+      expect(result.stdout).not.toContain(secret);
+    }
+    // What is not secret stays readable.
+    const shown = JSON.parse(result.stdout);
+    expect(shown.api.tokens[0]).toEqual({ name: 'County dispatch', role: 'dispatcher', token: '***' });
+    expect(shown.broker.observers[0]).toEqual({ username: 'wall', passwordHash: '***' });
+    expect(shown.tickets.url).toBe('postgres://clearwater:***@db.example:5432/clearwater?sslmode=require&sslpassword=***');
+    expect(shown.source).toMatchObject({ url: 'mqtt://ingest:***@emqx.internal:1883', username: 'ingest', password: '***' });
+    expect(shown.influx).toMatchObject({ url: 'http://admin:***@influx.example:8086', username: 'admin', password: '***', token: '***' });
   });
 });

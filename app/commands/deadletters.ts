@@ -9,17 +9,14 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { DeadLetterStore, payloadExcerpt, planResubmission, printable, type DeadLetterFilter, type Resubmission, type StoredDeadLetter } from '../../ingest/dead-letters.ts';
+import { DeadLetterStore, isTruncated, payloadExcerpt, printable, type StoredDeadLetter } from '../../ingest/dead-letters.ts';
 import { InfluxWriter, influxSchema } from '../../ingest/influx-writer.ts';
-import { classifyWriteFailure, writeFailureOf, type WriteFailure } from '../../ingest/write-errors.ts';
-import { loadCatalog, type Catalog } from '../../network/catalog.ts';
+import { loadCatalog } from '../../network/catalog.ts';
 import { loadConfig, type Config } from '../config.ts';
+import { privateDataDir } from '../data-dir.ts';
 import { integer } from './arguments.ts';
+import { emptySummary, resubmit, type ResubmitDeps, type ResubmitSummary } from './resubmit.ts';
 
-/** Letters decoded per page while resubmitting: bounds memory (payloads reach 64 KiB). */
-const PAGE_LETTERS = 500;
-/** Letters left in the store that the summary describes one by one. */
-const REMAINING_SHOWN = 50;
 /** A removal waits this long for the running pipeline's write lock, ms. */
 const BUSY_TIMEOUT_MS = 10_000;
 
@@ -38,19 +35,24 @@ function atLeastOne(value: string): number {
   return parsed;
 }
 
-/** Opens the store of `config.dataDir`, or says there is none (nothing was ever rejected there). */
-function openStore(config: Config): DeadLetterStore | undefined {
+/**
+ * Opens the store of `config.dataDir`, or says there is none (nothing was ever rejected there).
+ * The folder is made private first, as the pipeline does: opening the store may create its -wal
+ * and -shm files, and a folder of an older version is tightened here too.
+ */
+async function openStore(config: Config): Promise<DeadLetterStore | undefined> {
   const path = join(config.dataDir, 'dead-letters.db');
   if (!existsSync(path)) {
     process.stderr.write(`no dead-letter store at ${path}: nothing was rejected with this data folder\n`);
     return undefined;
   }
-  return new DeadLetterStore({ path, maxEntries: config.deadLetters.maxEntries, busyTimeoutMs: BUSY_TIMEOUT_MS, mustExist: true });
+  await privateDataDir(config.dataDir);
+  return new DeadLetterStore({ ...config.deadLetters, path, busyTimeoutMs: BUSY_TIMEOUT_MS, mustExist: true });
 }
 
 async function withStore(options: CommonOptions, use: (store: DeadLetterStore, config: Config) => Promise<void> | void): Promise<void> {
   const config = await loadConfig(options.config);
-  const store = openStore(config);
+  const store = await openStore(config);
   if (!store) return;
   try {
     await use(store, config);
@@ -64,7 +66,7 @@ function describeLetter(letter: StoredDeadLetter): string {
   return [
     head.join('  '),
     `    ${letter.reason}${letter.metric ? ` (${printable(letter.metric)})` : ''}: ${printable(letter.detail)}`,
-    `    payload ${letter.payload.byteLength} B: ${payloadExcerpt(letter.payload)}`,
+    `    payload ${letter.payloadBytes} B${isTruncated(letter) ? ` (the first ${letter.payload.byteLength} B kept)` : ''}: ${payloadExcerpt(letter.payload)}`,
   ].join('\n');
 }
 
@@ -77,7 +79,8 @@ function letterJson(letter: StoredDeadLetter) {
     reason: letter.reason,
     metric: letter.metric ?? null,
     detail: letter.detail,
-    payloadBytes: letter.payload.byteLength,
+    payloadBytes: letter.payloadBytes,
+    truncated: isTruncated(letter),
     payloadExcerpt: payloadExcerpt(letter.payload),
     payloadBase64: Buffer.from(letter.payload).toString('base64'),
   };
@@ -88,96 +91,6 @@ function table(counts: Readonly<Record<string, number>>, indent = ''): string {
   const rows = Object.entries(counts).sort(([a, m], [b, n]) => n - m || a.localeCompare(b));
   const width = Math.max(0, ...rows.map(([reason]) => reason.length));
   return rows.map(([reason, n]) => `${indent}${reason.padEnd(width)}  ${n}\n`).join('');
-}
-
-const tally = (counts: Record<string, number>, key: string) => void (counts[key] = (counts[key] ?? 0) + 1);
-
-export interface ResubmitSummary {
-  examined: number;
-  /** Accepted now and written (with --dry-run: would be). */
-  resubmitted: number;
-  linesWritten: number;
-  /** By the reason they are rejected for now. */
-  stillRejected: Record<string, number>;
-  /** By why they cannot be resubmitted. */
-  notResubmittable: Record<string, number>;
-  /** One line per letter left in the store, for the operator: the first REMAINING_SHOWN. */
-  remaining: string[];
-}
-
-/**
- * Writes `lines` in requests of `batchLines`; returns the lines InfluxDB refused for good (400,
- * 413, 422), found by halving the refused request. Throws on a transient or configuration fault
- * (InfluxDB down, 5xx, 401, 404): nothing is retried behind the operator's back.
- */
-async function writeFinding(write: (lines: readonly string[]) => Promise<void>, lines: readonly string[], batchLines: number): Promise<Map<string, WriteFailure>> {
-  const refused = new Map<string, WriteFailure>();
-  const attempt = async (part: readonly string[]): Promise<void> => {
-    try {
-      await write(part);
-    } catch (error) {
-      const failure = writeFailureOf(error);
-      const verdict = classifyWriteFailure(failure, 1, { minRetryDelayMs: 0, maxRetryDelayMs: 0, jitter: 0 }, 0);
-      if (verdict.kind === 'retry') throw new Error(`InfluxDB write failed${failure.statusCode ? ` (HTTP ${failure.statusCode})` : ''}: ${failure.message}`);
-      if (part.length === 1) return void refused.set(part[0]!, failure);
-      const half = Math.ceil(part.length / 2);
-      await attempt(part.slice(0, half));
-      await attempt(part.slice(half));
-    }
-  };
-  for (let at = 0; at < lines.length; at += batchLines) await attempt(lines.slice(at, at + batchLines));
-  return refused;
-}
-
-interface ResubmitDeps {
-  store: DeadLetterStore;
-  catalog: Catalog;
-  limits: Config['ingest'];
-  /** Absent for a dry run. */
-  write?: (lines: readonly string[]) => Promise<void>;
-  batchLines: number;
-}
-
-type Outcome = { kind: 'written' } | { kind: 'rejected' | 'skipped'; reason: string; why: string };
-
-/** What became of one letter once its lines were written (or refused). */
-function settle(plan: Resubmission, refused: ReadonlyMap<string, WriteFailure>): Outcome {
-  if (plan.kind === 'skipped') return { kind: 'skipped', reason: plan.letter.reason, why: `not resubmittable: ${plan.why}` };
-  const refusal = plan.lines.map((line) => refused.get(line)).find((failure) => failure !== undefined);
-  if (refusal) return { kind: 'rejected', reason: 'influx_rejected', why: `now influx_rejected: ${refusal.message}` };
-  if (plan.kind === 'accepted') return { kind: 'written' };
-  const [first] = plan.verdicts;
-  const reason = first?.reason ?? plan.letter.reason;
-  return { kind: 'rejected', reason, why: `now ${plan.verdicts.map((v) => `${v.reason}: ${v.detail}`).join('; ')}` };
-}
-
-/** Re-decodes the selected letters page by page, writes what is accepted, removes what was written. */
-async function resubmit(deps: ResubmitDeps, filter: DeadLetterFilter, summary: ResubmitSummary): Promise<void> {
-  let beforeId: number | undefined;
-  for (;;) {
-    const page = deps.store.list({ ...filter, beforeId, limit: PAGE_LETTERS });
-    const last = page.at(-1);
-    if (!last) return;
-    beforeId = last.id;
-    const plans = planResubmission(deps.catalog, page, deps.limits);
-    const lines = [...new Set(plans.flatMap((p) => (p.kind === 'skipped' ? [] : p.lines)))];
-    const refused = deps.write ? await writeFinding(deps.write, lines, deps.batchLines) : new Map<string, WriteFailure>();
-    if (deps.write) summary.linesWritten += lines.length - refused.size;
-    const written: number[] = [];
-    for (const plan of plans) {
-      summary.examined += 1;
-      const outcome = settle(plan, refused);
-      const { letter } = plan;
-      if (outcome.kind === 'written') {
-        summary.resubmitted += 1;
-        written.push(letter.id);
-        continue;
-      }
-      tally(outcome.kind === 'skipped' ? summary.notResubmittable : summary.stillRejected, outcome.reason);
-      if (summary.remaining.length < REMAINING_SHOWN) summary.remaining.push(`#${letter.id} ${printable(letter.device ?? '-')} ${letter.reason} → ${printable(outcome.why.slice(0, 200))}`);
-    }
-    if (deps.write) deps.store.remove(written);
-  }
 }
 
 function printSummary(summary: ResubmitSummary, options: { json?: boolean; dryRun?: boolean }, target: string): void {
@@ -253,11 +166,10 @@ export function registerDeadLetterCommands(program: Command): void {
       const config = await loadConfig(options.config);
       const target = options.dryRun ? undefined : resubmitTarget(config);
       const catalog = await loadCatalog(config.catalog);
-      const store = openStore(config);
+      const store = await openStore(config);
       if (!store) return;
-      const summary: ResubmitSummary = { examined: 0, resubmitted: 0, linesWritten: 0, stillRejected: {}, notResubmittable: {}, remaining: [] };
-      const deps: ResubmitDeps = { store, catalog, limits: config.ingest, batchLines: config.influx.batchSize };
-      if (target) deps.write = (lines) => target.writer.write(lines);
+      const summary: ResubmitSummary = emptySummary();
+      const deps: ResubmitDeps = { store, catalog, limits: config.ingest, batchLines: config.influx.batchSize, write: target && ((lines) => target.writer.write(lines)) };
       let failure: Error | undefined;
       try {
         await resubmit(deps, { reason: options.reason, device: options.device }, summary);

@@ -4,6 +4,7 @@ import { loadConfig } from '../config.ts';
 import { startLocalInfluxd } from '../local-influxd.ts';
 import { createLogger } from '../log.ts';
 import { startPipeline } from '../pipeline.ts';
+import { redact } from '../redact.ts';
 
 /** Resolves on SIGINT or SIGTERM. */
 export function untilSignal(): Promise<NodeJS.Signals> {
@@ -47,11 +48,10 @@ export function registerRunCommands(program: Command): void {
     .command('config')
     .description('Configuration')
     .command('check')
-    .description('Validate a configuration file with the environment overrides and print the result')
+    .description('Validate a configuration file with the environment overrides and print the result, secrets masked')
     .argument('[file]', 'configuration file (YAML)')
     .action(async (file: string | undefined) => {
       const config = await loadConfig(file);
-      const source = config.source.kind === 'mqtt' ? { ...config.source, password: config.source.password && '***' } : config.source;
-      process.stdout.write(`${JSON.stringify({ ...config, source, influx: { ...config.influx, password: config.influx.password && '***', token: config.influx.token && '***' } }, null, 2)}\n`);
+      process.stdout.write(`${JSON.stringify(redact(config), null, 2)}\n`);
     });
 }

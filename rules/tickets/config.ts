@@ -47,11 +47,16 @@ export interface TicketStoreContext {
   readonly policy?: LifecyclePolicy;
 }
 
+/** The file of a SQLite store: a relative path is inside `dataDir`. */
+export function sqliteTicketFile(config: z.infer<typeof sqliteTicketStoreSchema>, dataDir: string): string {
+  return resolve(dataDir, config.path);
+}
+
 /** Opens (and migrates) the configured store. */
 export function openTicketStore(config: TicketStoreConfig, context: TicketStoreContext): Promise<TicketStore> {
   switch (config.store) {
     case 'sqlite':
-      return openSqliteTicketStore({ path: resolve(context.dataDir, config.path), busyTimeoutMs: config.busyTimeoutMs, policy: context.policy });
+      return openSqliteTicketStore({ path: sqliteTicketFile(config, context.dataDir), busyTimeoutMs: config.busyTimeoutMs, policy: context.policy });
     case 'postgres':
       return openPostgresTicketStore({
         connectionString: config.url,
