@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { IPublishPacket } from 'mqtt';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { IncomingPublish } from './ingest.ts';
-import { clientOptions, mqttSourceSchema, MqttSource, reconnectDelayMs, type SourceClient } from './mqtt-source.ts';
+import { clientOptions, loggableUrl, mqttSourceSchema, MqttSource, reconnectDelayMs, type SourceClient } from './mqtt-source.ts';
 
 const config = mqttSourceSchema.parse({ kind: 'mqtt', url: 'mqtt://broker.test:1883', clientId: 'ingest-a' });
 
@@ -91,6 +91,14 @@ describe('mqtt source options', () => {
     expect(mqttSourceSchema.safeParse({ kind: 'mqtt', url: 'http://b' }).success).toBe(false);
     expect(mqttSourceSchema.parse({ kind: 'mqtt', url: 'mqtts://b:8883' })).toMatchObject({ topic: 'water/+/+/+', qos: 1, clientId: 'clearwater-ingest' });
   });
+});
+
+describe('loggableUrl', () => {
+  it.each([
+    ['mqtt://ingest:s3cret@broker.county:1883', 'mqtt://broker.county:1883'],
+    ['mqtts://broker.county:8883', 'mqtts://broker.county:8883'],
+    ['not a url', '(unparsable URL)'],
+  ])('%s → %s', (url, shown) => expect(loggableUrl(url)).toBe(shown));
 });
 
 describe('reconnect backoff', () => {

@@ -86,6 +86,18 @@ export interface MqttSourceDeps {
   random?(): number;
 }
 
+/** The broker URL as logs may show it: no user name or password from the URL. Pure. */
+export function loggableUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    parsed.username = '';
+    parsed.password = '';
+    return parsed.toString();
+  } catch {
+    return '(unparsable URL)';
+  }
+}
+
 /** mqtt.js options for the source. Pure. */
 export function clientOptions(config: MqttSourceConfig): IClientOptions {
   return {
@@ -114,6 +126,8 @@ export class MqttSource implements Source<'mqtt', MqttSourceStats> {
   readonly kind = 'mqtt';
   private readonly counters: MqttSourceStats = { connected: false, connects: 0, disconnects: 0, received: 0, acked: 0, redelivered: 0, unacked: 0 };
   private sink: SourceSink | undefined;
+  /** For the log: without credentials. */
+  private readonly url: string;
   private client: SourceClient | undefined;
   /** Bumped per connection: an ack computed on an older connection is not sent on a newer one. */
   private connection = 0;
@@ -127,7 +141,9 @@ export class MqttSource implements Source<'mqtt', MqttSourceStats> {
   private inFlight: Promise<void> = Promise.resolve();
   private firstSubscription: { resolve(): void; reject(error: Error): void } | undefined;
 
-  constructor(readonly config: MqttSourceConfig, private readonly deps: MqttSourceDeps) {}
+  constructor(readonly config: MqttSourceConfig, private readonly deps: MqttSourceDeps) {
+    this.url = loggableUrl(config.url);
+  }
 
   stats(): MqttSourceStats {
     return this.counters;
@@ -141,13 +157,13 @@ export class MqttSource implements Source<'mqtt', MqttSourceStats> {
     client.handleMessage = (packet, done) => this.receive(packet, done);
     client.on('connect', (connack) => this.connected(client, connack));
     client.on('close', () => this.closed(client));
-    client.on('error', (error) => this.deps.log?.warn({ url: this.config.url, clientId: this.config.clientId, error: error.message }, 'MQTT source error'));
+    client.on('error', (error) => this.deps.log?.warn({ url: this.url, clientId: this.config.clientId, error: error.message }, 'MQTT source error'));
     const subscribed = new Promise<void>((resolve, reject) => (this.firstSubscription = { resolve, reject }));
     client.connect();
     let timer: NodeJS.Timeout | undefined;
     const waited = new Promise<void>((resolve) => {
       timer = setTimeout(() => {
-        this.deps.log?.warn({ url: this.config.url }, 'MQTT broker not reachable yet; retrying in the background');
+        this.deps.log?.warn({ url: this.url }, 'MQTT broker not reachable yet; retrying in the background');
         resolve();
       }, this.config.connectTimeoutMs);
     });
@@ -228,7 +244,7 @@ export class MqttSource implements Source<'mqtt', MqttSourceStats> {
     this.connection += 1;
     this.counters.connected = true;
     this.counters.connects += 1;
-    const fields = { url: this.config.url, clientId: this.config.clientId, sessionPresent: connack.sessionPresent };
+    const fields = { url: this.url, clientId: this.config.clientId, sessionPresent: connack.sessionPresent };
     if (this.holding === 'spool_full') {
       this.holding = undefined; // keep the backoff growing until an ack succeeds
       this.deps.log?.debug(fields, 'reconnected for redelivery');
@@ -262,7 +278,7 @@ export class MqttSource implements Source<'mqtt', MqttSourceStats> {
     if (this.holding === 'stopping' || this.client !== client || this.reconnectTimer) return;
     const delayMs = reconnectDelayMs(this.attempt, this.config, (this.deps.random ?? Math.random)());
     this.attempt += 1;
-    const fields = { url: this.config.url, attempt: this.attempt, delayMs };
+    const fields = { url: this.url, attempt: this.attempt, delayMs };
     if (this.holding === 'spool_full') this.deps.log?.debug(fields, 'disconnected for redelivery; reconnecting');
     else this.deps.log?.warn(fields, 'MQTT connection closed; reconnecting');
     this.reconnectTimer = setTimeout(() => {

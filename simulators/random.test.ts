@@ -20,7 +20,14 @@ describe('random', () => {
     const xs = Array.from({ length: 20_000 }, () => rng.next());
     expect(Math.min(...xs)).toBeGreaterThanOrEqual(0);
     expect(Math.max(...xs)).toBeLessThan(1);
-    expect(xs.reduce((a, b) => a + b, 0) / xs.length).toBeCloseTo(0.5, 1);
+    const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+    const variance = xs.reduce((a, b) => a + (b - mean) ** 2, 0) / xs.length;
+    expect(mean).toBeCloseTo(0.5, 1);
+    // Uniform on [0, 1): variance 1/12 ≈ 0.0833; a generator stuck in half the range has 1/48.
+    expect(variance).toBeCloseTo(1 / 12, 2);
+    // And spread evenly: each tenth of the range gets about a tenth of the draws.
+    const deciles = Array.from({ length: 10 }, (_, d) => xs.filter((x) => Math.floor(x * 10) === d).length / xs.length);
+    for (const share of deciles) expect(share).toBeCloseTo(0.1, 1);
   });
 
   it('draws normals with the requested mean and standard deviation', () => {
