@@ -1,21 +1,12 @@
 import mqttPacket from 'mqtt-packet';
+import { fixedHeader } from '../test/support/raw-mqtt.ts';
 import { describe, expect, it } from 'vitest';
 import { PacketSizeGuard, type PacketSizeVerdict } from './packet-size-guard.ts';
 
 const limits = { maxConnectPacketBytes: 100, maxPacketBytes: 1000 };
 
-/** A fixed header: type byte, then the Remaining Length as a variable byte integer (MQTT 3.1.1 §2.2.3). */
-function header(typeByte: number, remaining: number): number[] {
-  const bytes = [typeByte];
-  do {
-    let digit = remaining % 128;
-    remaining = Math.floor(remaining / 128);
-    if (remaining > 0) digit |= 0x80;
-    bytes.push(digit);
-  } while (remaining > 0);
-  return bytes;
-}
 /** A whole packet with `remaining` body bytes. */
+const header = (typeByte: number, remaining: number) => [...fixedHeader(typeByte, remaining)];
 const packet = (typeByte: number, remaining: number) => [...header(typeByte, remaining), ...Array<number>(remaining).fill(0)];
 const CONNECT = 0x10;
 const PUBLISH = 0x30;

@@ -1,6 +1,7 @@
 /** The pure decisions of `clearwater deadletters resubmit`: what a re-decode gives, where a page ends. */
 import { describe, expect, it } from 'vitest';
-import { parseCatalog, type Catalog } from '../network/catalog.ts';
+import type { Catalog } from '../network/catalog.ts';
+import { oneTapCatalog } from './fixtures.ts';
 import { DEFAULT_LIMITS } from './decode.ts';
 import { INFLUX_REJECTED_TOPIC, KEPT_PAYLOAD_BYTES, type DeadLetter, type StoredDeadLetter } from './dead-letters.ts';
 import { messageKey, planResubmission, wholeMessages } from './resubmission.ts';
@@ -9,20 +10,7 @@ const T0 = Date.parse('2026-11-28T10:00:00Z');
 const TOPIC = 'water/tongmen-tap/tap-1/telemetry';
 const bytes = (text: string) => Buffer.from(text);
 
-const catalogDocument = (tapMetrics: string[]) => ({
-  county: { id: 'qingxi', name: 'Qingxi' },
-  townships: [{ id: 'tongmen', name: 'Tongmen' }],
-  villages: [{ id: 'tongmen', name: 'Tongmen', township: 'tongmen' }],
-  zones: [{ id: 'north', name: 'North' }],
-  sites: [{ id: 'tongmen-tap', name: 'Tongmen tap', kind: 'tap', township: 'tongmen', village: 'tongmen', zone: 'north', location: { lat: 29.1, lon: 119.6 } }],
-  devices: [{ id: 'tap-1', site: 'tongmen-tap', passwordHash: 'scrypt$x', intervalS: 60, metrics: tapMetrics }],
-});
-
-function catalogOf(tapMetrics: string[]): Catalog {
-  const parsed = parseCatalog(catalogDocument(tapMetrics));
-  if (!parsed.ok) throw new Error(parsed.problems);
-  return parsed.catalog;
-}
+const catalogOf = (tapMetrics: string[]): Catalog => oneTapCatalog(tapMetrics);
 
 let nextId = 1;
 function stored(overrides: Partial<DeadLetter> & { payloadBytes?: number }): StoredDeadLetter {

@@ -19,7 +19,7 @@ import { freePort } from '../app/free-port.ts';
 import { createDatabase, influxQL } from '../app/local-influxd.ts';
 import { DeadLetterStore, influxRefusal } from '../ingest/dead-letters.ts';
 import { Ingest } from '../ingest/ingest.ts';
-import { parseCatalog } from '../network/catalog.ts';
+import { oneTapCatalog, oneTapCatalogDocument } from '../ingest/fixtures.ts';
 
 const bin = fileURLToPath(new URL('../bin/clearwater.js', import.meta.url));
 const influxUrl = inject('influxUrl');
@@ -30,17 +30,7 @@ const tags = 'device=tap-1,site=tongmen-tap,site_kind=tap,township=tongmen,villa
 /** Over the 64 KiB limit: refused as `oversize`, and only its first 64 KiB are kept. */
 const oversize = JSON.stringify({ ts: arrival, readings: { turbidity: 0.3 }, note: 'x'.repeat(70_000) });
 
-const catalogDocument = (tapMetrics: string[]) => ({
-  county: { id: 'qingxi', name: 'Qingxi' },
-  townships: [{ id: 'tongmen', name: 'Tongmen' }],
-  villages: [{ id: 'tongmen', name: 'Tongmen', township: 'tongmen' }],
-  zones: [{ id: 'north', name: 'North' }],
-  sites: [{ id: 'tongmen-tap', name: 'Tongmen tap', kind: 'tap', township: 'tongmen', village: 'tongmen', zone: 'north', location: { lat: 29.1, lon: 119.6 } }],
-  devices: [
-    { id: 'tap-1', site: 'tongmen-tap', passwordHash: 'scrypt$x', intervalS: 60, metrics: tapMetrics },
-    { id: 'tap-2', site: 'tongmen-tap', passwordHash: 'scrypt$x', intervalS: 60, metrics: ['turbidity'] },
-  ],
-});
+const catalogDocument = (tapMetrics: string[]) => oneTapCatalogDocument(tapMetrics, { secondDevice: true });
 
 let dir = '';
 let dataDir = '';
@@ -70,10 +60,8 @@ beforeAll(async () => {
   await writeFile(catalogPath, stringify(catalogDocument(['turbidity'])));
   await createDatabase(influxUrl, database);
 
-  const parsed = parseCatalog(catalogDocument(['turbidity']));
-  if (!parsed.ok) throw new Error(parsed.problems);
   store = new DeadLetterStore({ path: join(dataDir, 'dead-letters.db'), maxEntries: 1000, maxBytes: 64 * 1024 ** 2 });
-  const ingest = new Ingest({ catalog: parsed.catalog, sink: { append: async () => {} }, deadLetters: store, now: () => arrival });
+  const ingest = new Ingest({ catalog: oneTapCatalog(['turbidity'], { secondDevice: true }), sink: { append: async () => {} }, deadLetters: store, now: () => arrival });
   const publish = (payload: string, at = topic) => ingest.accept({ topic: at, payload: Buffer.from(payload), qos: 1, deviceId: 'tap-1' });
   await publish(JSON.stringify({ ts: arrival - 60_000, readings: { turbidity: 0.31, free_chlorine: 0.42 } }));
   await publish(JSON.stringify({ ts: arrival - 30_000, readings: { free_chlorine: { value: 0.4, unit: 'furlong' } } }));

@@ -18,25 +18,15 @@ import { DeadLetterStore, type DeadLetterFilter } from '../ingest/dead-letters.t
 import { DEFAULT_LIMITS } from '../ingest/decode.ts';
 import { Ingest } from '../ingest/ingest.ts';
 import { InfluxWriter, influxSchema } from '../ingest/influx-writer.ts';
-import { parseCatalog, type Catalog } from '../network/catalog.ts';
+import { oneTapCatalog } from '../ingest/fixtures.ts';
+import type { Catalog } from '../network/catalog.ts';
 
 const influxUrl = inject('influxUrl');
 const database = `resubmit_paging_${process.pid}_${Date.now()}`;
 const arrival = Date.now() - 10 * 60_000;
 const MESSAGES = 5;
 
-const catalogOf = (tapMetrics: string[]): Catalog => {
-  const parsed = parseCatalog({
-    county: { id: 'qingxi', name: 'Qingxi' },
-    townships: [{ id: 'tongmen', name: 'Tongmen' }],
-    villages: [{ id: 'tongmen', name: 'Tongmen', township: 'tongmen' }],
-    zones: [{ id: 'north', name: 'North' }],
-    sites: [{ id: 'tongmen-tap', name: 'Tongmen tap', kind: 'tap', township: 'tongmen', village: 'tongmen', zone: 'north', location: { lat: 29.1, lon: 119.6 } }],
-    devices: [{ id: 'tap-1', site: 'tongmen-tap', passwordHash: 'scrypt$x', intervalS: 60, metrics: tapMetrics }],
-  });
-  if (!parsed.ok) throw new Error(parsed.problems);
-  return parsed.catalog;
-};
+const catalogOf = (tapMetrics: string[]): Catalog => oneTapCatalog(tapMetrics);
 
 let dir = '';
 let store: DeadLetterStore;
