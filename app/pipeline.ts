@@ -36,7 +36,7 @@ export interface RunningPipeline {
   /** Where readings come from (app/sources.ts). */
   readonly source: AnySource;
   readonly rules: RulesService;
-  /** Tickets open or acknowledged now. */
+  /** Active tickets now (open, acknowledged or suppressed). */
   openTickets(): Promise<number>;
   tickets(state: 'open' | 'all'): Promise<Ticket[]>;
   stop(): Promise<void>;
