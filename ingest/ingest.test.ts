@@ -14,13 +14,15 @@ beforeAll(async () => {
 function ingestWith(append: (lines: readonly string[]) => Promise<void> = async () => {}) {
   const letters: DeadLetter[] = [];
   const spooled: string[] = [];
+  const evaluated: number[] = [];
   const ingest = new Ingest({
     catalog,
     sink: { append: async (lines) => (await append(lines), void spooled.push(...lines)) },
     deadLetters: { add: (letter) => void letters.push(letter) },
     now: () => NOW,
+    onPoints: (points) => void evaluated.push(...points.map((p) => p.ts)),
   });
-  return { ingest, letters, spooled };
+  return { ingest, letters, spooled, evaluated };
 }
 
 describe('Ingest', () => {
@@ -35,6 +37,19 @@ describe('Ingest', () => {
     await durable;
     expect(spooled).toHaveLength(1);
     expect(ingest.stats.readingsAccepted).toBe(2);
+  });
+
+  it('hands readings to the rules only once they are durable, never those the sink refused', async () => {
+    let full = true;
+    const { ingest, evaluated } = ingestWith(async () => {
+      if (full) throw new Error('spool full: publish refused, the device keeps its data and retries');
+    });
+    const publish = { topic: TOPIC, payload: Buffer.from(JSON.stringify({ ts: NOW, readings: { turbidity: 3.1 } })), qos: 1 as const };
+    await expect(ingest.accept(publish)).rejects.toThrow(/spool full/);
+    expect(evaluated).toEqual([]); // no PUBACK, so not evaluated either
+    full = false;
+    await ingest.accept(publish); // the device sends it again
+    expect(evaluated).toEqual([NOW]); // its first evaluation, not an out-of-order duplicate
   });
 
   it('does not hold a QoS 0 publish, and counts what the sink could not take', async () => {
