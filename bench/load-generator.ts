@@ -1,7 +1,7 @@
 /**
  * The load: one mqtt.js client per device (its own credentials, client id = device id),
  * publishing single-reading QoS 1 telemetry with at most `inflight` unacknowledged publishes per
- * device (shared/DESIGN.md, "The wire contract"):
+ * device (the wire contract: README.md, "Wire contract in one glance"):
  *   water/{site}/{device}/telemetry  {"ts": <ms>, "seq": n, "readings": {"turbidity": x}}
  * Two modes:
  * - closed loop (`ratePerDevice` 0): each device publishes as fast as the broker acknowledges;

@@ -3,8 +3,9 @@
  * area (zone) with its source, plant (outlet analyser panel and flow meter), often a clear-water
  * reservoir, one to three mains, sometimes a booster station for hill villages, and three to
  * twelve villages with a tap each. About 21 devices a works, so 10,000 devices make about 470
- * works: a county runs 50-550 small works (shared/DOMAIN.md, "Scale"). Instruments and intervals
- * follow the sample county (simulators/tools/generate-sample-catalog.ts).
+ * works: a Zhejiang county runs about 50-550 small works (figure not confirmed against a
+ * published source). Instruments and intervals follow the sample county
+ * (simulators/tools/generate-sample-catalog.ts).
  *
  * The document goes through the catalog's own zod schema (`parseCatalog`) like a real one.
  * Passwords: `passwordHash(deviceId)` lets the caller give real hashes only to the devices that

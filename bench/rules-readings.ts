@@ -11,8 +11,9 @@
  * | silence | any device | no data for 4-10 intervals | device-silent (on `tick`) |
  *
  * Quiet levels stay well inside every rule (taps: turbidity 0.1-0.3 NTU, chlorine ≥ 0.15 mg/L,
- * pressure ≥ 200 kPa, noise a few kPa; shared/DOMAIN.md). Noise at plant panels is each
- * sensor's resolution (the anomaly pack's minSpread). Same seed, same readings.
+ * pressure ≥ 200 kPa, noise a few kPa: inside GB 5749-2022 Tables 1-2 and above the 140 kPa of
+ * GB/T 32063-2015 §3.3.1). Noise at plant panels is each sensor's resolution (the anomaly pack's
+ * minSpread). Same seed, same readings.
  */
 import type { Catalog, Device } from '../network/catalog.ts';
 import type { MetricName } from '../network/metrics.ts';

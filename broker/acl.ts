@@ -1,5 +1,6 @@
 /**
- * Topic access control, pure. shared/DESIGN.md "The wire contract":
+ * Topic access control, pure. The wire contract (README.md, "Wire contract in one glance";
+ * broker/README.md, "Policy"):
  * - a device publishes only under its own `water/{site}/{device}/…` and subscribes to nothing but
  *   its own subtree;
  * - `$SYS/…` is the broker's: nobody publishes there [MQTT-4.7.2-1 reserves `$` topics for the

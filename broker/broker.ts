@@ -221,7 +221,9 @@ export class EmbeddedBroker {
     this.sessions.open(client, principal);
     this.packets.loggedIn(client.conn, owner);
     if (principal.kind === 'device') {
-      // shared/DESIGN.md: the device's last will is `offline` on its status topic; supply it when the device did not.
+      // The wire contract gives every device a retained `offline` last will on its status topic
+      // (README.md, "Wire contract in one glance"; broker/README.md): supply it when the device
+      // did not.
       const withWill = client as ClientWithWill;
       withWill._will ??= { topic: statusTopic(principal.siteId, principal.deviceId), payload: Buffer.from('offline'), qos: 1, retain: true };
     }

@@ -4,8 +4,9 @@
  * down first and disconnected only when it would have to wait longer than `maxDelayMs`.
  *
  * Slowing down is back-pressure, not loss: the broker holds the publish in `authorizePublish`,
- * and Aedes reads nothing more from that socket until it calls back (shared/DESIGN.md, "Delivery
- * guarantee"), so the device's TCP window fills and it waits.
+ * and Aedes, which runs `authorizePublish` for every publish parsed from one socket read, reads
+ * nothing more from that socket until they all called back (broker/README.md, "Limits",
+ * `rateLimit`), so the device's TCP window fills and it waits.
  */
 import { z } from 'zod';
 

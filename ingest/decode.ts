@@ -1,6 +1,7 @@
 /**
  * Decodes one MQTT telemetry publish into accepted points and rejections. Pure: no I/O, the
- * clock is an argument. Every rule of the wire contract (shared/DESIGN.md) is checked here.
+ * clock is an argument. Every rule of the wire contract (README.md, "Wire contract in one glance";
+ * the rejection reasons of ingest/README.md) is checked here.
  */
 import type { Catalog, Device } from '../network/catalog.ts';
 import { batchSchema, MAX_PAYLOAD_BYTES, sampleSchema, timestampMs, type Sample } from '../network/message.ts';
@@ -51,7 +52,10 @@ export interface DecodeLimits {
   readonly maxAgeMs: number;
 }
 
-/** shared/DESIGN.md: `ts` more than 5 minutes in the future is rejected. */
+/**
+ * `ts` more than 5 minutes in the future, or older than the retention horizon (30 days), is
+ * rejected (`future_timestamp`, `ancient_timestamp`: ingest/README.md, "Rejection reasons").
+ */
 export const DEFAULT_LIMITS: DecodeLimits = { maxFutureMs: 5 * 60_000, maxAgeMs: 30 * 86_400_000 };
 
 export interface Decoded {

@@ -1,6 +1,6 @@
 /**
- * InfluxDB 1.x before 1.8 has no /api/v2/write, only /write?db=&rp= (shared/DESIGN.md, "InfluxDB
- * schema"). This transport sits under the unmodified @influxdata/influxdb-client and maps the
+ * InfluxDB 1.x before 1.8 has no /api/v2/write, only /write?db=&rp= (README.md, "Configuration":
+ * `api: v1`). This transport sits under the unmodified @influxdata/influxdb-client and maps the
  * v2 write path onto the v1 one: bucket "db/rp" → db=db&rp=rp, precision kept, user/password as
  * HTTP Basic auth (1.x accepts it on /write).
  */

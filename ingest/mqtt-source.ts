@@ -4,11 +4,12 @@
  * from the topic; the ingest still checks it against the catalog (unknown_device,
  * topic_mismatch are dead-lettered by the decoder).
  *
- * Delivery (shared/DESIGN.md, "Delivery guarantee"): QoS 1 on a persistent session with a fixed
- * client id, so the broker keeps what is published while the ingest is down. A PUBACK goes out
- * only after `accept`'s promise resolved, i.e. the readings are committed to the spool. mqtt.js
- * sends the PUBACK of a QoS 1 PUBLISH from the callback of `client.handleMessage(packet, cb)`,
- * and skips it when `cb` gets an error (mqtt/build/lib/handlers/publish.js). A rejected publish
+ * Delivery (ingest/README.md, "Durability" and "External broker mode"): QoS 1 on a persistent
+ * session with a fixed client id, so the broker keeps what is published while the ingest is down.
+ * A PUBACK goes out only after `accept`'s promise resolved, i.e. the readings are committed to
+ * the spool. mqtt.js sends the PUBACK of a QoS 1 PUBLISH from the callback of
+ * `client.handleMessage(packet, cb)`, and skips it when `cb` gets an error
+ * (mqtt/build/lib/handlers/publish.js). A rejected publish
  * (dead-lettered) is acknowledged at once; a refused one (spool full) is not: we disconnect and
  * reconnect with backoff, and the broker re-sends every unacknowledged PUBLISH when the session
  * resumes [MQTT-4.4.0-1]; it does not re-send on the same connection.

@@ -1,5 +1,5 @@
 /**
- * The telemetry payload of shared/DESIGN.md ("The wire contract"):
+ * The telemetry payload of the wire contract (README.md, "Wire contract in one glance"):
  *   {"ts": 1764324000000, "seq": 17, "readings": {"turbidity": 0.31, "pressure": {"value": 0.32, "unit": "MPa"}}}
  *   {"samples": [{"ts": "2026-11-28T10:00:00Z", "readings": {"free_chlorine": 0.42}}, ...]}
  * The envelope is checked as a whole; readings are checked one by one (ingest/decode.ts) so a
@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 
-/** Largest accepted payload: 64 KiB (shared/DESIGN.md). */
+/** Largest accepted payload: 64 KiB (the wire contract; README.md, "Wire contract in one glance"). */
 export const MAX_PAYLOAD_BYTES = 64 * 1024;
 
 /** RFC 3339 date-time, e.g. 2026-11-28T10:00:00Z or 2026-11-28T18:00:00.250+08:00. */
@@ -32,7 +32,10 @@ export const sampleSchema = z.object({
   readings,
 });
 
-/** A batch of samples, as loggers upload every 15 min to 2 h (shared/DOMAIN.md). */
+/**
+ * A batch of samples: loggers typically sample every minute and upload every 15 min to 2 h in
+ * batches (practice; not from a standard).
+ */
 export const batchSchema = z.object({ samples: z.array(sampleSchema).min(1).max(10_000) });
 
 /** Unknown keys beside `ts`, `seq`, `readings` and `samples` are ignored, so firmware may add metadata. */

@@ -2,9 +2,10 @@
  * The metric registry: every quantity Clearwater accepts, its canonical unit, the units it
  * converts from, and the physical range outside which a reading cannot be true.
  *
- * Canonical names and units are the wire contract of shared/DESIGN.md. Ranges are physical
- * plausibility bounds (what a working instrument can report), not water-quality limits; the
- * limits live in the rule packs.
+ * Canonical names and units are part of the wire contract: a device sends a reading as a number
+ * in the canonical unit or as `{value, unit}` in a unit listed here (message.ts). Ranges are
+ * physical plausibility bounds (what a working instrument can report), not water-quality limits;
+ * the limits live in the rule packs.
  */
 import { z } from 'zod';
 
@@ -29,7 +30,10 @@ const times =
   (v) =>
     v * factor;
 
-/** 1 m of water head = 9.80665 kPa (standard gravity, shared/DESIGN.md). */
+/**
+ * 1 m of water head = 9.80665 kPa: the conventional metre of water, ρ = 1000 kg/m³ times the
+ * standard acceleration of gravity g_n = 9.80665 m/s² (declared by the 3rd CGPM, 1901).
+ */
 export const KPA_PER_METRE_HEAD = 9.80665;
 
 export const metrics = {
@@ -37,7 +41,8 @@ export const metrics = {
     unit: 'NTU',
     // FNU (ISO 7027) and NTU (EPA 180.1) agree closely enough for monitoring purposes.
     units: { NTU: same, FNU: same },
-    // Online nephelometers read 0-4000 NTU (shared/DOMAIN.md, "Sensors and their faults").
+    // Online nephelometric turbidimeters have ranges up to 0-4000 NTU (typical instrument range;
+    // not confirmed against a standard or a datasheet).
     min: 0,
     max: 4000,
     description: 'Turbidity, 90° nephelometric',
@@ -53,8 +58,10 @@ export const metrics = {
       m: times(KPA_PER_METRE_HEAD),
       mH2O: times(KPA_PER_METRE_HEAD),
     },
-    // Gauge pressure: vacuum transients reach about -70 kPa during pump trips (shared/DOMAIN.md);
-    // -101.325 kPa is absolute vacuum. 2.5 MPa is above any distribution main's rating (PN25).
+    // Gauge pressure: negative transients down to about -70 kPa (-10 psi) were measured after
+    // pump failures in power outages (AwwaRF project "Field-Testing of Surge Modeling Predictions
+    // to Verify Occurrence of Distribution System Intrusion"); -101.325 kPa is absolute vacuum.
+    // 2.5 MPa is above any distribution main's rating (PN25).
     min: -101.325,
     max: 2500,
     description: 'Gauge pressure',

@@ -1,5 +1,5 @@
 /**
- * The topic grammar of shared/DESIGN.md:
+ * The topic grammar of the wire contract (README.md, "Wire contract in one glance"):
  *   water/{site}/{device}/telemetry   readings (JSON, see message.ts)
  *   water/{site}/{device}/status      retained "online" / "offline"; the device's last will
  * Ids match ID_PATTERN.

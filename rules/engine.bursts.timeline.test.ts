@@ -13,7 +13,7 @@ const tapYellowWater = ruleSchema.parse({
   kind: 'rate-of-change',
   title: 'Tap pressure step with turbidity rise',
   titleZh: '龙头压力骤降伴浑浊度上升',
-  source: 'test fixture: shared/DOMAIN.md "Yellow water" (turbidity jumps within minutes of a pressure step)',
+  source: 'test fixture: yellow water, turbidity jumps within minutes of a pressure step (yellow-water.yaml)',
   metric: 'pressure',
   match: { siteKinds: ['tap'] },
   direction: 'drop',

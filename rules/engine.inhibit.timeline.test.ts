@@ -17,7 +17,7 @@ const saturated = ruleSchema.parse({
   kind: 'threshold',
   title: 'Turbidimeter saturated (test stub)',
   titleZh: '浊度仪饱和(测试)',
-  source: 'test fixture: shared/DOMAIN.md "Sensors and their faults", saturation at range top (0-4000 NTU)',
+  source: 'test fixture: saturation at the range top of a 0-4000 NTU turbidimeter (operational practice)',
   metric: 'turbidity',
   direction: 'above',
   warning: 3000,

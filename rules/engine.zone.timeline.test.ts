@@ -1,7 +1,7 @@
 /**
  * Timeline tests for zone-wide correlation through the real engine and a SQLite ticket store:
  * the shipped bursts pack, whose main-pressure-drop is confirmed by a flow rise or by a drop at a
- * neighbouring main or tap logger of the same zone (shared/DOMAIN.md, "Pressure"). In the sample
+ * neighbouring main or tap logger of the same zone (the burst heuristic of bursts.yaml). In the sample
  * county, the Tongmen and Shangyuan DN300 mains and the Tongmen taps are in zone north, the Xiaxi
  * DN300 main in zone south. Flow stays flat throughout, so only neighbours can confirm.
  */

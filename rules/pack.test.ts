@@ -23,7 +23,7 @@ describe('rule packs', async () => {
     expect(rules.map((r) => r.id)).toContain('tap-turbidity');
   });
 
-  it('tap-water has the levels DOMAIN.md asks for', async () => {
+  it('tap-water has the levels of GB 5749-2022 Tables 1-2 and GB/T 32063-2015 §3.3.1', async () => {
     const pack = await loadRulePack(`${packsDir}tap-water.yaml`);
     const byId = new Map(pack.rules.map((r) => [r.id, r]));
     expect(byId.get('tap-turbidity')).toMatchObject({ metric: 'turbidity', direction: 'above', warning: 1, critical: 4, clear: 0.8, for: 120_000, match: { siteKinds: ['tap'] } });
@@ -31,7 +31,7 @@ describe('rule packs', async () => {
     expect(byId.get('tap-pressure-low')).toMatchObject({ metric: 'pressure', direction: 'below', warning: 140, match: { siteKinds: ['tap'] } });
   });
 
-  it('bursts uses the DOMAIN.md heuristic: ≥ 50 kPa within 5 minutes, cited as a heuristic', async () => {
+  it("bursts uses the practitioners' heuristic: ≥ 50 kPa within 5 minutes, cited as a heuristic", async () => {
     const pack = await loadRulePack(`${packsDir}bursts.yaml`);
     expect(pack.rules.map((r) => r.id)).toEqual(['main-pressure-drop', 'booster-pressure-drop', 'tap-pressure-drop']);
     for (const rule of pack.rules) {

@@ -1,6 +1,7 @@
 /**
- * Ticket severities, least to most severe, in the spirit of the ISA-18.2 priorities quoted in
- * shared/DOMAIN.md (about 80 % low, 15 % medium, 5 % high):
+ * Ticket severities, least to most severe, in the spirit of the three-priority distribution that
+ * ANSI/ISA-18.2-2016 gives as a target for annunciated alarms (about 80 % low, 15 % medium, 5 %
+ * high):
  *   maintenance  low: a sensor to clean or calibrate (flatline, bubble spikes); no process alarm
  *   warning      medium: a limit of the standard crossed
  *   critical     high: a level the public notices (visible turbidity, a confirmed burst)

@@ -3,8 +3,8 @@
  * colour or iron, or after a pressure step) lists the rules it covers (`supersedes:
  * [tap-turbidity]`). While it fires at a site, the covered rules open no ticket at that site, and
  * a covered ticket already open there is resolved with a note naming the superseding ticket: one
- * incident, one ticket, as ISA-18.2 asks of alarm systems (shared/DOMAIN.md, "Alarm load") and as
- * Alertmanager's inhibition does with a source and target alert sharing labels.
+ * incident, one ticket, as the alarm-load targets of ANSI/ISA-18.2-2016 ask of alarm systems and
+ * as Alertmanager's inhibition does with a source and target alert sharing labels.
  *
  * Covered rules keep evaluating, so when the superseding rule resolves while the covered
  * condition still holds, its next reading opens (or, within the cool-down, reopens) its own

@@ -2,8 +2,8 @@
  * Zone signals: the onsets of events that kinds report (`Evaluation.onset`), kept per zone, rule
  * and site so that other rules of the same zone can correlate with them: a burst is a step drop
  * seen by neighbouring loggers (rate-of-change `confirm.neighbour`), yellow water follows a
- * pressure transient in the zone (compound `after`); shared/DOMAIN.md, "Pressure" and
- * "Yellow water".
+ * pressure transient in the zone (compound `after`); rules/packs/bursts.yaml and
+ * rules/packs/yellow-water.yaml cite the sources.
  *
  * - Only onsets of rules some rule listens to (`RuleKind.zoneSignals`) are kept; with no
  *   listener the store stays empty and costs nothing.

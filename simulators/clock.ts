@@ -6,7 +6,7 @@
  * Simulated time runs `speed` times faster than the wall clock from `startMs` (in the past, so a
  * run backfills history) until it catches up with the wall clock, then at real time. It is never
  * ahead of the wall clock, because ingest rejects timestamps more than 5 minutes in the future
- * (shared/DESIGN.md, "The wire contract"). The wall clock is injected.
+ * (`future_timestamp`, ingest/README.md). The wall clock is injected.
  */
 import { z } from 'zod';
 import { durationField } from '../network/duration.ts';

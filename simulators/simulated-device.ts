@@ -2,8 +2,8 @@
  * One simulated device on MQTT: a thin adapter around its signal. It logs in as itself
  * (username = client id = device id), leaves a retained QoS 1 `offline` will on its status
  * topic and publishes a retained `online` there on every connect, then publishes one QoS 1
- * telemetry message per catalog interval of simulated time (shared/DESIGN.md, "The wire
- * contract"). Timestamps are the scheduled simulated instants, so they are exact, increasing
+ * telemetry message per catalog interval of simulated time (the wire contract: README.md, "Wire
+ * contract in one glance"). Timestamps are the scheduled simulated instants, so they are exact, increasing
  * and never ahead of the wall clock.
  */
 import type { IClientOptions, MqttClient } from 'mqtt';

@@ -1,7 +1,8 @@
 /**
  * `clearwater evaluate` as a user runs it: a real process replaying a GECCO CSV through the real
- * rules engine. A slice of the GECCO 2018 training data (read at test time from ../shared/data,
- * never copied into the repository) and synthetic runs with known answers.
+ * rules engine. A slice of the GECCO Industrial Challenge 2018 training data (Thüringer
+ * Fernwasserversorgung, Zenodo record 3884398; read at test time from ../shared/data, never copied
+ * into the repository) and synthetic runs with known answers.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -111,7 +112,7 @@ describe('clearwater evaluate', () => {
     await writeFile(file('gap.csv'), syntheticCsv([1000], [[2500, 2560]]));
     const pack =
       'pack: with-stale\ndescription: the plant pack plus a stale rule\nrules:\n' +
-      '  - { id: outlet-stale, kind: stale, title: Outlet panel silent, titleZh: 出厂水仪表无数据, source: DOMAIN.md sensor faults, intervals: 5 }\n';
+      '  - { id: outlet-stale, kind: stale, title: Outlet panel silent, titleZh: 出厂水仪表无数据, source: test fixture (missing data; operational practice), intervals: 5 }\n';
     await writeFile(file('stale.yaml'), pack);
     const defaultPack = fileURLToPath(new URL('../rules/packs/plant-outlet-anomaly.yaml', import.meta.url));
     const args = ['--csv', file('gap.csv'), '--rules', defaultPack, '--rules', file('stale.yaml')];

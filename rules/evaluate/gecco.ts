@@ -1,6 +1,7 @@
 /**
- * GECCO Industrial Challenge CSVs (2017, 2018; shared/data/README.md) as readings of one
- * plant-outlet analyser panel. Pure: text in, samples out.
+ * GECCO Industrial Challenge CSVs (2017, 2018 training sets: Zenodo records 3884465 and 3884398;
+ * rules/evaluate/README.md) as readings of one plant-outlet analyser panel. Pure: text in,
+ * samples out.
  *
  * The data: Thüringer Fernwasserversorgung, 1-minute samples; columns Time (naive local time,
  * unused), Tp, Cl, pH, Redox, Leit, Trueb, Cl_2, Fm, Fm_2, EVENT, Time_UTC. `NA` is a missing

@@ -1,7 +1,7 @@
 /**
  * Scoring a detector against labelled minutes, all pure. The labels are GECCO's `EVENT` column
- * (GECCO Industrial Challenge 2017/2018, shared/data/README.md); tickets are what the rules
- * engine opened while the labelled readings were replayed.
+ * (GECCO Industrial Challenge 2017/2018 training sets, rules/evaluate/README.md); tickets are
+ * what the rules engine opened while the labelled readings were replayed.
  *
  * - An event is a contiguous run of labelled readings.
  * - An event is detected when a ticket opened between its first reading and `graceMs` after

@@ -1,8 +1,8 @@
 /**
  * `compound`: a primary condition on one metric, corroborated by other metrics of the site
- * and/or by events elsewhere in the zone. Written for yellow water (shared/DOMAIN.md, "Yellow
- * water"): turbidity above its limit together with colour or iron up, or a turbidity rise within
- * minutes after a pressure transient in the zone.
+ * and/or by events elsewhere in the zone. Written for yellow water (rules/packs/yellow-water.yaml,
+ * which cites its sources): turbidity above its limit together with colour or iron up, or a
+ * turbidity rise within minutes after a pressure transient in the zone.
  *
  * - Primary: exactly a `threshold` on `metric` (`direction`, `warning` / `critical`, `clear`
  *   hysteresis, `criticalClear` de-escalation, `for` in event time), run by threshold.ts's own

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Decision } from './kind.ts';
 import { evaluateFlatline, flatline, flatlineSchema, initialFlatlineState, type FlatlineRule, type FlatlineState } from './flatline.ts';
 
-const base = { title: 'Turbidity flatline', titleZh: '浊度仪读数不变', source: 'shared/DOMAIN.md, "Sensors and their faults": flatline', kind: 'flatline', metric: 'turbidity' } as const;
+const base = { title: 'Turbidity flatline', titleZh: '浊度仪读数不变', source: 'test fixture: flatline, a sensor fault (operational practice)', kind: 'flatline', metric: 'turbidity' } as const;
 
 /** Exactly the same value for 10 minutes and 5 readings. */
 const stuck = flatlineSchema.parse({ ...base, id: 'stuck', for: '10m', minSamples: 5 });

@@ -1,10 +1,10 @@
 /**
  * `flatline`: a metric that stops moving. Real analysers always jitter (noise, resolution steps);
  * a turbidity or chlorine reading that stays exactly the same for hours is a stuck sensor, a
- * frozen transmitter or a gateway repeating its last value. Flatline is one of the sensor faults
- * to detect (shared/DOMAIN.md, "Sensors and their faults"). The ticket is maintenance work (clean,
- * calibrate, replace), not a process alarm; with `inhibit: true` it also keeps the stuck value
- * away from the process rules of the device (kind.ts `inhibit`).
+ * frozen transmitter or a gateway repeating its last value. Flatline is one of the common failure
+ * modes of online sensors (operational practice, not a standard). The ticket is maintenance work
+ * (clean, calibrate, replace), not a process alarm; with `inhibit: true` it also keeps the stuck
+ * value away from the process rules of the device (kind.ts `inhibit`).
  *
  * - Run: the latest readings whose spread (highest − lowest) is at most `tolerance`. A reading
  *   that widens the spread past `tolerance` ends the run; the next run starts at the reading
@@ -18,11 +18,12 @@
  * - While firing every reading of the run updates the ticket (value = the stuck value); the first
  *   reading outside the tolerance resolves it (actor system).
  * - Defaults (operational choices, not a standard): `tolerance` 0 (exactly the same value) and
- *   `for` 6h, `minSamples` 30. On the GECCO 2017/2018 plant data (1-minute samples rounded to each
- *   sensor's resolution, shared/data/README.md) the longest exactly-constant runs of working
- *   sensors are 85-155 min for turbidity (0.001 NTU), about 4.5 h for free chlorine (0.01 mg/L)
- *   and 4 h for pH (0.01), and 20 h for conductivity (1 µS/cm): coarse instruments need a longer
- *   `for` or a metric-specific pack rule.
+ *   `for` 6h, `minSamples` 30. On the GECCO Industrial Challenge 2017/2018 plant data (Thüringer
+ *   Fernwasserversorgung, Zenodo records 3884465 and 3884398; 1-minute samples rounded to each
+ *   sensor's resolution) the longest exactly-constant runs of working sensors are 85-155 min for
+ *   turbidity (0.001 NTU), about 4.5 h for free chlorine (0.01 mg/L) and 4 h for pH (0.01), and
+ *   20 h for conductivity (1 µS/cm): coarse instruments need a longer `for` or a metric-specific
+ *   pack rule.
  * - Out-of-order: a reading stamped at or before the last one is ignored (`out_of_order`).
  * - Restart: an open ticket resumes as firing with the run pinned at the ticket's last value, so
  *   the first reading that moves beyond `tolerance` from it resolves the ticket.

@@ -25,7 +25,7 @@ export const ruleBaseSchema = z.strictObject({
   id: id.describe('Rule id, unique across all packs; half of the ticket fingerprint'),
   title: z.string().min(1).max(120).describe('Short human title for the dispatcher console, e.g. "Tap turbidity high"'),
   titleZh: z.string().min(1).max(60).describe('Chinese title for village administrators\' phones, e.g. "龙头水浑浊度超标"'),
-  source: z.string().min(3).describe('Citation of the standard and clause behind the levels, e.g. "GB 5749-2022 Table 1"'),
+  source: z.string().min(3).describe('Citation of the primary source behind the levels: a standard and clause (e.g. "GB 5749-2022 Table 1") or a paper (authors, title, venue, year); levels that are operational choices or unconfirmed say so'),
   match: matchSchema.optional(),
   subject: z
     .enum(['site', 'device'])

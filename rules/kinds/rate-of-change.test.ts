@@ -3,7 +3,7 @@ import type { MetricName } from '../../network/metrics.ts';
 import type { Decision, ZoneSignal } from './kind.ts';
 import { evaluateRateOfChange, initialRateOfChangeState, rateOfChange, rateOfChangeSchema, type RateOfChangeRule, type RateOfChangeState } from './rate-of-change.ts';
 
-const base = { title: 'Pressure drop', titleZh: '压力骤降', source: 'burst heuristic (shared/DOMAIN.md)', kind: 'rate-of-change', metric: 'pressure' } as const;
+const base = { title: 'Pressure drop', titleZh: '压力骤降', source: "burst heuristic (practitioners' rule, not from a standard)", kind: 'rate-of-change', metric: 'pressure' } as const;
 
 /** Drop ≥ 50 kPa within 5 min, no `for`, back by 80 % of the drop clears. */
 const drop = rateOfChangeSchema.parse({ ...base, id: 'drop', direction: 'drop', amount: 50, window: '5m' });
@@ -105,10 +105,10 @@ describe('rate-of-change confirmation', () => {
     expect(run(rule, pushes)).toEqual(expected);
   });
 
-  // A burst is "a step drop … that stays low, with a flow rise" (shared/DOMAIN.md "Pressure"): the
-  // flow must go above its level before the onset. Before that rule every row here but the last
-  // confirmed wrongly or too early: the old check took any earlier → later move within the window,
-  // so a dip's recovery, or a low reading within the noise, counted as a rise.
+  // A burst is "a step drop … that stays low, with a flow rise" (the burst heuristic of
+  // bursts.yaml): the flow must go above its level before the onset. Before that rule every row
+  // here but the last confirmed wrongly or too early: the old check took any earlier → later move
+  // within the window, so a dip's recovery, or a low reading within the noise, counted as a rise.
   const tc = (turbidity: number, chlorine: number) => ({ turbidity, free_chlorine: chlorine });
   it.each([
     [

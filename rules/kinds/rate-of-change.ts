@@ -1,21 +1,24 @@
 /**
  * `rate-of-change`: a metric moves by at least `amount` within `window` (a step, not a level),
  * e.g. pressure drops ≥ 50 kPa within 5 minutes → burst suspect. That test is a heuristic with
- * no official threshold (shared/DOMAIN.md, "Pressure"): packs cite it as such.
+ * no official threshold (a practitioners' rule, not from a standard): packs cite it as such.
  *
  * - Onset: a reading `amount` or more past the opposite extreme of the window (for a drop: the
  *   highest value of the last `window`, which becomes the pre-event level `before`).
  * - `for`: the event must last that long (event time) before the ticket opens; it rides out pump
- *   trip transients (down to about -70 kPa for 40-50 s, shared/DOMAIN.md).
+ *   trip transients (down to about -70 kPa for 40-50 s, as measured in the AwwaRF project
+ *   "Field-Testing of Surge Modeling Predictions to Verify Occurrence of Distribution System
+ *   Intrusion").
  * - Clear: `{ recovered: share }` — back by that share of the change, measured from the furthest
  *   level reached; or `{ within: x }` — back within x of `before`. While pending, meeting the clear
  *   condition drops the event; while firing, it resolves the ticket (actor system).
  * - Confirmation (optional): a second metric of the same site went `confirm.amount` past its own
  *   level before the event, e.g. a flow rise with a burst ("a step drop … that stays low, with a
- *   flow rise", shared/DOMAIN.md "Pressure"). The exact rule, with W = `confirm.window`: a reading
- *   of the confirming metric at time t with onset − W ≤ t ≤ onset + W confirms when it is at least
- *   `amount` above (rise) / below (drop) the metric's pre-event level, the highest (rise) / lowest
- *   (drop) level it had in the W before min(t, onset). A reading after the onset is thus measured
+ *   flow rise", the burst heuristic of rules/packs/bursts.yaml). The exact rule, with
+ *   W = `confirm.window`: a reading of the confirming metric at time t with onset − W ≤ t ≤
+ *   onset + W confirms when it is at least `amount` above (rise) / below (drop) the metric's
+ *   pre-event level, the highest (rise) / lowest (drop) level it had in the W before min(t,
+ *   onset). A reading after the onset is thus measured
  *   against the W before the onset; one before it (a flow that rose a reading before the drop was
  *   seen, or a flow logger stamped ahead of the pressure logger) against the W before itself. No
  *   reading in that W: the level is unknown and the reading does not confirm. The highest level,
@@ -34,8 +37,8 @@
  *   onset needs the W before it): if one stream runs further ahead of the other (a batch logger
  *   beside a streaming one), the confirmation is missed.
  * - Neighbour confirmation (optional, `confirm.neighbour`, with or without a confirming metric):
- *   a burst is a step drop seen by neighbouring loggers (shared/DOMAIN.md, "Pressure"). The event
- *   is confirmed once `neighbour.sites` other sites of the same zone reported an onset of one of
+ *   a burst is a step drop seen by neighbouring loggers (the same heuristic). The event is
+ *   confirmed once `neighbour.sites` other sites of the same zone reported an onset of one of
  *   `neighbour.rules` (default: this rule) within `neighbour.within` before or after this
  *   event's onset, in event time. Every event reports its own onset (`Evaluation.onset`); the
  *   engine keeps them as zone signals and passes them in `KindInput.zone` (zone-signals.ts). A

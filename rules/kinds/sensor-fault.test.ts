@@ -9,7 +9,7 @@ import {
   type SensorFaultState,
 } from './sensor-fault.ts';
 
-const base = { title: 'Turbidity sensor fault', titleZh: '浊度仪故障', source: 'shared/DOMAIN.md, "Sensors and their faults"', kind: 'sensor-fault', metric: 'turbidity' } as const;
+const base = { title: 'Turbidity sensor fault', titleZh: '浊度仪故障', source: 'test fixture: bubble spikes and saturation, sensor faults (operational practice)', kind: 'sensor-fault', metric: 'turbidity' } as const;
 const spikesRule = (id: string, fields: object) => sensorFaultSchema.parse({ ...base, id, fault: 'spikes', ...fields });
 const rangeRule = (id: string, fields: object) => sensorFaultSchema.parse({ ...base, id, fault: 'range', ...fields });
 

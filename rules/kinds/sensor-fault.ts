@@ -1,15 +1,16 @@
 /**
  * `sensor-fault`: readings that show a faulty instrument rather than the water. Two modes
- * (`fault`), both faults to detect per shared/DOMAIN.md, "Sensors and their faults". Tickets are
- * maintenance work (default severity maintenance); with `inhibit: true` the device's readings of
- * the metric are kept from the process rules while the ticket is open (kind.ts `inhibit`).
+ * (`fault`), both common failure modes of online water-quality sensors (operational practice, not
+ * a standard; rules/packs/sensor-health.yaml). Tickets are maintenance work (default severity
+ * maintenance); with `inhibit: true` the device's readings of the metric are kept from the
+ * process rules while the ticket is open (kind.ts `inhibit`).
  *
  * `fault: spikes` — air-bubble spikes, short false highs in turbidity:
  * - A spike: at most `maxSpikeSamples` readings that stand `height` (absolute) and/or `ratio`
  *   (relative) above the reading before them, followed by a reading they also stand that far
  *   above ("back"). Every given criterion must hold. A rise that is still up after
  *   `maxSpikeSamples` readings is not a spike: yellow water steps up and stays up for minutes to
- *   hours (shared/DOMAIN.md, "Yellow water"), so it never counts. `ratio` keeps the wobble of a
+ *   hours (rules/packs/yellow-water.yaml), so it never counts. `ratio` keeps the wobble of a
  *   real event (3 → 5 → 3 NTU) from counting; give `height` with it for metrics that read 0.
  * - One spike never fires: a bubble is a symptom, not a ticket. `spikes` spikes within `window`
  *   (by the spikes' event times) open the ticket; each later spike updates it (value = the
@@ -21,7 +22,8 @@
  * `fault: range` — outside the instrument's measuring range, or pinned at one of its ends:
  * - Ingest already rejects values outside the metric's physical range (network/metrics.ts); this
  *   mode catches values inside it but at or beyond the instrument's `range`: saturation at the
- *   range top (online turbidimeters read 0-4000 NTU), or a reading stuck at a range end.
+ *   range top (online turbidimeters have ranges up to 0-4000 NTU, a typical instrument range), or
+ *   a reading stuck at a range end.
  * - Readings at or above `range.max` (or at or below `range.min`) for `for` (event time) open the
  *   ticket; every such reading updates it; the first reading strictly inside resolves it. A
  *   reading inside while pending starts the wait over.

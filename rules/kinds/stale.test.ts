@@ -4,7 +4,7 @@ import type { MetricName } from '../../network/metrics.ts';
 import type { Decision, WatchedDevice } from './kind.ts';
 import { initialStaleState, stale, staleHeard, staleLimitMs, staleSchema, staleStatus, staleTick, type StaleRule, type StaleState } from './stale.ts';
 
-const base = { title: 'Device silent', titleZh: '设备无数据', source: 'shared/DOMAIN.md, missing data / device offline', kind: 'stale' } as const;
+const base = { title: 'Device silent', titleZh: '设备无数据', source: 'test fixture: missing data and a device going offline (operational practice)', kind: 'stale' } as const;
 const silent = staleSchema.parse({ ...base, id: 'silent' });
 const waits = staleSchema.parse({ ...base, id: 'waits', offline: 'wait' });
 const turbidityOnly = staleSchema.parse({ ...base, id: 'turbidity-silent', metric: 'turbidity' });

@@ -1,8 +1,8 @@
 /**
  * `stale`: a catalog device (or one metric of it) has sent nothing for `intervals` × its
  * reporting interval (catalog `intervalS`): missing data and devices going offline are sensor
- * faults to detect (shared/DOMAIN.md, "Sensors and their faults"). One ticket per rule and
- * device (fingerprint rule/site/device); it resolves when data returns.
+ * faults to detect (operational practice, not a standard). One ticket per rule and device
+ * (fingerprint rule/site/device); it resolves when data returns.
  *
  * - A watch kind (kind.ts `DeviceWatch`): the engine pairs the rule with every catalog device its
  *   `match` admits (and, with `metric`, whose catalog lists the metric), calls `tick(now)` from
@@ -14,7 +14,7 @@
  *   engine's start of watch), not after its first reading: a catalog device that never reports
  *   is exactly what the rule is for.
  * - Limit: max(`intervals` × intervalMs, `atLeast`). Fires when the silence is longer (not equal).
- *   Loggers sampling every minute but uploading every 15 min to 2 h (shared/DOMAIN.md) need
+ *   Loggers sampling every minute but uploading every 15 min to 2 h (common practice) need
  *   `atLeast` above their upload period.
  * - Offline: a broker `offline` status (last will) opens the ticket at once with `offline: open`
  *   (default); an `offline` stamped at or before the last data is old news and ignored. `online`

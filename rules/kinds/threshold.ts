@@ -9,8 +9,8 @@
  *   (default: the least severe level). A value between `clear` and that level keeps it firing.
  * - Escalation is immediate (no second `for`). De-escalation only with `criticalClear`: a
  *   critical ticket steps down to warning once a reading is back past that level, a hysteresis
- *   band below critical so a value wobbling around it does not chatter (ISA-18.2,
- *   shared/DOMAIN.md). Without it, severity never steps down while firing.
+ *   band below critical so a value wobbling around it does not chatter (deadband against
+ *   chattering alarms, ANSI/ISA-18.2-2016). Without it, severity never steps down while firing.
  * - Out-of-order policy: a reading stamped at or before the last evaluated one is dropped for
  *   evaluation (QoS 1 redeliveries included); it is still stored by ingest.
  */

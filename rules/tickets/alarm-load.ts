@@ -1,7 +1,7 @@
 /**
- * Alarm load as ISA-18.2 measures it per operator console (shared/DOMAIN.md, "Alert delivery"):
- * about 6 alarms an hour acceptable and 12 the most, at most 10 in any 10 minutes, under 5
- * standing longer than 24 hours. Pure: counts over tickets, compared with those targets by
+ * Alarm load as ISA-18.2 measures it per operator console (alarm performance metrics of
+ * ANSI/ISA-18.2-2016, clause 16, monitoring and assessment): about 6 alarms an hour acceptable and
+ * 12 the most, at most 10 in any 10 minutes, under 5 standing (stale) longer than 24 hours. Pure: counts over tickets, compared with those targets by
  * whoever reads them (the monitoring wall, /metrics).
  */
 import type { Ticket } from './ticket.ts';

@@ -5,8 +5,8 @@
  *   tickets: { store: postgres, url: postgres://clearwater@db.example:5432/clearwater }
  *
  * SQLite is the embedded default for one process; PostgreSQL when several instances share
- * tickets (shared/DESIGN.md, "Real components"). Parsing touches nothing; `openTicketStore`
- * connects and migrates.
+ * tickets (README.md, "Configuration"; rules/README.md, "PostgreSQL"). Parsing touches nothing;
+ * `openTicketStore` connects and migrates.
  */
 import { resolve } from 'node:path';
 import { z } from 'zod';

@@ -3,10 +3,11 @@
  * flapping, and when an unacknowledged ticket goes up a tier. One zod block (the app's
  * `lifecycle:`), and the pure decisions the store applies.
  *
- * Sources: ISA-18.2 (alarm management) as quoted in shared/DOMAIN.md — no chattering alarms
- * (3+ activations in a minute), at most 10 alarms in any 10 minutes per console — and the alarm
- * practice of Kapacitor (flapping detection) and Prometheus Alertmanager (one alert per
- * fingerprint). The durations below are operational defaults, not figures of a standard.
+ * Sources: ANSI/ISA-18.2-2016 (Management of Alarm Systems for the Process Industries) — no
+ * chattering alarms, at most 10 alarms in any 10 minutes per console; "3+ activations in a
+ * minute" as the test for chattering is a common rule of thumb, not a figure of the standard —
+ * and the alarm practice of Kapacitor (flapping detection) and Prometheus Alertmanager (one alert
+ * per fingerprint). The durations below are operational defaults, not figures of a standard.
  */
 import { z } from 'zod';
 import { durationSchema } from '../../network/duration.ts';
@@ -25,7 +26,7 @@ export const lifecyclePolicySchema = z
       })
       .prefault({})
       .describe(
-        'A condition that comes and goes faster than this is one ticket marked flapping: it stays active (no resolve/reopen notifications) until the condition has been clear for `within`. ISA-18.2 calls 3+ activations a minute chattering; tickets ride `for` periods, so the window here is wider.',
+        'A condition that comes and goes faster than this is one ticket marked flapping: it stays active (no resolve/reopen notifications) until the condition has been clear for `within`. ANSI/ISA-18.2-2016 asks for no chattering alarms (a common rule of thumb counts 3+ activations in a minute as chattering); tickets ride `for` periods, so the window here is wider.',
       ),
     escalation: z
       .partialRecord(z.enum(severities), durationSchema)

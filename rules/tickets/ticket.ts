@@ -38,7 +38,10 @@ export const transitions: Readonly<Record<TicketState, readonly TicketState[]>> 
   closed: [],
 };
 
-/** Who must answer a ticket, lowest first (shared/DOMAIN.md: province → … → township → village). */
+/**
+ * Who must answer a ticket, lowest first: the village administrator, then the township, then the
+ * county's dispatchers (the escalation of rules/tickets/README.md).
+ */
 export const tiers = ['village', 'township', 'county'] as const;
 export type Tier = (typeof tiers)[number];
 

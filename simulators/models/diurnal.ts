@@ -5,7 +5,7 @@
  *
  * Demand has a morning peak about 07:00, an evening peak about 19:00, a smaller midday shoulder
  * and its minimum in the small hours; pressure mirrors it, lowest at the peaks and highest at
- * 02:00-04:00 (shared/DOMAIN.md, "Pressure").
+ * 02:00-04:00 (the usual diurnal pattern; a modelling choice, not a figure of a standard).
  */
 
 const HOUR_MS = 3_600_000;

@@ -1,9 +1,10 @@
 /**
  * Water quality along the supply chain, true values (before sensor noise and rounding).
  *
- * Baselines (modelling choices within the ranges of shared/DOMAIN.md):
+ * Baselines (modelling choices, inside the GB 5749-2022 limits of Tables 1 and 2 wherever the
+ * water is treated):
  * - turbidity: river source several NTU; plant outlet 0.05-0.15 NTU; taps 0.1-0.3 NTU
- *   (GB 5749-2022 limit 1 NTU);
+ *   (GB 5749-2022 Table 1 limit 1 NTU);
  * - free chlorine: plant outlet about 0.7 mg/L (GB 5749-2022 Table 2: 0.3-2 mg/L), reservoirs a
  *   little lower, then first-order decay with water age, so taps hold about 0.15-0.4 mg/L, the
  *   farthest villages least, and less at night when water moves slowly (limit ≥ 0.05 mg/L);

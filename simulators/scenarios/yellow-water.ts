@@ -1,10 +1,11 @@
 /**
- * Yellow water (黄水) in one village (shared/DOMAIN.md, "Yellow water"): a valve operation makes
- * a pressure transient at the village main (a step drop of about 60-80 kPa for a few minutes,
- * with a flow surge); the faster flow stirs up iron deposits, so within minutes turbidity at the
- * main and the village taps climbs to several NTU, highest at the far end of the old main;
- * colour and iron rise with it and free chlorine dips (iron consumes it). It then decays over
- * hours and is gone by the end of the configured duration.
+ * Yellow water (黄水) in one village (the signature rules/packs/yellow-water.yaml detects; a
+ * modelling choice, not data from a real event): a valve operation makes a pressure transient at
+ * the village main (a step drop of about 60-80 kPa for a few minutes, with a flow surge); the
+ * faster flow stirs up iron deposits, so within minutes turbidity at the main and the village
+ * taps climbs to several NTU, highest at the far end of the old main; colour and iron rise with
+ * it and free chlorine dips (iron consumes it). It then decays over hours and is gone by the end
+ * of the configured duration.
  */
 import { z } from 'zod';
 import { durationField } from '../../network/duration.ts';
