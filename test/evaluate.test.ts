@@ -84,7 +84,7 @@ describe('clearwater evaluate', () => {
     });
   });
   if (!existsSync(gecco2018)) {
-    it.skip(`GECCO 2018 slice: ${gecco2018} is missing (shared/data is laid beside the repository; see shared/data/README.md)`, () => {});
+    it.skip(`GECCO 2018 slice: ${gecco2018} is missing (the GECCO Industrial Challenge 2018 data set, Zenodo 3884398, is read from ../shared/data beside the clone)`, () => {});
   }
 
   it('catches every synthetic step event without a false ticket, in a human report too', async () => {
