@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseCatalog, type CatalogFile } from '../network/catalog.ts';
+import { parseCatalog, type CatalogDocument } from '../network/catalog.ts';
 import { hashPassword } from '../network/password.ts';
 
 /** Cheap enough for hundreds of logins a second on 2 cores (DEFAULT_SCRYPT is 16× dearer). */
@@ -29,11 +29,11 @@ export interface BenchCatalog {
 const pad = (i: number) => String(i).padStart(4, '0');
 
 /** Builds the catalog document and the clear-text credentials. Pure but for the random passwords. */
-export async function benchCatalogFile(deviceCount: number): Promise<{ file: CatalogFile; devices: BenchDevice[] }> {
+export async function benchCatalogFile(deviceCount: number): Promise<{ file: CatalogDocument; devices: BenchDevice[] }> {
   const villages = Array.from({ length: VILLAGES }, (_, v) => ({ id: `village-${v}`, name: `Bench village ${v}`, township: 'bench' }));
   const devices: BenchDevice[] = [];
-  const sites: CatalogFile['sites'] = [];
-  const entries: CatalogFile['devices'] = [];
+  const sites: CatalogDocument['sites'] = [];
+  const entries: CatalogDocument['devices'] = [];
   for (let i = 0; i < deviceCount; i++) {
     const site = `tap-${pad(i)}`;
     const device: BenchDevice = { id: `${site}-wq`, site, password: randomBytes(12).toString('base64url') };
@@ -56,7 +56,7 @@ export async function benchCatalogFile(deviceCount: number): Promise<{ file: Cat
       metrics: ['turbidity', 'free_chlorine', 'ph', 'temperature'],
     });
   }
-  const file: CatalogFile = {
+  const file: CatalogDocument = {
     county: { id: 'bench', name: 'Benchmark county' },
     townships: [{ id: 'bench', name: 'Bench township' }],
     villages,

@@ -4,7 +4,7 @@
  * the demo ones (simulators/credentials.ts), hashed with the benchmark's cheap scrypt parameters
  * (bench-catalog.ts): logging in is not what is measured.
  */
-import type { CatalogFile } from '../network/catalog.ts';
+import type { CatalogDocument } from '../network/catalog.ts';
 import { hashPassword } from '../network/password.ts';
 import { derivedPassword } from '../simulators/credentials.ts';
 import { BENCH_SCRYPT, type BenchDevice } from './bench-catalog.ts';
@@ -18,7 +18,7 @@ export interface LatencyDevices {
 }
 
 /** Picks the devices. Pure. Throws when the catalog has too few tap stations. */
-export function pickLatencyDevices(file: CatalogFile, loadCount: number, probesPerTarget: number): LatencyDevices {
+export function pickLatencyDevices(file: CatalogDocument, loadCount: number, probesPerTarget: number): LatencyDevices {
   const taps = new Set(file.sites.filter((s) => s.kind === 'tap').map((s) => s.id));
   const stations = file.devices.filter((d) => taps.has(d.site) && d.metrics.includes('turbidity'));
   const credentials = (d: { id: string; site: string }): BenchDevice => ({ id: d.id, site: d.site, password: derivedPassword(d.id) });
@@ -33,7 +33,7 @@ export function pickLatencyDevices(file: CatalogFile, loadCount: number, probesP
 }
 
 /** The document with real password hashes for `devices`; the others keep theirs. */
-export async function withPasswords(file: CatalogFile, devices: readonly BenchDevice[]): Promise<CatalogFile> {
+export async function withPasswords(file: CatalogDocument, devices: readonly BenchDevice[]): Promise<CatalogDocument> {
   const hashes = new Map(await Promise.all(devices.map(async (d) => [d.id, await hashPassword(d.password, BENCH_SCRYPT)] as const)));
   return { ...file, devices: file.devices.map((d) => ({ ...d, passwordHash: hashes.get(d.id) ?? d.passwordHash })) };
 }

@@ -16,7 +16,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startLocalInfluxd } from '../app/local-influxd.ts';
-import type { CatalogFile } from '../network/catalog.ts';
+import type { CatalogDocument } from '../network/catalog.ts';
 import { hashPassword } from '../network/password.ts';
 import { BENCH_SCRYPT } from './bench-catalog.ts';
 import { findProcess } from './proc-stats.ts';
@@ -41,7 +41,7 @@ function probeTargets(packs: ShippedPacks, devices: LatencyDevices): ProbeTarget
   return targets;
 }
 
-async function latencyPart(options: RuleBenchOptions, packs: ShippedPacks, file: CatalogFile, devices: LatencyDevices, workDir: string): Promise<LatencyPhaseResult[]> {
+async function latencyPart(options: RuleBenchOptions, packs: ShippedPacks, file: CatalogDocument, devices: LatencyDevices, workDir: string): Promise<LatencyPhaseResult[]> {
   if (options.warmup + options.seconds > 150) log('warning: after 3 minutes device-silent opens tickets for the catalog devices that never publish, inside the window');
   const catalogPath = await writeCatalog(workDir, file);
   const benchPackPath = await writeBenchPack(workDir, devices.benchProbes.map((d) => d.site));

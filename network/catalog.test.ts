@@ -62,6 +62,35 @@ describe('catalog', () => {
     if (!parsed.ok) expect(parsed.problems).toContain('metrics[1]');
   });
 
+  it('names who is told in every village and township of the sample, and county dispatch', async () => {
+    const { file } = await loadCatalog(samplePath);
+    for (const village of file.villages) expect(file.recipients.some((r) => r.role === 'village_admin' && r.villages.includes(village.id)), village.id).toBe(true);
+    for (const township of file.townships) expect(file.recipients.some((r) => r.role === 'township_official' && r.townships.includes(township.id)), township.id).toBe(true);
+    expect(file.recipients.filter((r) => r.role === 'county_dispatch')).toHaveLength(1);
+    expect(file.county.timeZone).toBe('Asia/Shanghai');
+  });
+
+  it('checks recipients: their villages and townships exist, each can be reached, and the time zone is real', () => {
+    const parsed = parseCatalog({
+      ...minimal(),
+      county: { id: 'c', name: 'C', timeZone: 'Mars/Olympus_Mons' },
+      recipients: [
+        { id: 'r1', name: 'V1 admin', role: 'village_admin', villages: ['v9'], phone: '+8613800000001' },
+        { id: 'r2', name: 'T1 official', role: 'township_official', phone: '+8613800000002' },
+        { id: 'r3', name: 'Nobody', role: 'county_dispatch' },
+        { id: 'r4', name: 'Bad phone', role: 'county_dispatch', phone: '13800000004', quietHours: { from: '25:00', to: '07:00' } },
+      ],
+    });
+    expect(parsed.ok).toBe(false);
+    if (parsed.ok) return;
+    expect(parsed.problems).toContain('unknown village "v9"');
+    expect(parsed.problems).toContain('a township_official needs at least one township');
+    expect(parsed.problems).toContain('recipient "r3" has no way to be reached');
+    expect(parsed.problems).toContain('a mobile number in E.164');
+    expect(parsed.problems).toContain('a local time such as "22:00"');
+    expect(parsed.problems).toContain('unknown time zone "Mars/Olympus_Mons"');
+  });
+
   it('ships a JSON Schema generated from the zod schema (npm run schema)', async () => {
     const checkedIn = await readFile(new URL('../docs/catalog.schema.json', import.meta.url), 'utf8');
     expect(checkedIn).toBe(catalogJsonSchema());

@@ -60,26 +60,72 @@ export const deviceSchema = z.object({
   location: location.optional().describe('Defaults to the site location'),
 });
 
+/** Local clock time "HH:MM" (24 h). */
+const clockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a local time such as "22:00"');
+
+export const recipientRoles = ['village_admin', 'township_official', 'county_dispatch'] as const;
+
+export const recipientSchema = z
+  .object({
+    id,
+    name: z.string().min(1).describe('Name as messages address the person, e.g. 桐门村管理员 王伟'),
+    role: z
+      .enum(recipientRoles)
+      .describe('village_admin: told first about the sites of `villages`; township_official: when a ticket of `townships` goes up a tier, or for sites without a village; county_dispatch: when it reaches the county'),
+    villages: z.array(id).default([]).describe('Villages a village_admin answers for'),
+    townships: z.array(id).default([]).describe('Townships a township_official answers for'),
+    language: z.enum(['zh-CN', 'en']).default('zh-CN').describe('Language of the messages; Chinese by default'),
+    dingtalk: id.optional().describe('DingTalk group robot this person reads, by its id in the config (notify.dingtalk.robots); the webhook and its secret stay out of the catalog'),
+    phone: z
+      .string()
+      .regex(/^\+[1-9]\d{6,14}$/, 'a mobile number in E.164, e.g. +8613800000000')
+      .optional()
+      .describe('Mobile number (E.164): SMS, and the @-mention in the DingTalk group'),
+    email: z.email().optional().describe('E-mail address'),
+    quietHours: z
+      .object({ from: clockTime, to: clockTime })
+      .optional()
+      .describe('Local hours (county time zone) in which only critical tickets reach this person; the rest wait until `to`'),
+  })
+  .describe('A person who is told about tickets');
+export type RecipientEntry = z.infer<typeof recipientSchema>;
+
 export const catalogSchema = z
   .object({
-    county: z.object({ id, name: z.string().min(1) }),
+    county: z.object({
+      id,
+      name: z.string().min(1),
+      timeZone: z.string().min(1).default('Asia/Shanghai').describe('IANA time zone of the county: quiet hours, daily digests and messages use its local time'),
+    }),
     townships: z.array(townshipSchema).min(1),
     villages: z.array(villageSchema),
     zones: z.array(zoneSchema).min(1),
     sites: z.array(siteSchema),
     devices: z.array(deviceSchema),
+    recipients: z.array(recipientSchema).default([]).describe('Who is told about tickets: village administrators, township officials, county dispatch'),
   })
   .superRefine((catalog, ctx) => {
     for (const problem of crossReferenceProblems(catalog)) ctx.addIssue({ code: 'custom', ...problem });
   });
 
 export type CatalogFile = z.infer<typeof catalogSchema>;
+/** A catalog as written (defaults may be left out). */
+export type CatalogDocument = z.input<typeof catalogSchema>;
 export type Site = z.infer<typeof siteSchema>;
 export type DeviceEntry = z.infer<typeof deviceSchema>;
 
 interface Problem {
   path: (string | number)[];
   message: string;
+}
+
+function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function crossReferenceProblems(catalog: Omit<CatalogFile, never>): Problem[] {
@@ -116,6 +162,15 @@ function crossReferenceProblems(catalog: Omit<CatalogFile, never>): Problem[] {
   catalog.devices.forEach((d, i) => {
     if (!sites.has(d.site)) problems.push({ path: ['devices', i, 'site'], message: `unknown site "${d.site}"` });
   });
+  known(catalog.recipients, 'recipients');
+  catalog.recipients.forEach((r, i) => {
+    r.villages.forEach((v, j) => villageTownship.has(v) || problems.push({ path: ['recipients', i, 'villages', j], message: `unknown village "${v}"` }));
+    r.townships.forEach((t, j) => townships.has(t) || problems.push({ path: ['recipients', i, 'townships', j], message: `unknown township "${t}"` }));
+    if (r.role === 'village_admin' && r.villages.length === 0) problems.push({ path: ['recipients', i, 'villages'], message: 'a village_admin needs at least one village' });
+    if (r.role === 'township_official' && r.townships.length === 0) problems.push({ path: ['recipients', i, 'townships'], message: 'a township_official needs at least one township' });
+    if (r.dingtalk === undefined && r.phone === undefined && r.email === undefined) problems.push({ path: ['recipients', i], message: `recipient "${r.id}" has no way to be reached (dingtalk, phone or email)` });
+  });
+  if (!isTimeZone(catalog.county.timeZone)) problems.push({ path: ['county', 'timeZone'], message: `unknown time zone "${catalog.county.timeZone}"` });
   return problems;
 }
 
@@ -161,6 +216,14 @@ export class Catalog {
 
   village(villageId: string) {
     return this.file.villages.find((v) => v.id === villageId);
+  }
+
+  township(townshipId: string) {
+    return this.file.townships.find((t) => t.id === townshipId);
+  }
+
+  recipient(recipientId: string): RecipientEntry | undefined {
+    return this.file.recipients.find((r) => r.id === recipientId);
   }
 }
 

@@ -1,12 +1,12 @@
 /**
  * Writes network/sample/county.yaml, the sample county network: 4 townships, 13 villages, 60 devices,
  * 2 treatment plants with their sources and clear-water reservoirs, trunk mains, booster
- * stations and village taps. Passwords are derived from the demo secret (../credentials.ts).
+ * stations and village taps, and who is told about tickets (18 recipients). Passwords are derived from the demo secret (../credentials.ts).
  *
  *   node --import tsx simulators/tools/generate-sample-catalog.ts > network/sample/county.yaml
  */
 import { stringify } from 'yaml';
-import type { CatalogFile, SiteKind } from '../../network/catalog.ts';
+import type { CatalogDocument, SiteKind } from '../../network/catalog.ts';
 import type { MetricName } from '../../network/metrics.ts';
 import { hashPassword } from '../../network/password.ts';
 import { derivedPassword } from '../credentials.ts';
@@ -116,8 +116,35 @@ for (const tap of sites.filter((s) => s.kind === 'tap')) {
   add(tap.id, 'pt', 'network-end pressure logger', 60, ['pressure']);
 }
 
-const catalog: CatalogFile = {
-  county: { id: 'qingxi', name: '清溪县 Qingxi County (sample network)' },
+// Who is told: an administrator per village, an official per township, county dispatch. Each
+// township has a DingTalk group robot for its village administrators and its official; dispatch
+// has its own. Numbers are in the unassigned +86 1380000xxxx range of a demo; never real people.
+const phone = (n: number) => `+86138000${String(n).padStart(5, '0')}`;
+const recipients: NonNullable<CatalogDocument['recipients']> = [
+  ...villages.map((v, i) => ({
+    id: `${v.id}-admin`,
+    name: `${v.name} 村级管理员 village administrator`,
+    role: 'village_admin' as const,
+    villages: [v.id],
+    dingtalk: `${v.township}-group`,
+    phone: phone(10_100 + i),
+    // Hill villages far from the plant: non-critical news waits for the morning.
+    ...(v.township === 'baishan' && { quietHours: { from: '22:00', to: '07:00' } }),
+  })),
+  ...townships.map((t, i) => ({
+    id: `${t.id}-official`,
+    name: `${t.name} 乡镇供水负责人 township official`,
+    role: 'township_official' as const,
+    townships: [t.id],
+    dingtalk: `${t.id}-group`,
+    phone: phone(10_200 + i),
+    email: `${t.id}@water.qingxi.example`,
+  })),
+  { id: 'county-dispatch', name: '县供水调度中心 County dispatch', role: 'county_dispatch', dingtalk: 'county-dispatch', phone: phone(10_300), email: 'dispatch@water.qingxi.example' },
+];
+
+const catalog: CatalogDocument = {
+  county: { id: 'qingxi', name: '清溪县 Qingxi County (sample network)', timeZone: 'Asia/Shanghai' },
   townships,
   villages,
   zones,
@@ -125,6 +152,7 @@ const catalog: CatalogFile = {
   devices: await Promise.all(
     devices.map(async (d) => ({ ...d, passwordHash: await hashPassword(derivedPassword(d.id)) })),
   ),
+  recipients,
 };
 
 process.stdout.write(
