@@ -67,6 +67,8 @@ export interface NoticeTicket {
   readonly advice: string;
   /** The phone page to acknowledge it (a signed, expiring link), when the recipient may. */
   readonly ackUrl?: string | undefined;
+  /** In a digest: what this ticket's line reports (opened, escalated, worse, resolved). */
+  readonly change?: NoticeKind | undefined;
 }
 
 /** One message to one recipient, rendered in every format a channel may want. */

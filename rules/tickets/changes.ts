@@ -44,11 +44,12 @@ export interface EventDraft {
 const EVENT_LOCK_CLASS = 0x636c_7761; // "clwa"
 
 /**
- * Records the events of one transaction, after everything else it wrote. `schema` is set on
+ * Records the events of one transaction, after everything else it wrote (the outbox rows they
+ * ask for follow, store.ts), and returns them as changes. `schema` is set on
  * PostgreSQL (the lock is per schema, so separate deployments in one database do not wait on
  * each other) and undefined on SQLite.
  */
-export async function recordEvents(trx: Transaction<TicketDatabase>, postgresSchema: string | undefined, writes: readonly { ticket: Ticket; events: readonly EventDraft[] }[]): Promise<number> {
+export async function recordEvents(trx: Transaction<TicketDatabase>, postgresSchema: string | undefined, writes: readonly { ticket: Ticket; events: readonly EventDraft[] }[]): Promise<TicketChange[]> {
   const rows = writes.flatMap(({ ticket, events }) =>
     events.map(({ type, at, actor, severity, value, note, origin }) => ({
       ticketId: ticket.id,
@@ -63,10 +64,11 @@ export async function recordEvents(trx: Transaction<TicketDatabase>, postgresSch
       tier: ticket.tier,
     })),
   );
-  if (rows.length === 0) return 0;
+  if (rows.length === 0) return [];
   if (postgresSchema !== undefined) await sql`select pg_advisory_xact_lock(${EVENT_LOCK_CLASS}, hashtext(${postgresSchema}))`.execute(trx);
-  await trx.insertInto('ticketEvents').values(rows).execute();
-  return rows.length;
+  const events = await trx.insertInto('ticketEvents').values(rows).returningAll().execute();
+  const tickets = writes.flatMap(({ ticket, events: drafts }) => drafts.map(() => ticket));
+  return events.map((event, i) => ({ event, ticket: tickets[i]! }));
 }
 
 /** Up to `limit` changes after event `afterId`, oldest first. */

@@ -21,6 +21,40 @@ export interface TicketDatabase {
   ticketEvents: Table<TicketEvent>;
   silences: Table<Silence>;
   ticketChangeCursors: TicketChangeCursor;
+  notificationOutbox: Table<OutboxRow>;
+  ackTokensUsed: AckTokenUse;
+}
+
+/** One notice to send: a (ticket change, recipient, channel) and its delivery state (outbox.ts). */
+export interface OutboxRow {
+  readonly id: number;
+  readonly eventId: number;
+  readonly ticketId: number;
+  readonly recipient: string;
+  readonly channel: string;
+  readonly kind: string;
+  /** 1: gathered into the recipient's digest for the channel. */
+  readonly digest: number;
+  readonly state: 'pending' | 'sent' | 'failed' | 'fallen_back';
+  readonly notBefore: number;
+  readonly nextAttemptAt: number;
+  readonly attempts: number;
+  /** A sender's lease: nobody else sends it before this (epoch ms). */
+  readonly claimedUntil: number | null;
+  readonly claimedBy: string | null;
+  /** The peer's last answer or the failure's reason. */
+  readonly detail: string | null;
+  readonly sentAt: number | null;
+  readonly createdAt: number;
+}
+
+/** A phone acknowledgement link that was used (its id), so it cannot be used again. */
+export interface AckTokenUse {
+  readonly jti: string;
+  readonly ticketId: number;
+  readonly recipient: string;
+  readonly usedAt: number;
+  readonly origin: string | null;
 }
 
 /** How far a durable consumer of the change stream has got (changes.ts). */
@@ -173,9 +207,59 @@ const changeStream: Migration = {
   },
 };
 
+/**
+ * Notifications: the outbox, one row per (ticket change, recipient, channel), written in the
+ * transaction of the change; and the acknowledgement links already used.
+ */
+function notifications(dialect: TicketDialect): Migration {
+  return {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('notification_outbox')
+        .addColumn('id', 'integer', idColumn(dialect))
+        .addColumn('event_id', 'integer', (c) => c.notNull().references('ticket_events.id').onDelete('cascade'))
+        .addColumn('ticket_id', 'integer', (c) => c.notNull().references('tickets.id').onDelete('cascade'))
+        .addColumn('recipient', 'text', (c) => c.notNull())
+        .addColumn('channel', 'text', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('digest', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('not_before', 'bigint', (c) => c.notNull())
+        .addColumn('next_attempt_at', 'bigint', (c) => c.notNull())
+        .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('claimed_until', 'bigint')
+        .addColumn('claimed_by', 'text')
+        .addColumn('detail', 'text')
+        .addColumn('sent_at', 'bigint')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addUniqueConstraint('notification_outbox_delivery', ['event_id', 'recipient', 'channel'])
+        .execute();
+      await db.schema.createIndex('notification_outbox_due').on('notification_outbox').columns(['state', 'next_attempt_at']).execute();
+      await db.schema.createIndex('notification_outbox_ticket').on('notification_outbox').columns(['ticket_id', 'id']).execute();
+      await db.schema
+        .createTable('ack_tokens_used')
+        .addColumn('jti', 'text', (c) => c.primaryKey())
+        .addColumn('ticket_id', 'integer', (c) => c.notNull())
+        .addColumn('recipient', 'text', (c) => c.notNull())
+        .addColumn('used_at', 'bigint', (c) => c.notNull())
+        .addColumn('origin', 'text')
+        .execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.dropTable('ack_tokens_used').execute();
+      await db.schema.dropTable('notification_outbox').execute();
+    },
+  };
+}
+
 /** Migrations by name; names sort in the order they apply. Never edit one that shipped. */
 export function ticketMigrations(dialect: TicketDialect): Record<string, Migration> {
-  return { '2026-01-01-0001-tickets': initial(dialect), '2026-11-29-0002-lifecycle': lifecycle(dialect), '2026-12-01-0003-change-stream': changeStream };
+  return {
+    '2026-01-01-0001-tickets': initial(dialect),
+    '2026-11-29-0002-lifecycle': lifecycle(dialect),
+    '2026-12-01-0003-change-stream': changeStream,
+    '2026-12-01-0004-notifications': notifications(dialect),
+  };
 }
 
 /**

@@ -14,7 +14,9 @@
 import { CamelCasePlugin, Kysely, type Dialect, type Transaction } from 'kysely';
 import type { Severity } from '../severity.ts';
 import { defaultLifecyclePolicy, flapsAt, reopens, type LifecyclePolicy } from './policy.ts';
+import type { OutboxDraft } from '../notify/plan.ts';
 import { changesAfter, consumeChanges, latestEventId, openCursor, recordEvents, type EventDraft, type TicketChange } from './changes.ts';
+import { claimDue, completeClaim, deliveriesOf, insertDrafts, outboxStats, resend, toldAbout, type OutboxOutcome, type OutboxRow, type OutboxStats } from './outbox.ts';
 import { sweepDecision, type SweepChange } from './sweep.ts';
 import { migrateTickets, type TicketDatabase, type TicketDialect } from './schema.ts';
 import { silenceActive, silenceMatches, type Silence, type SilenceMatcher } from './silence.ts';
@@ -66,6 +68,18 @@ export interface ResolveInput {
   readonly value?: number;
   readonly actor: string;
   readonly note?: string;
+}
+
+/** Who acknowledges from a link, and from where. */
+export type TransitionInputBase = Actor;
+
+/** What the sender and the API do with the outbox. */
+export interface OutboxAccess {
+  claim(claim: { now: number; limit: number; leaseMs: number; owner: string }): Promise<OutboxRow[]>;
+  complete(row: OutboxRow, owner: string, outcome: OutboxOutcome): Promise<void>;
+  deliveries(ticketId: number): Promise<OutboxRow[]>;
+  resend(id: number, now: number): Promise<boolean>;
+  stats(now: number): Promise<OutboxStats>;
 }
 
 export interface TransitionInput extends Actor {
@@ -124,6 +138,13 @@ export interface TicketStore {
   consumeChanges(consumer: string, limit: number, handle: (changes: readonly TicketChange[]) => Promise<void>): Promise<number>;
   /** Called after every commit of this store that recorded events (a hint to read the stream now; other instances' changes need polling). */
   onChanges(listener: () => void): () => void;
+  /**
+   * A person acknowledges from the link in a message (`jti`: the link's id). The first use
+   * acknowledges and records the link as used; a second use changes nothing (`replayed`).
+   */
+  acknowledgeByLink(input: TransitionInputBase & { readonly jti: string; readonly ticketId: number; readonly recipient: string }): Promise<TransitionOutcome | { ok: false; reason: 'replayed'; detail: string }>;
+  /** The notification outbox (outbox.ts). */
+  readonly outbox: OutboxAccess;
   /** Closes the database connection. */
   close(): Promise<void>;
 }
@@ -137,6 +158,15 @@ export interface TicketStoreOptions {
   readonly schema?: string;
   /** Reopen, flapping and escalation; default `defaultLifecyclePolicy`. */
   readonly policy?: LifecyclePolicy;
+  /** Plans the notices of each change, written to the outbox in the change's transaction. */
+  readonly notify?: NoticePlanner | undefined;
+}
+
+/** Who is told about a change (notify/plan.ts), given who was told about its ticket before. */
+export interface NoticePlanner {
+  plan(change: TicketChange, told: ReadonlySet<string>, now: number): OutboxDraft[];
+  /** Wall clock for quiet hours and the rows' creation time. */
+  now(): number;
 }
 
 /**
@@ -155,7 +185,7 @@ export async function createTicketStore(dialect: Dialect, flavour: TicketDialect
     await db.destroy();
     throw error;
   }
-  return new KyselyTicketStore(db, flavour === 'postgres' ? (options.schema ?? 'public') : undefined, options.policy ?? defaultLifecyclePolicy);
+  return new KyselyTicketStore(db, flavour === 'postgres' ? (options.schema ?? 'public') : undefined, options.policy ?? defaultLifecyclePolicy, options.notify);
 }
 
 class KyselyTicketStore implements TicketStore {
@@ -168,21 +198,41 @@ class KyselyTicketStore implements TicketStore {
     /** PostgreSQL: the schema (it keys the advisory lock that orders event ids); undefined on SQLite. */
     private readonly postgresSchema: string | undefined,
     private readonly policy: LifecyclePolicy,
+    /** Plans the outbox rows of each change (notify/plan.ts); absent: no notifications. */
+    private readonly notify: NoticePlanner | undefined,
   ) {
     this.lockRows = postgresSchema !== undefined;
   }
 
-  /** One write transaction. Its events are recorded last (changes.ts); listeners hear of them after the commit. */
+  /**
+   * One write transaction. Its events are recorded last (changes.ts), then the outbox rows they
+   * ask for (outbox.ts), in the same transaction; listeners hear of them after the commit.
+   */
   private async write<T>(work: (trx: Transaction<TicketDatabase>, record: Record) => Promise<T>): Promise<T> {
     let recorded = 0;
     const result = await this.db.transaction().execute(async (trx) => {
       const writes: { ticket: Ticket; events: EventDraft[] }[] = [];
       const value = await work(trx, (ticket, ...events) => void writes.push({ ticket, events }));
-      recorded = await recordEvents(trx, this.postgresSchema, writes);
+      const changes = await recordEvents(trx, this.postgresSchema, writes);
+      if (this.notify && changes.length > 0) await this.planNotices(trx, changes);
+      recorded = changes.length;
       return value;
     });
     if (recorded > 0) for (const listener of this.listeners) listener();
     return result;
+  }
+
+  private async planNotices(trx: Transaction<TicketDatabase>, changes: readonly TicketChange[]): Promise<void> {
+    const notify = this.notify!;
+    const told = await toldAbout(trx, [...new Set(changes.map((c) => c.ticket.id))]);
+    const now = notify.now();
+    const drafts = changes.flatMap((change) => {
+      const known = told.get(change.ticket.id) ?? new Set<string>();
+      const planned = notify.plan(change, known, now);
+      told.set(change.ticket.id, new Set([...known, ...planned.map((d) => d.recipient)]));
+      return planned;
+    });
+    await insertDrafts(trx, drafts, now);
   }
 
   onChanges(listener: () => void): () => void {
@@ -381,6 +431,29 @@ class KyselyTicketStore implements TicketStore {
     }
     for (const ticket of opened) record(ticket, { type: 'unsuppressed', ...by({ ...actor, note: actor.note ?? `silence ${silenceId} expired by ${actor.actor}` }) });
     return opened;
+  }
+
+  readonly outbox: OutboxAccess = {
+    claim: (claim) => claimDue(this.db, this.lockRows, claim),
+    complete: (row, owner, outcome) => completeClaim(this.db, row, owner, outcome),
+    deliveries: (ticketId) => deliveriesOf(this.db, ticketId),
+    resend: (id, now) => resend(this.db, id, now),
+    stats: (now) => outboxStats(this.db, now),
+  };
+
+  async acknowledgeByLink(input: Actor & { readonly jti: string; readonly ticketId: number; readonly recipient: string }) {
+    return this.write(async (trx, record): Promise<TransitionOutcome | { ok: false; reason: 'replayed'; detail: string }> => {
+      const used = await trx.selectFrom('ackTokensUsed').select(['usedAt', 'origin']).where('jti', '=', input.jti).executeTakeFirst();
+      if (used !== undefined) return { ok: false, reason: 'replayed', detail: `this link was used at ${new Date(used.usedAt).toISOString()}` };
+      const current = await this.lockedById(trx, input.ticketId);
+      if (current === undefined) return { ok: false, reason: 'not_found', detail: `no ticket ${input.ticketId}` };
+      const result = transitionTicket(current, 'acknowledged', input.at);
+      if (!result.ok) return { ok: false, reason: 'not_allowed', detail: result.reason };
+      await this.save(trx, result.ticket);
+      await trx.insertInto('ackTokensUsed').values({ jti: input.jti, ticketId: input.ticketId, recipient: input.recipient, usedAt: input.at, origin: input.origin ?? null }).execute();
+      record(result.ticket, { type: 'acknowledged', ...by({ ...input, note: input.note ?? 'acknowledged from the link in a message' }) });
+      return { ok: true, ticket: result.ticket };
+    });
   }
 
   async close(): Promise<void> {
