@@ -34,7 +34,7 @@ describe('its default as written', () => {
   it.each([
     [z.number().default(5), '5'],
     [durationField().default(86_400_000), '1d'],
-    [durationSchema.default('30m'), '30m'],
+    [durationSchema.prefault('30m'), '30m'],
     [z.string().default('info'), 'info'],
     [z.array(z.string()).default(['a', 'b']), 'a, b'],
     [z.array(z.string()).default([]), undefined],

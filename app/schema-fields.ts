@@ -77,8 +77,10 @@ export function typeLabel(field: JsonNode, code: (text: string) => string = (tex
       return field.format === 'uri' ? 'URL' : 'text';
     case 'boolean':
       return 'boolean';
-    case 'array':
-      return `list of ${typeLabel(itemsOf(field), code)}`;
+    case 'array': {
+      const items = itemsOf(field);
+      return choicesOf(items) ? `list of any of ${(choicesOf(items) ?? []).map((c) => code(String(c))).join(', ')}` : `list of ${typeLabel(items, code)}`;
+    }
     case 'object': {
       const values = node(field.additionalProperties);
       if (field.properties || !field.additionalProperties) return 'object';
@@ -95,7 +97,7 @@ export function defaultLabel(field: JsonNode): string | undefined {
   const value = field.default;
   if (value === undefined) return undefined;
   if (isDuration(field) && typeof value === 'number') return formatDuration(value);
-  if (typeof value === 'string') return value;
+  if (typeof value === 'string') return value === '' ? '""' : value;
   if (Array.isArray(value) && value.every((item) => typeof item !== 'object')) return value.length === 0 ? undefined : value.join(', ');
   if (typeof value === 'object' && value !== null && !Array.isArray(value) && Object.keys(value).length === 0) return undefined;
   return JSON.stringify(value);
