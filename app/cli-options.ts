@@ -184,24 +184,17 @@ export type OptionsParse<T> = { ok: true; options: T } | { ok: false; problems: 
 
 /** Options of a script that is not a `clearwater` command (the benchmarks, `name` e.g. `npm run bench --`): its help text and a pure parse of its argv. */
 export function cliOptions<S extends z.ZodObject>(schema: S, name: string) {
-  const command = () =>
-    new Command()
-      .name(name)
-      .exitOverride()
-      .configureOutput({ writeOut: () => {}, writeErr: () => {} })
-      .allowExcessArguments(false);
+  const command = () => {
+    const quiet = new Command().name(name).exitOverride().configureOutput({ writeOut: () => {}, writeErr: () => {} }).allowExcessArguments(false);
+    for (const option of schemaOptions(schema)) quiet.addOption(option);
+    return quiet;
+  };
   return {
-    help(): string {
-      const shown = command();
-      for (const option of schemaOptions(schema)) shown.addOption(option);
-      return shown.helpInformation();
-    },
+    help: (): string => command().helpInformation(),
     /** Parses argv (without node and the script). Pure. */
     parse(argv: readonly string[]): OptionsParse<z.output<S>> {
-      const parser = command();
-      for (const option of schemaOptions(schema)) parser.addOption(option);
       let result = { ok: false, problems: 'not parsed' } as FlagsParse<z.output<S>>;
-      parser.action((_options, self: Command) => void (result = parseFlags(schema, givenOptions(self))));
+      const parser = command().action((_options, self: Command) => void (result = parseFlags(schema, givenOptions(self))));
       try {
         parser.parse([...argv], { from: 'user' });
       } catch (error) {

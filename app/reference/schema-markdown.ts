@@ -29,7 +29,7 @@ function discriminatorOf(variants: readonly JsonNode[]): string | undefined {
 
 function unionRows(path: string, variants: readonly JsonNode[]): FieldRow[] {
   const key = discriminatorOf(variants);
-  if (!key) return [];
+  if (!key) return variants.flatMap((variant, index) => rowsOf(variant, path, `shape ${index + 1}`));
   const shapes = variants.map((variant) => {
     const tag = fieldsOf(variant).find(([k]) => k === key)?.[1] ?? {};
     return { variant, value: String(tag.const), about: tag.description };
