@@ -1,30 +1,13 @@
 /**
- * The `clearwater` command line. Each command is a thin shell around a module: parse options,
- * load the config (every problem printed at once), run, exit non-zero on failure.
+ * The `clearwater` command line. Each command is a thin shell around a module: its options are
+ * a zod schema (cli-options.ts), checked before it runs; it loads the config (every problem
+ * printed at once), runs, and exits non-zero on failure.
  */
-import { Command } from 'commander';
 import { ConfigError } from './config.ts';
-import { registerCatalogCommands } from './commands/catalog.ts';
-import { registerIngestCommand } from './commands/ingest.ts';
-import { registerDeadLetterCommands } from './commands/deadletters.ts';
-import { registerEvaluateCommand } from './commands/evaluate.ts';
-import { registerRunCommands } from './commands/run.ts';
-import { registerSimulateCommands } from './commands/simulate.ts';
-
-const program = new Command()
-  .name('clearwater')
-  .description('Telemetry pipeline for drinking-water supply networks')
-  .showHelpAfterError();
-
-registerRunCommands(program);
-registerIngestCommand(program);
-registerSimulateCommands(program);
-registerCatalogCommands(program);
-registerDeadLetterCommands(program);
-registerEvaluateCommand(program);
+import { clearwaterProgram } from './program.ts';
 
 try {
-  await program.parseAsync(process.argv);
+  await clearwaterProgram().parseAsync(process.argv);
 } catch (error) {
   const message = error instanceof ConfigError ? error.message : String((error as Error).message ?? error);
   process.stderr.write(`clearwater: ${message}\n`);

@@ -27,7 +27,7 @@ export const configSchema = z.object({
     .describe('Rule pack files'),
   rulesTickMs: z.number().int().positive().default(10_000).describe('How often time-driven rules (stale devices) and ticket timers (escalation, silences, flapping) are checked, ms'),
   dataDir: z.string().default('.clearwater').describe('Folder for the spool, the ticket database, dead letters and the rule-state snapshot; kept private (0700, files 0600)'),
-  broker: brokerSchema.prefault({}),
+  broker: brokerSchema.prefault({}).describe('The embedded MQTT broker the devices log in to: listeners, connection limits, rate limit, login throttle'),
   lifecycle: lifecyclePolicySchema,
   tickets: ticketStoreSchema.prefault({ store: 'sqlite' }).describe('Where tickets live: a SQLite file in dataDir (embedded default) or PostgreSQL (several instances)'),
   source: z
@@ -39,7 +39,8 @@ export const configSchema = z.object({
       host: z.string().default('127.0.0.1').describe('Address of the HTTP API; 127.0.0.1 keeps it on this machine. Also which Host headers a request without a token may carry (app/host-check.ts)'),
       port: z.number().int().min(0).max(65_535).default(8080).describe('HTTP port; 0 picks a free one'),
     })
-    .prefault({}),
+    .prefault({})
+    .describe('The HTTP API: tickets, silences, /healthz, /metrics'),
   api: apiSchema.prefault({}).describe('Bearer tokens of the ticket API (dispatchers, village administrators, viewers)'),
   influx: influxSchema
     .extend({
@@ -47,7 +48,8 @@ export const configSchema = z.object({
       batchSize: replayerSchema.shape.batchLines,
       flushIntervalMs: replayerSchema.shape.flushIntervalMs,
     })
-    .prefault({}),
+    .prefault({})
+    .describe('Where readings are written: InfluxDB through the 1.x write API (`api: v1`) or the v2 one'),
   spool: spoolSchema
     .extend({
       fullWaitMs: z.number().int().nonnegative().default(5000).describe('How long a publish waits for room in a full spool before it is refused, ms'),
@@ -61,14 +63,16 @@ export const configSchema = z.object({
       maxFutureMs: z.number().int().nonnegative().default(5 * 60_000).describe('Readings stamped further ahead are rejected, ms'),
       maxAgeMs: z.number().int().positive().default(30 * 86_400_000).describe('Readings older than this are rejected (retention horizon), ms'),
     })
-    .prefault({}),
+    .prefault({})
+    .describe('Which reading timestamps the ingest accepts'),
   deadLetters: deadLetterSchema.omit({ path: true }).prefault({}).describe('Rejected input, kept in dataDir/dead-letters.db within a count and a byte cap'),
   log: z
     .object({
-      level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+      level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Lowest level logged (pino); silent logs nothing'),
       pretty: z.boolean().optional().describe('Human-readable lines; default when stdout is a terminal'),
     })
-    .prefault({}),
+    .prefault({})
+    .describe('Log lines on stdout (pino: JSON, or human-readable lines)'),
 });
 export type Config = z.infer<typeof configSchema>;
 

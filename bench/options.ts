@@ -3,7 +3,7 @@
  * the defaults and the --help text at once.
  */
 import { z } from 'zod';
-import { cliOptions, type OptionsParse as Parse } from './cli-options.ts';
+import { cliOptions, type OptionsParse as Parse } from '../app/cli-options.ts';
 
 /** raw: InfluxDB alone; broker: bare Aedes, the MQTT floor (not run unless asked); naive; clearwater. */
 export const pipelineKinds = ['raw', 'broker', 'naive', 'clearwater'] as const;
@@ -42,7 +42,7 @@ export const benchOptionsSchema = z.strictObject({
 });
 export type BenchOptions = z.infer<typeof benchOptionsSchema>;
 
-const cli = cliOptions(benchOptionsSchema, 'npm run bench -- [options]', ['overload', 'nodelay']);
+const cli = cliOptions(benchOptionsSchema, 'npm run bench --');
 
 export const helpText = (): string => cli.help();
 

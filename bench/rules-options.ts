@@ -3,7 +3,7 @@
  * the defaults and the --help text at once.
  */
 import { z } from 'zod';
-import { cliOptions, type OptionsParse } from './cli-options.ts';
+import { cliOptions, type OptionsParse } from '../app/cli-options.ts';
 
 export const ruleBenchParts = ['engine', 'latency'] as const;
 export type RuleBenchPart = (typeof ruleBenchParts)[number];
@@ -31,7 +31,7 @@ export const ruleBenchOptionsSchema = z.strictObject({
 });
 export type RuleBenchOptions = z.infer<typeof ruleBenchOptionsSchema>;
 
-const cli = cliOptions(ruleBenchOptionsSchema, 'npm run bench:rules -- [options]', ['byPack']);
+const cli = cliOptions(ruleBenchOptionsSchema, 'npm run bench:rules --');
 
 export const ruleBenchHelp = (): string => cli.help();
 

@@ -13,7 +13,12 @@ export const brokerSchema = z
     tls: tlsListenerSchema.optional(),
     ws: wsListenerSchema.optional(),
     observers: z
-      .array(z.object({ username: z.string().min(1), passwordHash: z.string().regex(/^scrypt\$/) }))
+      .array(
+        z.object({
+          username: z.string().min(1).describe('User name the observer logs in with; a catalog device of the same id is checked first'),
+          passwordHash: z.string().regex(/^scrypt\$/).describe('scrypt hash of its password (`clearwater catalog hash-password`)'),
+        }),
+      )
       .default([])
       .describe('Read-only accounts (dashboards, an external ingest): may subscribe anywhere, publish nothing'),
     connectTimeoutMs: z

@@ -22,7 +22,8 @@ const rule = (defaults: { maxFailures: number; windowMs: number; lockoutMs: numb
       windowMs: z.number().int().positive().default(defaults.windowMs).describe('Failures older than this are forgotten, ms'),
       lockoutMs: z.number().int().positive().default(defaults.lockoutMs).describe('How long attempts are refused without a password check, ms'),
     })
-    .prefault({});
+    .prefault({})
+    .describe(`Lockout of logins ${what}`);
 
 export const loginThrottleSchema = z
   .object({

@@ -1,7 +1,19 @@
 /** `clearwater catalog hash-password` and `clearwater catalog check`. */
 import type { Command } from 'commander';
+import { z } from 'zod';
 import { loadCatalog } from '../../network/catalog.ts';
 import { hashPassword } from '../../network/password.ts';
+import { schemaCommand } from '../cli-options.ts';
+
+const devicePassword = z.string().min(8, 'a device password needs at least 8 characters');
+
+export const hashPasswordArgumentsSchema = z.strictObject({
+  password: devicePassword.optional().describe('The password; prefer stdin so it stays out of the shell history'),
+});
+
+export const catalogCheckArgumentsSchema = z.strictObject({
+  file: z.string().min(1).describe('Catalog YAML'),
+});
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
@@ -12,25 +24,24 @@ async function readStdin(): Promise<string> {
 export function registerCatalogCommands(program: Command): void {
   const catalog = program.command('catalog').description('Work with the network catalog');
 
-  catalog
-    .command('hash-password')
-    .description('Print the scrypt hash of a device password, for a catalog entry\'s passwordHash (reads stdin when no argument is given)')
-    .argument('[password]', 'the password; prefer stdin so it stays out of the shell history')
-    .action(async (password: string | undefined) => {
-      const secret = password ?? (await readStdin());
-      if (secret.length < 8) throw new Error('a device password needs at least 8 characters');
-      process.stdout.write(`${await hashPassword(secret)}\n`);
-    });
+  schemaCommand(catalog, 'hash-password', {
+    description: 'Print the scrypt hash of a device password, for a catalog entry\'s passwordHash (reads stdin when no argument is given)',
+    arguments: hashPasswordArgumentsSchema,
+    action: async ({ password }) => {
+      const secret = devicePassword.safeParse(password ?? (await readStdin()));
+      if (!secret.success) throw new Error(z.prettifyError(secret.error));
+      process.stdout.write(`${await hashPassword(secret.data)}\n`);
+    },
+  });
 
-  catalog
-    .command('check')
-    .description('Validate a catalog file and print what it holds')
-    .argument('<file>', 'catalog YAML')
-    .action(async (file: string) => {
-      const loaded = await loadCatalog(file);
-      const { file: c } = loaded;
+  schemaCommand(catalog, 'check', {
+    description: 'Validate a catalog file and print what it holds',
+    arguments: catalogCheckArgumentsSchema,
+    action: async ({ file }) => {
+      const { file: c } = await loadCatalog(file);
       process.stdout.write(
         `${c.county.name}: ${c.townships.length} townships, ${c.villages.length} villages, ${c.sites.length} sites, ${c.devices.length} devices — valid\n`,
       );
-    });
+    },
+  });
 }

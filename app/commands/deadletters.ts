@@ -8,32 +8,46 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Command, InvalidArgumentError, Option } from 'commander';
+import type { Command } from 'commander';
+import { z } from 'zod';
 import { DeadLetterStore, isTruncated, payloadExcerpt, printable, type StoredDeadLetter } from '../../ingest/dead-letters.ts';
 import { InfluxWriter, influxSchema } from '../../ingest/influx-writer.ts';
 import { loadCatalog } from '../../network/catalog.ts';
+import { schemaCommand } from '../cli-options.ts';
 import { loadConfig, type Config } from '../config.ts';
 import { privateDataDir } from '../data-dir.ts';
-import { integer } from './arguments.ts';
+import { CONFIG_FLAG, configFileField } from './run.ts';
 import { emptySummary, resubmit, type ResubmitDeps, type ResubmitSummary } from './resubmit.ts';
 
 /** A removal waits this long for the running pipeline's write lock, ms. */
 const BUSY_TIMEOUT_MS = 10_000;
 
-interface CommonOptions {
-  config?: string;
-  json?: boolean;
-}
-interface SelectOptions extends CommonOptions {
-  reason?: string;
-  device?: string;
-}
+const reason = z.string().min(1).optional().describe('Only letters with this reason, e.g. undeclared_metric');
+const device = z.string().min(1).optional().describe('Only letters of this device');
 
-function atLeastOne(value: string): number {
-  const parsed = integer(value);
-  if (parsed < 1) throw new InvalidArgumentError('must be at least 1');
-  return parsed;
-}
+export const listOptionsSchema = z.strictObject({
+  config: configFileField,
+  reason,
+  device,
+  limit: z.number().int().min(1).default(20).describe('At most this many'),
+  json: z.boolean().default(false).describe('One JSON array, payloads in full as base64'),
+});
+
+export const countOptionsSchema = z.strictObject({
+  config: configFileField,
+  json: z.boolean().default(false).describe('{"total": n, "byReason": {...}}'),
+});
+
+export const resubmitOptionsSchema = z.strictObject({
+  config: configFileField,
+  reason,
+  device,
+  dryRun: z
+    .boolean()
+    .default(false)
+    .describe('Decode and report only: write nothing, remove nothing (lines InfluxDB refused count as resubmittable: only a write tells)'),
+  json: z.boolean().default(false).describe('The summary as JSON'),
+});
 
 /**
  * Opens the store of `config.dataDir`, or says there is none (nothing was ever rejected there).
@@ -50,7 +64,7 @@ async function openStore(config: Config): Promise<DeadLetterStore | undefined> {
   return new DeadLetterStore({ ...config.deadLetters, path, busyTimeoutMs: BUSY_TIMEOUT_MS, mustExist: true });
 }
 
-async function withStore(options: CommonOptions, use: (store: DeadLetterStore, config: Config) => Promise<void> | void): Promise<void> {
+async function withStore(options: { config?: string | undefined }, use: (store: DeadLetterStore, config: Config) => Promise<void> | void): Promise<void> {
   const config = await loadConfig(options.config);
   const store = await openStore(config);
   if (!store) return;
@@ -119,50 +133,39 @@ function resubmitTarget(config: Config) {
 
 export function registerDeadLetterCommands(program: Command): void {
   const deadletters = program.command('deadletters').description('Inspect rejected input (<dataDir>/dead-letters.db) and resubmit it after a catalog fix');
-  const configOption = () => new Option('-c, --config <file>', 'configuration file (YAML); defaults are embedded');
 
-  deadletters
-    .command('list')
-    .description('List dead letters, newest first: time, device, topic, reason, detail and the start of the payload')
-    .addOption(configOption())
-    .option('--reason <reason>', 'only this reason, e.g. undeclared_metric')
-    .option('--device <id>', 'only this device')
-    .addOption(new Option('--limit <n>', 'at most this many').argParser(atLeastOne).default(20))
-    .option('--json', 'one JSON array, payloads in full as base64')
-    .action((options: SelectOptions & { limit: number }) =>
+  schemaCommand(deadletters, 'list', {
+    description: 'List dead letters, newest first: time, device, topic, reason, detail and the start of the payload',
+    options: listOptionsSchema,
+    flags: { config: CONFIG_FLAG, reason: '--reason <reason>', device: '--device <id>' },
+    action: (options) =>
       withStore(options, (store) => {
         const letters = store.list({ reason: options.reason, device: options.device, limit: options.limit });
         if (options.json) return void process.stdout.write(`${JSON.stringify(letters.map(letterJson), null, 2)}\n`);
         process.stdout.write(letters.length === 0 ? 'no dead letters\n' : `${letters.map(describeLetter).join('\n')}\n`);
       }),
-    );
+  });
 
-  deadletters
-    .command('count')
-    .description('Count dead letters by reason')
-    .addOption(configOption())
-    .option('--json', '{"total": n, "byReason": {...}}')
-    .action((options: CommonOptions) =>
+  schemaCommand(deadletters, 'count', {
+    description: 'Count dead letters by reason',
+    options: countOptionsSchema,
+    flags: { config: CONFIG_FLAG },
+    action: (options) =>
       withStore(options, (store) => {
         const byReason = store.countByReason();
         const total = Object.values(byReason).reduce((a, b) => a + b, 0);
         if (options.json) return void process.stdout.write(`${JSON.stringify({ total, byReason })}\n`);
         process.stdout.write(`${table({ ...byReason })}${total === 0 ? 'no dead letters\n' : `total ${total}\n`}`);
       }),
-    );
+  });
 
-  deadletters
-    .command('resubmit')
-    .description(
+  schemaCommand(deadletters, 'resubmit', {
+    description:
       'Re-decode dead letters with the current catalog (at their original arrival time), write the readings now accepted to InfluxDB ' +
-        'and remove the letters that were written in full; lines InfluxDB refused are re-sent as they are. Needs influx.url or INFLUX_URL.',
-    )
-    .addOption(configOption())
-    .option('--reason <reason>', 'only letters with this reason')
-    .option('--device <id>', 'only letters of this device')
-    .option('--dry-run', 'decode and report only: write nothing, remove nothing (lines InfluxDB refused count as resubmittable: only a write tells)')
-    .option('--json', 'the summary as JSON')
-    .action(async (options: SelectOptions & { dryRun?: boolean }) => {
+      'and remove the letters that were written in full; lines InfluxDB refused are re-sent as they are. Needs influx.url or INFLUX_URL.',
+    options: resubmitOptionsSchema,
+    flags: { config: CONFIG_FLAG, reason: '--reason <reason>', device: '--device <id>' },
+    action: async (options) => {
       const config = await loadConfig(options.config);
       const target = options.dryRun ? undefined : resubmitTarget(config);
       const catalog = await loadCatalog(config.catalog);
@@ -183,5 +186,6 @@ export function registerDeadLetterCommands(program: Command): void {
       if (failure) {
         throw new Error(`${failure.message}\nstopped: the letters of the failed write and all not yet examined stay in the store; run resubmit again once InfluxDB takes writes`);
       }
-    });
+    },
+  });
 }

@@ -5,23 +5,25 @@
  */
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { type Command, Option } from 'commander';
+import type { Command } from 'commander';
+import { z } from 'zod';
 import { geccoMetrics, parseGeccoCsv } from '../../rules/evaluate/gecco.ts';
 import { replay, replayDevice, type ReplayResult } from '../../rules/evaluate/replay.ts';
 import type { Score } from '../../rules/evaluate/score.ts';
 import { loadRulePack, rulesOf } from '../../rules/pack.ts';
 import type { Ticket } from '../../rules/tickets/ticket.ts';
+import { schemaCommand } from '../cli-options.ts';
 
 const DEFAULT_PACK = fileURLToPath(new URL('../../rules/packs/plant-outlet-anomaly.yaml', import.meta.url));
 /** Tickets printed one by one per section; the rest are counted. */
 const LISTED = 20;
 
-interface EvaluateOptions {
-  dataset: 'gecco';
-  csv: string;
-  rules?: string[];
-  json?: boolean;
-}
+export const evaluateOptionsSchema = z.strictObject({
+  dataset: z.enum(['gecco']).describe('Data set format: gecco, a GECCO Industrial Challenge CSV (2017, 2018) read as one plant-outlet analyser panel'),
+  csv: z.string().min(1).describe('The CSV, e.g. gecco2018_train.csv'),
+  rules: z.array(z.string().min(1)).default([DEFAULT_PACK]).describe('Rule pack YAML; repeat for several'),
+  json: z.boolean().default(false).describe('One JSON object: events, detected, recall, precision, false_per_week, f1, median_delay_min'),
+});
 
 const round = (value: number | null, digits = 4) => (value === null ? null : Number(value.toFixed(digits)));
 
@@ -66,27 +68,19 @@ export function report(file: string, packs: readonly string[], result: ReplayRes
 }
 
 export function registerEvaluateCommand(program: Command): void {
-  program
-    .command('evaluate')
-    .description(
+  schemaCommand(program, 'evaluate', {
+    description:
       'Replay a labelled data set as one plant-outlet site through the rules engine and score the tickets: events, detected, recall, ' +
-        'ticket precision, false tickets per week, point-wise F1, median detection delay',
-    )
-    .addOption(new Option('--dataset <name>', 'data set format').choices(['gecco']).makeOptionMandatory())
-    .requiredOption('--csv <file>', 'the CSV, e.g. ../shared/data/gecco-2018/gecco2018_train.csv')
-    .addOption(new Option('--rules <pack>', 'rule pack YAML; repeat for several (default: rules/packs/plant-outlet-anomaly.yaml)').argParser(collect))
-    .option('--json', 'one JSON object: events, detected, recall, precision, false_per_week, f1, median_delay_min')
-    .action(async (options: EvaluateOptions) => {
-      const packFiles = options.rules ?? [DEFAULT_PACK];
-      const packs = await Promise.all(packFiles.map(loadRulePack));
+      'ticket precision, false tickets per week, point-wise F1, median detection delay',
+    options: evaluateOptionsSchema,
+    flags: { csv: '--csv <file>', rules: '--rules <pack>' },
+    action: async (options) => {
+      const packs = await Promise.all(options.rules.map(loadRulePack));
       const parsed = parseGeccoCsv(await readFile(options.csv, 'utf8'));
       for (const problem of parsed.problems) process.stderr.write(`evaluate: ${problem}\n`);
       const result = await replay(rulesOf(packs), replayDevice(geccoMetrics), parsed.samples);
       if (options.json) return void process.stdout.write(`${JSON.stringify(scoreJson(result.score))}\n`);
       process.stdout.write(report(options.csv, packs.map((pack) => pack.pack), result));
-    });
-}
-
-function collect(value: string, previous: string[] | undefined): string[] {
-  return [...(previous ?? []), value];
+    },
+  });
 }

@@ -5,18 +5,25 @@
  * The password comes only from the file or CLEARWATER_SOURCE_PASSWORD, never from argv (ps).
  */
 import type { Command } from 'commander';
+import { z } from 'zod';
+import { mqttSourceSchema } from '../../ingest/mqtt-source.ts';
+import { givenOnly, schemaCommand } from '../cli-options.ts';
 import { loadConfig } from '../config.ts';
 import { createLogger } from '../log.ts';
 import { startPipeline } from '../pipeline.ts';
-import { untilSignal } from './run.ts';
+import { CONFIG_FLAG, configFileField, untilSignal } from './run.ts';
 
-interface IngestOptions {
-  config?: string;
-  url?: string;
-  clientId?: string;
-  topic?: string;
-  username?: string;
-}
+const source = mqttSourceSchema.shape;
+
+/** The flags are the `source` fields they set; only those given override the file and the environment. */
+export const ingestOptionsSchema = z.strictObject({
+  config: configFileField.describe('Configuration file (YAML); its `source` section is taken as kind: mqtt'),
+  url: source.url.optional().describe('Broker URL, e.g. mqtt://emqx:1883 (source.url, CLEARWATER_SOURCE_URL)'),
+  clientId: source.clientId.describe('Fixed client id of the persistent session (source.clientId); each ingest process needs its own'),
+  topic: source.topic.describe('Topic filter (source.topic); $share/{group}/water/+/+/+ splits the stream among several ingest processes'),
+  username: source.username.describe('User name at the broker (source.username); the password from CLEARWATER_SOURCE_PASSWORD'),
+});
+type IngestOptions = Partial<z.output<typeof ingestOptionsSchema>>;
 
 /** The environment with the flags applied on top, `source.kind` forced to mqtt. Pure. */
 export function ingestEnv(options: IngestOptions, env: Record<string, string | undefined>): Record<string, string | undefined> {
@@ -31,20 +38,17 @@ export function ingestEnv(options: IngestOptions, env: Record<string, string | u
 }
 
 export function registerIngestCommand(program: Command): void {
-  program
-    .command('ingest')
-    .description('Run the ingest against an external MQTT broker (no embedded broker): subscribe, ingest into InfluxDB, rules and tickets, HTTP API')
-    .option('-c, --config <file>', 'configuration file (YAML); its `source` section is taken as kind: mqtt')
-    .option('--url <url>', 'broker URL, e.g. mqtt://emqx:1883 (source.url, CLEARWATER_SOURCE_URL)')
-    .option('--client-id <id>', 'fixed client id of the persistent session (source.clientId, default clearwater-ingest)')
-    .option('--topic <filter>', 'topic filter (source.topic, default water/+/+/+)')
-    .option('--username <name>', 'user name at the broker; the password from CLEARWATER_SOURCE_PASSWORD')
-    .action(async (options: IngestOptions) => {
-      const config = await loadConfig(options.config, ingestEnv(options, process.env));
+  schemaCommand(program, 'ingest', {
+    description: 'Run the ingest against an external MQTT broker (no embedded broker): subscribe, ingest into InfluxDB, rules and tickets, HTTP API',
+    options: ingestOptionsSchema,
+    flags: { config: CONFIG_FLAG, url: '--url <url>', clientId: '--client-id <id>', topic: '--topic <filter>', username: '--username <name>' },
+    action: async (options, given) => {
+      const config = await loadConfig(options.config, ingestEnv(givenOnly(options, given), process.env));
       const log = createLogger(config.log.level, config.log.pretty);
       const pipeline = await startPipeline(config, { log });
       log.info('running; stop with Ctrl-C');
       log.info(`${await untilSignal()}: stopping`);
       await pipeline.stop();
-    });
+    },
+  });
 }

@@ -1,110 +1,82 @@
 /**
- * `clearwater simulate` (the simulated network against any broker) and `clearwater demo` (the
- * whole pipeline on embedded defaults plus the simulated network, printing what happens).
+ * `clearwater simulate` (the simulated network against any broker, from the simulator's own
+ * configuration file and flags) and `clearwater demo` (the whole pipeline on embedded defaults
+ * plus the simulated network, printing what happens).
  */
-import { type Command, Option } from 'commander';
+import { readFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { parse as parseYaml } from 'yaml';
 import { loadCatalog } from '../../network/catalog.ts';
 import { createNetworkSimulator, type NetworkSimulator } from '../../simulators/network-simulator.ts';
-import { parseScenarioArg } from '../../simulators/scenarios/arg.ts';
-import type { ScenarioConfig } from '../../simulators/scenarios/registry.ts';
-import { integer, positive } from './arguments.ts';
-import { loadConfig } from '../config.ts';
+import type { SimulatorConfigInput } from '../../simulators/config.ts';
+import { schemaCommand } from '../cli-options.ts';
+import { ConfigError, loadConfig } from '../config.ts';
 import { createLogger, type Logger } from '../log.ts';
 import { startPipeline } from '../pipeline.ts';
-import { untilSignal } from './run.ts';
+import { CONFIG_FLAG, untilSignal } from './run.ts';
+import { demoOptionsSchema, simulateOptionsSchema, simulatorOverrides, simulatorSettings, type DemoOptions } from './simulate-options.ts';
 
-interface SimulateOptions {
-  speed: number;
-  seed: number;
-  scenario: string[];
-  only: string[];
-  backfill?: number;
-  duration?: number;
-}
+const NETWORK_FLAGS = { scenario: '--scenario <spec>', only: '--only <id>', backfill: '--backfill <minutes>', duration: '--duration <seconds>', speed: '--speed <factor>' } as const;
 
-function scenarios(args: readonly string[]): ScenarioConfig[] {
-  return args.map((arg) => {
-    const parsed = parseScenarioArg(arg);
-    if (!parsed.ok) throw new Error(parsed.problems);
-    return parsed.scenario;
-  });
-}
-
-const collect = (value: string, previous: string[]) => [...previous, value];
-
-function simulationOptions(command: Command, defaults: { speed: number; scenario: string[] }): Command {
-  return command
-    .addOption(new Option('--speed <factor>', 'simulated seconds per real second (time never runs ahead of the wall clock)').argParser(positive).default(defaults.speed))
-    .addOption(new Option('--seed <n>', 'random seed; the same seed replays the same readings').argParser(integer).default(1))
-    .option('--scenario <spec>', 'incident to play, e.g. yellow-water:village=tongmen,startsAfter=30m,peakNtu=6 (repeatable)', collect, defaults.scenario)
-    .option('--only <id>', 'simulate only this device, site or village (repeatable)', collect, [])
-    .addOption(new Option('--backfill <minutes>', 'start this many simulated minutes in the past').argParser(positive))
-    .addOption(new Option('--duration <seconds>', 'stop after this many real seconds (default: until Ctrl-C)').argParser(positive));
-}
-
-/** Runs until a signal or `--duration`. The demo ends the simulation without devices announcing `offline`. */
-async function runSimulator(simulator: NetworkSimulator, options: SimulateOptions, log: Logger, announceOffline = true): Promise<void> {
+/** Runs until a signal or `durationS`. The demo ends the simulation without devices announcing `offline`. */
+async function runSimulator(simulator: NetworkSimulator, durationS: number | undefined, log: Logger, announceOffline = true): Promise<void> {
   await simulator.start();
-  const stopAfter = options.duration ? new Promise<string>((resolve) => setTimeout(() => resolve('duration reached'), options.duration! * 1000)) : new Promise<string>(() => {});
+  const stopAfter = durationS ? new Promise<string>((resolve) => setTimeout(() => resolve('duration reached'), durationS * 1000)) : new Promise<string>(() => {});
   const why = await Promise.race([untilSignal(), stopAfter]);
   log.info(`${why}: stopping`);
   await simulator.stop({ announceOffline });
 }
 
-function simulatorConfig(options: SimulateOptions, brokerUrl: string) {
-  return {
-    brokerUrl,
-    speed: options.speed,
-    seed: options.seed,
-    scenarios: scenarios(options.scenario),
-    devices: options.only,
-    ...(options.backfill ? { backfillMs: options.backfill * 60_000 } : {}),
-  };
+/** The simulator's file, if any, with the given flags on top; throws with every problem. */
+async function simulatorConfig(file: string | undefined, overrides: Partial<SimulatorConfigInput>) {
+  const document: unknown = file ? parseYaml(await readFile(file, 'utf8')) : undefined;
+  const settings = simulatorSettings(document, overrides);
+  if (!settings.ok) throw new ConfigError(file ? `${file} with the flags` : '(flags)', settings.problems);
+  return settings.config;
+}
+
+function demoSimulator(options: DemoOptions, brokerUrl: string): SimulatorConfigInput {
+  return { brokerUrl, speed: options.speed, seed: options.seed, scenarios: options.scenario, devices: options.only, backfillMs: options.backfill * 60_000 };
 }
 
 export function registerSimulateCommands(program: Command): void {
-  simulationOptions(
-    program.command('simulate').description('Run the simulated county network: one MQTT client per catalog device'),
-    { speed: 1, scenario: [] },
-  )
-    .option('--broker <url>', 'MQTT broker URL', 'mqtt://127.0.0.1:1883')
-    .option('--catalog <file>', 'network catalog (default: the sample county)')
-    .action(async (options: SimulateOptions & { broker: string; catalog?: string }) => {
+  schemaCommand(program, 'simulate', {
+    description: 'Run the simulated county network: one MQTT client per catalog device',
+    options: simulateOptionsSchema,
+    flags: { ...NETWORK_FLAGS, config: '-c, --config <file>', broker: '--broker <url>', catalog: '--catalog <file>' },
+    action: async (options, given) => {
+      const simulation = await simulatorConfig(options.config, simulatorOverrides(options, given));
       const config = await loadConfig(undefined);
       const log = createLogger(config.log.level, config.log.pretty);
       const catalog = await loadCatalog(options.catalog ?? config.catalog);
-      const simulator = createNetworkSimulator(simulatorConfig(options, options.broker), { catalog, logger: log });
-      await runSimulator(simulator, options, log);
-    });
+      await runSimulator(createNetworkSimulator(simulation, { catalog, logger: log }), options.duration, log);
+    },
+  });
 
-  simulationOptions(
-    program
-      .command('demo')
-      .description('The whole pipeline on embedded defaults with the simulated network and a yellow-water incident at Tongmen')
-      .option('-c, --config <file>', 'configuration file (YAML); defaults are embedded'),
-    { speed: 120, scenario: ['yellow-water:village=tongmen,startsAfter=30m,peakNtu=6,durationMs=3h,halfLifeMs=20m'] },
-  ).action(async (options: SimulateOptions & { config?: string }) => {
-    const config = await loadConfig(options.config, { CLEARWATER_MQTT_PORT: '0', ...process.env });
-    const log = createLogger(config.log.level, config.log.pretty ?? true);
-    const pipeline = await startPipeline(config, { log });
-    try {
-      const simulator = createNetworkSimulator(
-        simulatorConfig({ ...options, backfill: options.backfill ?? 360 }, `mqtt://127.0.0.1:${pipeline.mqttPort}`),
-        { catalog: pipeline.catalog, logger: log },
-      );
-      const progress = setInterval(async () => {
-        const { readingsAccepted, readingsRejected } = pipeline.ingest.stats;
-        const rejected = Object.values(readingsRejected).reduce((a, b) => a + b, 0);
-        const simulated = new Date(simulator.clock()?.now() ?? Date.now()).toISOString().slice(0, 16).replace('T', ' ');
-        log.info(`simulated ${simulated} UTC: ${readingsAccepted} readings in InfluxDB, ${rejected} rejected, ${await pipeline.openTickets()} tickets open`);
-      }, 10_000);
-      // The demo ending is not the network failing: no offline statuses, no device-silent tickets.
-      await runSimulator(simulator, options, log, false).finally(() => clearInterval(progress));
-      for (const ticket of await pipeline.tickets('all')) {
-        log.info(`ticket #${ticket.id} ${ticket.state} ${ticket.severity}: ${ticket.ruleId} at ${ticket.site}, peak ${ticket.peakValue}, ${ticket.count} readings`);
+  schemaCommand(program, 'demo', {
+    description: 'The whole pipeline on embedded defaults with the simulated network and a yellow-water incident at Tongmen',
+    options: demoOptionsSchema,
+    flags: { ...NETWORK_FLAGS, config: CONFIG_FLAG },
+    action: async (options) => {
+      const config = await loadConfig(options.config, { CLEARWATER_MQTT_PORT: '0', ...process.env });
+      const log = createLogger(config.log.level, config.log.pretty ?? true);
+      const pipeline = await startPipeline(config, { log });
+      try {
+        const simulator = createNetworkSimulator(demoSimulator(options, `mqtt://127.0.0.1:${pipeline.mqttPort}`), { catalog: pipeline.catalog, logger: log });
+        const progress = setInterval(async () => {
+          const { readingsAccepted, readingsRejected } = pipeline.ingest.stats;
+          const rejected = Object.values(readingsRejected).reduce((a, b) => a + b, 0);
+          const simulated = new Date(simulator.clock()?.now() ?? Date.now()).toISOString().slice(0, 16).replace('T', ' ');
+          log.info(`simulated ${simulated} UTC: ${readingsAccepted} readings in InfluxDB, ${rejected} rejected, ${await pipeline.openTickets()} tickets open`);
+        }, 10_000);
+        // The demo ending is not the network failing: no offline statuses, no device-silent tickets.
+        await runSimulator(simulator, options.duration, log, false).finally(() => clearInterval(progress));
+        for (const ticket of await pipeline.tickets('all')) {
+          log.info(`ticket #${ticket.id} ${ticket.state} ${ticket.severity}: ${ticket.ruleId} at ${ticket.site}, peak ${ticket.peakValue}, ${ticket.count} readings`);
+        }
+      } finally {
+        await pipeline.stop();
       }
-    } finally {
-      await pipeline.stop();
-    }
+    },
   });
 }

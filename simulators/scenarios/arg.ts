@@ -19,17 +19,28 @@ function parseValue(text: string): string | number {
   return parseDuration(text) ?? text;
 }
 
+/** A `--scenario` value: the text in, the checked scenario out (problems at the field they concern). */
+export const scenarioArgSchema = z
+  .string()
+  .transform((arg, ctx) => {
+    const [kind = '', rest] = arg.split(/:(.*)/s, 2);
+    const fields: Record<string, string | number> = { kind: kind.trim() };
+    for (const pair of (rest ?? '').split(',').filter((p) => p.trim() !== '')) {
+      const eq = pair.indexOf('=');
+      if (eq <= 0) {
+        ctx.addIssue({ code: 'custom', input: arg, message: `"${pair}" is not key=value` });
+        return z.NEVER;
+      }
+      fields[pair.slice(0, eq).trim()] = parseValue(pair.slice(eq + 1).trim());
+    }
+    return fields;
+  })
+  .pipe(scenarioConfigSchema);
+
 export type ScenarioArgParse = { ok: true; scenario: ScenarioConfig } | { ok: false; problems: string };
 
 export function parseScenarioArg(arg: string): ScenarioArgParse {
-  const [kind = '', rest] = arg.split(/:(.*)/s, 2);
-  const fields: Record<string, string | number> = { kind: kind.trim() };
-  for (const pair of (rest ?? '').split(',').filter((p) => p.trim() !== '')) {
-    const eq = pair.indexOf('=');
-    if (eq <= 0) return { ok: false, problems: `scenario "${arg}": "${pair}" is not key=value` };
-    fields[pair.slice(0, eq).trim()] = parseValue(pair.slice(eq + 1).trim());
-  }
-  const parsed = scenarioConfigSchema.safeParse(fields);
+  const parsed = scenarioArgSchema.safeParse(arg);
   if (!parsed.success) return { ok: false, problems: `scenario "${arg}":\n${z.prettifyError(parsed.error)}` };
   return { ok: true, scenario: parsed.data };
 }

@@ -1,0 +1,43 @@
+import type { Command } from 'commander';
+import { describe, expect, it } from 'vitest';
+import { SchemaArgument, SchemaOption } from './cli-options.ts';
+import { clearwaterProgram } from './program.ts';
+
+function leaves(command: Command, path: string[] = []): [string, Command][] {
+  if (command.commands.length === 0) return [[path.join(' '), command]];
+  return command.commands.flatMap((sub) => leaves(sub, [...path, sub.name()]));
+}
+
+describe('the clearwater commands', () => {
+  const commands = leaves(clearwaterProgram());
+
+  it('are the ones the README and the reference list', () => {
+    expect(commands.map(([path]) => path).sort()).toEqual(
+      ['catalog check', 'catalog hash-password', 'config check', 'deadletters count', 'deadletters list', 'deadletters resubmit', 'demo', 'evaluate', 'influxd', 'ingest', 'simulate', 'start'].sort(),
+    );
+  });
+
+  it.each(commands)('%s takes its options and arguments from schemas, every one described', (_path, command) => {
+    expect(command.description()).toBeTruthy();
+    for (const option of command.options) {
+      expect(option, option.flags).toBeInstanceOf(SchemaOption);
+      expect((option as SchemaOption).field.summary, option.flags).toBeTruthy();
+    }
+    for (const argument of command.registeredArguments) {
+      expect(argument, argument.name()).toBeInstanceOf(SchemaArgument);
+      expect((argument as SchemaArgument).field.summary, argument.name()).toBeTruthy();
+    }
+  });
+
+  it('keep the flags the README, the tests and npm start use', () => {
+    const flags = Object.fromEntries(commands.map(([path, command]) => [path, command.options.map((o) => o.flags)]));
+    expect(flags.start).toEqual(['-c, --config <file>']);
+    expect(flags.ingest).toEqual(['-c, --config <file>', '--url <url>', '--client-id <id>', '--topic <filter>', '--username <name>']);
+    expect(flags.demo).toEqual(expect.arrayContaining(['-c, --config <file>', '--speed <factor>', '--seed <n>', '--scenario <spec>', '--only <id>', '--backfill <minutes>', '--duration <seconds>']));
+    expect(flags.simulate).toEqual(expect.arrayContaining(['-c, --config <file>', '--broker <url>', '--catalog <file>', '--speed <factor>', '--scenario <spec>']));
+    expect(flags['deadletters list']).toEqual(['-c, --config <file>', '--reason <reason>', '--device <id>', '--limit <n>', '--json']);
+    expect(flags['deadletters resubmit']).toEqual(['-c, --config <file>', '--reason <reason>', '--device <id>', '--dry-run', '--json']);
+    expect(flags.evaluate).toEqual(['--dataset <name>', '--csv <file>', '--rules <pack>', '--json']);
+    expect(flags.influxd).toEqual(['--database <name>']);
+  });
+});

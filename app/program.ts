@@ -1,0 +1,25 @@
+/**
+ * The `clearwater` command tree, built without running anything: `cli.ts` parses the command line
+ * with it, and the command reference (docs/commands.md) is generated from it.
+ */
+import { Command } from 'commander';
+import { registerCatalogCommands } from './commands/catalog.ts';
+import { registerDeadLetterCommands } from './commands/deadletters.ts';
+import { registerEvaluateCommand } from './commands/evaluate.ts';
+import { registerIngestCommand } from './commands/ingest.ts';
+import { registerRunCommands } from './commands/run.ts';
+import { registerSimulateCommands } from './commands/simulate.ts';
+
+export function clearwaterProgram(): Command {
+  const program = new Command()
+    .name('clearwater')
+    .description('Telemetry pipeline for drinking-water supply networks')
+    .showHelpAfterError();
+  registerRunCommands(program);
+  registerIngestCommand(program);
+  registerSimulateCommands(program);
+  registerCatalogCommands(program);
+  registerDeadLetterCommands(program);
+  registerEvaluateCommand(program);
+  return program;
+}
