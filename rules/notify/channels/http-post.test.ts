@@ -1,5 +1,7 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { parseRetryAfter, unreachableReason } from './http-post.ts';
+import { parseRetryAfter, postJson, unreachableReason } from './http-post.ts';
 
 describe('parseRetryAfter (RFC 9110 §10.2.3)', () => {
   const now = Date.UTC(2025, 5, 1, 8, 0, 0);
@@ -24,5 +26,21 @@ describe('unreachableReason', () => {
     ['a closed socket', new TypeError('fetch failed', { cause: new Error('other side closed') }), 'connection failed: other side closed'],
   ])('%s', (_, error, reason) => {
     expect(unreachableReason(error, 5000)).toBe(reason);
+  });
+});
+
+describe('postJson', () => {
+  it('gives up on a peer that takes the request and never answers', async () => {
+    const server = createServer(() => {
+      // holds every request open
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    try {
+      expect(await postJson({ url, body: '{}', timeoutMs: 200, now: 0 })).toEqual({ kind: 'unreachable', reason: 'no answer within 200 ms' });
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });
