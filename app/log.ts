@@ -8,7 +8,7 @@ export function createLogger(level: string, prettyLines = process.stdout.isTTY =
   const options = {
     level,
     // Never let a secret reach the log, whatever a caller passes in.
-    redact: { paths: ['password', '*.password', 'token', '*.token', 'passwordHash', '*.passwordHash'], censor: '[redacted]' },
+    redact: { paths: ['password', '*.password', 'token', '*.token', 'passwordHash', '*.passwordHash', 'secret', '*.secret'], censor: '[redacted]' },
   };
   if (!prettyLines) return pino(options);
   return pino(options, pretty({ colorize: process.stdout.isTTY === true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname', sync: true }));

@@ -18,6 +18,7 @@ describe('redactUrl', () => {
     ['a fragment after the query', 'postgres://db/x?password=pw#top', 'postgres://db/x?password=***#top'],
     ['no URL at all', 'user:pw@host', 'user:pw@host'],
     ['a plain path', '/var/lib/clearwater', '/var/lib/clearwater'],
+    ['a DingTalk robot webhook', 'https://oapi.dingtalk.com/robot/send?access_token=0123abcd', 'https://oapi.dingtalk.com/robot/send?access_token=***'],
   ])('%s', (_, url, shown) => {
     expect(redactUrl(url)).toBe(shown);
   });
@@ -33,6 +34,11 @@ describe('redact', () => {
     ['a ticket store URL', { tickets: { store: 'postgres', url: 'postgres://u:pw@db/x', poolSize: 10 } }, { tickets: { store: 'postgres', url: `postgres://u:${MASK}@db/x`, poolSize: 10 } }],
     ['strings in an array under a secret key', { tokens: ['a', 'b'] }, { tokens: [MASK, MASK] }],
     ['any case, anywhere in the key', { clientSecret: 's', TLS_PASSPHRASE: 'p', apiKey: 'k', privateKey: 'pem' }, { clientSecret: MASK, TLS_PASSPHRASE: MASK, apiKey: MASK, privateKey: MASK }],
+    [
+      'DingTalk robots and a webhook channel',
+      { robots: { tongmen: { webhook: 'https://oapi.dingtalk.com/robot/send?access_token=0123abcd', secret: 'SECabc', keyword: '水务告警' } }, webhook: { url: 'https://hooks.example/in', secret: 'whsec', headers: { Authorization: 'Bearer abc', 'X-Api-Key': 'k', 'X-Source': 'clearwater' } } },
+      { robots: { tongmen: { webhook: `https://oapi.dingtalk.com/robot/send?access_token=${MASK}`, secret: MASK, keyword: '水务告警' } }, webhook: { url: 'https://hooks.example/in', secret: MASK, headers: { Authorization: MASK, 'X-Api-Key': MASK, 'X-Source': 'clearwater' } } },
+    ],
     ['numbers, booleans and paths as they are', { port: 1883, pretty: true, keyFile: '/etc/tls/server.key', tokensPerSecond: 5 }, { port: 1883, pretty: true, keyFile: '/etc/tls/server.key', tokensPerSecond: 5 }],
   ])('%s', (_, config, shown) => {
     expect(redact(config)).toEqual(shown);

@@ -2,9 +2,12 @@
  * A configuration as it may be shown (`clearwater config check`): every secret masked. Pure.
  *
  * - A string under a key that names a secret: `password`, `passwordHash`, `token`, `secret`,
- *   `passphrase`, `credentials`, `apiKey`, `privateKey` (any case, anywhere in the key), e.g.
- *   `api.tokens[].token`, `broker.observers[].passwordHash`, `influx.password`, `influx.token`,
- *   `source.password`. An empty string stays empty, so an unset secret shows as unset.
+ *   `passphrase`, `credentials`, `apiKey`, `privateKey`, and the HTTP headers `Authorization`
+ *   and `X-Api-Key` (any case, anywhere in the key), e.g. `api.tokens[].token`,
+ *   `broker.observers[].passwordHash`, `influx.password`, `influx.token`, `source.password`,
+ *   `notify.webhook.headers.Authorization`. An empty string stays empty, so an unset secret
+ *   shows as unset.
+ * - A DingTalk robot's `webhook` is a URL whose `access_token` query parameter is masked (below).
  * - In any string that is a URL: the password of its userinfo (RFC 3986 §3.2.1,
  *   `postgres://user:password@host`, `mqtt://user:password@broker`) and query parameters named
  *   like a secret (libpq's `?password=`, `?sslpassword=`). The user name and host stay readable.
@@ -12,7 +15,7 @@
 
 export const MASK = '***';
 
-const SECRET_KEY = /pass(word|phrase)|secret|token|credential|api_?key|private_?key/i;
+const SECRET_KEY = /pass(word|phrase)|secret|token|credential|api[-_]?key|private_?key|authori[sz]ation/i;
 
 /** The value with every secret masked; the input is not changed. */
 export function redact(value: unknown, key?: string): unknown {
