@@ -11,6 +11,7 @@ import { brokerSchema } from '../broker/broker.ts';
 import { apiSchema } from './access.ts';
 import { ticketStoreSchema } from '../rules/tickets/config.ts';
 import { lifecyclePolicySchema } from '../rules/tickets/policy.ts';
+import { notifySchema } from '../rules/notify/config.ts';
 import { deadLetterSchema } from '../ingest/dead-letters.ts';
 import { influxSchema } from '../ingest/influx-writer.ts';
 import { mqttSourceSchema } from '../ingest/mqtt-source.ts';
@@ -42,6 +43,7 @@ export const configSchema = z.object({
     .prefault({})
     .describe('The HTTP API: tickets, silences, /healthz, /metrics'),
   api: apiSchema.prefault({}).describe('Bearer tokens of the ticket API (dispatchers, village administrators, viewers)'),
+  notify: notifySchema,
   influx: influxSchema
     .extend({
       url: z.url().optional().describe('InfluxDB base URL; absent: start a private influxd for this run'),

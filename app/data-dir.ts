@@ -8,7 +8,8 @@
  * is enough for all three. Files written later by
  * other code (the rule-state snapshot) are created 0600 where they are written.
  */
-import { chmod, mkdir, open, readdir } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { chmod, mkdir, open, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 
 export const DATA_DIR_MODE = 0o700;
@@ -45,4 +46,23 @@ async function tighten(dir: string): Promise<void> {
 /** A -wal or -shm file SQLite removed between the listing and the chmod. */
 function ignoreVanished(error: NodeJS.ErrnoException): void {
   if (error.code !== 'ENOENT') throw error;
+}
+
+/**
+ * A secret key kept in a file (32 random bytes, hex): read when present, created 0600 when not.
+ * Every instance of a deployment must share it (put the file on shared storage, or set the path).
+ */
+export async function keyFile(path: string): Promise<Buffer> {
+  try {
+    const text = (await readFile(path, 'utf8')).trim();
+    if (!/^[0-9a-f]{64}$/.test(text)) throw new Error(`${path} must hold 64 hex digits (32 bytes)`);
+    return Buffer.from(text, 'hex');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  const key = randomBytes(32);
+  await writeFile(path, `${key.toString('hex')}\n`, { mode: DATA_FILE_MODE, flag: 'wx' }).catch(async (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EEXIST') throw error; // another instance made it first: use theirs
+  });
+  return keyFile(path);
 }

@@ -8,6 +8,7 @@ import type { DurableSinkStats } from '../ingest/durable-sink.ts';
 import type { MqttSourceStats } from '../ingest/mqtt-source.ts';
 import type { RulesEngineStats } from '../rules/engine.ts';
 import type { AlarmLoad } from '../rules/tickets/alarm-load.ts';
+import type { OutboxStats } from '../rules/tickets/outbox.ts';
 
 export interface MetricSources {
   ingest(): { messages: number; readingsAccepted: number; readingsRejected: Record<string, number> };
@@ -21,6 +22,8 @@ export interface MetricSources {
   deadLetters(): { pruned: number; letters: number; bytes: number };
   /** ISA-18.2 alarm load now (rules/tickets/alarm-load.ts). */
   alarmLoad?: (() => Promise<AlarmLoad>) | undefined;
+  /** The notification outbox (rules/tickets/outbox.ts), when notifications are on. */
+  outbox?: (() => Promise<OutboxStats>) | undefined;
 }
 
 function counter(registry: Registry, name: string, help: string, read: () => number): void {
@@ -59,6 +62,34 @@ function gauge(registry: Registry, name: string, help: string, read: () => numbe
   });
 }
 
+/** A gauge with one label whose values come, all together, from one read. */
+function labelledGauge(registry: Registry, name: string, help: string, label: string, read: () => Promise<Record<string, number>>): void {
+  new Gauge({
+    name,
+    help,
+    labelNames: [label],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const [value, count] of Object.entries(await read())) this.set({ [label]: value }, count);
+    },
+  });
+}
+
+/** The outbox's figures; one scrape queries the outbox once for them all. */
+function outboxMetrics(registry: Registry, readOutbox: () => Promise<OutboxStats>): void {
+  let cached: { at: number; stats: Promise<OutboxStats> } | undefined;
+  const read = () => {
+    if (cached === undefined || Date.now() - cached.at > 1000) cached = { at: Date.now(), stats: readOutbox() };
+    return cached.stats;
+  };
+  labelledGauge(registry, 'clearwater_notify_outbox_pending', 'Notices waiting in the outbox (due or not), by channel', 'channel', async () => (await read()).pending);
+  gauge(registry, 'clearwater_notify_outbox_oldest_due_seconds', 'How long the oldest undelivered notice has waited since it was due', async () => (await read()).oldestDueMs / 1000);
+  // Totals kept in the store (every instance's), so gauges: they survive restarts and count once across instances.
+  labelledGauge(registry, 'clearwater_notify_sent', 'Notices delivered, by channel (all instances, since the store began)', 'channel', async () => (await read()).sent);
+  labelledGauge(registry, 'clearwater_notify_failed', 'Notices given up for good, by channel, kept with their reason (re-sendable)', 'channel', async () => (await read()).failed);
+}
+
 export function createMetrics(sources: MetricSources): Registry {
   const registry = new Registry();
   // The process's own: CPU, resident memory, V8 heap by space, event-loop lag, GC (prom-client's standard set).
@@ -89,6 +120,7 @@ export function createMetrics(sources: MetricSources): Registry {
     return { opened, reopened, escalated, deescalated, resolved };
   });
   gauge(registry, 'clearwater_tickets_open', 'Tickets open, acknowledged or suppressed', sources.openTickets);
+  if (sources.outbox) outboxMetrics(registry, sources.outbox);
   const readLoad = sources.alarmLoad;
   if (readLoad) {
     // One scrape reads three gauges: the tickets are queried once for them all.

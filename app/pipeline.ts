@@ -5,7 +5,9 @@
  * in dependency order; `stop()` takes it down in reverse, draining what is in flight.
  */
 import { setLogger } from '@influxdata/influxdb-client';
-import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { join, resolve } from 'node:path';
 import { DeadLetterStore, influxRefusal } from '../ingest/dead-letters.ts';
 import { DurableSink, type DurableSinkStats } from '../ingest/durable-sink.ts';
 import { InfluxWriter, influxSchema } from '../ingest/influx-writer.ts';
@@ -18,7 +20,7 @@ import { sqliteTicketFile } from '../rules/tickets/config.ts';
 import type { TicketChange } from '../rules/tickets/store.ts';
 import type { Ticket } from '../rules/tickets/ticket.ts';
 import type { Config } from './config.ts';
-import { privateDataDir } from './data-dir.ts';
+import { keyFile, privateDataDir } from './data-dir.ts';
 import { createHttpServer } from './http.ts';
 import { createDatabase, startLocalInfluxd, type LocalInfluxd } from './local-influxd.ts';
 import type { Logger } from './log.ts';
@@ -65,6 +67,8 @@ export async function startPipeline(config: Config, deps: PipelineDeps): Promise
     log.info({ devices: catalog.devices.size, sites: catalog.sites.size }, `catalog ${catalog.file.county.name}`);
 
     const { sink, deadLetters, influxUrl } = await startSink(config, files, log, now, stack);
+    /** Where this process's HTTP API answers, once it listens (acknowledgement links point there by default). */
+    let httpUrl = `http://${config.http.host}:${config.http.port}`;
     const rules = createRulesService({
       rulePacks: config.rulePacks,
       dataDir: config.dataDir,
@@ -75,6 +79,12 @@ export async function startPipeline(config: Config, deps: PipelineDeps): Promise
       log,
       now,
       writeLines: (lines) => sink.append(lines),
+      notify: {
+        config: config.notify,
+        catalog,
+        links: { key: await keyFile(resolve(config.dataDir, config.notify.links.keyFile ?? 'ack-link.key')), get baseUrl() { return config.notify.links.baseUrl ?? httpUrl; } },
+        owner: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
+      },
     });
     await rules.start();
     stack.push(() => rules.stop());
@@ -110,6 +120,7 @@ export async function startPipeline(config: Config, deps: PipelineDeps): Promise
         rules: () => rules.engine.stats(),
         openTickets: async () => (await rules.store.list({ state: 'open' })).length,
         deadLetters: () => ({ pruned: deadLetters.stats.pruned, ...deadLetters.totals() }),
+        outbox: rules.sender ? () => rules.store.outbox.stats(now()) : undefined,
         alarmLoad: async () => {
           const at = now();
           const [open, recent] = await Promise.all([rules.store.list({ state: 'open' }), rules.store.list({ state: 'all', since: at - 3_600_000 })]);
@@ -127,6 +138,7 @@ export async function startPipeline(config: Config, deps: PipelineDeps): Promise
     stack.push(() => http.close());
     const address = http.server.address();
     const httpPort = typeof address === 'object' && address ? address.port : config.http.port;
+    httpUrl = `http://${config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host}:${httpPort}`;
     log.info({ url: `http://${config.http.host}:${httpPort}` }, 'HTTP API listening (/healthz, /metrics, /api/tickets, /api/silences)');
 
     const selfReport = setInterval(() => void sink.append([pipelineLine(pipelineFields(ingest, sink.stats(), rules.engine.stats().evaluations), now())]).catch(() => {}), 10_000);

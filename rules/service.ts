@@ -11,6 +11,7 @@
  * consumers and closes the store. Stop it before the sink its lines go to.
  */
 import { join } from 'node:path';
+import type { Catalog } from '../network/catalog.ts';
 import { ticketLine } from '../network/line-protocol.ts';
 import { createRulesEngine, type RuleReading, type RulesEngine } from './engine.ts';
 import type { Rule, WatchedDevice } from './kinds/index.ts';
@@ -21,6 +22,13 @@ import type { LifecyclePolicy } from './tickets/policy.ts';
 import { changeLogLine, ticketPoint } from './tickets/report.ts';
 import type { TicketChange, TicketStore } from './tickets/store.ts';
 import { TicketChangeStream } from './tickets/stream.ts';
+import type { ChannelKind } from './notify/channel.ts';
+import { NoticeComposer, recipientOf } from './notify/compose.ts';
+import { createChannels, type NotifyConfig } from './notify/config.ts';
+import { planNotices } from './notify/plan.ts';
+import { NoticeRenderer } from './notify/render.ts';
+import { NotificationSender } from './notify/sender.ts';
+import type { NoticePlanner } from './tickets/store.ts';
 
 /** What the service logs with (pino's Logger fits). */
 export interface RulesLog {
@@ -48,6 +56,17 @@ export interface RulesServiceOptions {
   readonly writeLines: (lines: string[]) => Promise<void>;
   /** Wall clock, epoch ms. */
   readonly now?: () => number;
+  /** Notifications (the `notify:` config with the catalog's recipients); absent or disabled: nobody is told. */
+  readonly notify?: NotifyOptions | undefined;
+}
+
+export interface NotifyOptions {
+  readonly config: NotifyConfig;
+  readonly catalog: Catalog;
+  /** The key that signs acknowledgement links, and where the phone page is. */
+  readonly links: { readonly key: Buffer; readonly baseUrl: string };
+  /** This process, as the owner of its outbox claims (several instances share the outbox). */
+  readonly owner: string;
 }
 
 export interface RulesService {
@@ -61,6 +80,8 @@ export interface RulesService {
   readonly engine: RulesEngine;
   readonly store: TicketStore;
   readonly stream: TicketChangeStream;
+  /** The outbox sender, when notifications are on. */
+  readonly sender: NotificationSender | undefined;
   stop(): Promise<void>;
 }
 
@@ -70,6 +91,8 @@ interface Running {
   readonly store: TicketStore;
   readonly stream: TicketChangeStream;
   readonly timers: NodeJS.Timeout[];
+  readonly sender: NotificationSender | undefined;
+  readonly closeChannels: () => Promise<void>;
 }
 
 export function createRulesService(options: RulesServiceOptions): RulesService {
@@ -109,13 +132,15 @@ export function createRulesService(options: RulesServiceOptions): RulesService {
     async start() {
       const packs = await Promise.all(options.rulePacks.map(loadRulePack));
       const rules = rulesOf(packs);
+      const notify = await notifyParts();
       const store = await openTicketStore(options.tickets, {
         dataDir: options.dataDir,
         policy: options.lifecycle,
+        notify: notify?.planner,
         onConnectionError: (error) => options.log.warn({ error: error.message }, 'ticket store connection lost; reconnecting'),
       });
       try {
-        running = await startAround(store, rules);
+        running = await startAround(store, rules, notify);
       } catch (error) {
         await store.close();
         throw error;
@@ -140,21 +165,45 @@ export function createRulesService(options: RulesServiceOptions): RulesService {
     get stream() {
       return started().stream;
     },
+    get sender() {
+      return started().sender;
+    },
     async stop() {
       if (running === undefined) return;
-      const { engine, store, stream, timers } = running;
+      const { engine, store, stream, timers, sender, closeChannels } = running;
       running = undefined;
       for (const timer of timers) clearInterval(timer);
       await engine.stop();
       await save(engine);
       await sweeping;
       await stream.stop();
+      await sender?.stop();
+      await closeChannels();
       await store.close();
     },
   };
 
-  /** The engine, the stream and the timers around an open store. */
-  async function startAround(store: TicketStore, rules: readonly Rule[]): Promise<Running> {
+  /** The channels, the outbox planner the store writes with, and the renderer (templates checked here). */
+  async function notifyParts() {
+    const notify = options.notify;
+    if (notify === undefined || !notify.config.enabled) return undefined;
+    const { catalog, config } = notify;
+    const channels = createChannels(config.channels, { now, log: options.log });
+    const timeZone = catalog.file.county.timeZone;
+    const context = {
+      recipients: catalog.file.recipients,
+      policy: config.policy,
+      timeZone,
+      reaches: (entry: Parameters<typeof recipientOf>[0], kind: ChannelKind) => channels.get(kind)?.reaches(recipientOf(entry)) ?? false,
+    };
+    const planner: NoticePlanner = { plan: (change, told, at) => planNotices(change, told, context, at), now };
+    const renderer = await NoticeRenderer.load(timeZone);
+    options.log.info({ channels: [...channels.keys()], recipients: catalog.file.recipients.length }, 'notifications on');
+    return { notify, channels, planner, renderer };
+  }
+
+  /** The engine, the stream, the sender and the timers around an open store. */
+  async function startAround(store: TicketStore, rules: readonly Rule[], notify: Awaited<ReturnType<typeof notifyParts>>): Promise<Running> {
     const previous = await loadSnapshot(snapshotPath);
     if (!previous.ok && previous.reason === 'corrupt') options.log.warn({ file: snapshotPath }, 'rule state snapshot unreadable; pending conditions start over');
     const engine = createRulesEngine({
@@ -178,6 +227,37 @@ export function createRulesService(options: RulesServiceOptions): RulesService {
     };
     const timers = [setInterval(tick, options.tickMs), setInterval(() => void save(engine), options.snapshotMs ?? 60_000)];
     tick();
-    return { rules, engine, store, stream, timers };
+    const sender = notify && startSender(store, notify);
+    const closeChannels = async () => {
+      for (const channel of notify?.channels.values() ?? []) await channel.close?.();
+    };
+    return { rules, engine, store, stream, timers, sender, closeChannels };
+  }
+
+  function startSender(store: TicketStore, parts: NonNullable<Awaited<ReturnType<typeof notifyParts>>>): NotificationSender {
+    const { notify, channels, renderer } = parts;
+    // The base URL is read at each send: the HTTP API's port is known only once it listens.
+    const links = { key: notify.links.key, ttlMs: notify.config.links.ttl, get baseUrl() { return notify.links.baseUrl; } };
+    const composer = new NoticeComposer(notify.catalog, store, renderer, links, now);
+    const sender = new NotificationSender({
+      store,
+      channels,
+      composer,
+      catalog: notify.catalog,
+      policy: notify.config.policy,
+      owner: notify.owner,
+      now,
+      log: options.log,
+      pollMs: notify.config.sender.pollMs,
+      leaseMs: notify.config.sender.leaseMs,
+      batchSize: notify.config.sender.batchSize,
+      onSent: (message, result, notice) => {
+        const fields = { channel: message.channel, to: [...new Set(message.rows.map((r) => r.recipient))], tickets: [...new Set(message.rows.map((r) => r.ticketId))] };
+        if (result.ok) options.log.info(fields, `told by ${message.channel}: ${notice?.title ?? message.kind}`);
+        else options.log.warn({ ...fields, failure: result.failure, reason: result.reason }, `could not tell by ${message.channel}`);
+      },
+    });
+    sender.start();
+    return sender;
   }
 }

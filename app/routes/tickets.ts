@@ -14,7 +14,7 @@ import { digitsSchema, idSchema, instantSchema } from './fields.ts';
 import { originOf, type Gate } from './gate.ts';
 
 export interface TicketRoutesDeps {
-  readonly store: Pick<TicketStore, 'list' | 'get' | 'transition' | 'edit'>;
+  readonly store: Pick<TicketStore, 'list' | 'get' | 'transition' | 'edit' | 'outbox'>;
   /** The access check of the API routes (gate.ts). */
   readonly gate: Gate;
   /** Wall clock for people's changes, epoch ms. */
@@ -69,7 +69,10 @@ export function registerTicketRoutes(app: FastifyInstance, deps: TicketRoutesDep
     const params = idParamsSchema.safeParse(request.params);
     if (!params.success) return reply.code(400).send({ error: 'bad ticket id', problems: z.prettifyError(params.error) });
     const found = await visible(params.data.id, caller.principal);
-    return found ?? reply.code(404).send({ error: `no ticket ${params.data.id}` });
+    if (!found) return reply.code(404).send({ error: `no ticket ${params.data.id}` });
+    // Who was told, by which channel, when, and with what result.
+    const deliveries = (await deps.store.outbox.deliveries(params.data.id)).map(({ id, recipient, channel, kind, state, attempts, createdAt, notBefore, sentAt, detail, eventId }) => ({ id, eventId, recipient, channel, kind, state, attempts, createdAt, notBefore, sentAt, detail }));
+    return { ...found, deliveries };
   });
 
   /** A write route on one ticket: token, id, body, scope, then the store call. */

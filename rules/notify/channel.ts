@@ -76,6 +76,11 @@ export interface Notice {
   readonly kind: NoticeKind;
   readonly language: Language;
   readonly recipient: Recipient;
+  /**
+   * Others the same message is for, where they share its destination (a DingTalk group): one
+   * message in the group, every one of them @-mentioned.
+   */
+  readonly alsoFor?: readonly Recipient[] | undefined;
   readonly tickets: readonly NoticeTicket[];
   /** Rendered from the templates of this kind and language. */
   readonly rendered: {

@@ -121,7 +121,9 @@ export class NoticeRenderer {
   private ticketView(ticket: NoticeTicket, language: Language, kind: NoticeKind): TicketView {
     const w = words[language];
     const unit = ticket.unit === '' ? '' : ` ${ticket.unit}`;
-    const place = [ticket.villageName, ticket.siteName].filter((part): part is string => part !== null && part !== '').join(language === 'zh-CN' ? ' ' : ', ');
+    // A site named after its village ("桐门村 村口龙头") is not named twice.
+    const named = ticket.villageName !== null && ticket.siteName.includes(ticket.villageName);
+    const place = [named ? null : ticket.villageName, ticket.siteName].filter((part): part is string => part !== null && part !== '').join(language === 'zh-CN' ? ' ' : ', ');
     return {
       id: ticket.id,
       title: language === 'zh-CN' ? ticket.titleZh : ticket.title,

@@ -11,6 +11,7 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import type { LifecyclePolicy } from './policy.ts';
+import type { NoticePlanner } from './store.ts';
 import { openPostgresTicketStore, TICKET_SCHEMA_PATTERN } from './postgres.ts';
 import { openSqliteTicketStore } from './sqlite.ts';
 import type { TicketStore } from './store.ts';
@@ -45,6 +46,8 @@ export interface TicketStoreContext {
   readonly onConnectionError?: (error: Error) => void;
   /** Reopen, flapping and escalation (the app's `lifecycle:` block). */
   readonly policy?: LifecyclePolicy;
+  /** Plans each change's notifications into the outbox, in the change's transaction; absent: none. */
+  readonly notify?: NoticePlanner | undefined;
 }
 
 /** The file of a SQLite store: a relative path is inside `dataDir`. */
@@ -56,7 +59,7 @@ export function sqliteTicketFile(config: z.infer<typeof sqliteTicketStoreSchema>
 export function openTicketStore(config: TicketStoreConfig, context: TicketStoreContext): Promise<TicketStore> {
   switch (config.store) {
     case 'sqlite':
-      return openSqliteTicketStore({ path: sqliteTicketFile(config, context.dataDir), busyTimeoutMs: config.busyTimeoutMs, policy: context.policy });
+      return openSqliteTicketStore({ path: sqliteTicketFile(config, context.dataDir), busyTimeoutMs: config.busyTimeoutMs, policy: context.policy, notify: context.notify });
     case 'postgres':
       return openPostgresTicketStore({
         connectionString: config.url,
@@ -65,6 +68,7 @@ export function openTicketStore(config: TicketStoreConfig, context: TicketStoreC
         connectTimeoutMs: config.connectTimeoutMs,
         onIdleError: context.onConnectionError,
         policy: context.policy,
+        notify: context.notify,
       });
   }
 }

@@ -20,6 +20,8 @@ export type { OutboxRow } from './schema.ts';
 export type OutboxOutcome =
   | { readonly state: 'sent'; readonly at: number; readonly detail?: string | undefined }
   | { readonly state: 'retry'; readonly at: number; readonly nextAttemptAt: number; readonly detail: string }
+  /** Not tried: its destination had no room (rate limit); not counted as an attempt. */
+  | { readonly state: 'deferred'; readonly at: number; readonly nextAttemptAt: number; readonly detail: string }
   | { readonly state: 'failed'; readonly at: number; readonly detail: string }
   /** Given up on this channel; the same notice goes by `channel` instead. */
   | { readonly state: 'fallen_back'; readonly at: number; readonly detail: string; readonly channel: string };
@@ -99,6 +101,9 @@ export async function completeClaim(db: Kysely<TicketDatabase>, row: Pick<Outbox
         return;
       case 'retry':
         await mine.set({ ...common, nextAttemptAt: outcome.nextAttemptAt }).execute();
+        return;
+      case 'deferred':
+        await mine.set({ ...common, attempts: row.attempts, nextAttemptAt: outcome.nextAttemptAt }).execute();
         return;
       case 'failed':
         await mine.set({ ...common, state: 'failed' }).execute();

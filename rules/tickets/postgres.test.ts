@@ -142,7 +142,7 @@ describe('PostgreSQL ticket store', () => {
       const store = await harness.open();
       await store.close();
       const tables = await admin.query<{ table_name: string }>('select table_name from information_schema.tables where table_schema = $1 order by 1', [schema]);
-      expect(tables.rows.map((row) => row.table_name)).toEqual(['silences', 'ticket_change_cursors', 'ticket_events', 'ticket_migrations', 'ticket_migrations_lock', 'tickets']);
+      expect(tables.rows.map((row) => row.table_name)).toEqual(['ack_tokens_used', 'notification_outbox', 'silences', 'ticket_change_cursors', 'ticket_events', 'ticket_migrations', 'ticket_migrations_lock', 'tickets']);
       const index = await admin.query<{ indexdef: string }>(`select indexdef from pg_indexes where schemaname = $1 and indexname = 'tickets_active_fingerprint'`, [schema]);
       expect(index.rows[0]?.indexdef).toMatch(/UNIQUE INDEX .* \(fingerprint\) WHERE \(state = ANY \(ARRAY\['open'::text, 'acknowledged'::text, 'suppressed'::text\]\)\)/);
       const columns = await admin.query<{ column_name: string; data_type: string }>(

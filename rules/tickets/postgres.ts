@@ -12,7 +12,7 @@
 import { PostgresDialect } from 'kysely';
 import { Pool, TypeOverrides } from 'pg';
 import type { LifecyclePolicy } from './policy.ts';
-import { createTicketStore, type TicketStore } from './store.ts';
+import { createTicketStore, type NoticePlanner, type TicketStore } from './store.ts';
 
 export interface PostgresTicketStoreOptions {
   /** `postgres://user:password@host:5432/database`; libpq parameters such as `?sslmode=require` pass through. Missing parts come from `PGHOST`, `PGUSER`, `PGPASSWORD`, … */
@@ -27,6 +27,8 @@ export interface PostgresTicketStoreOptions {
   readonly onIdleError?: (error: Error) => void;
   /** Reopen, flapping and escalation; default `defaultLifecyclePolicy`. */
   readonly policy?: LifecyclePolicy | undefined;
+  /** Plans each change's notifications into the outbox. */
+  readonly notify?: NoticePlanner | undefined;
 }
 
 /** A schema name: unquoted PostgreSQL identifier, at most 63 bytes (NAMEDATALEN - 1). */
@@ -60,5 +62,5 @@ export async function openPostgresTicketStore(options: PostgresTicketStoreOption
   });
   // Without a listener, an idle connection's error would crash the process (EventEmitter).
   pool.on('error', (error) => options.onIdleError?.(error));
-  return createTicketStore(new PostgresDialect({ pool }), 'postgres', { schema, ...(options.policy && { policy: options.policy }) });
+  return createTicketStore(new PostgresDialect({ pool }), 'postgres', { schema, ...(options.policy && { policy: options.policy }), notify: options.notify });
 }

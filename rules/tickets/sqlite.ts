@@ -6,7 +6,7 @@
 import Database from 'better-sqlite3';
 import { SqliteDialect } from 'kysely';
 import type { LifecyclePolicy } from './policy.ts';
-import { createTicketStore, type TicketStore } from './store.ts';
+import { createTicketStore, type NoticePlanner, type TicketStore } from './store.ts';
 
 export interface SqliteTicketStoreOptions {
   /** Database file, or ':memory:' for tests. */
@@ -15,6 +15,8 @@ export interface SqliteTicketStoreOptions {
   readonly busyTimeoutMs?: number;
   /** Reopen, flapping and escalation; default `defaultLifecyclePolicy`. */
   readonly policy?: LifecyclePolicy | undefined;
+  /** Plans each change's notifications into the outbox. */
+  readonly notify?: NoticePlanner | undefined;
 }
 
 export async function openSqliteTicketStore(options: SqliteTicketStoreOptions): Promise<TicketStore> {
@@ -28,5 +30,5 @@ export async function openSqliteTicketStore(options: SqliteTicketStoreOptions): 
     database.close();
     throw error;
   }
-  return createTicketStore(new SqliteDialect({ database }), 'sqlite', options.policy ? { policy: options.policy } : {});
+  return createTicketStore(new SqliteDialect({ database }), 'sqlite', { ...(options.policy && { policy: options.policy }), notify: options.notify });
 }

@@ -135,7 +135,7 @@ export function createDingtalkChannel(config: DingtalkChannelConfig, deps: Chann
       const { body, omittedLines } = markdownBody(
         {
           ...notice.rendered.markdown,
-          mentions: notice.recipient.phone === undefined ? [] : [notice.recipient.phone],
+          mentions: [notice.recipient, ...(notice.alsoFor ?? [])].flatMap((person) => (person.phone === undefined ? [] : [person.phone])),
           keyword: robot.keyword,
           language: notice.language,
           msgUuid: notice.deliveryKey,

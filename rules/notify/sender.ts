@@ -1,0 +1,131 @@
+/**
+ * Works the outbox off: claims due rows with a lease, makes them into messages (batch.ts: one
+ * per ticket change and destination, digests past a destination's rate), sends each by its
+ * channel, and records every row's outcome (outcome.ts: sent, retried with backoff and
+ * Retry-After, fallen back to SMS, or failed with its reason). A channel's failure touches only
+ * that channel's rows: what another channel delivered is never sent again.
+ *
+ * It wakes when this process's store commits a change, and polls every `pollMs` for what is due
+ * (retries, quiet hours ending, digests, other instances' rows).
+ */
+import type { TicketStore } from '../tickets/store.ts';
+import type { OutboxRow } from '../tickets/outbox.ts';
+import { batchRows, type Message } from './batch.ts';
+import type { Channel, ChannelKind, SendResult } from './channel.ts';
+import { recipientOf, type NoticeComposer } from './compose.ts';
+import type { Catalog } from '../../network/catalog.ts';
+import { outcomeOf } from './outcome.ts';
+import type { NotifyPolicy } from './policy.ts';
+import { RateWindow } from './rate-window.ts';
+
+export interface SenderOptions {
+  readonly store: Pick<TicketStore, 'outbox' | 'onChanges'>;
+  readonly channels: ReadonlyMap<ChannelKind, Channel>;
+  readonly composer: NoticeComposer;
+  readonly catalog: Catalog;
+  readonly policy: NotifyPolicy;
+  /** This process, as the owner of its claims. */
+  readonly owner: string;
+  readonly now: () => number;
+  readonly random?: () => number;
+  readonly log: { info(fields: object, message: string): void; warn(fields: object, message: string): void; error(fields: object, message: string): void };
+  /** How often due rows are looked for, ms. Default 1000. */
+  readonly pollMs?: number;
+  /** How long a claim holds before another sender may take the row, ms. Default 60 s. */
+  readonly leaseMs?: number;
+  /** Rows claimed per round. Default 200. */
+  readonly batchSize?: number;
+  /** Each message sent, with its result (the app logs who was told). */
+  readonly onSent?: (message: Message, result: SendResult, notice: { title: string } | undefined) => void;
+}
+
+export class NotificationSender {
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+  private pending = false;
+  private unlisten: (() => void) | undefined;
+  private readonly rate = new RateWindow();
+
+  constructor(private readonly options: SenderOptions) {}
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.unlisten = this.options.store.onChanges(() => this.poke());
+    this.loop = this.run();
+  }
+
+  /** Finishes the round in hand; unsent rows stay in the outbox for the next start. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.unlisten?.();
+    this.wake?.();
+    await this.loop;
+  }
+
+  poke(): void {
+    this.pending = true;
+    this.wake?.();
+  }
+
+  /** One round: claim what is due, send it, record it. Resolves with the number of rows handled. */
+  async round(): Promise<number> {
+    const { store, owner } = this.options;
+    const now = this.options.now();
+    const rows = await store.outbox.claim({ now, limit: this.options.batchSize ?? 200, leaseMs: this.options.leaseMs ?? 60_000, owner });
+    if (rows.length === 0) return 0;
+    const { messages, deferred } = batchRows(rows, (row) => this.destinationOf(row), (channel, destination) => this.rate.budget(destination, this.options.channels.get(channel)?.perMinute, now));
+    for (const { row, until } of deferred) await store.outbox.complete(row, owner, { state: 'deferred', at: now, nextAttemptAt: until, detail: 'waiting for room at the destination (rate limit)' });
+    await Promise.all(messages.map((message) => this.send(message)));
+    return rows.length;
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      this.pending = false;
+      let handled = 0;
+      try {
+        handled = await this.round();
+      } catch (error) {
+        this.options.log.error({ error: String(error) }, 'notification round failed; retrying');
+      }
+      if (!this.running) break;
+      if (handled === (this.options.batchSize ?? 200) || this.pending) continue;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, this.options.pollMs ?? 1000);
+        const self = this;
+        function done() {
+          clearTimeout(timer);
+          self.wake = undefined;
+          resolve();
+        }
+        this.wake = done;
+      });
+    }
+  }
+
+  private async send(message: Message): Promise<void> {
+    const { store, owner, policy } = this.options;
+    const channel = this.options.channels.get(message.channel);
+    const composed = channel === undefined ? { ok: false as const, reason: `channel ${message.channel} is not configured` } : await this.options.composer.compose(message);
+    const result: SendResult = composed.ok && channel ? await channel.send(composed.notice).catch((error: unknown) => ({ ok: false as const, failure: 'transient' as const, reason: String(error) })) : { ok: false, failure: 'permanent', reason: composed.ok ? 'no channel' : composed.reason };
+    const now = this.options.now();
+    if (result.ok) this.rate.record(message.destination, now);
+    if (!result.ok && result.failure === 'throttled') this.rate.throttle(message.destination, now + (result.retryAfterMs ?? policy.retry.maxMs));
+    this.options.onSent?.(message, result, composed.ok ? { title: composed.notice.rendered.markdown.title } : undefined);
+    const fallback = this.options.channels.get(policy.fallback.to);
+    for (const row of message.rows) {
+      const entry = this.options.catalog.recipient(row.recipient);
+      const fallbackReaches = fallback !== undefined && entry !== undefined && fallback.reaches(recipientOf(entry));
+      const outcome = outcomeOf(result, row, { channel: message.channel, now, policy, random: (this.options.random ?? Math.random)(), fallbackReaches });
+      await store.outbox.complete(row, owner, outcome);
+    }
+  }
+
+  private destinationOf(row: OutboxRow): string {
+    const channel = this.options.channels.get(row.channel as ChannelKind);
+    const entry = this.options.catalog.recipient(row.recipient);
+    return channel && entry ? channel.destination(recipientOf(entry)) : row.recipient;
+  }
+}
