@@ -8,6 +8,7 @@ import type { Registry } from 'prom-client';
 import type { ApiConfig } from './access.ts';
 import { hostPolicy } from './host-check.ts';
 import { gateFor } from './routes/gate.ts';
+import { registerAckRoutes, type AckRoutesDeps } from './routes/ack.ts';
 import { registerSilenceRoutes, type SilenceRoutesDeps } from './routes/silences.ts';
 import { registerTicketRoutes, type TicketRoutesDeps } from './routes/tickets.ts';
 
@@ -20,11 +21,14 @@ export interface HttpDeps {
   boundHost: string;
   /** Ticket and silence routes share the store, the access config and the clock. */
   tickets: { store: TicketRoutesDeps['store'] & SilenceRoutesDeps['store']; api: ApiConfig; now: () => number };
+  /** The acknowledgement links of messages (`/ack/<token>`), when notifications are on. */
+  ack?: AckRoutesDeps | undefined;
 }
 
 export function createHttpServer(deps: HttpDeps): FastifyInstance {
   // No logger: request headers carry bearer tokens.
-  const app = Fastify({ logger: false });
+  // maxParamLength: an acknowledgement link's token is about 150 characters (fastify's default is 100).
+  const app = Fastify({ logger: false, maxParamLength: 600 });
   const { api } = deps.tickets;
   const hosts = hostPolicy(deps.boundHost, api.allowedHosts);
   const healthGate = gateFor(api, hosts, 'healthz');
@@ -44,6 +48,7 @@ export function createHttpServer(deps: HttpDeps): FastifyInstance {
   const routes = { store: deps.tickets.store, gate: gateFor(api, hosts), now: deps.tickets.now };
   registerTicketRoutes(app, routes);
   registerSilenceRoutes(app, routes);
+  if (deps.ack) registerAckRoutes(app, deps.ack);
 
   return app;
 }

@@ -27,6 +27,8 @@ import type { Logger } from './log.ts';
 import { createMetrics } from './metrics.ts';
 import { Presence } from './presence.ts';
 import { createSource, type AnySource } from './sources.ts';
+import { recentReadings } from './readings.ts';
+import { NoticeRenderer } from '../rules/notify/render.ts';
 
 export interface RunningPipeline {
   readonly catalog: Catalog;
@@ -69,6 +71,7 @@ export async function startPipeline(config: Config, deps: PipelineDeps): Promise
     const { sink, deadLetters, influxUrl } = await startSink(config, files, log, now, stack);
     /** Where this process's HTTP API answers, once it listens (acknowledgement links point there by default). */
     let httpUrl = `http://${config.http.host}:${config.http.port}`;
+    const linkKey = await keyFile(resolve(config.dataDir, config.notify.links.keyFile ?? 'ack-link.key'));
     const rules = createRulesService({
       rulePacks: config.rulePacks,
       dataDir: config.dataDir,
@@ -82,7 +85,7 @@ export async function startPipeline(config: Config, deps: PipelineDeps): Promise
       notify: {
         config: config.notify,
         catalog,
-        links: { key: await keyFile(resolve(config.dataDir, config.notify.links.keyFile ?? 'ack-link.key')), get baseUrl() { return config.notify.links.baseUrl ?? httpUrl; } },
+        links: { key: linkKey, get baseUrl() { return config.notify.links.baseUrl ?? httpUrl; } },
         owner: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
       },
     });
@@ -133,6 +136,14 @@ export async function startPipeline(config: Config, deps: PipelineDeps): Promise
       },
       boundHost: config.http.host,
       tickets: { store: rules.store, api: config.api, now },
+      ack: rules.sender && {
+        store: rules.store,
+        catalog,
+        key: linkKey,
+        renderer: await NoticeRenderer.load(catalog.file.county.timeZone),
+        readings: (site, metric, sinceMs) => recentReadings({ url: influxUrl, database: config.influx.database, username: config.influx.username, password: config.influx.password, token: config.influx.token }, site, metric, sinceMs),
+        now,
+      },
     });
     await http.listen({ host: config.http.host, port: config.http.port });
     stack.push(() => http.close());

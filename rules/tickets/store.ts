@@ -143,6 +143,8 @@ export interface TicketStore {
    * acknowledges and records the link as used; a second use changes nothing (`replayed`).
    */
   acknowledgeByLink(input: TransitionInputBase & { readonly jti: string; readonly ticketId: number; readonly recipient: string }): Promise<TransitionOutcome | { ok: false; reason: 'replayed'; detail: string }>;
+  /** When an acknowledgement link (by its id) was used, if it was. */
+  linkUse(jti: string): Promise<{ usedAt: number; origin: string | null } | undefined>;
   /** The notification outbox (outbox.ts). */
   readonly outbox: OutboxAccess;
   /** Closes the database connection. */
@@ -440,6 +442,10 @@ class KyselyTicketStore implements TicketStore {
     resend: (id, now) => resend(this.db, id, now),
     stats: (now) => outboxStats(this.db, now),
   };
+
+  linkUse(jti: string): Promise<{ usedAt: number; origin: string | null } | undefined> {
+    return this.db.selectFrom('ackTokensUsed').select(['usedAt', 'origin']).where('jti', '=', jti).executeTakeFirst();
+  }
 
   async acknowledgeByLink(input: Actor & { readonly jti: string; readonly ticketId: number; readonly recipient: string }) {
     return this.write(async (trx, record): Promise<TransitionOutcome | { ok: false; reason: 'replayed'; detail: string }> => {
