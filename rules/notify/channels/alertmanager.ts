@@ -24,7 +24,7 @@
  */
 import { z } from 'zod';
 import type { Channel, ChannelDeps, Notice, NoticeTicket, SendResult } from '../channel.ts';
-import { exchange, excerpt, retryAfterMs, type HttpExchange } from './http-exchange.ts';
+import { exchange, excerpt, hasUserinfo, NO_USERINFO, retryAfterMs, type HttpExchange } from './http-exchange.ts';
 
 /** Prometheus label names: [a-zA-Z_][a-zA-Z0-9_]*, and __* is reserved (data model). */
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
@@ -32,7 +32,10 @@ const OWN_LABELS = ['alertname', 'ticket_id', 'site', 'village', 'township', 'se
 
 export const alertmanagerChannelSchema = z
   .object({
-    url: z.url().describe('Alertmanager base URL, with its --web.route-prefix if any, e.g. http://alertmanager:9093'),
+    url: z
+      .url()
+      .refine((url) => !hasUserinfo(url), NO_USERINFO)
+      .describe('Alertmanager base URL, with its --web.route-prefix if any, e.g. http://alertmanager:9093'),
     linkBase: z.url().describe('Base URL of the Clearwater console/API, for each alert\'s generatorURL'),
     linkPath: z
       .string()

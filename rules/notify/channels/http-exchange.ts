@@ -37,6 +37,22 @@ export async function exchange(request: HttpRequest): Promise<HttpExchange> {
   }
 }
 
+/**
+ * Whether a URL carries credentials in its userinfo: fetch refuses such URLs (WHATWG Fetch:
+ * "Request cannot be constructed from a URL that includes credentials"), so configs keep
+ * credentials in their own, masked fields.
+ */
+export function hasUserinfo(url: string): boolean {
+  try {
+    const parsed = new URL(url);
+    return parsed.username !== '' || parsed.password !== '';
+  } catch {
+    return false;
+  }
+}
+
+export const NO_USERINFO = 'put credentials in their own field, not in the URL';
+
 /** `fetch failed` says little: the cause (ECONNREFUSED 127.0.0.1:9) says what happened. */
 function networkReason(error: unknown, timeoutMs: number): string {
   if (error instanceof DOMException && (error.name === 'TimeoutError' || error.name === 'AbortError')) return `no answer within ${timeoutMs} ms`;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { HttpExchange } from './http-exchange.ts';
 import { acs3Authorization, aliyunRequest, canonicalQuery, classifyAliyun } from './sms-aliyun.ts';
+import { smsChannelSchema } from './sms.ts';
 
 describe('acs3Authorization', () => {
   it('matches the known answer of Alibaba\'s own SDK (aliyun/darabonba-openapi-util, ts/test/client.spec.ts, "getAuthorization should ok")', () => {
@@ -32,6 +33,21 @@ describe('canonicalQuery', () => {
 });
 
 describe('aliyunRequest', () => {
+  const options = { endpoint: 'http://127.0.0.1:8080', accessKeyId: 'LTAI', accessKeySecret: 's', templateCode: 'SMS_1', timeoutMs: 1000 };
+  const message = { phone: '+8613800000001', signName: '清水供水', text: 't', params: { site: '通门村', value: '4.2' }, deliveryKey: 'k' };
+
+  it('with templateParams, sends only the template\'s variables, and refuses a notice that lacks one', () => {
+    const request = aliyunRequest({ ...options, templateParams: ['site'] }, message, 0, 'n');
+    if ('refused' in request) throw new Error(request.refused);
+    expect(new URL(request.url).searchParams.get('TemplateParam')).toBe('{"site":"通门村"}');
+    expect(aliyunRequest({ ...options, templateParams: ['site', 'advice'] }, message, 0, 'n')).toEqual({ refused: 'the notice has no SMS param advice for Alibaba template SMS_1' });
+  });
+
+  it('refuses an endpoint with credentials in it', () => {
+    const parsed = smsChannelSchema.safeParse({ gateway: 'aliyun', endpoint: 'https://id:secret@dysmsapi.aliyuncs.com', accessKeyId: 'a', accessKeySecret: 'b', signName: 's', templateCode: 'SMS_1' });
+    expect(parsed.error?.issues[0]?.message).toBe('put credentials in their own field, not in the URL');
+  });
+
   it('is a POST with the SendSms parameters in the query, an empty body and the x-acs-* headers', () => {
     const request = aliyunRequest(
       { endpoint: 'http://127.0.0.1:8080', accessKeyId: 'LTAI', accessKeySecret: 's', templateCode: 'SMS_1', timeoutMs: 1000 },
@@ -39,6 +55,7 @@ describe('aliyunRequest', () => {
       Date.parse('2026-12-01T08:00:00.123Z'),
       'nonce-1',
     );
+    if ('refused' in request) throw new Error(request.refused);
     const url = new URL(request.url);
     expect(url.pathname).toBe('/');
     expect(Object.fromEntries(url.searchParams)).toEqual({ PhoneNumbers: '13800000001', SignName: '清水供水', TemplateCode: 'SMS_1', TemplateParam: '{"site":"通门村"}' });

@@ -21,15 +21,19 @@
  */
 import { createHash, createHmac } from 'node:crypto';
 import { z } from 'zod';
-import { excerpt, retryAfterMs, type HttpExchange, type HttpRequest } from './http-exchange.ts';
+import { excerpt, hasUserinfo, NO_USERINFO, retryAfterMs, type HttpExchange, type HttpRequest } from './http-exchange.ts';
 import { nationalNumber, type SmsMessage, type SmsVerdict } from './sms-gateway.ts';
 
 export const aliyunGatewayFields = {
   gateway: z.literal('aliyun').describe('Alibaba Cloud SMS (Dysmsapi) SendSms, signed with ACS3-HMAC-SHA256'),
-  endpoint: z.url().default('https://dysmsapi.aliyuncs.com').describe('The API endpoint; tests point it at a local peer'),
+  endpoint: z.url().refine((url) => !hasUserinfo(url), NO_USERINFO).default('https://dysmsapi.aliyuncs.com').describe('The API endpoint; tests point it at a local peer'),
   accessKeyId: z.string().min(1).describe('AccessKey ID of a RAM user allowed dysms:SendSms'),
   accessKeySecret: z.string().min(1).describe('Its AccessKey secret (masked in `clearwater config check`)'),
   templateCode: z.string().min(1).describe('The approved notification template, e.g. SMS_465370123; its variables are the notice\'s SMS params'),
+  templateParams: z
+    .array(z.string().min(1))
+    .optional()
+    .describe('The template\'s variables, when it uses only some of the notice\'s SMS params; unset: all of them go in TemplateParam'),
 };
 
 const ALGORITHM = 'ACS3-HMAC-SHA256';
@@ -46,17 +50,24 @@ export interface AliyunSigning {
 export interface AliyunOptions extends AliyunSigning {
   readonly endpoint: string;
   readonly templateCode: string;
+  readonly templateParams?: readonly string[] | undefined;
   readonly timeoutMs: number;
 }
 
-/** The signed SendSms request for one message; `nonce` makes each request unique (replay protection). */
-export function aliyunRequest(options: AliyunOptions, message: SmsMessage, at: number, nonce: string): HttpRequest {
+/**
+ * The signed SendSms request for one message, or why there is none (a template variable the
+ * notice lacks); `nonce` makes each request unique (replay protection).
+ */
+export function aliyunRequest(options: AliyunOptions, message: SmsMessage, at: number, nonce: string): HttpRequest | { readonly refused: string } {
+  const names = options.templateParams ?? Object.keys(message.params);
+  const missing = names.filter((name) => message.params[name] === undefined);
+  if (missing.length > 0) return { refused: `the notice has no SMS param ${missing.join(', ')} for Alibaba template ${options.templateCode}` };
   const endpoint = new URL(options.endpoint);
   const query: Record<string, string> = {
     PhoneNumbers: nationalNumber(message.phone),
     SignName: message.signName,
     TemplateCode: options.templateCode,
-    TemplateParam: JSON.stringify(message.params),
+    TemplateParam: JSON.stringify(Object.fromEntries(names.map((name) => [name, message.params[name] ?? '']))),
   };
   const headers: Record<string, string> = {
     'x-acs-action': ACTION,

@@ -10,7 +10,7 @@
  * header as `Authorization: Bearer {{token}}`.
  */
 import { z } from 'zod';
-import { excerpt, retryAfterMs, type HttpExchange, type HttpRequest } from './http-exchange.ts';
+import { excerpt, hasUserinfo, NO_USERINFO, retryAfterMs, type HttpExchange, type HttpRequest } from './http-exchange.ts';
 import { nationalNumber, type SmsMessage, type SmsVerdict } from './sms-gateway.ts';
 
 const PLACEHOLDER = /\{\{\s*([A-Za-z][\w.-]*)\s*\}\}/g;
@@ -18,7 +18,7 @@ const FIXED_NAMES = ['phone', 'text', 'signName', 'deliveryKey', 'token'];
 
 export const genericGatewayFields = {
   gateway: z.literal('generic').describe('Any HTTP gateway: URL, method, headers and a JSON body template'),
-  url: z.url().describe('Where to send each message'),
+  url: z.url().refine((url) => !hasUserinfo(url), NO_USERINFO).describe('Where to send each message'),
   method: z.enum(['POST', 'PUT', 'PATCH']).default('POST').describe('HTTP method'),
   headers: z.record(z.string(), z.string()).default({}).describe('Request headers; values may hold placeholders (Authorization: Bearer {{token}})'),
   token: z.string().optional().describe('The gateway\'s credential, for {{token}} (masked in `clearwater config check`)'),

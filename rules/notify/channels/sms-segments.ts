@@ -63,6 +63,10 @@ const ELLIPSIS = '…';
  * numbers, not in `keepParams`) are shortened, longest first, each to no less than
  * `minParamUnits`, with an ellipsis; the text follows, each parameter's value replaced where it
  * appears in it. When that is not enough, no content: the caller refuses the notice.
+ *
+ * The text is taken to be the template filled with the params, each value shown as it is (the
+ * renderer makes both from one template). A param whose value the text does not show is not
+ * cut for length: cutting it would not shorten what is measured.
  */
 export function fitToSegments(content: SmsContent, rules: FitRules): Fitted {
   let current = capParams(content, rules);

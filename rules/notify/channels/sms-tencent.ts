@@ -18,12 +18,12 @@
  */
 import { createHash, createHmac } from 'node:crypto';
 import { z } from 'zod';
-import { excerpt, retryAfterMs, type HttpExchange, type HttpRequest } from './http-exchange.ts';
+import { excerpt, hasUserinfo, NO_USERINFO, retryAfterMs, type HttpExchange, type HttpRequest } from './http-exchange.ts';
 import type { SmsMessage, SmsVerdict } from './sms-gateway.ts';
 
 export const tencentGatewayFields = {
   gateway: z.literal('tencent').describe('Tencent Cloud SMS SendSms (API 3.0), signed with TC3-HMAC-SHA256'),
-  endpoint: z.url().default('https://sms.tencentcloudapi.com').describe('The API endpoint; tests point it at a local peer'),
+  endpoint: z.url().refine((url) => !hasUserinfo(url), NO_USERINFO).default('https://sms.tencentcloudapi.com').describe('The API endpoint; tests point it at a local peer'),
   region: z.enum(['ap-guangzhou', 'ap-beijing', 'ap-nanjing']).default('ap-guangzhou').describe('X-TC-Region: the regions SendSms is offered in'),
   secretId: z.string().min(1).describe('SecretId of an API key allowed sms:SendSms'),
   secretKey: z.string().min(1).describe('Its SecretKey (masked in `clearwater config check`)'),
