@@ -122,10 +122,11 @@ describe('createAlertmanagerChannel against a local peer', () => {
     status = 200;
   });
 
-  it('reaches everyone; the destination is the Alertmanager', () => {
+  it('reaches everyone; the destination is the Alertmanager; open tickets are pushed again every minute', () => {
     const channel = createAlertmanagerChannel({ url, linkBase: 'https://cw.example.cn' }, { now: () => NOW });
     expect(channel.kind).toBe('alertmanager');
     expect(channel.reaches({ ...villageAdmin, phone: undefined, email: undefined })).toBe(true);
     expect(channel.destination(villageAdmin)).toBe(url);
+    expect(channel.resendEveryMs).toBe(60_000);
   });
 });

@@ -12,9 +12,10 @@
  * ticket, unset otherwise.
  *
  * An alert without endsAt is resolved by Alertmanager after its resolve_timeout (5 min by
- * default) unless pushed again, as Prometheus re-sends firing alerts every evaluation: the
- * sender must re-push open tickets more often than that, or the Alertmanager config raise
- * resolve_timeout. Pushing the same ticket again is harmless: same labels, same alert.
+ * default) unless pushed again, as Prometheus re-sends firing alerts (at least every
+ * --rules.alert.resend-delay, 1 min by default): the channel asks the sender to re-send the
+ * latest notice of each open ticket every `resendEveryMs` (Channel.resendEveryMs). Pushing the
+ * same ticket again is harmless: same labels, same alert.
  *
  * Prometheus Alertmanager API v2 (api/v2/openapi.yaml, v0.25.0,
  * https://github.com/prometheus/alertmanager/blob/v0.25.0/api/v2/openapi.yaml): postableAlert =
@@ -54,6 +55,12 @@ export const alertmanagerChannelSchema = z
       .default({})
       .describe('Labels added to every alert, e.g. { county: qingshui } for routing'),
     timeoutMs: z.number().int().positive().default(10_000).describe('Whole request, ms'),
+    resendEveryMs: z
+      .number()
+      .int()
+      .positive()
+      .default(60_000)
+      .describe('How often open tickets are pushed again, ms: well under Alertmanager\'s resolve_timeout (5 min), like Prometheus\'s resend delay (1 min)'),
   })
   .describe('Tickets as alerts in a Prometheus Alertmanager');
 export type AlertmanagerChannelConfig = z.infer<typeof alertmanagerChannelSchema>;
@@ -143,6 +150,7 @@ export function createAlertmanagerChannel(input: z.input<typeof alertmanagerChan
     // Alertmanager routes by its own config: every notice goes there, whoever it was for.
     reaches: () => true,
     destination: () => config.url,
+    resendEveryMs: config.resendEveryMs,
     send,
   };
 }
