@@ -117,6 +117,12 @@ export interface Channel {
   destination(recipient: Recipient): string;
   /** Most messages per destination per minute (DingTalk: 20 per robot); undefined: no limit. */
   readonly perMinute?: number | undefined;
+  /**
+   * For a peer that forgets a firing notice unless told again (Alertmanager ends an alert
+   * without endsAt after its resolve_timeout, 5 min by default): how often the sender re-sends
+   * the latest notice of each ticket still open, ms. Undefined: never.
+   */
+  readonly resendEveryMs?: number | undefined;
   send(notice: Notice): Promise<SendResult>;
   /** Releases connections (SMTP pool, HTTP agents). */
   close?(): Promise<void>;

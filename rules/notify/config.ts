@@ -6,15 +6,21 @@
 import { z } from 'zod';
 import { durationSchema } from '../../network/duration.ts';
 import type { Channel, ChannelDeps, ChannelKind } from './channel.ts';
+import { alertmanagerChannelSchema, createAlertmanagerChannel } from './channels/alertmanager.ts';
 import { createDingtalkChannel, dingtalkChannelSchema } from './channels/dingtalk.ts';
+import { createEmailChannel, emailChannelSchema } from './channels/email.ts';
 import { createLogChannel, logChannelSchema } from './channels/log.ts';
+import { createSmsChannel, smsChannelSchema } from './channels/sms.ts';
 import { createWebhookChannel, webhookChannelSchema } from './channels/webhook.ts';
 import { notifyPolicySchema } from './policy.ts';
 
 export const notifyChannelsSchema = z
   .strictObject({
     dingtalk: dingtalkChannelSchema.optional(),
+    sms: smsChannelSchema.optional(),
+    email: emailChannelSchema.optional(),
     webhook: webhookChannelSchema.optional(),
+    alertmanager: alertmanagerChannelSchema.optional(),
     log: logChannelSchema.prefault({}),
   })
   .prefault({})
@@ -51,7 +57,10 @@ export type NotifyConfig = z.infer<typeof notifySchema>;
 export function createChannels(config: NotifyChannelsConfig, deps: ChannelDeps): Map<ChannelKind, Channel> {
   const channels = new Map<ChannelKind, Channel>();
   if (config.dingtalk) channels.set('dingtalk', createDingtalkChannel(config.dingtalk, deps));
+  if (config.sms) channels.set('sms', createSmsChannel(config.sms, deps));
+  if (config.email) channels.set('email', createEmailChannel(config.email, deps));
   if (config.webhook) channels.set('webhook', createWebhookChannel(config.webhook, deps));
+  if (config.alertmanager) channels.set('alertmanager', createAlertmanagerChannel(config.alertmanager, deps));
   if (config.log.enabled) channels.set('log', createLogChannel(config.log, deps));
   return channels;
 }
