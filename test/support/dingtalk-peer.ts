@@ -72,6 +72,17 @@ export interface DingtalkPeer {
   readonly answers: readonly PeerAnswer[];
   /** The next `count` requests get this HTTP answer instead (before any check). */
   failNext(failure: HttpFailure, count?: number): void;
+  /**
+   * The next `count` requests are read and then left unanswered until `release()`: a request
+   * whose client goes away meanwhile (a process killed mid-send) is dropped, never accepted.
+   */
+  holdNext(count?: number): void;
+  /** Requests held right now. */
+  readonly holding: number;
+  /** Answers the held requests (those whose client is still there), as usual. */
+  release(): void;
+  /** Requests dropped because their client went away while held. */
+  readonly dropped: number;
   close(): Promise<void>;
 }
 
@@ -98,6 +109,9 @@ export async function startDingtalkPeer(options: DingtalkPeerOptions): Promise<D
   const recent = new Map<string, number[]>();
   const throttledUntil = new Map<string, number>();
   const failures: HttpFailure[] = [];
+  let holds = 0;
+  let dropped = 0;
+  const held = new Set<() => void>();
 
   const judge = (query: URLSearchParams, raw: Buffer): { robot?: string; errcode: number; errmsg?: string; message?: AcceptedMessage } => {
     const found = byToken.get(query.get('access_token') ?? '');
@@ -135,6 +149,25 @@ export async function startDingtalkPeer(options: DingtalkPeerOptions): Promise<D
   const handle = async (request: IncomingMessage, response: ServerResponse) => {
     const raw = await readBody(request);
     const url = new URL(request.url ?? '/', 'http://127.0.0.1');
+    if (holds > 0) {
+      holds -= 1;
+      const gone = await new Promise<boolean>((resolve) => {
+        const go = () => {
+          held.delete(go);
+          resolve(false);
+        };
+        held.add(go);
+        response.once('close', () => {
+          if (!held.has(go)) return;
+          held.delete(go);
+          resolve(true);
+        });
+      });
+      if (gone) {
+        dropped += 1;
+        return;
+      }
+    }
     const failure = failures.shift();
     if (failure) {
       answers.push({ robot: byToken.get(url.searchParams.get('access_token') ?? '')?.id, at: now(), status: failure.status, errcode: undefined });
@@ -169,6 +202,18 @@ export async function startDingtalkPeer(options: DingtalkPeerOptions): Promise<D
     answers,
     failNext(failure, count = 1) {
       for (let i = 0; i < count; i++) failures.push(failure);
+    },
+    holdNext(count = 1) {
+      holds += count;
+    },
+    get holding() {
+      return held.size;
+    },
+    release() {
+      for (const go of [...held]) go();
+    },
+    get dropped() {
+      return dropped;
     },
     close: () =>
       new Promise<void>((resolve, reject) => {
