@@ -29,6 +29,8 @@ export type OutboxOutcome =
 export interface OutboxStats {
   /** Rows waiting (due or not), by channel. */
   readonly pending: Readonly<Record<string, number>>;
+  /** Pending rows a sender may take now (due, not claimed). */
+  readonly due: number;
   /** How long the oldest undelivered row has waited since it was due, ms (0 when none is due). */
   readonly oldestDueMs: number;
   readonly sent: Readonly<Record<string, number>>;
@@ -136,5 +138,12 @@ export async function outboxStats(db: Db, now: number): Promise<OutboxStats> {
     .where('notBefore', '<=', now)
     .executeTakeFirst();
   const due = oldest?.due === null || oldest?.due === undefined ? undefined : Number(oldest.due);
-  return { pending: by('pending'), oldestDueMs: due === undefined ? 0 : Math.max(0, now - due), sent: by('sent'), failed: by('failed') };
+  const ready = await db
+    .selectFrom('notificationOutbox')
+    .select((eb) => eb.fn.countAll<number>().as('count'))
+    .where('state', '=', 'pending')
+    .where('nextAttemptAt', '<=', now)
+    .where((eb) => eb.or([eb('claimedUntil', 'is', null), eb('claimedUntil', '<', now)]))
+    .executeTakeFirst();
+  return { pending: by('pending'), due: Number(ready?.count ?? 0), oldestDueMs: due === undefined ? 0 : Math.max(0, now - due), sent: by('sent'), failed: by('failed') };
 }
