@@ -28,7 +28,7 @@ export interface HttpDeps {
 export function createHttpServer(deps: HttpDeps): FastifyInstance {
   // No logger: request headers carry bearer tokens.
   // maxParamLength: an acknowledgement link's token is about 150 characters (fastify's default is 100).
-  const app = Fastify({ logger: false, maxParamLength: 600 });
+  const app = Fastify({ logger: false, routerOptions: { maxParamLength: 600 } });
   const { api } = deps.tickets;
   const hosts = hostPolicy(deps.boundHost, api.allowedHosts);
   const healthGate = gateFor(api, hosts, 'healthz');
