@@ -7,6 +7,7 @@ import { registerCatalogCommands } from './commands/catalog.ts';
 import { registerDeadLetterCommands } from './commands/deadletters.ts';
 import { registerEvaluateCommand } from './commands/evaluate.ts';
 import { registerIngestCommand } from './commands/ingest.ts';
+import { registerNotifyCommands } from './commands/notify.ts';
 import { registerRunCommands } from './commands/run.ts';
 import { registerSimulateCommands } from './commands/simulate.ts';
 
@@ -21,5 +22,6 @@ export function clearwaterProgram(): Command {
   registerCatalogCommands(program);
   registerDeadLetterCommands(program);
   registerEvaluateCommand(program);
+  registerNotifyCommands(program);
   return program;
 }
