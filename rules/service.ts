@@ -253,9 +253,9 @@ export function createRulesService(options: RulesServiceOptions): RulesService {
       batchSize: notify.config.sender.batchSize,
       onSent: (message, result, notice) => {
         const fields = { channel: message.channel, to: [...new Set(message.rows.map((r) => r.recipient))], tickets: [...new Set(message.rows.map((r) => r.ticketId))] };
+        if (!result.ok) options.log.warn({ ...fields, failure: result.failure, reason: result.reason }, `could not tell by ${message.channel}`);
         // The log channel's own line says who was told.
-        if (result.ok && message.channel !== 'log') options.log.info(fields, `told ${fields.to.join(', ')} by ${message.channel}: ${notice?.title ?? message.kind}`);
-        else options.log.warn({ ...fields, failure: result.failure, reason: result.reason }, `could not tell by ${message.channel}`);
+        else if (message.channel !== 'log') options.log.info(fields, `told ${fields.to.join(', ')} by ${message.channel}: ${notice?.title ?? message.kind}`);
       },
     });
     sender.start();
