@@ -56,6 +56,10 @@ describe('redact', () => {
     const expected = structuredClone(config);
     for (const token of expected.api.tokens) token.token = MASK;
     for (const observer of expected.broker.observers) observer.passwordHash = MASK;
+    for (const robot of Object.values(expected.notify.channels.dingtalk?.robots ?? {})) {
+      robot.secret = MASK;
+      robot.webhook = robot.webhook.replace(/access_token=[^&]+/, `access_token=${MASK}`);
+    }
     expect(shown).toEqual(expected);
   });
 });

@@ -16,11 +16,11 @@ import { notifyPolicySchema } from './policy.ts';
 
 export const notifyChannelsSchema = z
   .strictObject({
-    dingtalk: dingtalkChannelSchema.optional(),
-    sms: smsChannelSchema.optional(),
-    email: emailChannelSchema.optional(),
-    webhook: webhookChannelSchema.optional(),
-    alertmanager: alertmanagerChannelSchema.optional(),
+    dingtalk: dingtalkChannelSchema.optional().describe('DingTalk custom robots (rules/notify/channels/dingtalk.ts)'),
+    sms: smsChannelSchema.optional().describe('SMS through an HTTP gateway: Alibaba Cloud, Tencent Cloud or generic (channels/sms.ts)'),
+    email: emailChannelSchema.optional().describe('E-mail over SMTP (channels/email.ts)'),
+    webhook: webhookChannelSchema.optional().describe('A JSON webhook signed with HMAC-SHA256 (channels/webhook.ts)'),
+    alertmanager: alertmanagerChannelSchema.optional().describe('Prometheus Alertmanager: tickets as alerts (channels/alertmanager.ts)'),
     log: logChannelSchema.prefault({}),
   })
   .prefault({})

@@ -30,7 +30,10 @@ export const routeSchema = z.strictObject({
       severities: z.array(z.enum(severities)).optional().describe('Only tickets of these severities'),
       rules: z.array(z.string().min(1)).optional().describe('Only tickets of these rule ids'),
       siteKinds: z.array(z.enum(siteKinds)).optional().describe('Only tickets at these kinds of site'),
-      hours: z.strictObject({ from: clockTime, to: clockTime }).optional().describe('Only at these local hours (county time zone; may span midnight)'),
+      hours: z
+        .strictObject({ from: clockTime.describe('From this local time on'), to: clockTime.describe('Until this local time (not included)') })
+        .optional()
+        .describe('Only at these local hours (county time zone; may span midnight)'),
     })
     .default({})
     .describe('What the route applies to; every field given must match; empty: everything'),
@@ -57,8 +60,8 @@ export const notifyPolicySchema = z
       .describe('When none of a route\'s channels reaches a recipient, the first of these that does is used (then the log)'),
     fallback: z
       .strictObject({
-        from: z.enum(channelKinds).default('dingtalk'),
-        to: z.enum(channelKinds).default('sms'),
+        from: z.enum(channelKinds).default('dingtalk').describe('The channel whose notices fall back'),
+        to: z.enum(channelKinds).default('sms').describe('The channel they go by instead'),
         after: durationSchema.prefault('15m').describe('A notice `from` still not delivered this long (throttled, failing) goes by `to` as well'),
       })
       .prefault({})
