@@ -46,6 +46,8 @@ export class NotificationSender {
   private pending = false;
   private unlisten: (() => void) | undefined;
   private readonly rate = new RateWindow();
+  /** When each channel that asks for it last re-sent its open tickets (`resendEveryMs`). */
+  private readonly refreshedAt = new Map<ChannelKind, number>();
 
   constructor(private readonly options: SenderOptions) {}
 
@@ -81,11 +83,30 @@ export class NotificationSender {
     return rows.length;
   }
 
+  /**
+   * Tells a peer that forgets (Alertmanager, `resendEveryMs`) again about every ticket still
+   * active it was told about: the latest delivered notice of each, sent as it is now. Nothing is
+   * recorded: the outbox holds each change once; this only keeps the peer's view alive.
+   */
+  async refresh(): Promise<void> {
+    const now = this.options.now();
+    for (const channel of this.options.channels.values()) {
+      if (channel.resendEveryMs === undefined || now - (this.refreshedAt.get(channel.kind) ?? Number.NEGATIVE_INFINITY) < channel.resendEveryMs) continue;
+      this.refreshedAt.set(channel.kind, now);
+      for (const row of await this.options.store.outbox.latestSentForActive(channel.kind)) {
+        const composed = await this.options.composer.compose({ channel: channel.kind, destination: this.destinationOf(row), kind: 'opened', rows: [row] });
+        const result = composed.ok ? await channel.send(composed.notice).catch((error: unknown) => ({ ok: false as const, failure: 'transient' as const, reason: String(error) })) : undefined;
+        if (result && !result.ok) this.options.log.warn({ channel: channel.kind, ticket: row.ticketId, reason: result.reason }, 'could not re-send an open ticket to a peer that forgets');
+      }
+    }
+  }
+
   private async run(): Promise<void> {
     while (this.running) {
       this.pending = false;
       let handled = 0;
       try {
+        await this.refresh();
         handled = await this.round();
       } catch (error) {
         this.options.log.error({ error: String(error) }, 'notification round failed; retrying');

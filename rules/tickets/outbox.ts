@@ -122,6 +122,22 @@ export function deliveriesOf(db: Db, ticketId: number): Promise<OutboxRow[]> {
   return db.selectFrom('notificationOutbox').selectAll().where('ticketId', '=', ticketId).orderBy('id').execute();
 }
 
+/**
+ * For a peer that forgets what it was told (Alertmanager ends an alert without endsAt after its
+ * resolve_timeout): the latest delivered row of `channel` for each ticket still active.
+ */
+export async function latestSentForActive(db: Db, channel: string): Promise<OutboxRow[]> {
+  const latest = db
+    .selectFrom('notificationOutbox')
+    .innerJoin('tickets', 'tickets.id', 'notificationOutbox.ticketId')
+    .select((eb) => eb.fn.max('notificationOutbox.id').as('id'))
+    .where('notificationOutbox.channel', '=', channel)
+    .where('notificationOutbox.state', '=', 'sent')
+    .where('tickets.state', 'in', ['open', 'acknowledged'])
+    .groupBy('notificationOutbox.ticketId');
+  return db.selectFrom('notificationOutbox').selectAll().where('id', 'in', latest).orderBy('id').execute();
+}
+
 /** Sends a failed row again: it becomes pending and due now. */
 export async function resend(db: Kysely<TicketDatabase>, id: number, now: number): Promise<boolean> {
   const result = await db.updateTable('notificationOutbox').set({ state: 'pending', nextAttemptAt: now, claimedUntil: null, claimedBy: null }).where('id', '=', id).where('state', '=', 'failed').executeTakeFirst();

@@ -16,7 +16,7 @@ import type { Severity } from '../severity.ts';
 import { defaultLifecyclePolicy, flapsAt, reopens, type LifecyclePolicy } from './policy.ts';
 import type { OutboxDraft } from '../notify/plan.ts';
 import { changesAfter, consumeChanges, latestEventId, openCursor, recordEvents, type EventDraft, type TicketChange } from './changes.ts';
-import { claimDue, completeClaim, deliveriesOf, insertDrafts, outboxStats, resend, toldAbout, type OutboxOutcome, type OutboxRow, type OutboxStats } from './outbox.ts';
+import { claimDue, completeClaim, deliveriesOf, insertDrafts, latestSentForActive, outboxStats, resend, toldAbout, type OutboxOutcome, type OutboxRow, type OutboxStats } from './outbox.ts';
 import { sweepDecision, type SweepChange } from './sweep.ts';
 import { migrateTickets, type TicketDatabase, type TicketDialect } from './schema.ts';
 import { silenceActive, silenceMatches, type Silence, type SilenceMatcher } from './silence.ts';
@@ -78,6 +78,8 @@ export interface OutboxAccess {
   claim(claim: { now: number; limit: number; leaseMs: number; owner: string }): Promise<OutboxRow[]>;
   complete(row: OutboxRow, owner: string, outcome: OutboxOutcome): Promise<void>;
   deliveries(ticketId: number): Promise<OutboxRow[]>;
+  /** The latest delivered row of `channel` per ticket still active (re-sent to peers that forget). */
+  latestSentForActive(channel: string): Promise<OutboxRow[]>;
   resend(id: number, now: number): Promise<boolean>;
   stats(now: number): Promise<OutboxStats>;
 }
@@ -439,6 +441,7 @@ class KyselyTicketStore implements TicketStore {
     claim: (claim) => claimDue(this.db, this.lockRows, claim),
     complete: (row, owner, outcome) => completeClaim(this.db, row, owner, outcome),
     deliveries: (ticketId) => deliveriesOf(this.db, ticketId),
+    latestSentForActive: (channel) => latestSentForActive(this.db, channel),
     resend: (id, now) => resend(this.db, id, now),
     stats: (now) => outboxStats(this.db, now),
   };

@@ -138,6 +138,7 @@ describe('the webhook channel against a receiver', () => {
       kind: 'opened',
       language: 'zh-CN',
       recipient: { id: villageAdmin.id, name: villageAdmin.name, role: 'village_admin' },
+      alsoFor: [],
       tickets: [yellowWaterTicket],
       rendered: notice().rendered.markdown,
     });

@@ -55,6 +55,8 @@ export interface WebhookPayload {
   readonly language: Notice['language'];
   /** Who the notice is for; phone and e-mail stay home. */
   readonly recipient: { readonly id: string; readonly name: string; readonly role: Notice['recipient']['role'] };
+  /** Others the same notice is for (one webhook call serves everyone a ticket change tells). */
+  readonly alsoFor: readonly { readonly id: string; readonly name: string; readonly role: Notice['recipient']['role'] }[];
   readonly tickets: Notice['tickets'];
   /** The markdown rendering, for receivers that only relay text. */
   readonly rendered: Notice['rendered']['markdown'];
@@ -70,6 +72,7 @@ export function webhookPayload(notice: Notice, sentAt: number): WebhookPayload {
     kind: notice.kind,
     language: notice.language,
     recipient: { id, name, role },
+    alsoFor: (notice.alsoFor ?? []).map((other) => ({ id: other.id, name: other.name, role: other.role })),
     tickets: notice.tickets,
     rendered: notice.rendered.markdown,
   };
