@@ -43,7 +43,8 @@ describe('messages from templates', () => {
     expect(text).toContain('12月1日 10:05');
     expect(text).toContain('暂停饮用自来水,先打开冷水龙头放水至清澈'); // the yellow-water advice
     expect(text).toContain('(http://127.0.0.1:8080/ack/abc.def?x=1&y=2)'); // raw, not HTML-escaped, in markdown
-    expect(notice.rendered.sms.text).toContain('确认:http://127.0.0.1:8080/ack/abc.def?x=1&y=2');
+    // SMS is billed per 67 characters: the short advice, no link.
+    expect(notice.rendered.sms.text).toBe('严重:桐门村 村口龙头龙头疑似黄水,浊度6.2 NTU。勿饮用,放冷水至清澈,等通知');
     expect(notice.rendered.email.html).toContain('href="http://127.0.0.1:8080/ack/abc.def?x=1&amp;y=2"'); // HTML-escaped in HTML
   });
 

@@ -20,7 +20,10 @@ const templateSchema = z.strictObject({
   email: z.strictObject({ subject: z.string().min(1), text: z.string().min(1), html: z.string().min(1) }),
 });
 type Template = z.infer<typeof templateSchema>;
-const adviceSchema = z.record(z.string(), z.string().min(1)).refine((advice) => typeof advice.default === 'string', 'needs a `default` entry');
+const adviceMap = z.record(z.string(), z.string().min(1)).refine((advice) => typeof advice.default === 'string', 'needs a `default` entry');
+/** What to do, by rule id: `text` for messages, `short` for SMS, where every character is billed. */
+const adviceSchema = z.strictObject({ text: adviceMap, short: adviceMap });
+type Advice = z.infer<typeof adviceSchema>;
 
 /** Words the templates share, by language. */
 const words: Record<Language, { severity: Record<NoticeTicket['severity'], string>; tier: Record<NoticeTicket['tier'], string>; kind: Record<NoticeKind, string>; metric: Partial<Record<MetricName, string>> }> = {
@@ -52,6 +55,8 @@ export interface TicketView {
   readonly source: string;
   readonly since: string;
   readonly advice: string;
+  /** The advice in a few words, for SMS. */
+  readonly adviceShort: string;
   readonly ackUrl: string | undefined;
 }
 
@@ -66,14 +71,14 @@ export interface NoticeView {
 export class NoticeRenderer {
   private constructor(
     private readonly templates: ReadonlyMap<string, Template>,
-    private readonly adviceByLanguage: ReadonlyMap<Language, Readonly<Record<string, string>>>,
+    private readonly adviceByLanguage: ReadonlyMap<Language, Advice>,
     private readonly timeZone: string,
   ) {}
 
   /** Loads and checks every template and advice file; throws naming each problem. */
   static async load(timeZone: string, dir = TEMPLATE_DIR): Promise<NoticeRenderer> {
     const templates = new Map<string, Template>();
-    const advice = new Map<Language, Record<string, string>>();
+    const advice = new Map<Language, Advice>();
     const problems: string[] = [];
     for (const language of languages) {
       for (const kind of noticeKinds) {
@@ -89,9 +94,9 @@ export class NoticeRenderer {
     return new NoticeRenderer(templates, advice, timeZone);
   }
 
-  /** What to do about a ticket of `ruleId`, in `language`. */
-  advice(language: Language, ruleId: string): string {
-    const advice = this.adviceByLanguage.get(language) ?? {};
+  /** What to do about a ticket of `ruleId`, in `language` (`short`: for SMS). */
+  advice(language: Language, ruleId: string, length: 'text' | 'short' = 'text'): string {
+    const advice: Readonly<Record<string, string>> = this.adviceByLanguage.get(language)?.[length] ?? {};
     return advice[ruleId] ?? advice.default ?? '';
   }
 
@@ -137,6 +142,7 @@ export class NoticeRenderer {
       source: ticket.source,
       since: formatLocal(ticket.openedAt, language, this.timeZone),
       advice: ticket.advice || this.advice(language, ticket.ruleId),
+      adviceShort: this.advice(language, ticket.ruleId, 'short'),
       ackUrl: ticket.ackUrl,
     };
   }
