@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { startDingtalkPeer, type DingtalkPeer } from './support/dingtalk-peer.ts';
 import { connectDevice, eventually, startTestPipeline, type TestPipeline } from './support/pipeline.ts';
-import { startSmsPeer, type SmsPeer } from './support/sms-peer.ts';
+import { aliyunAnswer, startSmsPeer, type SmsPeer } from './support/sms-peer.ts';
 
 const TOKEN = 'dispatcher-token-0123456789';
 const PACK = `pack: fallback-test
@@ -71,7 +71,7 @@ async function publish(site: string, device: string, turbidity: number): Promise
   await client.endAsync();
 }
 
-type Delivery = { recipient: string; channel: string; kind: string; state: string; detail: string | null };
+type Delivery = { id: number; recipient: string; channel: string; kind: string; state: string; detail: string | null };
 async function deliveriesAt(site: string): Promise<Delivery[]> {
   const get = async <T>(path: string) => (await (await fetch(`${pipeline.http}${path}`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as T;
   const { tickets } = await get<{ tickets: { id: number }[] }>(`/api/tickets?state=all&site=${site}`);
@@ -105,4 +105,18 @@ it('sends a DingTalk-only notice by SMS when DingTalk refuses it for good', asyn
     ['dongqiao-admin', 'sms', 'sent'],
   ]);
   expect(sms.received.length - before).toBe(1);
+});
+
+it('keeps a notice refused for good with its reason, and sends it again when a dispatcher asks', async () => {
+  sms.answerNext(aliyunAnswer('isv.MOBILE_NUMBER_ILLEGAL', 'invalid mobile number'));
+  await publish('xiwan-tap', 'xiwan-tap-wq', 2.2);
+  const failed = await eventually(async () => (await deliveriesAt('xiwan-tap')).find((d) => d.channel === 'sms' && d.state === 'failed'), 10_000, 'the SMS refused for good');
+  expect(failed.detail).toMatch(/MOBILE_NUMBER_ILLEGAL/);
+  const { tickets } = (await (await fetch(`${pipeline.http}/api/tickets?state=all&site=xiwan-tap`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as { tickets: { id: number }[] };
+  const resend = (id: number) => fetch(`${pipeline.http}/api/tickets/${tickets[0]!.id}/deliveries/${id}/resend`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` } });
+  const before = sms.received.length;
+  expect((await resend(failed.id)).status).toBe(200);
+  await eventually(async () => ((await deliveriesAt('xiwan-tap')).find((d) => d.id === failed.id)?.state === 'sent' ? true : undefined), 10_000, 'the SMS sent again');
+  expect(sms.received.length - before).toBe(1);
+  expect((await resend(failed.id)).status).toBe(409); // sent now: nothing to send again
 });

@@ -33,6 +33,7 @@ export const ticketQuerySchema = z.object({
 export type TicketQuery = z.infer<typeof ticketQuerySchema>;
 
 const idParamsSchema = z.object({ id: idSchema.describe('Ticket id (digits)') });
+const deliveryParamsSchema = idParamsSchema.extend({ delivery: idSchema.describe('Delivery id (digits), from the ticket\'s `deliveries`') });
 const note = z.string().max(2000);
 const transitionBodySchema = z.strictObject({ note: note.optional().describe('Free text kept on the audit event') });
 const assignBodySchema = z.strictObject({ assignee: z.string().min(1).max(120).nullable().describe('Who works the ticket; null unassigns'), note: note.optional() });
@@ -98,4 +99,17 @@ export function registerTicketRoutes(app: FastifyInstance, deps: TicketRoutesDep
   }
   write(`/api/tickets/:id/assign`, assignBodySchema, (id, body, by) => deps.store.edit(id, { type: 'assign', assignee: body.assignee } satisfies TicketEdit, by));
   write(`/api/tickets/:id/comment`, commentBodySchema, (id, _body, by) => deps.store.edit(id, { type: 'comment' }, by));
+
+  // A notice given up for good (its reason kept on the delivery) is sent again: pending, due now.
+  app.post('/api/tickets/:id/deliveries/:delivery/resend', async (request, reply) => {
+    const caller = gate(request, reply, 'write');
+    if (!caller?.principal) return reply;
+    const params = deliveryParamsSchema.safeParse(request.params);
+    if (!params.success) return reply.code(400).send({ error: 'bad ticket or delivery id', problems: z.prettifyError(params.error) });
+    if (!(await visible(params.data.id, caller.principal))) return reply.code(404).send({ error: `no ticket ${params.data.id}` });
+    const delivery = (await deps.store.outbox.deliveries(params.data.id)).find((d) => d.id === params.data.delivery);
+    if (!delivery) return reply.code(404).send({ error: `no delivery ${params.data.delivery} of ticket ${params.data.id}` });
+    if (!(await deps.store.outbox.resend(delivery.id, deps.now()))) return reply.code(409).send({ error: `delivery ${delivery.id} is ${delivery.state}; only a failed one is sent again` });
+    return { resent: delivery.id };
+  });
 }
