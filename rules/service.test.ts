@@ -11,22 +11,9 @@ import type { Catalog } from '../network/catalog.ts';
 import { readingAt, sampleCatalog } from './engine.fixtures.ts';
 import { createRulesService, type RulesService } from './service.ts';
 import { defaultLifecyclePolicy } from './tickets/policy.ts';
+import { tapTurbidityPack } from './pack.fixtures.ts';
 
-const PACK = `pack: service-test
-description: Tap turbidity, for the rules service test
-rules:
-  - id: tap-turbidity
-    kind: threshold
-    title: Tap turbidity high
-    titleZh: 龙头水浑浊度超标
-    source: GB 5749-2022 Table 1, turbidity ≤ 1 NTU
-    metric: turbidity
-    match: { siteKinds: [tap] }
-    direction: above
-    warning: 1
-    clear: 0.8
-    for: 2m
-`;
+const PACK = tapTurbidityPack({ critical: null, for: '2m' });
 
 let dir: string;
 let catalog: Catalog;

@@ -13,6 +13,7 @@ import pg from 'pg';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import type { TicketChange } from '../rules/tickets/store.ts';
 import { connectDevice, eventually, startTestPipeline, type TestPipeline } from './support/pipeline.ts';
+import { tapTurbidityPack } from '../rules/pack.fixtures.ts';
 
 const PG = process.env.CLEARWATER_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
 const TOKEN = 'dispatcher-token-0123456789';
@@ -20,21 +21,7 @@ const TONGMEN = { device: 'tongmen-tap-wq', site: 'tongmen-tap' };
 const XIWAN = { device: 'xiwan-tap-wq', site: 'xiwan-tap' };
 
 /** One threshold rule, no wait: every change in this test comes from a reading, a timer or a person. */
-const PACK = `pack: stream-test
-description: One tap turbidity rule for the change-stream test
-rules:
-  - id: tap-turbidity
-    kind: threshold
-    title: Tap turbidity high
-    titleZh: 龙头水浑浊度超标
-    source: GB 5749-2022 Table 1, turbidity ≤ 1 NTU
-    metric: turbidity
-    match: { siteKinds: [tap] }
-    direction: above
-    warning: 1
-    critical: 4
-    clear: 0.8
-`;
+const PACK = tapTurbidityPack();
 
 let folder: string | undefined;
 const cleanups: (() => Promise<void>)[] = [];

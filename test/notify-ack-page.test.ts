@@ -14,23 +14,10 @@ import { signAckLink } from '../rules/notify/ack-link.ts';
 import { launchBrowser, SCREENSHOTS } from './support/browser.ts';
 import { startDingtalkPeer, type DingtalkPeer } from './support/dingtalk-peer.ts';
 import { connectDevice, eventually, startTestPipeline, type TestPipeline } from './support/pipeline.ts';
+import { tapTurbidityPack } from '../rules/pack.fixtures.ts';
 
 const TOKEN = 'dispatcher-token-0123456789';
-const PACK = `pack: ack-test
-description: Tap turbidity
-rules:
-  - id: tap-yellow-water
-    kind: threshold
-    title: Yellow water suspected at tap
-    titleZh: 龙头疑似黄水
-    source: GB 5749-2022 Table 1, turbidity ≤ 1 NTU
-    metric: turbidity
-    match: { siteKinds: [tap] }
-    direction: above
-    warning: 1
-    critical: 4
-    clear: 0.8
-`;
+const PACK = tapTurbidityPack({ id: 'tap-yellow-water', title: 'Yellow water suspected at tap', titleZh: '龙头疑似黄水' });
 const robot = { token: 'tongmen-token', secret: `SEC${randomBytes(16).toString('hex')}` };
 
 let folder: string;

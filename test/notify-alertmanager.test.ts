@@ -10,21 +10,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { startAlertmanager, type Alertmanager } from './support/alertmanager.ts';
 import { connectDevice, eventually, startTestPipeline, type TestPipeline } from './support/pipeline.ts';
+import { tapTurbidityPack } from '../rules/pack.fixtures.ts';
 
-const PACK = `pack: alertmanager-test
-description: Tap turbidity
-rules:
-  - id: tap-turbidity
-    kind: threshold
-    title: Tap turbidity high
-    titleZh: 龙头水浑浊度超标
-    source: GB 5749-2022 Table 1, turbidity ≤ 1 NTU
-    metric: turbidity
-    match: { siteKinds: [tap] }
-    direction: above
-    warning: 1
-    clear: 0.8
-`;
+const PACK = tapTurbidityPack({ critical: null });
 
 let folder: string;
 let alertmanager: Alertmanager;

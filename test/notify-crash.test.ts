@@ -13,22 +13,9 @@ import { createDatabase } from '../app/local-influxd.ts';
 import { startClearwater, type ClearwaterProcess } from './support/clearwater-process.ts';
 import { startDingtalkPeer, type DingtalkPeer } from './support/dingtalk-peer.ts';
 import { connectDevice, eventually } from './support/pipeline.ts';
+import { tapTurbidityPack } from '../rules/pack.fixtures.ts';
 
-const PACK = `pack: crash-test
-description: Tap turbidity
-rules:
-  - id: tap-turbidity
-    kind: threshold
-    title: Tap turbidity high
-    titleZh: 龙头水浑浊度超标
-    source: GB 5749-2022 Table 1, turbidity ≤ 1 NTU
-    metric: turbidity
-    match: { siteKinds: [tap] }
-    direction: above
-    warning: 1
-    critical: 4
-    clear: 0.8
-`;
+const PACK = tapTurbidityPack();
 const robot = { token: 'tongmen-token', secret: `SEC${randomBytes(16).toString('hex')}` };
 
 let dir: string | undefined;

@@ -12,23 +12,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startDingtalkPeer, type DingtalkPeer } from './support/dingtalk-peer.ts';
 import { connectDevice, eventually, metric, startTestPipeline, type TestPipeline } from './support/pipeline.ts';
+import { tapTurbidityPack } from '../rules/pack.fixtures.ts';
 
 const TOKEN = 'dispatcher-token-0123456789';
-const PACK = `pack: notify-test
-description: Tap turbidity, critical above 4 NTU
-rules:
-  - id: tap-turbidity
-    kind: threshold
-    title: Tap turbidity high (possible yellow water)
-    titleZh: 龙头水浑浊度超标(疑似黄水)
-    source: GB 5749-2022 Table 1, turbidity ≤ 1 NTU
-    metric: turbidity
-    match: { siteKinds: [tap] }
-    direction: above
-    warning: 1
-    critical: 4
-    clear: 0.8
-`;
+const PACK = tapTurbidityPack({ title: 'Tap turbidity high (possible yellow water)', titleZh: '龙头水浑浊度超标(疑似黄水)' });
 
 const robots = {
   'tongmen-group': { token: 'tongmen-token', secret: `SEC${randomBytes(16).toString('hex')}` },

@@ -14,23 +14,10 @@ import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { startDingtalkPeer, type DingtalkPeer } from './support/dingtalk-peer.ts';
 import { connectDevice, eventually, startTestPipeline, type TestPipeline } from './support/pipeline.ts';
 import { aliyunAnswer, startSmsPeer, type SmsPeer } from './support/sms-peer.ts';
+import { tapTurbidityPack } from '../rules/pack.fixtures.ts';
 
 const TOKEN = 'dispatcher-token-0123456789';
-const PACK = `pack: fallback-test
-description: Tap turbidity, critical above 4 NTU
-rules:
-  - id: tap-turbidity
-    kind: threshold
-    title: Tap turbidity high
-    titleZh: 龙头水浑浊度超标
-    source: GB 5749-2022 Table 1, turbidity ≤ 1 NTU
-    metric: turbidity
-    match: { siteKinds: [tap] }
-    direction: above
-    warning: 1
-    critical: 4
-    clear: 0.8
-`;
+const PACK = tapTurbidityPack();
 const SECRET = 'aliyun-test-secret';
 
 let folder: string;

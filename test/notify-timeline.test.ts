@@ -23,6 +23,7 @@ import { notifySchema } from '../rules/notify/config.ts';
 import { createRulesService, type RulesService } from '../rules/service.ts';
 import { defaultLifecyclePolicy } from '../rules/tickets/policy.ts';
 import { startDingtalkPeer, type DingtalkPeer } from './support/dingtalk-peer.ts';
+import { tapTurbidityPack } from '../rules/pack.fixtures.ts';
 
 const MIN = 60_000;
 const T0 = Date.UTC(2026, 11, 1, 2, 0); // 10:00 in Shanghai
@@ -30,21 +31,7 @@ let clock = T0;
 const now = () => clock;
 const key = randomBytes(32);
 const robots = { 'tongmen-group': { token: 'tongmen-token', secret: `SEC${randomBytes(16).toString('hex')}` }, 'county-dispatch': { token: 'county-token', secret: `SEC${randomBytes(16).toString('hex')}` } };
-const PACK = `pack: timeline
-description: Tap turbidity with GB 5749-2022's 1 NTU, critical above 4
-rules:
-  - id: tap-turbidity
-    kind: threshold
-    title: Tap turbidity high
-    titleZh: 龙头水浑浊度超标
-    source: GB 5749-2022 Table 1, turbidity ≤ 1 NTU
-    metric: turbidity
-    match: { siteKinds: [tap] }
-    direction: above
-    warning: 1
-    critical: 4
-    clear: 0.8
-`;
+const PACK = tapTurbidityPack();
 
 let dir: string;
 let catalog: Catalog;
