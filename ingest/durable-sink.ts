@@ -6,7 +6,7 @@
  */
 import type { InfluxWriter } from './influx-writer.ts';
 import { Replayer, type ReplayerConfig, type WriteStateChange } from './replayer.ts';
-import { waitFor } from './signal.ts';
+import { waitFor } from '../network/signal.ts';
 import { Spool, SpoolFullError, type SpoolConfig } from './spool.ts';
 import type { WriteFailure } from './write-errors.ts';
 

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Replayer, replayerSchema, type WriteStateChange } from './replayer.ts';
-import type { Delay } from './signal.ts';
+import type { Delay } from '../network/signal.ts';
 import { Spool } from './spool.ts';
 
 let dir: string;

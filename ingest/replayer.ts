@@ -15,7 +15,7 @@
  */
 import { z } from 'zod';
 import { bisect } from './bisect.ts';
-import { abortableDelay, Latch, Signal, waitFor, type Delay } from './signal.ts';
+import { abortableDelay, Latch, Signal, waitFor, type Delay } from '../network/signal.ts';
 import type { Spool, SpoolBatch } from './spool.ts';
 import { classifyWriteFailure, writeFailureOf, type WriteFailure } from './write-errors.ts';
 

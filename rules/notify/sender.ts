@@ -17,6 +17,7 @@ import type { Catalog } from '../../network/catalog.ts';
 import { outcomeOf } from './outcome.ts';
 import type { NotifyPolicy } from './policy.ts';
 import { RateWindow } from './rate-window.ts';
+import { Latch, Signal, waitFor } from '../../network/signal.ts';
 
 export interface SenderOptions {
   readonly store: Pick<TicketStore, 'outbox' | 'onChanges'>;
@@ -42,7 +43,8 @@ export interface SenderOptions {
 export class NotificationSender {
   private running = false;
   private loop: Promise<void> | undefined;
-  private wake: (() => void) | undefined;
+  private readonly poked = new Signal();
+  private stopping = new Latch();
   private pending = false;
   private unlisten: (() => void) | undefined;
   private readonly rate = new RateWindow();
@@ -54,6 +56,7 @@ export class NotificationSender {
   start(): void {
     if (this.running) return;
     this.running = true;
+    this.stopping = new Latch();
     this.unlisten = this.options.store.onChanges(() => this.poke());
     this.loop = this.run();
   }
@@ -62,13 +65,13 @@ export class NotificationSender {
   async stop(): Promise<void> {
     this.running = false;
     this.unlisten?.();
-    this.wake?.();
+    this.stopping.fire();
     await this.loop;
   }
 
   poke(): void {
     this.pending = true;
-    this.wake?.();
+    this.poked.fire();
   }
 
   /** One round: claim what is due, send it, record it. Resolves with the number of rows handled. */
@@ -113,16 +116,7 @@ export class NotificationSender {
       }
       if (!this.running) break;
       if (handled === (this.options.batchSize ?? 200) || this.pending) continue;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(done, this.options.pollMs ?? 1000);
-        const self = this;
-        function done() {
-          clearTimeout(timer);
-          self.wake = undefined;
-          resolve();
-        }
-        this.wake = done;
-      });
+      await waitFor(this.options.pollMs ?? 1000, [this.poked.next(), this.stopping.fired]);
     }
   }
 

@@ -12,6 +12,7 @@
  * nothing is skipped, and the failure is reported once per episode.
  */
 import { backoffDelay, type BackoffPolicy } from '../../network/backoff.ts';
+import { Latch, Signal, waitFor } from '../../network/signal.ts';
 import type { TicketChange, TicketStore } from './store.ts';
 
 export interface ChangeStreamOptions {
@@ -45,7 +46,8 @@ export class TicketChangeStream {
   private readonly live = new Set<Reader>();
   private running = false;
   private loop: Promise<void> | undefined;
-  private wake: (() => void) | undefined;
+  private readonly poked = new Signal();
+  private stopping = new Latch();
   private pending = false;
   private unlisten: (() => void) | undefined;
   private readonly pollMs: number;
@@ -83,6 +85,7 @@ export class TicketChangeStream {
   async start(): Promise<void> {
     for (const reader of this.durable) if ('durable' in reader.position) await this.store.openCursor(reader.name, reader.position.durable);
     this.running = true;
+    this.stopping = new Latch();
     this.unlisten = this.store.onChanges(() => this.poke());
     this.loop = this.run();
   }
@@ -92,7 +95,7 @@ export class TicketChangeStream {
     if (!this.running) return;
     this.running = false;
     this.unlisten?.();
-    this.poke();
+    this.stopping.fire();
     await this.loop;
     await this.pass(Date.now());
   }
@@ -100,7 +103,7 @@ export class TicketChangeStream {
   /** Read now: something was committed. */
   poke(): void {
     this.pending = true;
-    this.wake?.();
+    this.poked.fire();
   }
 
   private async run(): Promise<void> {
@@ -108,7 +111,7 @@ export class TicketChangeStream {
       this.pending = false;
       const nextRetryInMs = await this.pass(Date.now());
       if (!this.running) break;
-      if (!this.pending) await this.sleep(Math.min(this.pollMs, nextRetryInMs));
+      if (!this.pending) await waitFor(Math.min(this.pollMs, nextRetryInMs), [this.poked.next(), this.stopping.fired]);
     }
   }
 
@@ -147,16 +150,4 @@ export class TicketChangeStream {
     return changes.length;
   }
 
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      const self = this;
-      function done() {
-        clearTimeout(timer);
-        self.wake = undefined;
-        resolve();
-      }
-      this.wake = done;
-    });
-  }
 }

@@ -1,7 +1,11 @@
 /**
- * A one-shot wake-up shared by waiters: `next()` resolves at the following `fire()`. The
- * durable path waits on these instead of polling (new lines spooled, a batch written, stop).
+ * Waiting on events instead of polling: the one mechanism of the project's loops (the replayer
+ * on new lines, a full spool on room, the change stream and the notification sender on a
+ * commit, all of them on stop). A `Signal` wakes whoever waits now; a `Latch` stays fired;
+ * `waitFor` waits a time or less, and never leaves a timer behind.
  */
+
+/** A one-shot wake-up shared by waiters: `next()` resolves at the following `fire()`. */
 export class Signal {
   private waiting: { promise: Promise<void>; resolve: () => void } | undefined;
 
