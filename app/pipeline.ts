@@ -19,6 +19,7 @@ import { alarmLoad } from '../rules/tickets/alarm-load.ts';
 import { sqliteTicketFile } from '../rules/tickets/config.ts';
 import type { TicketChange } from '../rules/tickets/store.ts';
 import type { Ticket } from '../rules/tickets/ticket.ts';
+import type { Registry } from 'prom-client';
 import type { Config } from './config.ts';
 import { keyFile, privateDataDir } from './data-dir.ts';
 import { createHttpServer } from './http.ts';
@@ -114,37 +115,7 @@ export async function startPipeline(config: Config, deps: PipelineDeps): Promise
     await source.start(ingest);
     const mqttPort = source.kind === 'embedded' ? source.ports().mqtt : 0;
 
-    const http = createHttpServer({
-      metrics: createMetrics({
-        ingest: () => ingest.stats,
-        sink: () => sink.stats(),
-        source: sourceMetrics,
-        devicesOnline: () => presence.online(),
-        rules: () => rules.engine.stats(),
-        openTickets: async () => (await rules.store.list({ state: 'open' })).length,
-        deadLetters: () => ({ pruned: deadLetters.stats.pruned, ...deadLetters.totals() }),
-        outbox: rules.sender ? () => rules.store.outbox.stats(now()) : undefined,
-        alarmLoad: async () => {
-          const at = now();
-          const [open, recent] = await Promise.all([rules.store.list({ state: 'open' }), rules.store.list({ state: 'all', since: at - 3_600_000 })]);
-          return { ...alarmLoad(recent, at), standing24h: alarmLoad(open, at).standing24h };
-        },
-      }),
-      health: () => {
-        const { linesWritten, writeErrors, spoolLines, oldestAgeMs } = sink.stats();
-        return { source: { kind: source.kind, ...source.stats() }, mqttPort, influx: { linesWritten, writeErrors }, spool: { lines: spoolLines, oldestAgeMs } };
-      },
-      boundHost: config.http.host,
-      tickets: { store: rules.store, api: config.api, now },
-      ack: rules.sender && {
-        store: rules.store,
-        catalog,
-        key: linkKey,
-        renderer: await NoticeRenderer.load(catalog.file.county.timeZone),
-        readings: (site, metric, sinceMs) => recentReadings({ url: influxUrl, database: config.influx.database, username: config.influx.username, password: config.influx.password, token: config.influx.token }, site, metric, sinceMs),
-        now,
-      },
-    });
+    const http = await httpServer(config, { catalog, sink, deadLetters, ingest, presence, source, sourceMetrics, rules, linkKey, influxUrl, mqttPort, now });
     await http.listen({ host: config.http.host, port: config.http.port });
     stack.push(() => http.close());
     const address = http.server.address();
@@ -171,6 +142,58 @@ export async function startPipeline(config: Config, deps: PipelineDeps): Promise
     await stop();
     throw error;
   }
+}
+
+/** The HTTP API over the running parts: health, metrics, tickets and silences, the acknowledgement page. */
+async function httpServer(
+  config: Config,
+  parts: {
+    catalog: Catalog;
+    sink: DurableSink;
+    deadLetters: DeadLetterStore;
+    ingest: Ingest;
+    presence: Presence;
+    source: AnySource;
+    sourceMetrics: (registry: Registry) => void;
+    rules: RulesService;
+    linkKey: Buffer;
+    influxUrl: string;
+    mqttPort: number;
+    now: () => number;
+  },
+) {
+  const { catalog, sink, deadLetters, ingest, presence, source, sourceMetrics, rules, linkKey, influxUrl, mqttPort, now } = parts;
+  return createHttpServer({
+    metrics: createMetrics({
+      ingest: () => ingest.stats,
+      sink: () => sink.stats(),
+      source: sourceMetrics,
+      devicesOnline: () => presence.online(),
+      rules: () => rules.engine.stats(),
+      openTickets: async () => (await rules.store.list({ state: 'open' })).length,
+      deadLetters: () => ({ pruned: deadLetters.stats.pruned, ...deadLetters.totals() }),
+      outbox: rules.sender ? () => rules.store.outbox.stats(now()) : undefined,
+      alarmLoad: async () => {
+        const at = now();
+        const [open, recent] = await Promise.all([rules.store.list({ state: 'open' }), rules.store.list({ state: 'all', since: at - 3_600_000 })]);
+        return { ...alarmLoad(recent, at), standing24h: alarmLoad(open, at).standing24h };
+      },
+    }),
+    health: () => {
+      const { linesWritten, writeErrors, spoolLines, oldestAgeMs } = sink.stats();
+      return { source: { kind: source.kind, ...source.stats() }, mqttPort, influx: { linesWritten, writeErrors }, spool: { lines: spoolLines, oldestAgeMs } };
+    },
+    boundHost: config.http.host,
+    tickets: { store: rules.store, api: config.api, now },
+    ack: rules.sender && {
+      store: rules.store,
+      catalog,
+      key: linkKey,
+      renderer: await NoticeRenderer.load(catalog.file.county.timeZone),
+      readings: (site, metric, sinceMs) => recentReadings({ url: influxUrl, database: config.influx.database, username: config.influx.username, password: config.influx.password, token: config.influx.token }, site, metric, sinceMs),
+      now,
+    },
+  });
 }
 
 /** InfluxDB (a private influxd when none is configured), the dead letters and the durable sink in front of it. */
