@@ -9,6 +9,8 @@ import type { ApiConfig } from './access.ts';
 import { hostPolicy } from './host-check.ts';
 import { gateFor } from './routes/gate.ts';
 import { registerAckRoutes, type AckRoutesDeps } from './routes/ack.ts';
+import { registerEventRoutes, type EventRoutesDeps } from './routes/events.ts';
+import { registerSiteRoutes, type SiteRoutesDeps } from './routes/sites.ts';
 import { registerSilenceRoutes, type SilenceRoutesDeps } from './routes/silences.ts';
 import { registerTicketRoutes, type TicketRoutesDeps } from './routes/tickets.ts';
 
@@ -23,12 +25,17 @@ export interface HttpDeps {
   tickets: { store: TicketRoutesDeps['store'] & SilenceRoutesDeps['store']; api: ApiConfig; now: () => number };
   /** The acknowledgement links of messages (`/ack/<token>`), when notifications are on. */
   ack?: AckRoutesDeps | undefined;
+  /** Live ticket changes (`/api/events`). */
+  events?: Omit<EventRoutesDeps, 'gate'> | undefined;
+  /** The catalog and site readings (`/api/catalog`, `/api/sites/:site/readings`). */
+  sites?: Omit<SiteRoutesDeps, 'gate'> | undefined;
 }
 
 export function createHttpServer(deps: HttpDeps): FastifyInstance {
   // No logger: request headers carry bearer tokens.
   // maxParamLength: an acknowledgement link's token is about 150 characters (fastify's default is 100).
-  const app = Fastify({ logger: false, routerOptions: { maxParamLength: 600 } });
+  // forceCloseConnections: open event streams (/api/events) must not hold a shutdown up.
+  const app = Fastify({ logger: false, routerOptions: { maxParamLength: 600 }, forceCloseConnections: true });
   const { api } = deps.tickets;
   const hosts = hostPolicy(deps.boundHost, api.allowedHosts);
   const healthGate = gateFor(api, hosts, 'healthz');
@@ -49,6 +56,8 @@ export function createHttpServer(deps: HttpDeps): FastifyInstance {
   registerTicketRoutes(app, routes);
   registerSilenceRoutes(app, routes);
   if (deps.ack) registerAckRoutes(app, deps.ack);
+  if (deps.events) registerEventRoutes(app, { ...deps.events, gate: routes.gate });
+  if (deps.sites) registerSiteRoutes(app, { ...deps.sites, gate: routes.gate });
 
   return app;
 }

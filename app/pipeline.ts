@@ -28,7 +28,7 @@ import type { Logger } from './log.ts';
 import { createMetrics } from './metrics.ts';
 import { Presence } from './presence.ts';
 import { createSource, type AnySource } from './sources.ts';
-import { recentReadings } from './readings.ts';
+import { recentReadings, siteSeries } from './readings.ts';
 import { NoticeRenderer } from '../rules/notify/render.ts';
 
 export interface RunningPipeline {
@@ -103,7 +103,11 @@ export async function startPipeline(config: Config, deps: PipelineDeps): Promise
       deadLetters,
       now,
       limits: config.ingest,
-      onPoints: (points) => points.forEach((point) => rules.evaluate(point)),
+      onPoints: (points) =>
+        points.forEach((point) => {
+          presence.read(point.device.id, point.ts);
+          rules.evaluate(point);
+        }),
       onStatus: (deviceId, status, at) => {
         if (presence.update(deviceId, status, at)) log.debug({ device: deviceId }, `device ${status}`);
         rules.deviceStatus(deviceId, status, at);
@@ -163,6 +167,7 @@ async function httpServer(
   },
 ) {
   const { catalog, sink, deadLetters, ingest, presence, source, sourceMetrics, rules, linkKey, influxUrl, mqttPort, now } = parts;
+  const readingsSource = { url: influxUrl, database: config.influx.database, username: config.influx.username, password: config.influx.password, token: config.influx.token };
   return createHttpServer({
     metrics: createMetrics({
       ingest: () => ingest.stats,
@@ -185,12 +190,14 @@ async function httpServer(
     },
     boundHost: config.http.host,
     tickets: { store: rules.store, api: config.api, now },
+    events: { stream: rules.stream },
+    sites: { catalog, presence, series: (query) => siteSeries(readingsSource, query), now },
     ack: rules.sender && {
       store: rules.store,
       catalog,
       key: linkKey,
       renderer: await NoticeRenderer.load(catalog.file.county.timeZone),
-      readings: (site, metric, sinceMs) => recentReadings({ url: influxUrl, database: config.influx.database, username: config.influx.username, password: config.influx.password, token: config.influx.token }, site, metric, sinceMs),
+      readings: (site, metric, sinceMs) => recentReadings(readingsSource, site, metric, sinceMs),
       now,
     },
   });

@@ -39,3 +39,46 @@ export async function recentReadings(source: ReadingsSource, site: string, metri
   if (error) throw new Error(`InfluxDB: ${error}`);
   return (body.results?.[0]?.series?.[0]?.values ?? []).flatMap(([at, value]) => (typeof value === 'number' ? [{ at, value }] : []));
 }
+
+export interface SeriesQuery {
+  readonly site: string;
+  readonly metrics: readonly MetricName[];
+  /** Epoch ms, inclusive. */
+  readonly since: number;
+  readonly until: number;
+  /** The width of one averaged point, ms (at least a minute). */
+  readonly bucketMs: number;
+}
+
+/** The InfluxQL of a site's metrics averaged per bucket over a window. Pure; refuses what is not an id or a metric. */
+export function siteSeriesQuery(query: SeriesQuery): string {
+  if (!ID_PATTERN.test(query.site)) throw new Error(`not a site id: ${query.site}`);
+  for (const metric of query.metrics) if (!(metricNames as readonly string[]).includes(metric)) throw new Error(`not a metric: ${metric}`);
+  const fields = query.metrics.map((metric) => `mean("${metric}") AS "${metric}"`).join(', ');
+  const bucket = `${Math.max(60, Math.round(query.bucketMs / 1000))}s`;
+  return `SELECT ${fields} FROM "telemetry" WHERE "site" = '${query.site}' AND time >= ${Math.trunc(query.since)}ms AND time <= ${Math.trunc(query.until)}ms GROUP BY time(${bucket}) fill(none)`;
+}
+
+/** A site's metrics over a window, one averaged point per bucket, by metric. */
+export async function siteSeries(source: ReadingsSource, query: SeriesQuery): Promise<Record<string, Reading[]>> {
+  const params = new URLSearchParams({ q: siteSeriesQuery(query), db: source.database, epoch: 'ms' });
+  if (source.username) params.set('u', source.username);
+  if (source.password) params.set('p', source.password);
+  const response = await fetch(`${source.url.replace(/\/$/, '')}/query?${params}`, { headers: source.token ? { authorization: `Token ${source.token}` } : {}, signal: AbortSignal.timeout(10_000) });
+  if (!response.ok) throw new Error(`InfluxDB answered ${response.status} to a readings query`);
+  const body = (await response.json()) as { results?: { series?: { columns: string[]; values: (number | null)[][] }[]; error?: string }[] };
+  const error = body.results?.find((r) => r.error)?.error;
+  if (error) throw new Error(`InfluxDB: ${error}`);
+  const series = body.results?.[0]?.series?.[0];
+  const out: Record<string, Reading[]> = Object.fromEntries(query.metrics.map((metric) => [metric, []]));
+  if (!series) return out;
+  for (const row of series.values) {
+    const at = row[0];
+    if (typeof at !== 'number') continue;
+    series.columns.forEach((column, i) => {
+      const value = row[i];
+      if (i > 0 && typeof value === 'number') out[column]?.push({ at, value });
+    });
+  }
+  return out;
+}
