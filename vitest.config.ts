@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['{network,broker,ingest,rules,dashboards,simulators,app,test}/**/*.test.ts'],
+    include: ['{network,broker,ingest,rules,dashboards,simulators,app,console,test}/**/*.test.ts'],
     globalSetup: ['test/global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 120_000,

@@ -9,6 +9,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { brokerSchema } from '../broker/broker.ts';
 import { apiSchema } from './access.ts';
+import { consoleSchema } from './console-config.ts';
 import { ticketStoreSchema } from '../rules/tickets/config.ts';
 import { lifecyclePolicySchema } from '../rules/tickets/policy.ts';
 import { notifySchema } from '../rules/notify/config.ts';
@@ -44,6 +45,7 @@ export const configSchema = z.object({
     .describe('The HTTP API: tickets, silences, /healthz, /metrics'),
   api: apiSchema.prefault({}).describe('Bearer tokens of the ticket API (dispatchers, village administrators, viewers)'),
   notify: notifySchema,
+  console: consoleSchema,
   influx: influxSchema
     .extend({
       url: z.url().optional().describe('InfluxDB base URL; absent: start a private influxd for this run'),

@@ -1,5 +1,6 @@
 /**
- * The HTTP API of a Clearwater process: health, Prometheus metrics, tickets and silences. Routes are thin:
+ * The HTTP server of a Clearwater process: health, Prometheus metrics, the API under /api, the
+ * dispatcher console under /. Routes are thin:
  * query strings are checked by zod, every route passes the gate (routes/gate.ts: bearer token,
  * app/access.ts; Host header for answers without a token, app/host-check.ts).
  */
@@ -11,6 +12,11 @@ import { gateFor } from './routes/gate.ts';
 import { registerAckRoutes, type AckRoutesDeps } from './routes/ack.ts';
 import { registerEventRoutes, type EventRoutesDeps } from './routes/events.ts';
 import { registerSiteRoutes, type SiteRoutesDeps } from './routes/sites.ts';
+import { registerRuleRoutes } from './routes/rules.ts';
+import { registerMeRoute } from './routes/me.ts';
+import { registerConsole, type ConsoleBundle } from './console.ts';
+import type { ConsoleConfig } from './console-config.ts';
+import type { Rule } from '../rules/kinds/index.ts';
 import { registerSilenceRoutes, type SilenceRoutesDeps } from './routes/silences.ts';
 import { registerTicketRoutes, type TicketRoutesDeps } from './routes/tickets.ts';
 
@@ -29,6 +35,10 @@ export interface HttpDeps {
   events?: Omit<EventRoutesDeps, 'gate'> | undefined;
   /** The catalog and site readings (`/api/catalog`, `/api/sites/:site/readings`). */
   sites?: Omit<SiteRoutesDeps, 'gate'> | undefined;
+  /** The loaded rules (`/api/rules`). */
+  rules?: (() => readonly Rule[]) | undefined;
+  /** The dispatcher console under `/` (console.ts). */
+  console?: { bundle: ConsoleBundle; config: ConsoleConfig } | undefined;
 }
 
 export function createHttpServer(deps: HttpDeps): FastifyInstance {
@@ -58,6 +68,9 @@ export function createHttpServer(deps: HttpDeps): FastifyInstance {
   if (deps.ack) registerAckRoutes(app, deps.ack);
   if (deps.events) registerEventRoutes(app, { ...deps.events, gate: routes.gate });
   if (deps.sites) registerSiteRoutes(app, { ...deps.sites, gate: routes.gate });
+  if (deps.rules) registerRuleRoutes(app, { gate: routes.gate, rules: deps.rules });
+  registerMeRoute(app, routes.gate);
+  if (deps.console) registerConsole(app, deps.console.bundle, deps.console.config);
 
   return app;
 }

@@ -22,6 +22,7 @@ import type { Ticket } from '../rules/tickets/ticket.ts';
 import type { Registry } from 'prom-client';
 import type { Config } from './config.ts';
 import { keyFile, privateDataDir } from './data-dir.ts';
+import { buildConsole } from './console.ts';
 import { createHttpServer } from './http.ts';
 import { createDatabase, startLocalInfluxd, type LocalInfluxd } from './local-influxd.ts';
 import type { Logger } from './log.ts';
@@ -125,7 +126,7 @@ export async function startPipeline(config: Config, deps: PipelineDeps): Promise
     const address = http.server.address();
     const httpPort = typeof address === 'object' && address ? address.port : config.http.port;
     httpUrl = `http://${config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host}:${httpPort}`;
-    log.info({ url: `http://${config.http.host}:${httpPort}` }, 'HTTP API listening (/healthz, /metrics, /api/tickets, /api/silences)');
+    log.info({ url: `http://${config.http.host}:${httpPort}` }, config.console.enabled ? 'console and HTTP API listening (/, /api, /healthz, /metrics)' : 'HTTP API listening (/api, /healthz, /metrics)');
 
     const selfReport = setInterval(() => void sink.append([pipelineLine(pipelineFields(ingest, sink.stats(), rules.engine.stats().evaluations), now())]).catch(() => {}), 10_000);
     stack.push(() => clearInterval(selfReport));
@@ -190,7 +191,9 @@ async function httpServer(
     },
     boundHost: config.http.host,
     tickets: { store: rules.store, api: config.api, now },
-    events: { stream: rules.stream },
+    events: { stream: rules.stream, notices: { outbox: rules.store.outbox, ticket: async (id) => (await rules.store.get(id))?.ticket } },
+    rules: () => rules.rules,
+    console: config.console.enabled ? { bundle: await buildConsole(), config: config.console } : undefined,
     sites: { catalog, presence, series: (query) => siteSeries(readingsSource, query), now },
     ack: rules.sender && {
       store: rules.store,

@@ -47,6 +47,15 @@ export const siteSchema = z.object({
   location,
 });
 
+export const mainSchema = z
+  .object({
+    id,
+    name: z.string().min(1).describe('Display name, e.g. 城北DN600主管'),
+    dnMm: z.number().int().positive().max(4000).optional().describe('Nominal diameter DN, mm'),
+    sites: z.array(id).min(2).describe('The sites the main runs through, upstream first (drawn as a line on the console map)'),
+  })
+  .describe('A water main between monitored sites');
+
 export const deviceSchema = z.object({
   id,
   site: id.describe('Site the device is installed at'),
@@ -102,6 +111,7 @@ export const catalogSchema = z
     zones: z.array(zoneSchema).min(1),
     sites: z.array(siteSchema),
     devices: z.array(deviceSchema),
+    mains: z.array(mainSchema).default([]).describe('Water mains between sites, where known: the lines of the console map'),
     recipients: z.array(recipientSchema).default([]).describe('Who is told about tickets: village administrators, township officials, county dispatch'),
   })
   .superRefine((catalog, ctx) => {
@@ -161,6 +171,10 @@ function crossReferenceProblems(catalog: Omit<CatalogFile, never>): Problem[] {
   });
   catalog.devices.forEach((d, i) => {
     if (!sites.has(d.site)) problems.push({ path: ['devices', i, 'site'], message: `unknown site "${d.site}"` });
+  });
+  known(catalog.mains, 'mains');
+  catalog.mains.forEach((m, i) => {
+    m.sites.forEach((site, j) => sites.has(site) || problems.push({ path: ['mains', i, 'sites', j], message: `unknown site "${site}"` }));
   });
   known(catalog.recipients, 'recipients');
   catalog.recipients.forEach((r, i) => {

@@ -4,13 +4,15 @@
  * plus the simulated network, printing what happens).
  */
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import { loadCatalog } from '../../network/catalog.ts';
 import { createNetworkSimulator, type NetworkSimulator } from '../../simulators/network-simulator.ts';
 import type { SimulatorConfigInput } from '../../simulators/config.ts';
 import { schemaCommand } from '../cli-options.ts';
-import { ConfigError, loadConfig } from '../config.ts';
+import { ConfigError, loadConfig, type Config } from '../config.ts';
+import { keyFile, privateDataDir } from '../data-dir.ts';
 import { createLogger, type Logger } from '../log.ts';
 import { startPipeline } from '../pipeline.ts';
 import { CONFIG_FLAG, untilSignal } from './run.ts';
@@ -33,6 +35,18 @@ async function simulatorConfig(file: string | undefined, overrides: Partial<Simu
   const settings = simulatorSettings(document, overrides);
   if (!settings.ok) throw new ConfigError(file ? `${file} with the flags` : '(flags)', settings.problems);
   return settings.config;
+}
+
+/**
+ * A demo with no API tokens configured gets one dispatcher token, kept in the data folder (0600),
+ * so that the console can act on tickets. Reads then need a token too (access.ts).
+ */
+async function withDemoDispatcher(config: Config): Promise<{ config: Config; tokenFile?: string }> {
+  if (config.api.tokens.length > 0) return { config };
+  await privateDataDir(config.dataDir);
+  const tokenFile = join(config.dataDir, 'demo-dispatcher.token');
+  const token = (await keyFile(tokenFile)).toString('hex');
+  return { config: { ...config, api: { ...config.api, tokens: [{ token, name: 'demo-dispatcher', role: 'dispatcher' }] } }, tokenFile };
 }
 
 function demoSimulator(options: DemoOptions, brokerUrl: string): SimulatorConfigInput {
@@ -58,9 +72,11 @@ export function registerSimulateCommands(program: Command): void {
     options: demoOptionsSchema,
     flags: { ...NETWORK_FLAGS, config: CONFIG_FLAG },
     action: async (options) => {
-      const config = await loadConfig(options.config, { CLEARWATER_MQTT_PORT: '0', ...process.env });
-      const log = createLogger(config.log.level, config.log.pretty ?? true);
+      const loaded = await loadConfig(options.config, { CLEARWATER_MQTT_PORT: '0', ...process.env });
+      const log = createLogger(loaded.log.level, loaded.log.pretty ?? true);
+      const { config, tokenFile } = await withDemoDispatcher(loaded);
       const pipeline = await startPipeline(config, { log });
+      if (tokenFile && config.console.enabled) log.info(`dispatcher console: http://${config.http.host}:${pipeline.httpPort}/ (sign in with the demo dispatcher's token: cat ${tokenFile})`);
       try {
         const simulator = createNetworkSimulator(demoSimulator(options, `mqtt://127.0.0.1:${pipeline.mqttPort}`), { catalog: pipeline.catalog, logger: log });
         const progress = setInterval(async () => {

@@ -9,10 +9,16 @@
  * EventSource cannot); any SSE client works. A comment line every `heartbeatMs` keeps proxies
  * from closing an idle stream. A client that does not read is cut off once it is more than
  * `MAX_BUFFERED_BYTES` behind; it reconnects with Last-Event-ID and catches up from the store.
+ *
+ * Between the changes, `notices` events say where a ticket's notifications stand whenever this
+ * instance's sender records an outcome (sent, failed, throttled): not changes of the ticket, so
+ * they carry no id; a client that reconnects reloads them with the ticket list.
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { TicketChange } from '../../rules/tickets/store.ts';
+import type { OutboxAccess, TicketChange } from '../../rules/tickets/store.ts';
+import type { NoticeSummary } from '../../rules/tickets/outbox.ts';
+import type { Ticket } from '../../rules/tickets/ticket.ts';
 import type { TicketChangeStream } from '../../rules/tickets/stream.ts';
 import { visibleTo } from '../access.ts';
 import { digitsSchema } from './fields.ts';
@@ -21,6 +27,8 @@ import type { Gate } from './gate.ts';
 export interface EventRoutesDeps {
   readonly gate: Gate;
   readonly stream: Pick<TicketChangeStream, 'subscribe'>;
+  /** Delivery outcomes, sent as `notices` events (this instance's sender only). */
+  readonly notices?: { readonly outbox: Pick<OutboxAccess, 'onOutcome' | 'summaries'>; readonly ticket: (id: number) => Promise<Pick<Ticket, 'village'> | undefined> } | undefined;
   /** How often an idle stream gets a comment line, ms. Default 15 s. */
   readonly heartbeatMs?: number;
 }
@@ -35,6 +43,11 @@ export function sseEvent(change: TicketChange): string {
   return `id: ${event.id}\nevent: ticket\ndata: ${JSON.stringify({ event, ticket })}\n\n`;
 }
 
+/** A ticket's notice summary as an SSE event (no id: it is not a change, and a reconnect reloads the list). Pure. */
+export function noticesEvent(ticketId: number, notices: NoticeSummary): string {
+  return `event: notices\ndata: ${JSON.stringify({ ticketId, notices })}\n\n`;
+}
+
 export function registerEventRoutes(app: FastifyInstance, deps: EventRoutesDeps): void {
   app.get('/api/events', async (request, reply) => {
     const caller = deps.gate(request, reply, 'read');
@@ -47,9 +60,9 @@ export function registerEventRoutes(app: FastifyInstance, deps: EventRoutesDeps)
 
     reply.hijack();
     const socket = reply.raw;
+    // The head goes out with the first write, after the subscription below is in place: a client
+    // that loads the ticket list once the stream answered misses no change in between.
     socket.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });
-    // [SSE] a retry field tells the client how long to wait before reconnecting, ms.
-    socket.write('retry: 2000\n\n');
     const send = (text: string) => {
       if (socket.writableLength > MAX_BUFFERED_BYTES) {
         socket.destroy();
@@ -64,10 +77,26 @@ export function registerEventRoutes(app: FastifyInstance, deps: EventRoutesDeps)
       },
       after,
     );
+    if (request.raw.socket.destroyed) {
+      unsubscribe(); // gone while subscribing: its close event has passed
+      return;
+    }
+    // [SSE] a retry field tells the client how long to wait before reconnecting, ms.
+    send('retry: 2000\n\n');
     const heartbeat = setInterval(() => send(': keep-alive\n\n'), deps.heartbeatMs ?? 15_000);
+    const notices = deps.notices;
+    const stopNotices = notices?.outbox.onOutcome((ticketId) => {
+      void (async () => {
+        const ticket = await notices.ticket(ticketId);
+        if (!ticket || !visibleTo(caller.principal, ticket)) return;
+        const summary = (await notices.outbox.summaries([ticketId])).get(ticketId);
+        if (summary && !socket.destroyed) send(noticesEvent(ticketId, summary));
+      })().catch((error: unknown) => request.log.warn({ err: error, ticketId }, 'notice summary for the event stream failed'));
+    });
     socket.on('close', () => {
       clearInterval(heartbeat);
       unsubscribe();
+      stopNotices?.();
     });
   });
 }

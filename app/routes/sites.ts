@@ -65,6 +65,8 @@ export function registerSiteRoutes(app: FastifyInstance, deps: SiteRoutesDeps): 
       villages,
       zones,
       sites,
+      // The mains where the catalog knows them, through the sites this caller sees.
+      mains: catalog.file.mains.map((main) => ({ ...main, sites: main.sites.filter((id) => shown.has(id)) })).filter((main) => main.sites.length >= 2),
       devices,
       units: Object.fromEntries(Object.entries(metrics).map(([name, spec]) => [name, spec.unit])),
       now: deps.now(),

@@ -60,7 +60,10 @@ export function registerTicketRoutes(app: FastifyInstance, deps: TicketRoutesDep
     // A village admin's limit applies after the scope filter, so fetch the whole list for them.
     const scoped = principal?.role === 'village_admin';
     const tickets = await deps.store.list({ state, village, site, ruleId: rule, severity, since, ...(scoped ? {} : { limit }) });
-    return { tickets: scoped ? tickets.filter((t) => canSee(principal, t)).slice(0, limit) : tickets };
+    const shown = scoped ? tickets.filter((t) => canSee(principal, t)).slice(0, limit) : tickets;
+    // Where each ticket's notices stand (sent, failed, pending, throttled, fell back): null before any.
+    const notices = await deps.store.outbox.summaries(shown.map((t) => t.id));
+    return { tickets: shown.map((t) => ({ ...t, notices: notices.get(t.id) ?? null })) };
   });
 
   app.get('/api/tickets/:id', async (request, reply) => {

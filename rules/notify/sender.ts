@@ -9,7 +9,7 @@
  * (retries, quiet hours ending, digests, other instances' rows).
  */
 import type { TicketStore } from '../tickets/store.ts';
-import type { OutboxRow } from '../tickets/outbox.ts';
+import { DEFERRED_DETAIL, type OutboxRow } from '../tickets/outbox.ts';
 import { batchRows, type Message } from './batch.ts';
 import type { Channel, ChannelKind, SendResult } from './channel.ts';
 import { recipientOf, type NoticeComposer } from './compose.ts';
@@ -81,7 +81,7 @@ export class NotificationSender {
     const rows = await store.outbox.claim({ now, limit: this.options.batchSize ?? 200, leaseMs: this.options.leaseMs ?? 60_000, owner });
     if (rows.length === 0) return 0;
     const { messages, deferred } = batchRows(rows, (row) => this.destinationOf(row), (channel, destination) => this.rate.budget(destination, this.options.channels.get(channel)?.perMinute, now));
-    for (const { row, until } of deferred) await store.outbox.complete(row, owner, { state: 'deferred', at: now, nextAttemptAt: until, detail: 'waiting for room at the destination (rate limit)' });
+    for (const { row, until } of deferred) await store.outbox.complete(row, owner, { state: 'deferred', at: now, nextAttemptAt: until, detail: DEFERRED_DETAIL });
     await Promise.all(messages.map((message) => this.send(message)));
     return rows.length;
   }

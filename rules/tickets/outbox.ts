@@ -26,6 +26,21 @@ export type OutboxOutcome =
   /** Given up on this channel; the same notice goes by `channel` instead. */
   | { readonly state: 'fallen_back'; readonly at: number; readonly detail: string; readonly channel: string };
 
+/** What a deferred row says while it waits for room at its destination (rate limit). */
+export const DEFERRED_DETAIL = 'waiting for room at the destination (rate limit)';
+
+/** Where a ticket's notices stand, in rows: the console's "notices" column. */
+export interface NoticeSummary {
+  readonly sent: number;
+  readonly failed: number;
+  /** Waiting to be sent or retried. */
+  readonly pending: number;
+  /** Waiting for room at a rate-limited destination. */
+  readonly throttled: number;
+  /** Given up on their channel and gone by another (SMS). */
+  readonly fellBack: number;
+}
+
 export interface OutboxStats {
   /** Rows waiting (due or not), by channel. */
   readonly pending: Readonly<Record<string, number>>;
@@ -70,6 +85,28 @@ export async function toldAbout(db: Db, ticketIds: readonly number[]): Promise<M
     set.add(recipient);
   }
   return told;
+}
+
+/** Each ticket's notice summary; tickets with no notice are absent. */
+export async function noticeSummaries(db: Db, ticketIds: readonly number[]): Promise<Map<number, NoticeSummary>> {
+  const summaries = new Map<number, { sent: number; failed: number; pending: number; throttled: number; fellBack: number }>();
+  // SQLite allows 32,766 bound parameters; chunks of 500 stay far below any limit.
+  for (let i = 0; i < ticketIds.length; i += 500) {
+    const rows = await db
+      .selectFrom('notificationOutbox')
+      .select(['ticketId', 'state', 'detail'])
+      .select((eb) => eb.fn.countAll<number>().as('count'))
+      .where('ticketId', 'in', ticketIds.slice(i, i + 500))
+      .groupBy(['ticketId', 'state', 'detail'])
+      .execute();
+    for (const { ticketId, state, detail, count } of rows) {
+      let summary = summaries.get(ticketId);
+      if (summary === undefined) summaries.set(ticketId, (summary = { sent: 0, failed: 0, pending: 0, throttled: 0, fellBack: 0 }));
+      const key = state === 'fallen_back' ? 'fellBack' : state === 'pending' && detail === DEFERRED_DETAIL ? 'throttled' : state;
+      summary[key] += Number(count);
+    }
+  }
+  return summaries;
 }
 
 /** Claims up to `limit` due rows for `owner` until `now + leaseMs`, oldest first. */

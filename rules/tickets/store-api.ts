@@ -6,7 +6,7 @@ import type { Severity } from '../severity.ts';
 import type { OutboxDraft } from '../notify/plan.ts';
 import type { LifecyclePolicy } from './policy.ts';
 import type { TicketChange } from './changes.ts';
-import type { OutboxOutcome, OutboxRow, OutboxStats } from './outbox.ts';
+import type { NoticeSummary, OutboxOutcome, OutboxRow, OutboxStats } from './outbox.ts';
 import type { SweepChange } from './sweep.ts';
 import type { Silence, SilenceMatcher } from './silence.ts';
 import type { Observation, Ticket, TicketEvent, TicketEventType, TicketState, TicketSubject } from './ticket.ts';
@@ -54,6 +54,10 @@ export interface OutboxAccess {
   latestSentForActive(channel: string): Promise<OutboxRow[]>;
   resend(id: number, now: number): Promise<boolean>;
   stats(now: number): Promise<OutboxStats>;
+  /** Where each ticket's notices stand; tickets with none are absent. */
+  summaries(ticketIds: readonly number[]): Promise<Map<number, NoticeSummary>>;
+  /** Called after this store recorded a delivery outcome, with its ticket (other instances' outcomes are not heard). */
+  onOutcome(listener: (ticketId: number) => void): () => void;
 }
 
 export interface TransitionInput extends Actor {

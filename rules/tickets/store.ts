@@ -14,7 +14,7 @@
 import { CamelCasePlugin, Kysely, type Dialect, type Transaction } from 'kysely';
 import { defaultLifecyclePolicy, flapsAt, reopens, type LifecyclePolicy } from './policy.ts';
 import { changesAfter, consumeChanges, latestEventId, openCursor, recordEvents, type EventDraft, type TicketChange } from './changes.ts';
-import { claimDue, completeClaim, deliveriesOf, insertDrafts, latestSentForActive, outboxStats, resend, toldAbout } from './outbox.ts';
+import { claimDue, completeClaim, deliveriesOf, insertDrafts, latestSentForActive, noticeSummaries, outboxStats, resend, toldAbout } from './outbox.ts';
 import { sweepDecision, type SweepChange } from './sweep.ts';
 import { migrateTickets, type TicketDatabase, type TicketDialect } from './schema.ts';
 import { silenceActive, silenceMatches, type Silence } from './silence.ts';
@@ -50,6 +50,7 @@ export async function createTicketStore(dialect: Dialect, flavour: TicketDialect
 
 class KyselyTicketStore implements TicketStore {
   private readonly listeners = new Set<() => void>();
+  private readonly outcomeListeners = new Set<(ticketId: number) => void>();
   /** Lock rows read for update (PostgreSQL); see the file comment. */
   private readonly lockRows: boolean;
 
@@ -295,11 +296,19 @@ class KyselyTicketStore implements TicketStore {
 
   readonly outbox: OutboxAccess = {
     claim: (claim) => claimDue(this.db, this.lockRows, claim),
-    complete: (row, owner, outcome) => completeClaim(this.db, row, owner, outcome),
+    complete: async (row, owner, outcome) => {
+      await completeClaim(this.db, row, owner, outcome);
+      for (const listener of this.outcomeListeners) listener(row.ticketId);
+    },
     deliveries: (ticketId) => deliveriesOf(this.db, ticketId),
     latestSentForActive: (channel) => latestSentForActive(this.db, channel),
     resend: (id, now) => resend(this.db, id, now),
     stats: (now) => outboxStats(this.db, now),
+    summaries: (ticketIds) => noticeSummaries(this.db, ticketIds),
+    onOutcome: (listener) => {
+      this.outcomeListeners.add(listener);
+      return () => this.outcomeListeners.delete(listener);
+    },
   };
 
   linkUse(jti: string): Promise<{ usedAt: number; origin: string | null } | undefined> {
