@@ -95,8 +95,11 @@ function indexHtml(script: string, styles: readonly string[]): string {
   ].join('\n');
 }
 
-/** Serves the bundle: index.html at `/` (and for any other page path), the assets under /assets/. */
-export function registerConsole(app: FastifyInstance, bundle: ConsoleBundle, config: ConsoleConfig): void {
+/**
+ * Serves the bundle: index.html at `/`, the assets under /assets/, and what the page needs to
+ * know before sign-in (`/console-config.json`: the tile layer, whether reading needs no token).
+ */
+export function registerConsole(app: FastifyInstance, bundle: ConsoleBundle, config: ConsoleConfig, access: { readonly anonymousRead: boolean }): void {
   const policy = contentSecurityPolicy(config.tiles);
   const etag = `"${createHash('sha256').update(bundle.index).digest('base64url').slice(0, 16)}"`;
   const page = (reply: import('fastify').FastifyReply) =>
@@ -110,7 +113,7 @@ export function registerConsole(app: FastifyInstance, bundle: ConsoleBundle, con
       .send(bundle.index);
   app.get('/', async (_request, reply) => page(reply));
   app.get('/index.html', async (_request, reply) => page(reply));
-  app.get('/console-config.json', async (_request, reply) => reply.header('cache-control', 'no-cache').send({ tiles: config.tiles ?? null }));
+  app.get('/console-config.json', async (_request, reply) => reply.header('cache-control', 'no-cache').send({ tiles: config.tiles ?? null, anonymousRead: access.anonymousRead }));
   app.get('/assets/*', async (request, reply) => {
     const asset = bundle.assets.get(request.url.split('?')[0] ?? '');
     if (!asset) return reply.code(404).send({ error: 'no such asset' });

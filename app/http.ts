@@ -70,7 +70,7 @@ export function createHttpServer(deps: HttpDeps): FastifyInstance {
   if (deps.sites) registerSiteRoutes(app, { ...deps.sites, gate: routes.gate });
   if (deps.rules) registerRuleRoutes(app, { gate: routes.gate, rules: deps.rules });
   registerMeRoute(app, routes.gate);
-  if (deps.console) registerConsole(app, deps.console.bundle, deps.console.config);
+  if (deps.console) registerConsole(app, deps.console.bundle, deps.console.config, { anonymousRead: api.tokens.length === 0 });
 
   return app;
 }

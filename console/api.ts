@@ -3,6 +3,8 @@
  * JSON in and out, and failures as errors that say why (the API's `error` text), so that every
  * view can show them instead of swallowing them.
  */
+import type { TileConfig } from './geo.ts';
+
 const TOKEN_KEY = 'clearwater.token';
 
 export class ApiError extends Error {
@@ -45,4 +47,21 @@ export async function api<T>(path: string, init: { method?: 'GET' | 'POST'; body
     throw new ApiError(response.status, [said.error ?? `HTTP ${response.status}`, said.problems].filter(Boolean).join(': '));
   }
   return body as T;
+}
+
+export interface ConsoleConfig {
+  readonly tiles: TileConfig | null;
+  /** Whether this server answers reads without a token (no tokens configured). */
+  readonly anonymousRead: boolean;
+}
+
+let config: Promise<ConsoleConfig> | undefined;
+
+/** What the page needs before sign-in, read once (`/console-config.json`). */
+export function consoleConfig(): Promise<ConsoleConfig> {
+  config ??= fetch('/console-config.json').then((r) => {
+    if (!r.ok) throw new ApiError(r.status, `console configuration: HTTP ${r.status}`);
+    return r.json() as Promise<ConsoleConfig>;
+  });
+  return config;
 }

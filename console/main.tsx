@@ -8,7 +8,7 @@ import 'leaflet/dist/leaflet.css';
 import './style.css';
 import { render } from 'preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { api, ApiError, session } from './api.ts';
+import { api, ApiError, consoleConfig, session } from './api.ts';
 import { saveLanguage, savedLanguage, wordsFor, type Language } from './i18n.ts';
 import { follow } from './live.ts';
 import { mergeTicket, unacknowledgedCritical } from './merge.ts';
@@ -71,7 +71,7 @@ function App() {
   useEffect(() => {
     if (signedIn) void start();
     // Whether this server lets anyone read without a token (the "read only" button).
-    else void fetch('/api/me').then((r) => setAnonymousAllowed(r.ok), () => setAnonymousAllowed(false));
+    else void consoleConfig().then((c) => setAnonymousAllowed(c.anonymousRead), () => setAnonymousAllowed(false));
   }, [signedIn]);
 
   useEffect(() => {

@@ -8,6 +8,7 @@
  * server), the same sites and mains on Leaflet over those tiles (tile-map.ts, loaded only then).
  */
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { consoleConfig } from '../api.ts';
 import { worstBySite } from '../queue-order.ts';
 import { useConsole } from '../state.ts';
 import type { Site } from '../types.ts';
@@ -17,9 +18,7 @@ export function MapView(props: { openSite(site: string): void }) {
   const { words } = useConsole();
   const [tiles, setTiles] = useState<TileConfig | null | undefined>();
   useEffect(() => {
-    fetch('/console-config.json')
-      .then((r) => r.json() as Promise<{ tiles: TileConfig | null }>)
-      .then((c) => setTiles(c.tiles), () => setTiles(null));
+    consoleConfig().then((c) => setTiles(c.tiles), () => setTiles(null));
   }, []);
   return (
     <section class="map" aria-label={words.map}>
