@@ -26,8 +26,12 @@ export interface ConsoleAsset {
 export interface ConsoleBundle {
   readonly index: string;
   readonly assets: ReadonlyMap<string, ConsoleAsset>;
-  /** Bytes of the script and style sheets, raw and gzipped (the closing figures). */
-  readonly sizes: { readonly raw: number; readonly gzip: number };
+  /**
+   * Bytes of scripts and style sheets, raw and gzipped: all of them, and those the first load
+   * fetches (the entry, the chunks it imports, the styles; not the map's Leaflet, loaded only
+   * over tiles).
+   */
+  readonly sizes: { readonly raw: number; readonly gzip: number; readonly firstLoad: { readonly raw: number; readonly gzip: number } };
 }
 
 const consoleDir = fileURLToPath(new URL('../console/', import.meta.url));
@@ -51,6 +55,7 @@ export async function buildConsole(): Promise<ConsoleBundle> {
     loader: { '.png': 'file', '.svg': 'file' },
     legalComments: 'none',
     logLevel: 'silent',
+    metafile: true,
   });
   const assets = new Map<string, ConsoleAsset>();
   for (const file of result.outputFiles) {
@@ -62,7 +67,11 @@ export async function buildConsole(): Promise<ConsoleBundle> {
   const styles = [...assets.keys()].filter((p) => p.endsWith('.css'));
   if (!script) throw new Error('the console bundle has no app script');
   const code = [...assets.values()].filter((a) => a.path.endsWith('.js') || a.path.endsWith('.css'));
-  const sizes = { raw: code.reduce((n, a) => n + a.body.length, 0), gzip: code.reduce((n, a) => n + a.gzip.length, 0) };
+  const outputs = Object.entries(result.metafile.outputs).map(([path, output]) => [path.slice(path.indexOf('/assets/')), output] as const);
+  const entry = outputs.find(([path]) => path === script)?.[1];
+  const first = new Set([script, ...styles, ...(entry?.imports ?? []).filter((i) => i.kind === 'import-statement').map((i) => i.path.slice(i.path.indexOf('/assets/')))]);
+  const total = (list: readonly ConsoleAsset[]) => ({ raw: list.reduce((n, a) => n + a.body.length, 0), gzip: list.reduce((n, a) => n + a.gzip.length, 0) });
+  const sizes = { ...total(code), firstLoad: total(code.filter((a) => first.has(a.path))) };
   return { index: indexHtml(script, styles), assets, sizes };
 }
 

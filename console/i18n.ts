@@ -69,6 +69,7 @@ const zh = {
   viewerOnly: '只读账号,不能操作工单',
   refused: '操作被拒绝',
   keys: '快捷键:j/k 上下,a 确认,Enter 打开',
+  more: (n: number) => `显示更多(还有 ${n} 条)`,
   severities: { critical: '严重', warning: '警告', maintenance: '维护' },
   states: { open: '未确认', acknowledged: '已确认', suppressed: '维护中', resolved: '已解决', closed: '已关闭' },
   tiers: { village: '村', township: '乡镇', county: '县' },
@@ -162,6 +163,7 @@ const en: Words = {
   viewerOnly: 'Read-only account: no actions',
   refused: 'Refused',
   keys: 'Keys: j/k move, a acknowledge, Enter open',
+  more: (n: number) => `Show more (${n} left)`,
   severities: { critical: 'Critical', warning: 'Warning', maintenance: 'Maintenance' },
   states: { open: 'Open', acknowledged: 'Acknowledged', suppressed: 'Suppressed', resolved: 'Resolved', closed: 'Closed' },
   tiers: { village: 'Village', township: 'Township', county: 'County' },
@@ -201,8 +203,17 @@ export function wordsFor(language: Language): Words {
 
 /** "12-01 10:05" in the county's time zone. */
 export function formatTime(at: number, language: Language, timeZone: string): string {
-  return new Intl.DateTimeFormat(language === 'en' ? 'en-GB' : 'zh-CN', { timeZone, month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(at);
+  const key = `${language} ${timeZone}`;
+  let format = formats.get(key);
+  if (format === undefined) {
+    format = new Intl.DateTimeFormat(language === 'en' ? 'en-GB' : 'zh-CN', { timeZone, month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+    formats.set(key, format);
+  }
+  return format.format(at);
 }
+
+/** Building a DateTimeFormat costs far more than using one: one per language and zone. */
+const formats = new Map<string, Intl.DateTimeFormat>();
 
 /** "3 h 5 min" since `at`. */
 export function formatAge(at: number, now: number, language: Language): string {

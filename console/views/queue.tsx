@@ -9,6 +9,9 @@ import { matches, queueOrder, type QueueFilter } from '../queue-order.ts';
 import { formatValue, placeOf, titleOf, useConsole } from '../state.ts';
 import type { Severity, Ticket } from '../types.ts';
 
+/** Rows drawn at first, and added by "show more": a screen shows a dozen, and a long table is slow to lay out. */
+const PAGE = 100;
+
 export function Queue(props: { selected: number | undefined; open(id: number): void; acknowledge(id: number): void }) {
   const state = useConsole();
   const { words, catalog } = state;
@@ -22,6 +25,9 @@ export function Queue(props: { selected: number | undefined; open(id: number): v
     [state.tickets, filter, state.catalog],
   );
   const [cursor, setCursor] = useState(0);
+  const [shown, setShown] = useState(PAGE);
+  // The cursor's row is always drawn: j past the last one drawn draws the next page.
+  const drawn = Math.max(shown, Math.ceil((cursor + 1) / PAGE) * PAGE);
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
       if (event.target instanceof HTMLInputElement || event.target instanceof HTMLTextAreaElement || event.target instanceof HTMLSelectElement) return;
@@ -101,11 +107,16 @@ export function Queue(props: { selected: number | undefined; open(id: number): v
               </td>
             </tr>
           )}
-          {rows.map((ticket, i) => (
-            <Row ticket={ticket} active={i === cursor} selected={ticket.id === props.selected} onClick={() => (setCursor(i), props.open(ticket.id))} />
+          {rows.slice(0, drawn).map((ticket, i) => (
+            <Row key={ticket.id} ticket={ticket} active={i === cursor} selected={ticket.id === props.selected} onClick={() => (setCursor(i), props.open(ticket.id))} />
           ))}
         </tbody>
       </table>
+      {rows.length > drawn && (
+        <button type="button" class="more" onClick={() => setShown(drawn + PAGE)}>
+          {words.more(rows.length - drawn)}
+        </button>
+      )}
     </section>
   );
 }
