@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { brokerSchema } from '../broker/broker.ts';
+import { dashboardsSchema } from '../dashboards/config.ts';
 import { apiSchema } from './access.ts';
 import { ticketStoreSchema } from '../rules/tickets/config.ts';
 import { lifecyclePolicySchema } from '../rules/tickets/policy.ts';
@@ -68,6 +69,9 @@ export const configSchema = z.object({
     .prefault({})
     .describe('Which reading timestamps the ingest accepts'),
   deadLetters: deadLetterSchema.omit({ path: true }).prefault({}).describe('Rejected input, kept in dataDir/dead-letters.db within a count and a byte cap'),
+  dashboards: dashboardsSchema
+    .prefault({})
+    .describe('The Grafana wall `clearwater dashboards build` writes: the data source it provisions, the map\'s basemap, where Grafana finds the files (dashboards/README.md)'),
   log: z
     .object({
       level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Lowest level logged (pino); silent logs nothing'),
