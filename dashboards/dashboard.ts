@@ -47,24 +47,31 @@ export function severityName(severity: string): string {
   return severityNames[severity] ?? severity;
 }
 
-/**
- * Ticket changes from the `ticket` measurement as annotations, one query per severity (most
- * severe first) in its colour; `conditions` narrow them (a village, burst rules).
- */
-export function ticketAnnotations(context: WallContext, conditions: readonly string[] = [], label = '工单 Tickets'): AnnotationQuery<InfluxQLAnnotationQuery>[] {
-  return [...context.severities].reverse().map((severity) => ({
-    name: `${label} · ${severityName(severity)}`,
+/** One annotation query over ticket changes: the change as text, the subject as tags. */
+export function ticketAnnotation(context: WallContext, name: string, colour: string, conditions: readonly string[]): AnnotationQuery<InfluxQLAnnotationQuery> {
+  return {
+    name,
     datasource: context.datasource,
     enable: true,
-    iconColor: severityColour(severity),
+    iconColor: colour,
     target: {
-      ...influxql(context.datasource, `tickets-${severity}`, ticketAnnotationQuery([...conditions, `${ident('severity')} = ${literal(severity)}`]), { format: 'table' }),
+      ...influxql(context.datasource, 'tickets', ticketAnnotationQuery(conditions), { format: 'table' }),
       fromAnnotations: true,
       textEditor: true,
       textColumn: 'change',
       tagsColumn: 'rule,site,village,severity,state',
     },
-  }));
+  };
+}
+
+/**
+ * Ticket changes from the `ticket` measurement as annotations, one query per severity (most
+ * severe first) in its colour; `conditions` narrow them (a village, a plant).
+ */
+export function ticketAnnotations(context: WallContext, conditions: readonly string[] = [], label = '工单 Tickets'): AnnotationQuery<InfluxQLAnnotationQuery>[] {
+  return [...context.severities]
+    .reverse()
+    .map((severity) => ticketAnnotation(context, `${label} · ${severityName(severity)}`, severityColour(severity), [...conditions, `${ident('severity')} = ${literal(severity)}`]));
 }
 
 export interface TagVariableSpec {

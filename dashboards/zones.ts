@@ -11,13 +11,13 @@
  */
 import type { Dashboard, Panel } from '@grafana/schema';
 import { complianceFigures } from './compliance.ts';
-import { tagVariable, ticketAnnotations, wallDashboard, type WallContext } from './dashboard.ts';
+import { tagVariable, ticketAnnotation, ticketAnnotations, wallDashboard, type WallContext } from './dashboard.ts';
 import { ident, influxql, oneOf, variable } from './influxql.ts';
 import { band, cell, type LayoutItem } from './layout.ts';
 import { burstRules, limitsFor } from './limits.ts';
 import { stat, timeSeries } from './panels.ts';
 import { complianceQuery, seriesQuery, siteKindIs, TELEMETRY } from './queries.ts';
-import { limitSteps } from './thresholds.ts';
+import { limitSteps, severityColour } from './thresholds.ts';
 import { metricUnit, units } from './units.ts';
 
 export const ZONES_UID = 'clearwater-zones';
@@ -72,7 +72,8 @@ export function zonesDashboard(context: WallContext): Dashboard {
     band(9, cell(12, pressures(context, '压力 Pressure · $zone')), cell(12, pressures(context, '前一日同时段 The day before · $zone', '1d'))),
     band(5, ...figures.map((panel) => cell(24 / figures.length, panel))),
   ];
-  const burstAnnotations = bursts.length > 0 ? ticketAnnotations(context, [`${ident('rule')} =~ ${oneOf(bursts)}`], '疑似爆管 Burst suspects') : [];
+  // One query for the burst rules' changes whatever their severity (warning, critical once confirmed).
+  const burstAnnotations = bursts.length > 0 ? [ticketAnnotation(context, '疑似爆管 Burst suspects', severityColour('critical'), [`${ident('rule')} =~ ${oneOf(bursts)}`])] : [];
   const allTickets = ticketAnnotations(context).map((a) => ({ ...a, enable: false }));
   return wallDashboard(context, {
     uid: ZONES_UID,
