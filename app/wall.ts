@@ -33,6 +33,7 @@ export async function wallInputs(config: Config, out: string, influxUrl?: string
 }
 
 export interface WrittenWall extends Wall {
+  readonly inputs: WallInputs;
   /** Absolute output folder. */
   readonly out: string;
   readonly paths: readonly string[];
@@ -40,7 +41,8 @@ export interface WrittenWall extends Wall {
 
 export async function writeWall(config: Config, out: string = DEFAULT_WALL_OUT, influxUrl?: string): Promise<WrittenWall> {
   const folder = resolve(out);
-  const wall = buildWall(await wallInputs(config, folder, influxUrl));
+  const inputs = await wallInputs(config, folder, influxUrl);
+  const wall = buildWall(inputs);
   const paths: string[] = [];
   for (const file of wall.files) {
     const path = join(folder, file.path);
@@ -48,15 +50,17 @@ export async function writeWall(config: Config, out: string = DEFAULT_WALL_OUT, 
     await writeFile(path, file.content);
     paths.push(path);
   }
-  return { ...wall, out: folder, paths };
+  return { ...wall, inputs, out: folder, paths };
 }
 
 /** What a person needs to point Grafana at the files. */
 export function wallSummary(wall: WrittenWall): string {
+  const { influx, dashboardsPath } = wall.inputs;
   return [
-    `Grafana wall in ${wall.out}: ${Object.keys(wall.dashboards).length} dashboards`,
-    `  provisioning: ${join(wall.out, 'provisioning')} (mount as /etc/grafana/provisioning)`,
-    `  dashboards:   ${join(wall.out, 'dashboards')}`,
-    `  gazetteer:    ${join(wall.out, 'gazetteer')} (mount into Grafana's public/gazetteer/)`,
+    `Grafana wall: ${Object.keys(wall.dashboards).length} dashboards in ${join(wall.out, 'dashboards')}`,
+    `  provisioning: ${join(wall.out, 'provisioning')} (Grafana's paths.provisioning, or mounted at /etc/grafana/provisioning)`,
+    `  data source:  InfluxDB ${influx.url}, database ${influx.database} (InfluxQL)`,
+    `  provider:     loads the dashboards from ${dashboardsPath}`,
+    `  gazetteer:    ${join(wall.out, 'gazetteer')} (mount its files into Grafana's public/gazetteer/ for the network map)`,
   ].join('\n');
 }

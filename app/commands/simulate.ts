@@ -1,7 +1,8 @@
 /**
  * `clearwater simulate` (the simulated network against any broker, from the simulator's own
  * configuration file and flags) and `clearwater demo` (the whole pipeline on embedded defaults
- * plus the simulated network, printing what happens).
+ * plus the simulated network, printing what happens, with the Grafana wall built against its
+ * InfluxDB).
  */
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
@@ -13,6 +14,7 @@ import { schemaCommand } from '../cli-options.ts';
 import { ConfigError, loadConfig } from '../config.ts';
 import { createLogger, type Logger } from '../log.ts';
 import { startPipeline } from '../pipeline.ts';
+import { DEFAULT_WALL_OUT, wallSummary, writeWall } from '../wall.ts';
 import { CONFIG_FLAG, untilSignal } from './run.ts';
 import { demoOptionsSchema, simulateOptionsSchema, simulatorOverrides, simulatorSettings, type DemoOptions } from './simulate-options.ts';
 
@@ -62,6 +64,9 @@ export function registerSimulateCommands(program: Command): void {
       const log = createLogger(config.log.level, config.log.pretty ?? true);
       const pipeline = await startPipeline(config, { log });
       try {
+        // The wall, its data source pointing at this run's InfluxDB: a Grafana on this machine can load it now.
+        const wall = await writeWall(config, DEFAULT_WALL_OUT, pipeline.influxUrl);
+        for (const line of wallSummary(wall).split('\n')) log.info(line);
         const simulator = createNetworkSimulator(demoSimulator(options, `mqtt://127.0.0.1:${pipeline.mqttPort}`), { catalog: pipeline.catalog, logger: log });
         const progress = setInterval(async () => {
           const { readingsAccepted, readingsRejected } = pipeline.ingest.stats;
