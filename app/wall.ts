@@ -55,12 +55,12 @@ export async function writeWall(config: Config, out: string = DEFAULT_WALL_OUT, 
 
 /** What a person needs to point Grafana at the files. */
 export function wallSummary(wall: WrittenWall): string {
-  const { influx, dashboardsPath } = wall.inputs;
+  const { influx, dashboardsPath, settings } = wall.inputs;
   return [
     `Grafana wall: ${Object.keys(wall.dashboards).length} dashboards in ${join(wall.out, 'dashboards')}`,
     `  provisioning: ${join(wall.out, 'provisioning')} (Grafana's paths.provisioning, or mounted at /etc/grafana/provisioning)`,
     `  data source:  InfluxDB ${influx.url}, database ${influx.database} (InfluxQL)`,
     `  provider:     loads the dashboards from ${dashboardsPath}`,
-    `  gazetteer:    ${join(wall.out, 'gazetteer')} (mount its files into Grafana's public/gazetteer/ for the network map)`,
+    `  gazetteer:    ${join(wall.out, 'gazetteer')} (mount it at ${dirname(settings.gazetteer)}/ under Grafana's home for the network map)`,
   ].join('\n');
 }

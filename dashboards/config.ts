@@ -60,8 +60,8 @@ export const dashboardsSchema = z.strictObject({
   gazetteer: z
     .string()
     .min(1)
-    .default('public/gazetteer/clearwater-sites.json')
-    .describe('Where Grafana loads the site gazetteer from (the built gazetteer/clearwater-sites.json, mounted there, and clearwater-area.geojson beside it): a path under Grafana\'s static root'),
+    .default('public/gazetteer/clearwater/clearwater-sites.json')
+    .describe('Where Grafana loads the site gazetteer from: a path under Grafana\'s static root where the built gazetteer/ folder is mounted (its clearwater-area.geojson is read from beside it)'),
   refresh: z
     .string()
     .regex(/^\d+[smhd]$/, 'a Grafana interval such as "1m"')

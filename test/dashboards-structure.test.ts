@@ -215,7 +215,7 @@ describe('the wall follows its inputs', () => {
 
   it('the basemap is the configured tile server, or a plain area layer', async () => {
     const basemap = (w: Wall) => (panelsOf(w.dashboards.overview).find((p) => p.type === 'geomap')?.options as { basemap: { type: string; config: Record<string, unknown> } }).basemap;
-    expect(basemap(wall)).toMatchObject({ type: 'geojson', config: { src: 'public/gazetteer/clearwater-area.geojson' } });
+    expect(basemap(wall)).toMatchObject({ type: 'geojson', config: { src: 'public/gazetteer/clearwater/clearwater-area.geojson' } });
     const tiled = buildWall(await wallInputs(config({ dashboards: { tiles: { url: 'https://tiles.example.cn/{z}/{x}/{y}.png', attribution: '© 示例' } } }), output));
     expect(basemap(tiled)).toEqual({ type: 'xyz', name: '底图 Basemap', config: { url: 'https://tiles.example.cn/{z}/{x}/{y}.png', attribution: '© 示例' } });
   });
