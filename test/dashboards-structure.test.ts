@@ -8,6 +8,7 @@
  * changes the wall.
  */
 import type { Dashboard, Panel, RowPanel } from '@grafana/schema';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
@@ -218,5 +219,27 @@ describe('the wall follows its inputs', () => {
     expect(basemap(wall)).toMatchObject({ type: 'geojson', config: { src: 'public/gazetteer/clearwater/clearwater-area.geojson' } });
     const tiled = buildWall(await wallInputs(config({ dashboards: { tiles: { url: 'https://tiles.example.cn/{z}/{x}/{y}.png', attribution: '© 示例' } } }), output));
     expect(basemap(tiled)).toEqual({ type: 'xyz', name: '底图 Basemap', config: { url: 'https://tiles.example.cn/{z}/{x}/{y}.png', attribution: '© 示例' } });
+  });
+});
+
+describe('the production example (dashboards/example)', () => {
+  const example = (file: string) => fileURLToPath(new URL(`../dashboards/example/${file}`, import.meta.url));
+
+  it('its Clearwater config parses, and the compose file mounts the wall where that config tells Grafana to look', async () => {
+    const parsed = parseConfig(parseYaml(await readFile(example('clearwater.yaml'), 'utf8')), { INFLUX_TOKEN: 'token' });
+    if (!parsed.ok) throw new Error(parsed.problems);
+    const { dashboards, influx } = parsed.config;
+    expect(influx).toMatchObject({ api: 'v2', url: 'http://influxdb:8086', bucket: 'clearwater', token: 'token' });
+    const compose = parseYaml(await readFile(example('compose.yaml'), 'utf8')) as { services: Record<string, { command?: string[]; environment?: Record<string, string>; volumes?: string[] }> };
+    const { grafana, wall: builder } = compose.services;
+    expect(builder?.command).toEqual(['dashboards', 'build', '-c', '/etc/clearwater/clearwater.yaml', '--out', '/wall']);
+    expect(builder?.volumes).toContain('./wall:/wall');
+    // The wall is mounted whole; the provider path and the provisioning folder are inside it.
+    const mount = grafana?.volumes?.find((v) => v.startsWith('./wall:'))?.split(':')[1];
+    expect(dashboards.path).toBe(`${mount}/dashboards`);
+    expect(grafana?.environment?.GF_PATHS_PROVISIONING).toBe(`${mount}/provisioning`);
+    expect(grafana?.volumes).toContain(`./wall/gazetteer:/usr/share/grafana/${dashboards.gazetteer.replace(/\/[^/]*$/, '')}:ro`);
+    expect(grafana?.environment?.INFLUX_TOKEN).toBe('${INFLUX_TOKEN}');
+    expect(dashboards.datasource).toMatchObject({ url: 'http://influxdb:8086', auth: 'token' });
   });
 });
