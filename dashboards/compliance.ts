@@ -4,12 +4,11 @@
  * citations) in its panel description. A figure whose limits no loaded pack gives is left out.
  * Pure.
  */
-import type { SiteKind } from '../network/catalog.ts';
-import type { MetricName } from '../network/metrics.ts';
-import { complianceBand, type ComplianceBand, type LimitRule } from './limits.ts';
-import { targetSteps, severityColour, OK_COLOUR } from './thresholds.ts';
 import { ThresholdsMode, type ThresholdsConfig } from '@grafana/schema';
-import { metrics } from '../network/metrics.ts';
+import type { SiteKind } from '../network/catalog.ts';
+import { metrics, type MetricName } from '../network/metrics.ts';
+import { complianceBand, type ComplianceBand, type LimitRule } from './limits.ts';
+import { OK_COLOUR, severityColour, targetSteps } from './thresholds.ts';
 
 /** GB/T 32063-2015 §3.3.2: the pressure compliance rate of the network (管网压力合格率) ≥ 97 %. */
 export const PRESSURE_COMPLIANCE_TARGET = 97;

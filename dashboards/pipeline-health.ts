@@ -10,13 +10,13 @@
  * which instance wrote a point (no host tag: several instances' counters interleave). The
  * README of this folder lists the fields that would close these gaps.
  */
-import type { Dashboard, Panel } from '@grafana/schema';
+import { ThresholdsMode, type Dashboard, type Panel, type ThresholdsConfig } from '@grafana/schema';
 import { severityName, ticketAnnotations, wallDashboard, type WallContext } from './dashboard.ts';
 import { influxql } from './influxql.ts';
 import { band, cell, sideBySide } from './layout.ts';
 import { barGauge, stat, timeSeries } from './panels.ts';
 import { activeTicketsQuery, pipelineGaugeQuery, pipelineIncreaseQuery, pipelineLatestQuery, pipelineRateQuery } from './queries.ts';
-import { countSteps, plainSteps, severityColour } from './thresholds.ts';
+import { countSteps, OK_COLOUR, plainSteps, severityColour } from './thresholds.ts';
 import { units } from './units.ts';
 
 export const PIPELINE_UID = 'clearwater-pipeline';
@@ -24,12 +24,25 @@ export const PIPELINE_UID = 'clearwater-pipeline';
 /** Two self-reports at least: the points come every 10 s. */
 const INTERVAL = '20s';
 
+/**
+ * The spool's oldest line: orange past a minute, red past ten minutes, when InfluxDB has been
+ * refusing or unreachable that long (the spool keeps every line; operational choice).
+ */
+const SPOOL_AGE_STEPS: ThresholdsConfig = {
+  mode: ThresholdsMode.Absolute,
+  steps: [
+    { value: null, color: OK_COLOUR },
+    { value: 60_000, color: severityColour('warning') },
+    { value: 600_000, color: severityColour('critical') },
+  ],
+};
+
 function rateStat(context: WallContext, title: string, field: string, description: string): Panel {
   return stat({ title, description, unit: units.perSecond, decimals: 1, interval: INTERVAL, sparkline: true, colourMode: 'value', targets: [influxql(context.datasource, 'A', pipelineRateQuery(field))] });
 }
 
-function gaugeStat(context: WallContext, title: string, field: string, unit: string, description: string): Panel {
-  return stat({ title, description, unit, thresholds: countSteps(severityColour('warning')), noValue: '0', targets: [influxql(context.datasource, 'A', pipelineLatestQuery(field))] });
+function gaugeStat(context: WallContext, title: string, field: string, unit: string, description: string, thresholds: ThresholdsConfig = plainSteps()): Panel {
+  return stat({ title, description, unit, thresholds, noValue: '0', targets: [influxql(context.datasource, 'A', pipelineLatestQuery(field))] });
 }
 
 function writeErrors(context: WallContext): Panel {
@@ -104,7 +117,7 @@ export function pipelineHealthDashboard(context: WallContext): Dashboard {
         rateStat(context, '接收读数 Readings/s', 'readings_accepted', 'Readings accepted per second.'),
         rateStat(context, '拒收读数 Rejected/s', 'readings_rejected', 'Readings rejected per second (malformed, unknown metric, out of range, …).'),
         gaugeStat(context, '缓存积压 Spool lines', 'spool_lines', units.count, 'Lines in the spool not yet acknowledged by InfluxDB.'),
-        gaugeStat(context, '最久积压 Oldest spooled', 'spool_oldest_age_ms', units.ms, 'Age of the oldest line in the spool.'),
+        gaugeStat(context, '最久积压 Oldest spooled', 'spool_oldest_age_ms', units.ms, 'Age of the oldest line in the spool: orange past a minute, red past ten (InfluxDB refusing or unreachable that long).', SPOOL_AGE_STEPS),
         writeErrors(context),
       ]),
       band(8, cell(12, ingestRates(context)), cell(6, gaugeOverTime(context, '缓存积压 Spool depth', 'spool_lines', units.count, 'Lines waiting in the spool.')), cell(6, gaugeOverTime(context, '积压时长 Spool age', 'spool_oldest_age_ms', units.ms, 'Age of the oldest spooled line.'))),

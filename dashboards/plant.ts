@@ -19,7 +19,7 @@ import { limitsFor } from './limits.ts';
 import { stat, timeSeries } from './panels.ts';
 import { latestQuery, seriesQuery, siteKindIs } from './queries.ts';
 import { limitSteps } from './thresholds.ts';
-import { metricNames, metricTitle, metricUnit } from './units.ts';
+import { metricLabels, metricTitle, metricUnit } from './units.ts';
 
 export const PLANT_UID = 'clearwater-plant';
 
@@ -56,7 +56,7 @@ function series(context: WallContext, spec: SeriesPanel): Panel {
   const limits = spec.limitsAt ? limitsFor(context.rules, spec.metric, spec.limitsAt) : [];
   const panel = timeSeries({
     title: spec.title,
-    description: `${metricNames[spec.metric].en}.${spec.limitsAt ? limitsText(context, spec.metric, spec.limitsAt) : ''}`,
+    description: `${metricLabels[spec.metric].en}.${spec.limitsAt ? limitsText(context, spec.metric, spec.limitsAt) : ''}`,
     unit: metricUnit(spec.metric),
     interval: '1m',
     drawLimits: limits.length > 0,

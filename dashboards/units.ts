@@ -39,7 +39,7 @@ export const units = {
   timeAgo: 'dateTimeFromNow',
 } as const;
 
-export const metricNames = {
+export const metricLabels = {
   turbidity: { zh: '浑浊度', en: 'Turbidity' },
   pressure: { zh: '压力', en: 'Pressure' },
   free_chlorine: { zh: '游离氯', en: 'Free chlorine' },
@@ -58,6 +58,6 @@ export const metricNames = {
 
 /** "浑浊度 Turbidity", the way every title on the wall reads: Chinese, then English. */
 export function metricTitle(metric: MetricName): string {
-  const { zh, en } = metricNames[metric];
+  const { zh, en } = metricLabels[metric];
   return zh === en ? zh : `${zh} ${en}`;
 }

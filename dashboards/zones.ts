@@ -13,7 +13,7 @@ import type { Dashboard, Panel } from '@grafana/schema';
 import { complianceFigures } from './compliance.ts';
 import { tagVariable, ticketAnnotation, ticketAnnotations, wallDashboard, type WallContext } from './dashboard.ts';
 import { ident, influxql, oneOf, variable } from './influxql.ts';
-import { band, cell, type LayoutItem } from './layout.ts';
+import { band, cell, sideBySide, type LayoutItem } from './layout.ts';
 import { burstRules, limitsFor } from './limits.ts';
 import { stat, timeSeries } from './panels.ts';
 import { complianceQuery, seriesQuery, siteKindIs, TELEMETRY } from './queries.ts';
@@ -70,7 +70,7 @@ export function zonesDashboard(context: WallContext): Dashboard {
   const items: LayoutItem[] = [
     { row: '供水区 Zone $zone', repeat: 'zone' },
     band(9, cell(12, pressures(context, '压力 Pressure · $zone')), cell(12, pressures(context, '前一日同时段 The day before · $zone', '1d'))),
-    band(5, ...figures.map((panel) => cell(24 / figures.length, panel))),
+    ...sideBySide(5, figures),
   ];
   // One query for the burst rules' changes whatever their severity (warning, critical once confirmed).
   const burstAnnotations = bursts.length > 0 ? [ticketAnnotation(context, '疑似爆管 Burst suspects', severityColour('critical'), [`${ident('rule')} =~ ${oneOf(bursts)}`])] : [];
