@@ -30,10 +30,11 @@ export const datasourceSchema = z
     auth: z
       .enum(['none', 'basic', 'token'])
       .default('none')
-      .describe('none; basic: user and the password from passwordEnv (InfluxDB 1.x auth); token: header "Authorization: Token ${tokenEnv}" (InfluxDB 2.x InfluxQL through DBRP)'),
+      .describe('none; basic: user, and the password from envVar (InfluxDB 1.x auth); token: header "Authorization: Token ${envVar}" (InfluxDB 2.x InfluxQL through DBRP)'),
     user: z.string().min(1).optional().describe('basic: the InfluxDB user'),
-    passwordEnv: envName.default('INFLUX_PASSWORD').describe('basic: environment variable of the Grafana process that holds the password; the file names the variable, never the secret'),
-    tokenEnv: envName.default('INFLUX_TOKEN').describe('token: environment variable of the Grafana process that holds the API token'),
+    envVar: envName
+      .optional()
+      .describe('Environment variable of the Grafana process holding the password (basic) or the API token (token); the file names it, never the value. Default INFLUX_PASSWORD or INFLUX_TOKEN'),
   })
   .describe('The InfluxDB data source the provisioning file declares (InfluxQL)');
 

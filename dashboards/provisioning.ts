@@ -25,11 +25,12 @@ export interface InfluxTarget {
 
 export function datasourceProvisioning(settings: DashboardSettings, influx: InfluxTarget) {
   const ds = settings.datasource;
+  const variable = `\${${ds.envVar ?? (ds.auth === 'basic' ? 'INFLUX_PASSWORD' : 'INFLUX_TOKEN')}}`;
   const auth =
     ds.auth === 'basic'
-      ? { basicAuth: false, user: ds.user ?? '', secureJsonData: { password: `\${${ds.passwordEnv}}` } }
+      ? { basicAuth: false, user: ds.user ?? '', secureJsonData: { password: variable } }
       : ds.auth === 'token'
-        ? { secureJsonData: { httpHeaderValue1: `Token \${${ds.tokenEnv}}` } }
+        ? { secureJsonData: { httpHeaderValue1: `Token ${variable}` } }
         : {};
   return {
     apiVersion: 1,
