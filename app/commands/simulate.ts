@@ -11,7 +11,7 @@ import { loadCatalog } from '../../network/catalog.ts';
 import { createNetworkSimulator, type NetworkSimulator } from '../../simulators/network-simulator.ts';
 import type { SimulatorConfigInput } from '../../simulators/config.ts';
 import { schemaCommand } from '../cli-options.ts';
-import { ConfigError, loadConfig } from '../config.ts';
+import { ConfigError, loadConfig, type Config } from '../config.ts';
 import { createLogger, type Logger } from '../log.ts';
 import { startPipeline } from '../pipeline.ts';
 import { DEFAULT_WALL_OUT, wallSummary, writeWall } from '../wall.ts';
@@ -35,6 +35,16 @@ async function simulatorConfig(file: string | undefined, overrides: Partial<Simu
   const settings = simulatorSettings(document, overrides);
   if (!settings.ok) throw new ConfigError(file ? `${file} with the flags` : '(flags)', settings.problems);
   return settings.config;
+}
+
+/** The wall, its data source pointing at this run's InfluxDB: a Grafana on this machine can load it now. Not worth stopping the demo for. */
+async function demoWall(config: Config, influxUrl: string, log: Logger): Promise<void> {
+  try {
+    const wall = await writeWall(config, DEFAULT_WALL_OUT, influxUrl);
+    for (const line of wallSummary(wall).split('\n')) log.info(line);
+  } catch (error) {
+    log.warn(`the Grafana wall was not written to ${DEFAULT_WALL_OUT}: ${(error as Error).message}`);
+  }
 }
 
 function demoSimulator(options: DemoOptions, brokerUrl: string): SimulatorConfigInput {
@@ -64,9 +74,7 @@ export function registerSimulateCommands(program: Command): void {
       const log = createLogger(config.log.level, config.log.pretty ?? true);
       const pipeline = await startPipeline(config, { log });
       try {
-        // The wall, its data source pointing at this run's InfluxDB: a Grafana on this machine can load it now.
-        const wall = await writeWall(config, DEFAULT_WALL_OUT, pipeline.influxUrl);
-        for (const line of wallSummary(wall).split('\n')) log.info(line);
+        await demoWall(config, pipeline.influxUrl, log);
         const simulator = createNetworkSimulator(demoSimulator(options, `mqtt://127.0.0.1:${pipeline.mqttPort}`), { catalog: pipeline.catalog, logger: log });
         const progress = setInterval(async () => {
           const { readingsAccepted, readingsRejected } = pipeline.ingest.stats;
