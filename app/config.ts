@@ -28,6 +28,12 @@ export const configSchema = z.object({
     .default(['tap-water', 'bursts', 'yellow-water', 'sensor-health', 'gb5749-plant-outlet'].map((pack) => resolve(root, `rules/packs/${pack}.yaml`)))
     .describe('Rule pack files'),
   rulesTickMs: z.number().int().positive().default(10_000).describe('How often time-driven rules (stale devices) and ticket timers (escalation, silences, flapping) are checked, ms'),
+  selfReportMs: z
+    .number()
+    .int()
+    .min(1000)
+    .default(10_000)
+    .describe('How often the process writes its own health (the `pipeline` measurement, the pipeline health dashboard) to InfluxDB, ms'),
   dataDir: z.string().default('.clearwater').describe('Folder for the spool, the ticket database, dead letters and the rule-state snapshot; kept private (0700, files 0600)'),
   broker: brokerSchema.prefault({}).describe('The embedded MQTT broker the devices log in to: listeners, connection limits, rate limit, login throttle'),
   lifecycle: lifecyclePolicySchema,

@@ -1,6 +1,6 @@
 /**
  * 系统运行 Pipeline health, from the `pipeline` measurement every Clearwater process writes every
- * 10 s (app/pipeline.ts: messages, readings_accepted, readings_rejected, write_errors,
+ * 10 s by default (`selfReportMs`; app/pipeline.ts: messages, readings_accepted, readings_rejected, write_errors,
  * spool_lines, spool_oldest_age_ms, rule_evaluations, counters since the process started) and
  * the active tickets from `ticket`. Pure.
  *
@@ -21,7 +21,7 @@ import { units } from './units.ts';
 
 export const PIPELINE_UID = 'clearwater-pipeline';
 
-/** Two self-reports at least: the points come every 10 s. */
+/** Two self-reports at least: the points come every 10 s (the default `selfReportMs`). */
 const INTERVAL = '20s';
 
 /**
