@@ -134,7 +134,11 @@ function lastReports(context: WallContext): Panel {
       { id: 'organize', options: { excludeByName: { value: true }, renameByName: { Time: '最后上报 Last report', device: '设备 Device' } } },
       { id: 'sortBy', options: { sort: [{ field: '最后上报 Last report', desc: false }] } },
     ],
-    overrides: [{ matcher: { id: 'byName', options: '设备 Device' }, properties: [{ id: 'unit', value: 'string' }] }],
+    // A unit on the defaults skips time fields (Grafana's field options): the report's time gets it by name.
+    overrides: [
+      { matcher: { id: 'byName', options: '最后上报 Last report' }, properties: [{ id: 'unit', value: units.timeAgo }] },
+      { matcher: { id: 'byName', options: '设备 Device' }, properties: [{ id: 'unit', value: 'string' }] },
+    ],
   });
 }
 
