@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { brokerSchema } from '../broker/broker.ts';
+import { dashboardsSchema } from '../dashboards/config.ts';
 import { apiSchema } from './access.ts';
 import { consoleSchema } from './console-config.ts';
 import { ticketStoreSchema } from '../rules/tickets/config.ts';
@@ -28,6 +29,12 @@ export const configSchema = z.object({
     .default(['tap-water', 'bursts', 'yellow-water', 'sensor-health', 'gb5749-plant-outlet'].map((pack) => resolve(root, `rules/packs/${pack}.yaml`)))
     .describe('Rule pack files'),
   rulesTickMs: z.number().int().positive().default(10_000).describe('How often time-driven rules (stale devices) and ticket timers (escalation, silences, flapping) are checked, ms'),
+  selfReportMs: z
+    .number()
+    .int()
+    .min(1000)
+    .default(10_000)
+    .describe('How often the process writes its own health (the `pipeline` measurement, the pipeline health dashboard) to InfluxDB, ms'),
   dataDir: z.string().default('.clearwater').describe('Folder for the spool, the ticket database, dead letters and the rule-state snapshot; kept private (0700, files 0600)'),
   broker: brokerSchema.prefault({}).describe('The embedded MQTT broker the devices log in to: listeners, connection limits, rate limit, login throttle'),
   lifecycle: lifecyclePolicySchema,
@@ -70,6 +77,9 @@ export const configSchema = z.object({
     .prefault({})
     .describe('Which reading timestamps the ingest accepts'),
   deadLetters: deadLetterSchema.omit({ path: true }).prefault({}).describe('Rejected input, kept in dataDir/dead-letters.db within a count and a byte cap'),
+  dashboards: dashboardsSchema
+    .prefault({})
+    .describe('The Grafana wall `clearwater dashboards build` writes: the data source it provisions, the map\'s basemap, where Grafana finds the files (dashboards/README.md)'),
   log: z
     .object({
       level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Lowest level logged (pino); silent logs nothing'),

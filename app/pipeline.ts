@@ -128,7 +128,7 @@ export async function startPipeline(config: Config, deps: PipelineDeps): Promise
     httpUrl = `http://${config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host}:${httpPort}`;
     log.info({ url: `http://${config.http.host}:${httpPort}` }, config.console.enabled ? 'console and HTTP API listening (/, /api, /healthz, /metrics)' : 'HTTP API listening (/api, /healthz, /metrics)');
 
-    const selfReport = setInterval(() => void sink.append([pipelineLine(pipelineFields(ingest, sink.stats(), rules.engine.stats().evaluations), now())]).catch(() => {}), 10_000);
+    const selfReport = setInterval(() => void sink.append([pipelineLine(pipelineFields(ingest, sink.stats(), rules.engine.stats().evaluations), now())]).catch(() => {}), config.selfReportMs);
     stack.push(() => clearInterval(selfReport));
 
     return {

@@ -13,7 +13,7 @@ describe('the clearwater commands', () => {
 
   it('are the ones the README and the reference list', () => {
     expect(commands.map(([path]) => path).sort()).toEqual(
-      ['catalog check', 'catalog hash-password', 'config check', 'deadletters count', 'deadletters list', 'deadletters resubmit', 'demo', 'evaluate', 'influxd', 'ingest', 'notify test', 'simulate', 'start'].sort(),
+      ['catalog check', 'catalog hash-password', 'config check', 'dashboards build', 'deadletters count', 'deadletters list', 'deadletters resubmit', 'demo', 'evaluate', 'influxd', 'ingest', 'notify test', 'simulate', 'start'].sort(),
     );
   });
 
@@ -39,5 +39,6 @@ describe('the clearwater commands', () => {
     expect(flags['deadletters resubmit']).toEqual(['-c, --config <file>', '--reason <reason>', '--device <id>', '--dry-run', '--json']);
     expect(flags.evaluate).toEqual(['--dataset <name>', '--csv <file>', '--rules <pack>', '--json']);
     expect(flags.influxd).toEqual(['--database <name>']);
+    expect(flags['dashboards build']).toEqual(['-c, --config <file>', '--out <dir>']);
   });
 });

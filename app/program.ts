@@ -4,6 +4,7 @@
  */
 import { Command } from 'commander';
 import { registerCatalogCommands } from './commands/catalog.ts';
+import { registerDashboardCommands } from './commands/dashboards.ts';
 import { registerDeadLetterCommands } from './commands/deadletters.ts';
 import { registerEvaluateCommand } from './commands/evaluate.ts';
 import { registerIngestCommand } from './commands/ingest.ts';
@@ -23,5 +24,6 @@ export function clearwaterProgram(): Command {
   registerDeadLetterCommands(program);
   registerEvaluateCommand(program);
   registerNotifyCommands(program);
+  registerDashboardCommands(program);
   return program;
 }

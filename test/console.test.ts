@@ -153,6 +153,10 @@ describe('the dispatcher console', () => {
     await page.waitForSelector('tr.ticket[data-site="tongmen-end-tap"][data-severity="critical"]', { timeout: 60_000 });
     await page.waitForSelector('body[data-alarm="on"]');
     expect(await page.title()).toMatch(/^\(\d+\) 清水 调度台$/);
+    // The village administrator was told (the log channel here): the row says so once it is sent,
+    // live, since the ticket came by the stream after the list was read.
+    await ticket.locator('.notices [data-notice="sent"]').waitFor({ timeout: 30_000 });
+    expect(await ticket.locator('.notices').textContent()).toMatch(/^已发 \d+$/);
     await page.screenshot({ path: join(SHOTS, 'queue.png') });
   });
 

@@ -1,7 +1,8 @@
 /**
  * `clearwater simulate` (the simulated network against any broker, from the simulator's own
  * configuration file and flags) and `clearwater demo` (the whole pipeline on embedded defaults
- * plus the simulated network, printing what happens).
+ * plus the simulated network, printing what happens, with the Grafana wall built against its
+ * InfluxDB).
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -15,6 +16,7 @@ import { ConfigError, loadConfig, type Config } from '../config.ts';
 import { keyFile, privateDataDir } from '../data-dir.ts';
 import { createLogger, type Logger } from '../log.ts';
 import { startPipeline } from '../pipeline.ts';
+import { DEFAULT_WALL_OUT, wallSummary, writeWall } from '../wall.ts';
 import { CONFIG_FLAG, untilSignal } from './run.ts';
 import { demoOptionsSchema, simulateOptionsSchema, simulatorOverrides, simulatorSettings, type DemoOptions } from './simulate-options.ts';
 
@@ -49,6 +51,16 @@ async function withDemoDispatcher(config: Config): Promise<{ config: Config; tok
   return { config: { ...config, api: { ...config.api, tokens: [{ token, name: 'demo-dispatcher', role: 'dispatcher' }] } }, tokenFile };
 }
 
+/** The wall, its data source pointing at this run's InfluxDB: a Grafana on this machine can load it now. Not worth stopping the demo for. */
+async function demoWall(config: Config, influxUrl: string, log: Logger): Promise<void> {
+  try {
+    const wall = await writeWall(config, DEFAULT_WALL_OUT, influxUrl);
+    for (const line of wallSummary(wall).split('\n')) log.info(line);
+  } catch (error) {
+    log.warn(`the Grafana wall was not written to ${DEFAULT_WALL_OUT}: ${(error as Error).message}`);
+  }
+}
+
 function demoSimulator(options: DemoOptions, brokerUrl: string): SimulatorConfigInput {
   return { brokerUrl, speed: options.speed, seed: options.seed, scenarios: options.scenario, devices: options.only, backfillMs: options.backfill * 60_000 };
 }
@@ -78,6 +90,7 @@ export function registerSimulateCommands(program: Command): void {
       const pipeline = await startPipeline(config, { log });
       if (tokenFile && config.console.enabled) log.info(`dispatcher console: http://${config.http.host}:${pipeline.httpPort}/ (sign in with the demo dispatcher's token: cat ${tokenFile})`);
       try {
+        await demoWall(config, pipeline.influxUrl, log);
         const simulator = createNetworkSimulator(demoSimulator(options, `mqtt://127.0.0.1:${pipeline.mqttPort}`), { catalog: pipeline.catalog, logger: log });
         const progress = setInterval(async () => {
           const { readingsAccepted, readingsRejected } = pipeline.ingest.stats;

@@ -20,7 +20,7 @@ describe('the generated references', () => {
   it('list every environment override and every command', () => {
     const docs = references();
     for (const name of Object.keys(envOverrides)) expect(docs['docs/configuration.md']).toContain(`| \`${name}\` |`);
-    for (const command of ['start', 'ingest', 'demo', 'simulate', 'catalog check', 'catalog hash-password', 'deadletters list', 'deadletters count', 'deadletters resubmit', 'evaluate', 'config check', 'influxd']) {
+    for (const command of ['start', 'ingest', 'demo', 'simulate', 'catalog check', 'catalog hash-password', 'deadletters list', 'deadletters count', 'deadletters resubmit', 'evaluate', 'config check', 'influxd', 'dashboards build']) {
       expect(docs['docs/commands.md']).toContain(`## \`clearwater ${command}\``);
     }
   });
