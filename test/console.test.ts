@@ -213,8 +213,20 @@ describe('the dispatcher console', () => {
     await page.screenshot({ path: join(SHOTS, 'ticket.png') });
   });
 
-  it('acknowledges from the keyboard: a on the top row, until no critical ticket is left unacknowledged', async () => {
+  it('works from the keyboard: j/k move, Enter opens, a on the top row acknowledges until no critical ticket is left unacknowledged', async () => {
     const { page } = dispatcher;
+    await page.click('header nav a[href="#/queue"]');
+    await page.locator('.keys').click();
+    const cursorAt = () => page.locator('tr.ticket').evaluateAll((rows) => rows.findIndex((r) => r.classList.contains('cursor')));
+    await page.keyboard.press('j');
+    expect(await cursorAt()).toBe(Math.min(1, (await page.locator('tr.ticket').count()) - 1));
+    await page.keyboard.press('k');
+    expect(await cursorAt()).toBe(0);
+    // Typed fast, each key acts on where the one before left the cursor.
+    await page.keyboard.press('j');
+    await page.keyboard.press('k');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector(`.ticket-view[aria-label="#${await page.locator('tr.ticket').first().getAttribute('data-ticket')}"]`);
     for (let i = 0; i < 10; i++) {
       await page.click('header nav a[href="#/queue"]');
       const top = page.locator('tr.ticket').first();

@@ -3,7 +3,7 @@
  * village, township, severity, state, rule and site kind, and a free-text search. j/k move, a
  * acknowledges (asking for the note), Enter opens.
  */
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { formatAge, formatTime } from '../i18n.ts';
 import { matches, queueOrder, type QueueFilter } from '../queue-order.ts';
 import { formatValue, placeOf, titleOf, useConsole } from '../state.ts';
@@ -28,19 +28,29 @@ export function Queue(props: { selected: number | undefined; open(id: number): v
   const [shown, setShown] = useState(PAGE);
   // The cursor's row is always drawn: j past the last one drawn draws the next page.
   const drawn = Math.max(shown, Math.ceil((cursor + 1) / PAGE) * PAGE);
+  // What the keys act on, read when a key comes: a key pressed right after another must see the
+  // cursor that one moved, not the one of the render before (effects run after paint).
+  const latest = useRef({ rows, cursor, canWrite: state.me.canWrite, props });
+  latest.current = { rows, cursor, canWrite: state.me.canWrite, props };
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
       if (event.target instanceof HTMLInputElement || event.target instanceof HTMLTextAreaElement || event.target instanceof HTMLSelectElement) return;
-      if (event.key === 'j') setCursor((c) => Math.min(rows.length - 1, c + 1));
-      else if (event.key === 'k') setCursor((c) => Math.max(0, c - 1));
-      else if (event.key === 'Enter' && rows[cursor]) props.open(rows[cursor].id);
-      else if (event.key === 'a' && rows[cursor] && state.me.canWrite) props.acknowledge(rows[cursor].id);
+      const { rows, cursor, canWrite, props } = latest.current;
+      const current = rows[cursor];
+      if (event.key === 'j') move(Math.min(rows.length - 1, cursor + 1));
+      else if (event.key === 'k') move(Math.max(0, cursor - 1));
+      else if (event.key === 'Enter' && current) props.open(current.id);
+      else if (event.key === 'a' && current && canWrite) props.acknowledge(current.id);
       else return;
       event.preventDefault();
     };
+    const move = (to: number) => {
+      latest.current = { ...latest.current, cursor: to };
+      setCursor(to);
+    };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [rows, cursor, state.me.canWrite]);
+  }, []);
   const set = (key: keyof QueueFilter) => (event: Event) => setFilter({ ...filter, [key]: (event.target as HTMLInputElement).value || undefined });
   const rules = [...new Set([...state.tickets.values()].map((t) => t.ruleId))].sort();
   return (
