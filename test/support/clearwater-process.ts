@@ -42,7 +42,7 @@ export async function startClearwater(dir: string, config: Record<string, unknow
       }
       logs.push(entry);
       if (entry.msg === 'MQTT broker listening') mqtt = Number(entry.port);
-      if (typeof entry.msg === 'string' && entry.msg.startsWith('HTTP API listening')) resolve({ mqtt, http: String(entry.url) });
+      if (typeof entry.msg === 'string' && entry.msg.includes('HTTP API listening')) resolve({ mqtt, http: String(entry.url) });
     });
     child.once('exit', (code) => reject(new Error(`clearwater exited with ${code} before it was ready:\n${stderr}`)));
   });
