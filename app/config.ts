@@ -35,6 +35,11 @@ export const configSchema = z.object({
     .min(1000)
     .default(10_000)
     .describe('How often the process writes its own health (the `pipeline` measurement, the pipeline health dashboard) to InfluxDB, ms'),
+  instance: z
+    .string()
+    .regex(/^[\w.:-]{1,64}$/, 'letters, digits and . _ : - only, at most 64')
+    .optional()
+    .describe("This process's name in its `pipeline` points (the `instance` tag), so that several instances' counters stay apart; default: the machine's host name"),
   dataDir: z.string().default('.clearwater').describe('Folder for the spool, the ticket database, dead letters and the rule-state snapshot; kept private (0700, files 0600)'),
   broker: brokerSchema.prefault({}).describe('The embedded MQTT broker the devices log in to: listeners, connection limits, rate limit, login throttle'),
   lifecycle: lifecyclePolicySchema,

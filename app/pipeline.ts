@@ -8,8 +8,9 @@ import { setLogger } from '@influxdata/influxdb-client';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
+import { rejectReasons } from '../ingest/decode.ts';
 import { DeadLetterStore, influxRefusal } from '../ingest/dead-letters.ts';
-import { DurableSink, type DurableSinkStats } from '../ingest/durable-sink.ts';
+import { DurableSink } from '../ingest/durable-sink.ts';
 import { InfluxWriter, influxSchema } from '../ingest/influx-writer.ts';
 import { Ingest } from '../ingest/ingest.ts';
 import { loadCatalog, type Catalog } from '../network/catalog.ts';
@@ -30,6 +31,7 @@ import { createMetrics } from './metrics.ts';
 import { Presence } from './presence.ts';
 import { createSource, type AnySource } from './sources.ts';
 import { recentReadings, siteSeries } from './readings.ts';
+import { selfReportFields } from './self-report.ts';
 import { NoticeRenderer } from '../rules/notify/render.ts';
 
 export interface RunningPipeline {
@@ -128,8 +130,19 @@ export async function startPipeline(config: Config, deps: PipelineDeps): Promise
     httpUrl = `http://${config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host}:${httpPort}`;
     log.info({ url: `http://${config.http.host}:${httpPort}` }, config.console.enabled ? 'console and HTTP API listening (/, /api, /healthz, /metrics)' : 'HTTP API listening (/api, /healthz, /metrics)');
 
-    const selfReport = setInterval(() => void sink.append([pipelineLine(pipelineFields(ingest, sink.stats(), rules.engine.stats().evaluations), now())]).catch(() => {}), config.selfReportMs);
-    stack.push(() => clearInterval(selfReport));
+    const instance = config.instance ?? hostname();
+    const report = async () => {
+      const outbox = rules.sender ? await rules.store.outbox.stats(now()) : undefined;
+      const fields = selfReportFields({ ingest: ingest.stats, sink: sink.stats(), evaluations: rules.engine.stats().evaluations, reasons: rejectReasons, ...(outbox ? { outbox } : {}) });
+      await sink.append([pipelineLine(instance, fields, now())]);
+    };
+    let reporting: Promise<void> | undefined;
+    // One report at a time: a slow ticket store skips a beat rather than piling reports up.
+    const selfReport = setInterval(() => (reporting ??= report().catch(() => {}).finally(() => (reporting = undefined))), config.selfReportMs);
+    stack.push(async () => {
+      clearInterval(selfReport);
+      await reporting;
+    });
 
     return {
       catalog,
@@ -249,16 +262,3 @@ async function startSink(config: Config, files: { deadLetters: string; spool: st
   return { sink, deadLetters, influxUrl: influx.url };
 }
 
-/** The process's own health, the fields of a `pipeline` point. */
-function pipelineFields(ingest: Ingest, sink: DurableSinkStats, evaluations: number): Record<string, number> {
-  const rejected = Object.values(ingest.stats.readingsRejected).reduce((a, b) => a + b, 0);
-  return {
-    messages: ingest.stats.messages,
-    readings_accepted: ingest.stats.readingsAccepted,
-    readings_rejected: rejected,
-    write_errors: sink.writeErrors,
-    spool_lines: sink.spoolLines,
-    spool_oldest_age_ms: sink.oldestAgeMs,
-    rule_evaluations: evaluations,
-  };
-}

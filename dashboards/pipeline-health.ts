@@ -1,21 +1,17 @@
 /**
  * 系统运行 Pipeline health, from the `pipeline` measurement every Clearwater process writes every
- * 10 s by default (`selfReportMs`; app/pipeline.ts: messages, readings_accepted, readings_rejected, write_errors,
- * spool_lines, spool_oldest_age_ms, rule_evaluations, counters since the process started) and
- * the active tickets from `ticket`. Pure.
- *
- * What the measurement does not carry, so the wall cannot show it: rejects by reason, the
- * notification outbox (pending, due, oldest due, sent and failed by channel: the
- * `clearwater_notify_*` gauges of /metrics, which Grafana reads only from a Prometheus), and
- * which instance wrote a point (no host tag: several instances' counters interleave). The
- * README of this folder lists the fields that would close these gaps.
+ * 10 s by default (`selfReportMs`; app/self-report.ts names the fields: messages, readings
+ * accepted and rejected, rejects by reason, the spool, write errors, rule evaluations and the
+ * notification outbox), tagged with the process (`instance`), and the active tickets from
+ * `ticket`. Counters are taken per instance and summed; the outbox, shared by every instance on
+ * one ticket store, by its maximum (dashboards/queries.ts). Pure.
  */
 import { ThresholdsMode, type Dashboard, type Panel, type ThresholdsConfig } from '@grafana/schema';
 import { severityName, ticketAnnotations, wallDashboard, type WallContext } from './dashboard.ts';
 import { influxql } from './influxql.ts';
 import { band, cell, sideBySide } from './layout.ts';
 import { barGauge, stat, timeSeries } from './panels.ts';
-import { activeTicketsQuery, pipelineGaugeQuery, pipelineIncreaseQuery, pipelineLatestQuery, pipelineRateQuery } from './queries.ts';
+import { activeTicketsQuery, pipelineGaugeQuery, pipelineIncreaseQuery, pipelineLatestQuery, pipelineRateQuery, rejectsByReasonQuery, storeGaugeQuery, storeLatestQuery } from './queries.ts';
 import { countSteps, OK_COLOUR, plainSteps, severityColour } from './thresholds.ts';
 import { units } from './units.ts';
 
@@ -25,10 +21,11 @@ export const PIPELINE_UID = 'clearwater-pipeline';
 const INTERVAL = '20s';
 
 /**
- * The spool's oldest line: orange past a minute, red past ten minutes, when InfluxDB has been
- * refusing or unreachable that long (the spool keeps every line; operational choice).
+ * How long the oldest line has waited in the spool, or the oldest due notice in the outbox: orange
+ * past a minute, red past ten minutes, when InfluxDB or a notification channel has been refusing
+ * or unreachable that long (both keep everything and retry; operational choice).
  */
-const SPOOL_AGE_STEPS: ThresholdsConfig = {
+const AGE_STEPS: ThresholdsConfig = {
   mode: ThresholdsMode.Absolute,
   steps: [
     { value: null, color: OK_COLOUR },
@@ -62,7 +59,7 @@ function ingestRates(context: WallContext): Panel {
   const ds = context.datasource;
   return timeSeries({
     title: '接收速率 Ingest rate',
-    description: 'Messages received, readings accepted and readings rejected per second. Rejects by reason are only in /metrics (clearwater_readings_rejected_total) and the dead-letter store.',
+    description: 'Messages received, readings accepted and readings rejected per second, all instances together.',
     unit: units.perSecond,
     interval: INTERVAL,
     targets: [
@@ -87,6 +84,37 @@ function ruleEvaluations(context: WallContext): Panel {
   });
 }
 
+/** Each reason a line of its own: `rejected_out_of_range` → `out_of_range` (ingest/README.md, "Rejection reasons"). */
+function rejectsByReason(context: WallContext): Panel {
+  return timeSeries({
+    title: '拒收原因 Rejects by reason',
+    description: 'Readings or messages rejected per second, by reason (each is dead-lettered with it: `clearwater deadletters list --reason`).',
+    unit: units.perSecond,
+    interval: INTERVAL,
+    targets: [influxql(context.datasource, 'A', rejectsByReasonQuery(), { alias: '$col' })],
+    transformations: [{ id: 'renameByRegex', options: { regex: '^.*rejected_(.+)$', renamePattern: '$1' } }],
+  });
+}
+
+function noticeStat(context: WallContext, title: string, field: string, unit: string, description: string, thresholds: ThresholdsConfig = plainSteps()): Panel {
+  return stat({ title, description, unit, thresholds, noValue: '0', targets: [influxql(context.datasource, 'A', storeLatestQuery(field))] });
+}
+
+function noticeBacklog(context: WallContext): Panel {
+  const ds = context.datasource;
+  return timeSeries({
+    title: '通知积压 Notification backlog',
+    description: 'Notices waiting in the outbox (due or not), and those a sender may take now. Shared by every instance on one ticket store.',
+    unit: units.count,
+    interval: INTERVAL,
+    thresholds: plainSteps(),
+    targets: [
+      influxql(ds, 'A', storeGaugeQuery('notify_pending'), { alias: '待发 Waiting' }),
+      influxql(ds, 'B', storeGaugeQuery('notify_due'), { alias: '可发 Due now' }),
+    ],
+  });
+}
+
 function activeBySeverity(context: WallContext): Panel {
   const severities = [...context.severities].reverse();
   return barGauge({
@@ -106,9 +134,7 @@ export function pipelineHealthDashboard(context: WallContext): Dashboard {
   return wallDashboard(context, {
     uid: PIPELINE_UID,
     title: '系统运行 Pipeline health',
-    description:
-      'Clearwater\'s own health from the pipeline measurement. Not in it, so not here: rejects by reason, the notification outbox (clearwater_notify_* in /metrics), ' +
-      'and which instance reported (no host tag; several instances mix).',
+    description: 'Clearwater\'s own health: ingest, rejects, the spool, rules, tickets and the notification outbox, from the pipeline measurement.',
     time: { from: 'now-6h', to: 'now' },
     annotations: ticketAnnotations(context),
     items: [
@@ -117,11 +143,17 @@ export function pipelineHealthDashboard(context: WallContext): Dashboard {
         rateStat(context, '接收读数 Readings/s', 'readings_accepted', 'Readings accepted per second.'),
         rateStat(context, '拒收读数 Rejected/s', 'readings_rejected', 'Readings rejected per second (malformed, unknown metric, out of range, …).'),
         gaugeStat(context, '缓存积压 Spool lines', 'spool_lines', units.count, 'Lines in the spool not yet acknowledged by InfluxDB.'),
-        gaugeStat(context, '最久积压 Oldest spooled', 'spool_oldest_age_ms', units.ms, 'Age of the oldest line in the spool: orange past a minute, red past ten (InfluxDB refusing or unreachable that long).', SPOOL_AGE_STEPS),
+        gaugeStat(context, '最久积压 Oldest spooled', 'spool_oldest_age_ms', units.ms, 'Age of the oldest line in the spool: orange past a minute, red past ten (InfluxDB refusing or unreachable that long).', AGE_STEPS),
         writeErrors(context),
       ]),
       band(8, cell(12, ingestRates(context)), cell(6, gaugeOverTime(context, '缓存积压 Spool depth', 'spool_lines', units.count, 'Lines waiting in the spool.')), cell(6, gaugeOverTime(context, '积压时长 Spool age', 'spool_oldest_age_ms', units.ms, 'Age of the oldest spooled line.'))),
-      band(8, cell(12, ruleEvaluations(context)), cell(12, activeBySeverity(context))),
+      band(8, cell(12, rejectsByReason(context)), cell(12, ruleEvaluations(context))),
+      ...sideBySide(5, [
+        noticeStat(context, '待发通知 Notices waiting', 'notify_pending', units.count, 'Notices in the outbox not yet delivered (due or not).'),
+        noticeStat(context, '最久待发 Oldest due notice', 'notify_oldest_due_ms', units.ms, 'How long the oldest due notice has waited: orange past a minute, red past ten (a channel refusing or unreachable that long).', AGE_STEPS),
+        noticeStat(context, '发送失败 Failed notices', 'notify_failed', units.count, 'Notices given up for good, kept with their reason; a dispatcher sends one again from its ticket (POST /api/tickets/:id/deliveries/:delivery/resend).', countSteps(severityColour('warning'))),
+      ]),
+      band(8, cell(12, noticeBacklog(context)), cell(12, activeBySeverity(context))),
     ],
   });
 }

@@ -109,23 +109,49 @@ export function lastReportQuery(metric: MetricName, devices: readonly string[], 
   return `SELECT last(${ident(metric)}) AS ${ident('value')} FROM ${TELEMETRY} WHERE ${where(`${ident('device')} =~ ${oneOf(devices)}`, `time > now() - ${duration(lookbackMs)}`)} GROUP BY ${ident('device')}`;
 }
 
-/** A `pipeline` counter as a rate per second over `$__interval` (counters restart with the process). */
+/**
+ * Per instance, then summed: each process writes its own counters (the `instance` tag), and a
+ * counter restarts with its process, so a rate or a difference is taken per instance first.
+ */
+function acrossInstances(aggregate: string, select: string): string {
+  return `SELECT ${aggregate}(*) FROM (SELECT ${select} FROM ${PIPELINE} WHERE ${TIME_FILTER} GROUP BY time(${INTERVAL}), ${ident('instance')} fill(none)) WHERE ${TIME_FILTER} GROUP BY time(${INTERVAL}) fill(none)`;
+}
+
+/** A `pipeline` counter as a rate per second over `$__interval`, summed over the instances. */
 export function pipelineRateQuery(field: string): string {
-  return `SELECT non_negative_derivative(max(${ident(field)}), 1s) FROM ${PIPELINE} WHERE ${TIME_FILTER} GROUP BY time(${INTERVAL}) fill(none)`;
+  return acrossInstances('sum', `non_negative_derivative(max(${ident(field)}), 1s)`);
 }
 
-/** A `pipeline` counter's increase per `$__interval`. */
+/** The rejects by reason, a rate per second each (`rejected_<reason>` fields), summed over the instances. */
+export function rejectsByReasonQuery(): string {
+  return acrossInstances('sum', 'non_negative_derivative(max(/^rejected_/), 1s)');
+}
+
+/** A `pipeline` counter's increase per `$__interval`, summed over the instances. */
 export function pipelineIncreaseQuery(field: string): string {
-  return `SELECT non_negative_difference(max(${ident(field)})) FROM ${PIPELINE} WHERE ${TIME_FILTER} GROUP BY time(${INTERVAL}) fill(none)`;
+  return acrossInstances('sum', `non_negative_difference(max(${ident(field)}))`);
 }
 
-/** A `pipeline` gauge over time. */
+/** A `pipeline` gauge over time, summed over the instances (each has its own spool). */
 export function pipelineGaugeQuery(field: string): string {
+  return acrossInstances('sum', `max(${ident(field)})`);
+}
+
+/** A `pipeline` gauge's latest value, summed over the instances that reported in the range. */
+export function pipelineLatestQuery(field: string): string {
+  return `SELECT sum(*) FROM (SELECT last(${ident(field)}) FROM ${PIPELINE} WHERE ${TIME_FILTER} GROUP BY ${ident('instance')})`;
+}
+
+/**
+ * A figure of the shared ticket store (the notification outbox: `notify_*`) over time. Every
+ * instance on one store reports the same figure, so their maximum, not their sum.
+ */
+export function storeGaugeQuery(field: string): string {
   return `SELECT max(${ident(field)}) FROM ${PIPELINE} WHERE ${TIME_FILTER} GROUP BY time(${INTERVAL}) fill(none)`;
 }
 
-/** A `pipeline` gauge's latest value. */
-export function pipelineLatestQuery(field: string): string {
+/** A figure of the shared ticket store, its latest value. */
+export function storeLatestQuery(field: string): string {
   return `SELECT last(${ident(field)}) FROM ${PIPELINE} WHERE ${TIME_FILTER}`;
 }
 

@@ -51,6 +51,7 @@ describe('ticket', () => {
 
 describe('pipeline', () => {
   it('writes integer fields', () => {
-    expect(pipelineLine({ messages: 12, spool_oldest_age_ms: 40.4 }, 5)).toBe('pipeline messages=12i,spool_oldest_age_ms=40i 5');
+    expect(pipelineLine('plant-a', { messages: 12, spool_oldest_age_ms: 40.4 }, 5)).toBe('pipeline,instance=plant-a messages=12i,spool_oldest_age_ms=40i 5');
+    expect(pipelineLine('wall 1', { messages: 1 }, 5)).toBe('pipeline,instance=wall\\ 1 messages=1i 5');
   });
 });

@@ -94,8 +94,11 @@ export function ticketLine(point: TicketPoint): string {
   return `${seriesPrefix('ticket', tags)} ticket_id=${point.ticketId}i${value} ${point.at}`;
 }
 
-/** The `pipeline` line: integer counters and gauges by field name. Pure. */
-export function pipelineLine(fields: Readonly<Record<string, number>>, at: number): string {
+/**
+ * The `pipeline` line: integer counters and gauges by field name, tagged with the process that
+ * wrote them (`instance`), so that several instances' counters stay apart. Pure.
+ */
+export function pipelineLine(instance: string, fields: Readonly<Record<string, number>>, at: number): string {
   const encoded = Object.entries(fields).map(([name, value]) => `${escapeKey(name)}=${Math.round(value)}i`);
-  return `${seriesPrefix('pipeline', {})} ${encoded.join(',')} ${at}`;
+  return `${seriesPrefix('pipeline', { instance })} ${encoded.join(',')} ${at}`;
 }
