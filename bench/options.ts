@@ -5,8 +5,8 @@
 import { z } from 'zod';
 import { cliOptions, type OptionsParse as Parse } from '../app/cli-options.ts';
 
-/** raw: InfluxDB alone; broker: bare Aedes, the MQTT floor (not run unless asked); naive; clearwater. */
-export const pipelineKinds = ['raw', 'broker', 'naive', 'clearwater'] as const;
+/** raw: InfluxDB alone; broker: bare Aedes, the MQTT floor, and nodered: the Node-RED peer (neither run unless asked); naive; clearwater. */
+export const pipelineKinds = ['raw', 'broker', 'nodered', 'naive', 'clearwater'] as const;
 export type PipelineKind = (typeof pipelineKinds)[number];
 
 const count = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -26,7 +26,7 @@ export const benchOptionsSchema = z.strictObject({
     .default('raw,naive,clearwater')
     .transform((text) => text.split(',').map((s) => s.trim()).filter(Boolean))
     .pipe(z.array(z.enum(pipelineKinds)).min(1))
-    .describe('Which runs, comma-separated, of raw, broker (bare Aedes: the MQTT floor), naive, clearwater'),
+    .describe('Which runs, comma-separated, of raw, broker (bare Aedes: the MQTT floor), nodered (Node-RED 4.1 with its InfluxDB batch node, installed on demand into ~/.cache/clearwater-bench), naive, clearwater'),
   overload: z.coerce
     .boolean()
     .default(false)
@@ -35,7 +35,7 @@ export const benchOptionsSchema = z.strictObject({
   overloadSeconds: z.coerce.number().min(3).max(3600).default(30).describe('Length of the overload window, s (sampled every second)'),
   overloadDevices: count(1, 5000).optional().describe('Devices of the overload runs (default: --devices)'),
   overloadInflight: count(1, 1000).optional().describe('In-flight window per device of the overload runs (default: --inflight)'),
-  profile: z.enum(['none', 'broker', 'naive', 'clearwater']).default('none').describe('Run that pipeline child under node --cpu-prof'),
+  profile: z.enum(['none', 'broker', 'nodered', 'naive', 'clearwater']).default('none').describe('Run that pipeline child under node --cpu-prof'),
   profileDir: z.string().default('/tmp/clearwater-bench-profiles').describe('Where --cpu-prof writes .cpuprofile files'),
   json: z.string().optional().describe('JSON results file; default /tmp/clearwater-bench-<time>.json'),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'silent']).default('warn').describe('Log level of the Clearwater child'),

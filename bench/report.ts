@@ -31,27 +31,30 @@ export function resultsTable(results: readonly RunResult[]): string {
   return table(header, rows);
 }
 
-/** Clearwater / naive for each load level run, and each run against the raw InfluxDB rate. */
+/** The pipelines that write to InfluxDB through MQTT: Clearwater and its peers. */
+const PIPELINES: readonly RunResult['kind'][] = ['nodered', 'naive', 'clearwater'];
+
+/** Clearwater / each peer for each load level run, and each run against the raw InfluxDB rate. */
 export function comparisons(results: readonly RunResult[]): string {
   const lines: string[] = [];
   const raw = results.find((r) => r.kind === 'raw');
   for (const clearwater of results.filter((r) => r.kind === 'clearwater')) {
-    const naive = results.find((r) => r.kind === 'naive' && r.devices === clearwater.devices && r.inflight === clearwater.inflight);
-    if (!naive) continue;
-    lines.push(
-      `${clearwater.label} / ${naive.label}: acked/s ${ratio(clearwater.ackedPerSecond, naive.ackedPerSecond)}, landed/s ${ratio(clearwater.landedPerSecond, naive.landedPerSecond)}, ` +
-        `CPU per reading ${ratio(cpuMicrosPerReading(clearwater), cpuMicrosPerReading(naive))}, peak RSS ${ratio(clearwater.peakRssMiB, naive.peakRssMiB)}, ` +
-        `PUBACK p50 ${ratio(clearwater.latency.p50, naive.latency.p50)}, p99 ${ratio(clearwater.latency.p99, naive.latency.p99)}`,
-    );
+    for (const peer of results.filter((r) => (r.kind === 'nodered' || r.kind === 'naive') && r.devices === clearwater.devices && r.inflight === clearwater.inflight)) {
+      lines.push(
+        `${clearwater.label} / ${peer.label}: acked/s ${ratio(clearwater.ackedPerSecond, peer.ackedPerSecond)}, landed/s ${ratio(clearwater.landedPerSecond, peer.landedPerSecond)}, ` +
+          `CPU per reading ${ratio(cpuMicrosPerReading(clearwater), cpuMicrosPerReading(peer))}, peak RSS ${ratio(clearwater.peakRssMiB, peer.peakRssMiB)}, ` +
+          `PUBACK p50 ${ratio(clearwater.latency.p50, peer.latency.p50)}, p99 ${ratio(clearwater.latency.p99, peer.latency.p99)}`,
+      );
+    }
   }
   for (const floor of results.filter((r) => r.kind === 'broker')) {
-    for (const r of results.filter((x) => (x.kind === 'naive' || x.kind === 'clearwater') && x.devices === floor.devices && x.inflight === floor.inflight)) {
+    for (const r of results.filter((x) => PIPELINES.includes(x.kind) && x.devices === floor.devices && x.inflight === floor.inflight)) {
       const above = cpuMicrosPerReading(r) - cpuMicrosPerReading(floor);
       lines.push(`${r.label} vs the bare broker (${floor.label}): acked/s ${ratio(r.ackedPerSecond, floor.ackedPerSecond)}, CPU per reading ${fixed(above, 1)} µs above the broker's ${fixed(cpuMicrosPerReading(floor), 1)} µs`);
     }
   }
   if (raw) {
-    for (const r of results.filter((x) => x.kind === 'naive' || x.kind === 'clearwater')) {
+    for (const r of results.filter((x) => PIPELINES.includes(x.kind))) {
       lines.push(`${r.label} vs raw InfluxDB (${thousands(raw.landedPerSecond)} points/s): acked/s ${ratio(r.ackedPerSecond, raw.landedPerSecond)}, landed/s ${ratio(r.landedPerSecond, raw.landedPerSecond)}`);
     }
   }

@@ -29,6 +29,8 @@ export interface RunContext {
   readonly catalogPath: string;
   readonly options: BenchOptions;
   readonly runId: string;
+  /** Where Node-RED is installed, for the nodered run (bench/nodered-install.ts). */
+  readonly noderedDir?: string;
 }
 
 export interface RunResult {
@@ -102,6 +104,10 @@ function sumLoad(results: readonly LoadResult[]) {
 function pipelineChild(kind: Exclude<PipelineKind, 'raw'>, database: string, context: RunContext): [string, unknown] {
   const { influx, catalogPath, options } = context;
   if (kind === 'broker') return ['bare-broker.ts', {}];
+  if (kind === 'nodered') {
+    if (!context.noderedDir) throw new Error('the nodered run needs Node-RED installed first (bench/nodered-install.ts)');
+    return ['nodered-pipeline.ts', { influxUrl: influx.url, database, noderedDir: context.noderedDir }];
+  }
   if (kind === 'naive') return ['naive-pipeline.ts', { influxUrl: influx.url, database }];
   return ['clearwater-pipeline.ts', { influxUrl: influx.url, database, catalogPath, logLevel: options.logLevel }];
 }

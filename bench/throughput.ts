@@ -11,6 +11,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startLocalInfluxd } from '../app/local-influxd.ts';
 import { writeBenchCatalog } from './bench-catalog.ts';
+import { ensureNodered } from './nodered-install.ts';
 import { findProcess } from './proc-stats.ts';
 import { helpText, parseBenchOptions, type BenchOptions } from './options.ts';
 import { runOverloadPhase, type OverloadResult, type OverloadSpec } from './overload-phase.ts';
@@ -77,7 +78,8 @@ async function main(): Promise<number> {
     const catalog = await writeBenchCatalog(workDir, deviceCount);
     const influxdPid = findProcess(influx.pid, 'influxd');
     log(`influxd ${influx.url} (pid ${influxdPid}); catalog of ${deviceCount} devices at ${catalog.path}`);
-    const context: RunContext = { influx, influxdPid, catalogPath: catalog.path, options, runId };
+    const noderedDir = options.only.includes('nodered') ? await ensureNodered(log) : undefined;
+    const context: RunContext = { influx, influxdPid, catalogPath: catalog.path, options, runId, ...(noderedDir ? { noderedDir } : {}) };
     for (const spec of plan(options, catalog.devices)) {
       log(`${spec.label}: ${spec.kind === 'raw' ? `${options.rawConcurrency} × ${options.rawBatch}-line POSTs` : `${spec.devices.length} devices × ${spec.inflight} in flight`}, ${options.warmup} s warm-up + ${options.seconds} s`);
       const result = await runPhase(spec, context);
