@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 
 /** Counters a pipeline child reports. */
 export interface PipelineStats {
-  /** Lines InfluxDB acknowledged (HTTP 204) through the pipeline's sink. */
+  /** Readings InfluxDB acknowledged (HTTP 204) through the pipeline's sink (a line may hold several). */
   linesWritten: number;
   writeErrors: number;
   /** Messages the pipeline's ingest saw. */

@@ -25,6 +25,8 @@ export interface ClearwaterPipelineSettings {
   readonly catalogPath: string;
   /** pino level of the process's log; warnings (write failures) are worth seeing. */
   readonly logLevel: string;
+  /** Readings a telemetry line holds (one per metric of a sample: workload.ts), to count readings written. */
+  readonly readingsPerLine: number;
 }
 
 /** The value of an unlabelled sample `name` in Prometheus text exposition format; NaN when absent. */
@@ -54,7 +56,8 @@ async function main(): Promise<void> {
     const metrics = await (await fetch(`http://127.0.0.1:${pipeline.httpPort}/metrics`)).text();
     const { messages, readingsAccepted, readingsRejected } = pipeline.ingest.stats;
     return {
-      linesWritten: metricValue(metrics, 'clearwater_influx_lines_written_total'),
+      // A line is one sample with all its readings; counted in readings like the other pipelines.
+      linesWritten: metricValue(metrics, 'clearwater_influx_lines_written_total') * settings.readingsPerLine,
       writeErrors: metricValue(metrics, 'clearwater_influx_write_errors_total'),
       messages,
       readings: readingsAccepted,

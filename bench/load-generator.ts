@@ -24,6 +24,7 @@ import { Socket } from 'node:net';
 import type { BenchDevice } from './bench-catalog.ts';
 import { childSettings, failChild, onParentMessage, tell, type LoadProgress, type LoadResult } from './child-protocol.ts';
 import { LatencyRecorder } from './latency.ts';
+import { B_HISTORY_MS, message, type Workload } from './workload.ts';
 
 export interface LoadGeneratorSettings {
   /** mqtt://127.0.0.1:<port> */
@@ -37,6 +38,8 @@ export interface LoadGeneratorSettings {
   readonly noDelay: boolean;
   /** Messages a second each device offers (rate-controlled mode); 0: as fast as PUBACKs allow. */
   readonly ratePerDevice: number;
+  /** What a message holds (workload.ts). */
+  readonly workload: Workload;
 }
 
 /** How often a rate-controlled device looks at its schedule, ms (PUBACKs wake it in between). */
@@ -54,6 +57,8 @@ interface DeviceLoad {
 }
 
 const settings = childSettings<LoadGeneratorSettings>();
+/** Workload B's loggers start their history here (workload.ts). */
+const startTs = Date.now() - B_HISTORY_MS;
 const counters = { sent: 0, acked: 0, errors: 0, windowAcked: 0 };
 const latency = new LatencyRecorder();
 let recording = false;
@@ -93,10 +98,11 @@ function connectDevice(url: string, device: BenchDevice, noDelay: boolean, phase
 
 function publishNext(device: DeviceLoad): void {
   const seq = device.seq++;
-  const ts = Math.max(Date.now(), device.lastTs + 1);
-  device.lastTs = ts;
-  const turbidity = (10 + (seq % 20)) / 100;
-  const payload = `{"ts":${ts},"seq":${seq},"readings":{"turbidity":${turbidity}}}`;
+  const now = Date.now();
+  const { payload, lastTs } = message(settings.workload, seq, now, device.lastTs, startTs);
+  device.lastTs = lastTs;
+  // A logger's history must not run into the present (future timestamps are rejected).
+  if (settings.workload.name === 'b' && lastTs > now) counters.errors++;
   const sentAt = performance.now();
   device.inFlight++;
   counters.sent++;

@@ -22,10 +22,13 @@ export interface NaivePipelineSettings {
   readonly database: string;
 }
 
-interface TelemetryDocument {
+interface Sample {
   ts: number;
   readings: Record<string, number>;
 }
+
+/** One sample, or a logger's batch of them (`samples`). */
+type TelemetryDocument = Sample & { samples?: Sample[] };
 
 // What writeApi.writePoint does for precision 'ms': a number timestamp is written as is.
 const msTimestamps = { convertTime: (time: string | number | Date | undefined) => (time === undefined ? undefined : String(time)) };
@@ -63,12 +66,14 @@ async function main(): Promise<void> {
       counters.rejected++;
       return;
     }
-    if (typeof document.readings !== 'object' || document.readings === null) return;
-    for (const [metric, value] of Object.entries(document.readings)) {
-      const line = new Point('telemetry').tag('site', site).tag('device', device).floatField(metric, value).timestamp(document.ts).toLineProtocol(msTimestamps);
-      if (line) {
-        sink.writeRecord(line);
-        counters.readings++;
+    for (const sample of Array.isArray(document.samples) ? document.samples : [document]) {
+      if (typeof sample.readings !== 'object' || sample.readings === null) continue;
+      for (const [metric, value] of Object.entries(sample.readings)) {
+        const line = new Point('telemetry').tag('site', site).tag('device', device).floatField(metric, value).timestamp(sample.ts).toLineProtocol(msTimestamps);
+        if (line) {
+          sink.writeRecord(line);
+          counters.readings++;
+        }
       }
     }
   });

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { cliOptions, type OptionsParse as Parse } from '../app/cli-options.ts';
+import { workloadNames } from './workload.ts';
 
 /** raw: InfluxDB alone; broker: bare Aedes, the MQTT floor, and nodered: the Node-RED peer (neither run unless asked); naive; clearwater. */
 export const pipelineKinds = ['raw', 'broker', 'nodered', 'naive', 'clearwater'] as const;
@@ -27,6 +28,12 @@ export const benchOptionsSchema = z.strictObject({
     .transform((text) => text.split(',').map((s) => s.trim()).filter(Boolean))
     .pipe(z.array(z.enum(pipelineKinds)).min(1))
     .describe('Which runs, comma-separated, of raw, broker (bare Aedes: the MQTT floor), nodered (Node-RED 4.1 with its InfluxDB batch node, installed on demand into ~/.cache/clearwater-bench), naive, clearwater'),
+  workloads: z
+    .string()
+    .default('a,b')
+    .transform((text) => text.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean))
+    .pipe(z.array(z.enum(workloadNames)).min(1))
+    .describe('Which workloads, comma-separated: a (one reading a message), b (a logger\'s upload: 15 one-minute samples × 3 metrics a message); each run of --only runs once per workload'),
   overload: z.coerce
     .boolean()
     .default(false)

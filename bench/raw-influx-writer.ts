@@ -1,17 +1,18 @@
 /**
  * The ceiling: InfluxDB's own line-protocol write rate on this machine, with nothing in front.
  * POSTs large batches of telemetry lines shaped like Clearwater's (same measurement, the six
- * catalog tags, one float field, ms timestamps) to /write?db=…&precision=ms from a few
+ * catalog tags, the workload's float fields, ms timestamps) to /write?db=…&precision=ms from a few
  * concurrent requests, as fast as InfluxDB answers.
  *
  * Same child protocol as the load generator (child-protocol.ts): `connected` once the database
- * answers, writes from `go`, counts points acknowledged (HTTP 204) between the marks, reports
+ * answers, writes from `go`, counts readings (fields) acknowledged (HTTP 204) between the marks, reports
  * after `stop` once the requests in flight returned. Latency is per request (one batch).
  */
 import { seriesPrefix } from '../network/line-protocol.ts';
 import type { BenchDevice } from './bench-catalog.ts';
 import { childSettings, failChild, onParentMessage, tell, type LoadResult } from './child-protocol.ts';
 import { LatencyRecorder } from './latency.ts';
+import { rawFields, type Workload } from './workload.ts';
 
 export interface RawWriterSettings {
   /** InfluxDB base URL. */
@@ -22,6 +23,8 @@ export interface RawWriterSettings {
   readonly batchLines: number;
   /** Concurrent POSTs. */
   readonly concurrency: number;
+  /** The fields of a line: the workload's metrics of one sample (workload.ts). */
+  readonly workload: Workload;
 }
 
 const settings = childSettings<RawWriterSettings>();
@@ -37,6 +40,9 @@ const prefixes = settings.devices.map((device, i) =>
   seriesPrefix('telemetry', { device: device.id, site: device.site, site_kind: 'tap', township: 'bench', village: `village-${i % 10}`, zone: 'bench-zone' }),
 );
 // Each device's own clock, 1 ms per point, so every point is a distinct (series, time).
+// Counts are readings: a line holds one per metric of the workload.
+const readingsPerLine = settings.workload.metrics.length;
+const readingsPerBatch = settings.batchLines * readingsPerLine;
 const clocks = prefixes.map(() => Date.now() - 3_600_000);
 let next = 0;
 
@@ -45,7 +51,7 @@ function batch(): string {
   for (let i = 0; i < settings.batchLines; i++) {
     const d = next++ % prefixes.length;
     const ts = (clocks[d] = (clocks[d] ?? 0) + 1);
-    lines[i] = `${prefixes[d]} turbidity=${(10 + (i % 20)) / 100} ${ts}`;
+    lines[i] = `${prefixes[d]} ${rawFields(settings.workload, i)} ${ts}`;
   }
   return lines.join('\n');
 }
@@ -55,14 +61,14 @@ async function writer(endpoint: string): Promise<void> {
     const body = batch();
     const startedAt = performance.now();
     const inWindow = recording;
-    counters.sent += settings.batchLines;
+    counters.sent += readingsPerBatch;
     try {
       const response = await fetch(endpoint, { method: 'POST', body, headers: { 'content-type': 'text/plain; charset=utf-8' } });
       await response.arrayBuffer();
       if (response.status !== 204) throw new Error(`HTTP ${response.status}`);
-      counters.acked += settings.batchLines;
+      counters.acked += readingsPerBatch;
       // A request counts in the window when it was answered inside it.
-      if (recording) counters.windowAcked += settings.batchLines;
+      if (recording) counters.windowAcked += readingsPerBatch;
       if (recording && inWindow) latency.record(performance.now() - startedAt);
     } catch (error) {
       counters.errors++;

@@ -11,6 +11,7 @@ import type { BenchDevice } from './bench-catalog.ts';
 import { exited, forkBenchChild, nextMessage, send, type LoadResult, type PipelineStats } from './child-protocol.ts';
 import type { BenchOptions, PipelineKind } from './options.ts';
 import { cpuPercent, machinePercent, memoryUsage, sampleCpu, type CpuSample } from './proc-stats.ts';
+import { readingsPerMessage, type Workload } from './workload.ts';
 
 export interface RunSpec {
   readonly kind: PipelineKind;
@@ -20,6 +21,7 @@ export interface RunSpec {
   readonly inflight: number;
   /** Messages a second each device offers (the overload run); absent or 0: as fast as PUBACKs allow. */
   readonly ratePerDevice?: number;
+  readonly workload: Workload;
 }
 
 export interface RunContext {
@@ -36,6 +38,8 @@ export interface RunContext {
 export interface RunResult {
   readonly label: string;
   readonly kind: PipelineKind;
+  /** Which workload (workload.ts): a, one reading a message; b, a logger's 15 samples × 3 metrics. */
+  readonly workload: Workload['name'];
   readonly devices: number;
   readonly inflight: number;
   readonly windowSeconds: number;
@@ -43,9 +47,11 @@ export interface RunResult {
   readonly ackedPerSecond: number;
   /** Readings InfluxDB acknowledged per second inside the window, from the sink's counter; NaN for the bare broker. */
   readonly landedPerSecond: number;
-  /** Everything acknowledged to the load, warm-up and tail included. */
+  /** Everything acknowledged to the load, warm-up and tail included (messages; raw: readings). */
   readonly totalAcked: number;
-  /** SELECT count(turbidity) after the drain and the child's stop; NaN for the bare broker. */
+  /** The readings those held. */
+  readonly totalAckedReadings: number;
+  /** Readings in InfluxDB (every field's count) after the drain and the child's stop; NaN for the bare broker. */
   readonly landed: number;
   readonly drainSeconds: number;
   readonly pipelineCpuPercent: number;
@@ -68,11 +74,15 @@ export async function askStats(child: ChildProcess): Promise<{ stats: PipelineSt
   return { stats, atMs: performance.now() };
 }
 
-async function countReadings(url: string, database: string): Promise<number> {
-  const body = await influxQL(url, 'SELECT count("turbidity") FROM "telemetry"', database);
-  const value = body.results?.[0]?.series?.[0]?.values?.[0]?.[1];
-  return typeof value === 'number' ? value : 0;
+/** Readings of `telemetry`: the sum of every field's count (a line may hold several). */
+export async function countReadings(url: string, database: string): Promise<number> {
+  const body = await influxQL(url, 'SELECT count(*) FROM "telemetry"', database);
+  const row = body.results?.[0]?.series?.[0]?.values?.[0] ?? [];
+  return row.slice(1).reduce<number>((sum, value) => sum + (typeof value === 'number' ? value : 0), 0);
 }
+
+/** Readings one acknowledgement of the load stands for: a message's (raw: one, it counts readings). */
+export const readingsPerAck = (spec: RunSpec): number => (spec.kind === 'raw' ? 1 : readingsPerMessage(spec.workload));
 
 function splitDevices(devices: readonly BenchDevice[], parts: number): BenchDevice[][] {
   const groups: BenchDevice[][] = Array.from({ length: Math.min(parts, devices.length) }, () => []);
@@ -101,7 +111,7 @@ function sumLoad(results: readonly LoadResult[]) {
   };
 }
 
-function pipelineChild(kind: Exclude<PipelineKind, 'raw'>, database: string, context: RunContext): [string, unknown] {
+function pipelineChild(kind: Exclude<PipelineKind, 'raw'>, workload: Workload, database: string, context: RunContext): [string, unknown] {
   const { influx, catalogPath, options } = context;
   if (kind === 'broker') return ['bare-broker.ts', {}];
   if (kind === 'nodered') {
@@ -109,7 +119,7 @@ function pipelineChild(kind: Exclude<PipelineKind, 'raw'>, database: string, con
     return ['nodered-pipeline.ts', { influxUrl: influx.url, database, noderedDir: context.noderedDir }];
   }
   if (kind === 'naive') return ['naive-pipeline.ts', { influxUrl: influx.url, database }];
-  return ['clearwater-pipeline.ts', { influxUrl: influx.url, database, catalogPath, logLevel: options.logLevel }];
+  return ['clearwater-pipeline.ts', { influxUrl: influx.url, database, catalogPath, logLevel: options.logLevel, readingsPerLine: workload.metrics.length }];
 }
 
 /** Waits until the sink wrote `expected` lines, or made no progress for 5 s, or the limit. */
@@ -139,14 +149,14 @@ async function startProcesses(spec: RunSpec, context: RunContext, database: stri
   let loadUrl = '';
   if (spec.kind !== 'raw') {
     const profiled = options.profile === spec.kind ? { nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] } : {};
-    pipeline = forkBenchChild(...pipelineChild(spec.kind, database, context), profiled);
+    pipeline = forkBenchChild(...pipelineChild(spec.kind, spec.workload, database, context), profiled);
     children.push(pipeline);
     loadUrl = `mqtt://127.0.0.1:${(await nextMessage(pipeline, 'ready', 120_000)).mqttPort}`;
   }
   const loads = splitDevices(spec.devices, spec.kind === 'raw' ? 1 : options.loadProcs).map((devices) =>
     spec.kind === 'raw'
-      ? forkBenchChild('raw-influx-writer.ts', { url: influx.url, database, devices, batchLines: options.rawBatch, concurrency: options.rawConcurrency })
-      : forkBenchChild('load-generator.ts', { url: loadUrl, devices, inflight: spec.inflight, drainTimeoutMs: 60_000, noDelay: options.nodelay, ratePerDevice: spec.ratePerDevice ?? 0 }),
+      ? forkBenchChild('raw-influx-writer.ts', { url: influx.url, database, devices, batchLines: options.rawBatch, concurrency: options.rawConcurrency, workload: spec.workload })
+      : forkBenchChild('load-generator.ts', { url: loadUrl, devices, inflight: spec.inflight, drainTimeoutMs: 60_000, noDelay: options.nodelay, ratePerDevice: spec.ratePerDevice ?? 0, workload: spec.workload }),
   );
   children.push(...loads);
   await Promise.all(loads.map((load) => nextMessage(load, 'connected', 300_000)));
@@ -189,7 +199,7 @@ export async function finish({ pipeline, loads }: Processes, spec: RunSpec, cont
   for (const load of loads) send(load, { type: 'stop' });
   const load = sumLoad(await Promise.all(loads.map(async (child) => (await nextMessage(child, 'done', 120_000)).result)));
   const writes = spec.kind !== 'broker'; // the bare broker writes nothing anywhere
-  const drainSeconds = pipeline && writes ? await drain(pipeline, load.totalAcked, context.options.drainSeconds * 1000) : 0;
+  const drainSeconds = pipeline && writes ? await drain(pipeline, load.totalAcked * readingsPerAck(spec), context.options.drainSeconds * 1000) : 0;
   const peakRssMiB = (pipeline?.pid ? memoryUsage(pipeline.pid)?.peakRssMiB : undefined) ?? Number.NaN;
   let finalStats: PipelineStats | undefined;
   if (pipeline) {
@@ -205,7 +215,7 @@ function toResult(spec: RunSpec, context: RunContext, { pipeline, loads }: Proce
   const { cpuFrom, cpuTo, statsFrom, statsTo } = window;
   const { load } = ending;
   const windowSeconds = load.windowMs / 1000;
-  let landedPerSecond = load.windowAcked / windowSeconds; // raw: what InfluxDB acknowledged
+  let landedPerSecond = load.windowAcked / windowSeconds; // raw: the readings InfluxDB acknowledged
   if (spec.kind === 'broker') landedPerSecond = Number.NaN;
   else if (statsFrom && statsTo) landedPerSecond = ((statsTo.stats.linesWritten - statsFrom.stats.linesWritten) * 1000) / (statsTo.atMs - statsFrom.atMs);
   const pipelineCpuPercent = pipeline?.pid ? cpuPercent(cpuFrom, cpuTo, pipeline.pid) : Number.NaN;
@@ -215,12 +225,14 @@ function toResult(spec: RunSpec, context: RunContext, { pipeline, loads }: Proce
   return {
     label: spec.label,
     kind: spec.kind,
+    workload: spec.workload.name,
     devices: spec.devices.length,
     inflight: spec.inflight,
     windowSeconds,
     ackedPerSecond: load.windowAcked / windowSeconds,
     landedPerSecond,
     totalAcked: load.totalAcked,
+    totalAckedReadings: load.totalAcked * readingsPerAck(spec),
     landed: ending.landed,
     drainSeconds: ending.drainSeconds,
     pipelineCpuPercent,

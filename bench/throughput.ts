@@ -16,19 +16,21 @@ import { findProcess } from './proc-stats.ts';
 import { helpText, parseBenchOptions, type BenchOptions } from './options.ts';
 import { runOverloadPhase, type OverloadResult, type OverloadSpec } from './overload-phase.ts';
 import { overloadNotes, overloadSeries, overloadSummaryTable, rowSeconds, summarizeOverload } from './overload-report.ts';
-import { comparisons, notes, resultsTable } from './report.ts';
+import { comparisons, goals, notes, resultsTable } from './report.ts';
 import { runPhase, type RunContext, type RunResult, type RunSpec } from './run-phase.ts';
+import { workloads } from './workload.ts';
 
 const log = (text: string) => process.stderr.write(`[bench] ${text}\n`);
 
+/** Every run of --only, once per workload: labelled by its kind (workload A) or `<kind>-b`. */
 function plan(options: BenchOptions, devices: RunSpec['devices']): RunSpec[] {
   const base = devices.slice(0, options.devices);
-  return options.only.map((kind) => ({ kind, label: kind, devices: base, inflight: options.inflight }));
+  return options.workloads.flatMap((name) => options.only.map((kind) => ({ kind, label: name === 'a' ? kind : `${kind}-${name}`, devices: base, inflight: options.inflight, workload: workloads[name] })));
 }
 
 /** The overload run of one pipeline: its devices offer `factor` × the peak acked/s of its normal run. */
 function overloadPlan(options: BenchOptions, devices: RunSpec['devices'], normal: RunResult): OverloadSpec | undefined {
-  if ((normal.kind !== 'naive' && normal.kind !== 'clearwater') || !(normal.ackedPerSecond > 0)) return undefined;
+  if ((normal.kind !== 'naive' && normal.kind !== 'clearwater') || normal.workload !== 'a' || !(normal.ackedPerSecond > 0)) return undefined;
   const many = devices.slice(0, options.overloadDevices ?? options.devices);
   const offeredPerSecond = normal.ackedPerSecond * options.overloadFactor;
   return {
@@ -36,6 +38,7 @@ function overloadPlan(options: BenchOptions, devices: RunSpec['devices'], normal
     label: `${normal.kind}-overload`,
     devices: many,
     inflight: options.overloadInflight ?? options.inflight,
+    workload: workloads.a,
     ratePerDevice: offeredPerSecond / many.length,
     peakAckedPerSecond: normal.ackedPerSecond,
     offeredPerSecond,
@@ -83,7 +86,7 @@ async function main(): Promise<number> {
     for (const spec of plan(options, catalog.devices)) {
       log(`${spec.label}: ${spec.kind === 'raw' ? `${options.rawConcurrency} × ${options.rawBatch}-line POSTs` : `${spec.devices.length} devices × ${spec.inflight} in flight`}, ${options.warmup} s warm-up + ${options.seconds} s`);
       const result = await runPhase(spec, context);
-      const landed = Number.isFinite(result.landed) ? `, ${Math.round(result.landedPerSecond)} landed/s, ${result.landed}/${result.totalAcked} landed` : '';
+      const landed = Number.isFinite(result.landed) ? `, ${Math.round(result.landedPerSecond)} readings landed/s, ${result.landed}/${result.totalAckedReadings} readings landed` : '';
       log(`${spec.label}: ${Math.round(result.ackedPerSecond)} acked/s${landed}`);
       results.push(result);
     }
@@ -100,9 +103,11 @@ async function main(): Promise<number> {
 
   const machine = { cores: cpus().length, cpu: cpus()[0]?.model ?? '?', node: process.version };
   console.log(`\nClearwater throughput — ${machine.cores} cores (${machine.cpu}), Node ${machine.node}, InfluxDB 1.x local`);
-  console.log(`window ${options.seconds} s after ${options.warmup} s warm-up; QoS 1, one turbidity reading per message\n`);
+  console.log(`window ${options.seconds} s after ${options.warmup} s warm-up; QoS 1; workload A: one turbidity reading a message (rows named by their run), B: a logger's 15 one-minute samples × 3 metrics a message (rows <run>-b)\n`);
   console.log(resultsTable(results));
   console.log(`\n${comparisons(results)}`);
+  const targets = goals(results);
+  if (targets) console.log(`\nGoals\n${targets}`);
   const remarks = notes(results);
   if (remarks) console.log(`\n${remarks}`);
   if (overloads.length > 0) printOverload(options, overloads);
