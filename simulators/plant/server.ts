@@ -13,6 +13,7 @@
  * `trustAnyClient` (the demo) accepts it. User names are optional; anonymous access can be
  * turned off.
  */
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MessageSecurityMode, OPCUACertificateManager, OPCUAServer, SecurityPolicy, type StatusCode } from 'node-opcua';
 import { z } from 'zod';
@@ -69,6 +70,7 @@ export class PlantServer {
   private readonly held = new Map<string, StatusCode>();
   private lastStepMs = 0;
   private boundPort = 0;
+  private certificates: OPCUACertificateManager | undefined;
 
   constructor(readonly config: PlantServerConfig, private readonly deps: PlantServerDeps = {}) {}
 
@@ -90,6 +92,7 @@ export class PlantServer {
     this.model ??= createPlantModel(this.deps.site ?? standalonePlantSite(config.plant), config.scenarios, this.clockValue.startMs, createRandom(config.seed).fork(`plant:${config.plant}`));
     const certificateManager = new OPCUACertificateManager({ rootFolder: join(config.pkiDir, 'server'), automaticallyAcceptUnknownCertificate: config.trustAnyClient });
     await certificateManager.initialize();
+    this.certificates = certificateManager;
     const modes = { None: MessageSecurityMode.None, Sign: MessageSecurityMode.Sign, SignAndEncrypt: MessageSecurityMode.SignAndEncrypt } as const;
     const secured = config.securityModes.some((m) => m !== 'None');
     const users = config.users;
@@ -115,12 +118,12 @@ export class PlantServer {
       skip: new Set(config.removedTags),
       onBackwash: (filter) => this.model?.backwash(filter, this.lastStepMs || this.clock.now()),
     });
+    // Every tag has a value before the first client can read it: no initial zeros.
+    this.step(this.lastStepMs || this.clock.now());
     await server.start();
     this.server = server;
     this.boundPort = server.endpoints[0]?.port ?? config.port;
-    if (this.lastStepMs) this.step(this.lastStepMs);
     if (!config.manualSteps) {
-      this.step(this.clock.now());
       this.timer = setInterval(() => this.step(this.clock.now()), config.stepMs);
     }
     this.deps.log?.info({ endpoint: this.endpointUrl, plant: config.plant, security: config.securityModes }, 'plant OPC UA server listening');
@@ -137,6 +140,15 @@ export class PlantServer {
   /** The operator backwashes a filter (what the Backwash method does). */
   backwash(filter: number): void {
     this.model?.backwash(filter, this.lastStepMs || this.clock.now());
+  }
+
+  /** Trusts a client's certificate (its PEM file, e.g. the client PKI's own/certs/client_certificate.pem) from now on. */
+  async trustClient(pemFile: string): Promise<void> {
+    if (!this.certificates) throw new Error('the plant is not started');
+    const pem = await readFile(pemFile, 'utf8');
+    const base64 = /-----BEGIN CERTIFICATE-----([\s\S]+?)-----END CERTIFICATE-----/.exec(pem)?.[1];
+    if (!base64) throw new Error(`${pemFile} holds no PEM certificate`);
+    await this.certificates.trustCertificate(Buffer.from(base64.replace(/\s+/g, ''), 'base64'));
   }
 
   /** Holds a tag at a status from the next step on (a failed sensor: BadSensorFailure); undefined releases it. */
