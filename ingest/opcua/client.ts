@@ -32,9 +32,9 @@ export function connectProblem(settings: Pick<ClientSettings, 'endpoint' | 'secu
   const message = error.message;
   const attempts = `after ${settings.firstConnectRetries + 1} attempts`;
   const at = `OPC UA server ${settings.endpoint}`;
-  if (/ECONNREFUSED/.test(message)) return `${at} refused the connection ${attempts} (nothing listens there: check the host and port)`;
+  if (/ECONNREFUSED|Fail to connect to server/.test(message)) return `${at} refused the connection ${attempts} (nothing listens there: check the host and port)`;
   if (/ENOTFOUND|EAI_AGAIN/.test(message)) return `${at}: the host name does not resolve`;
-  if (/BadSecurityChecksFailed|BadCertificateUntrusted|BadCertificate|certificate/i.test(message)) {
+  if (/BadSecurityChecksFailed|BadCertificate/.test(message)) {
     return `${at} refused the client certificate (${message.split('\n')[0]}): the server does not trust it. Copy ${join(settings.pkiDir, 'own/certs')}/*.pem into the server's trusted folder (or trust it in the server's PKI), then restart`;
   }
   if (/BadIdentityTokenRejected|BadUserAccessDenied|BadIdentityTokenInvalid/.test(message)) return `${at} refused the user name or password (${message.split('\n')[0]})`;
