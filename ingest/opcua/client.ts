@@ -32,7 +32,10 @@ export function connectProblem(settings: Pick<ClientSettings, 'endpoint' | 'secu
   const message = error.message;
   const attempts = `after ${settings.firstConnectRetries + 1} attempts`;
   const at = `OPC UA server ${settings.endpoint}`;
-  if (/ECONNREFUSED|Fail to connect to server/.test(message)) return `${at} refused the connection ${attempts} (nothing listens there: check the host and port)`;
+  if (/ECONNREFUSED/.test(message)) return `${at} refused the connection ${attempts} (nothing listens there: check the host and port)`;
+  if (/Fail to connect to server.*certificate/.test(message)) {
+    return `${at} refused the connection ${attempts}: its endpoints and certificate could not be fetched (nothing listens there, or it offers no SecurityPolicy None channel for GetEndpoints: check the host, port and server settings)`;
+  }
   if (/ENOTFOUND|EAI_AGAIN/.test(message)) return `${at}: the host name does not resolve`;
   if (/BadSecurityChecksFailed|BadCertificate/.test(message)) {
     return `${at} refused the client certificate (${message.split('\n')[0]}): the server does not trust it. Copy ${join(settings.pkiDir, 'own/certs')}/*.pem into the server's trusted folder (or trust it in the server's PKI), then restart`;
