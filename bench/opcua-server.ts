@@ -17,6 +17,8 @@ const server = new OPCUAServer({
   hostname: '127.0.0.1',
   serverCertificateManager: certificateManager,
   serverCapabilities: { operationLimits: { maxMonitoredItemsPerCall: 1000 }, maxMonitoredItems: 1_000_000, maxMonitoredItemsPerSubscription: 1_000_000 },
+  // The server's own namespace (ns=1) is its applicationUri: registering that URI gives ns=1, as the plant does.
+  serverInfo: { applicationUri: 'urn:clearwater:bench' },
   disableDiscovery: true,
   isAuditing: false,
 });

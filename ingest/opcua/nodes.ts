@@ -6,6 +6,19 @@
 import { AttributeIds, makeBrowsePath, resolveNodeId, StatusCodes, type ClientSession, type NodeId } from 'node-opcua';
 import { mappingNode, type NodeMapping } from './config.ts';
 
+/**
+ * Nodes per Read / TranslateBrowsePaths request: servers cap them (OperationLimits
+ * MaxNodesPerRead, MaxNodesPerTranslateBrowsePathsToNodeIds, OPC 10000-5 §6.3.11) and answer
+ * BadTooManyOperations above; 1,000 is under every limit node-opcua and common PLCs set.
+ */
+const NODES_PER_CALL = 1000;
+
+async function chunked<T, R>(items: readonly T[], call: (slice: T[]) => Promise<R[]>): Promise<R[]> {
+  const results: R[] = [];
+  for (let start = 0; start < items.length; start += NODES_PER_CALL) results.push(...(await call(items.slice(start, start + NODES_PER_CALL))));
+  return results;
+}
+
 export interface ResolvedNode {
   readonly mapping: NodeMapping;
   /** Absent when the node could not be found: its status says why. */
@@ -24,7 +37,7 @@ export function objectsPath(browsePath: string): string {
 
 export async function resolveNodes(session: ClientSession, mappings: readonly NodeMapping[]): Promise<ResolvedNode[]> {
   const byPath = mappings.map((m, i) => [m, i] as const).filter(([m]) => m.browsePath !== undefined);
-  const translated = byPath.length > 0 ? await session.translateBrowsePath(byPath.map(([m]) => makeBrowsePath('RootFolder', objectsPath(m.browsePath!)))) : [];
+  const translated = byPath.length > 0 ? await chunked(byPath.map(([m]) => makeBrowsePath('RootFolder', objectsPath(m.browsePath!))), (slice) => session.translateBrowsePath(slice)) : [];
   const found: { nodeId?: NodeId; statusCode: number; statusName: string }[] = mappings.map((m) => {
     if (m.nodeId === undefined) return { statusCode: StatusCodes.BadNoMatch.value, statusName: 'BadNoMatch' };
     try {
@@ -58,10 +71,11 @@ export async function resolveNodes(session: ClientSession, mappings: readonly No
 export async function nodeProperties(session: ClientSession, nodeIds: readonly NodeId[]): Promise<{ unit?: string; range?: { low: number; high: number }; missing?: { code: number; name: string } }[]> {
   if (nodeIds.length === 0) return [];
   const paths = nodeIds.flatMap((nodeId) => [makeBrowsePath(nodeId, '.EngineeringUnits'), makeBrowsePath(nodeId, '.EURange')]);
-  const [translated, classes] = await Promise.all([session.translateBrowsePath(paths), session.read(nodeIds.map((nodeId) => ({ nodeId, attributeId: AttributeIds.NodeClass })))]);
+  const translated = await chunked(paths, (slice) => session.translateBrowsePath(slice));
+  const classes = await chunked(nodeIds.map((nodeId) => ({ nodeId, attributeId: AttributeIds.NodeClass })), (slice) => session.read(slice));
   const targets = translated.map((t) => (t.statusCode.isGood() ? t.targets?.[0]?.targetId : undefined));
   const toRead = targets.map((t, i) => [t, i] as const).filter(([t]) => t !== undefined);
-  const values = toRead.length > 0 ? await session.read(toRead.map(([t]) => ({ nodeId: t as unknown as NodeId, attributeId: AttributeIds.Value }))) : [];
+  const values = await chunked(toRead.map(([t]) => ({ nodeId: t as unknown as NodeId, attributeId: AttributeIds.Value })), (slice) => session.read(slice));
   const valueAt = new Map(toRead.map(([, i], k) => [i, values[k]?.value.value as unknown]));
   return nodeIds.map((_, n) => {
     const eu = valueAt.get(2 * n) as { displayName?: { text?: string | null } } | undefined;
