@@ -17,6 +17,7 @@ import { notifySchema } from '../rules/notify/config.ts';
 import { deadLetterSchema } from '../ingest/dead-letters.ts';
 import { influxSchema } from '../ingest/influx-writer.ts';
 import { mqttSourceSchema } from '../ingest/mqtt-source.ts';
+import { plantsSchema } from '../ingest/opcua/config.ts';
 import { replayerSchema } from '../ingest/replayer.ts';
 import { spoolSchema } from '../ingest/spool.ts';
 
@@ -48,6 +49,7 @@ export const configSchema = z.object({
     .discriminatedUnion('kind', [z.object({ kind: z.literal('embedded').describe('Devices publish to the embedded broker (`broker`)') }), mqttSourceSchema])
     .default({ kind: 'embedded' })
     .describe('Where device publishes come from: the embedded broker, or a subscription to an external one (`clearwater ingest`)'),
+  plants: plantsSchema,
   http: z
     .object({
       host: z.string().default('127.0.0.1').describe('Address of the HTTP API; 127.0.0.1 keeps it on this machine. Also which Host headers a request without a token may carry (app/host-check.ts)'),
@@ -156,7 +158,8 @@ export function parseConfig(document: unknown, env: Record<string, string | unde
     ...(config.broker.tls.caFile === undefined ? {} : { caFile: at(config.broker.tls.caFile) }),
   };
   const broker = tls ? { ...config.broker, tls } : config.broker;
-  return { ok: true, config: { ...config, broker, catalog: at(config.catalog), rulePacks: config.rulePacks.map(at), dataDir: at(config.dataDir) } };
+  const plants = config.plants.map((plant) => (plant.pkiDir === undefined ? plant : { ...plant, pkiDir: at(plant.pkiDir) }));
+  return { ok: true, config: { ...config, broker, plants, catalog: at(config.catalog), rulePacks: config.rulePacks.map(at), dataDir: at(config.dataDir) } };
 }
 
 /** Reads a config file (or none: all defaults) and the environment; throws with every problem. */

@@ -30,6 +30,7 @@ import type { Logger } from './log.ts';
 import { createMetrics } from './metrics.ts';
 import { Presence } from './presence.ts';
 import { createSource, type AnySource } from './sources.ts';
+import { createPlants, type Plants } from './plants.ts';
 import { recentReadings, siteSeries } from './readings.ts';
 import { selfReportFields } from './self-report.ts';
 import { NoticeRenderer } from '../rules/notify/render.ts';
@@ -43,6 +44,8 @@ export interface RunningPipeline {
   readonly ingest: Ingest;
   /** Where readings come from (app/sources.ts). */
   readonly source: AnySource;
+  /** The plants read over OPC UA (`plants:`), started after the source. */
+  readonly plants: Plants;
   readonly rules: RulesService;
   /** Active tickets now (open, acknowledged or suppressed). */
   openTickets(): Promise<number>;
@@ -117,10 +120,17 @@ export async function startPipeline(config: Config, deps: PipelineDeps): Promise
       },
     });
 
-    const { source, metrics: sourceMetrics } = createSource(config, { catalog, log });
+    const { source, metrics: mainSourceMetrics } = createSource(config, { catalog, log });
+    const plants = createPlants(config.plants, { catalog, dataDir: config.dataDir, log, tickets: () => rules.store });
+    const sourceMetrics = (registry: Registry) => {
+      mainSourceMetrics(registry);
+      plants.metrics(registry);
+    };
     stack.push(() => source.stop());
     await source.start(ingest);
     const mqttPort = source.kind === 'embedded' ? source.ports().mqtt : 0;
+    stack.push(() => plants.stop());
+    await plants.start(ingest);
 
     const http = await httpServer(config, { catalog, sink, deadLetters, ingest, presence, source, sourceMetrics, rules, linkKey, influxUrl, mqttPort, now });
     await http.listen({ host: config.http.host, port: config.http.port });
@@ -151,6 +161,7 @@ export async function startPipeline(config: Config, deps: PipelineDeps): Promise
       influxUrl,
       ingest,
       source,
+      plants,
       rules,
       openTickets: async () => (await rules.store.list({ state: 'open' })).length,
       tickets: (state) => rules.store.list({ state }),

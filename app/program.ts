@@ -9,6 +9,7 @@ import { registerDeadLetterCommands } from './commands/deadletters.ts';
 import { registerEvaluateCommand } from './commands/evaluate.ts';
 import { registerIngestCommand } from './commands/ingest.ts';
 import { registerNotifyCommands } from './commands/notify.ts';
+import { registerOpcuaCommands } from './commands/opcua.ts';
 import { registerRunCommands } from './commands/run.ts';
 import { registerSimulateCommands } from './commands/simulate.ts';
 
@@ -25,5 +26,6 @@ export function clearwaterProgram(): Command {
   registerEvaluateCommand(program);
   registerNotifyCommands(program);
   registerDashboardCommands(program);
+  registerOpcuaCommands(program);
   return program;
 }

@@ -43,6 +43,8 @@ export interface TelemetryPoint {
   readonly ts: number;
   readonly seq?: number;
   readonly values: ReadonlyMap<MetricName, number>;
+  /** Metrics whose source flagged them Uncertain (OPC UA); absent when none. */
+  readonly uncertain?: ReadonlySet<MetricName>;
 }
 
 export interface DecodeLimits {
@@ -125,6 +127,7 @@ export function decodeDeviceTelemetry(catalog: Catalog, topic: DeviceTopic, payl
     const sample = samples[i]!;
     const raw: Sample = { ts: sample.ts, readings: rawSamples[i]?.readings ?? {} };
     if (sample.seq !== undefined) raw.seq = sample.seq;
+    if (sample.quality !== undefined) raw.quality = sample.quality;
     decodeSample(device, raw, receivedAt, limits, points, rejections);
   }
   return { device, points, rejections };
@@ -137,6 +140,7 @@ function isCommonSample(doc: { ts?: unknown; seq?: unknown; readings?: unknown; 
   const { ts, seq, readings } = doc;
   return (
     doc.samples === undefined &&
+    (doc as { quality?: unknown }).quality === undefined &&
     typeof ts === 'number' &&
     Number.isSafeInteger(ts) &&
     ts >= 0 &&
@@ -174,7 +178,13 @@ function decodeSample(
     if ('reason' in outcome) rejections.push(outcome);
     else values.set(outcome.metric, outcome.value);
   }
-  if (values.size > 0) points.push(sample.seq === undefined ? { device, ts, values } : { device, ts, seq: sample.seq, values });
+  if (values.size > 0) {
+    const point: { device: Device; ts: number; seq?: number; values: Map<MetricName, number>; uncertain?: Set<MetricName> } = { device, ts, values };
+    if (sample.seq !== undefined) point.seq = sample.seq;
+    const uncertain = sample.quality && Object.keys(sample.quality).filter((m): m is MetricName => values.has(m as MetricName));
+    if (uncertain && uncertain.length > 0) point.uncertain = new Set(uncertain);
+    points.push(point);
+  }
   else if (Object.keys(sample.readings).length === 0) rejections.push(reject('empty_readings', 'sample has no readings'));
 }
 

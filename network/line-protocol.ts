@@ -45,6 +45,8 @@ export interface TelemetryPointLike {
   /** Event time, epoch ms. */
   readonly ts: number;
   readonly values: ReadonlyMap<MetricName, number>;
+  /** Metrics flagged Uncertain by their source: a string field `<metric>_quality="uncertain"` beside the value. */
+  readonly uncertain?: ReadonlySet<MetricName>;
 }
 
 const telemetryPrefixes = new WeakMap<Device, string>();
@@ -62,6 +64,7 @@ function telemetryPrefix(device: Device): string {
 export function telemetryLine(point: TelemetryPointLike): string {
   let fields = '';
   for (const [metric, value] of point.values) fields += `${fields ? ',' : ''}${metric}=${formatFloat(value)}`;
+  if (point.uncertain) for (const metric of point.uncertain) fields += `,${metric}_quality="uncertain"`;
   return `${telemetryPrefix(point.device)} ${fields} ${point.ts}`;
 }
 

@@ -30,6 +30,10 @@ export const sampleSchema = z.object({
   ts: timestampSchema,
   seq: z.number().int().nonnegative().optional().describe('Per-device sequence number, increasing'),
   readings,
+  quality: z
+    .record(z.string().max(64), z.literal('uncertain'))
+    .optional()
+    .describe('Readings whose source flagged them Uncertain (an OPC UA StatusCode, OPC 10000-4 §7.39): stored with a `<metric>_quality` field'),
 });
 
 /**

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { simulatorConfigSchema, type SimulatorConfig, type SimulatorConfigInput } from '../../simulators/config.ts';
+import { plantScenarioArgSchema } from '../../simulators/plant/scenarios.ts';
 import { scenarioArgSchema } from '../../simulators/scenarios/arg.ts';
 import { configFileField } from './run.ts';
 
@@ -12,6 +13,9 @@ const sim = simulatorConfigSchema.shape;
 
 /** The demo's incident: yellow water at Tongmen half an hour into the six hours of history. */
 const DEMO_SCENARIO = 'yellow-water:village=tongmen,startsAfter=30m,peakNtu=6,durationMs=3h,halfLifeMs=20m';
+
+/** The demo's plant incident: filter 2 of the north plant breaks through two hours in; the operator backwashes it an hour later. */
+const DEMO_PLANT_SCENARIO = 'filter-breakthrough:filter=2,startsAfter=2h,rampMs=20m,peakNtu=8,backwashAfter=1h';
 
 const networkOptions = {
   speed: sim.speed.describe('Simulated seconds per real second (time never runs ahead of the wall clock)'),
@@ -43,6 +47,11 @@ export const demoOptionsSchema = z.strictObject({
   speed: sim.speed.removeDefault().default(120).describe(networkOptions.speed.description ?? ''),
   scenario: networkOptions.scenario.removeDefault().prefault([DEMO_SCENARIO]).describe(networkOptions.scenario.description ?? ''),
   backfill: z.number().positive().default(360).describe('Start this many simulated minutes in the past'),
+  plants: z.boolean().default(true).describe('Run the catalog\'s treatment plants as OPC UA servers read by the pipeline (their devices leave the MQTT network); --no-plants simulates them over MQTT'),
+  plantScenario: z
+    .array(plantScenarioArgSchema)
+    .prefault([DEMO_PLANT_SCENARIO])
+    .describe('Incident at the first plant, e.g. filter-breakthrough:filter=2,startsAfter=2h,peakNtu=8,backwashAfter=1h (chlorine-pump-failure, storm: simulators/plant/README.md)'),
 });
 export type DemoOptions = z.output<typeof demoOptionsSchema>;
 

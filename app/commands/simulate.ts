@@ -8,15 +8,17 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
-import { loadCatalog } from '../../network/catalog.ts';
+import { loadCatalog, type Catalog } from '../../network/catalog.ts';
 import { createNetworkSimulator, type NetworkSimulator } from '../../simulators/network-simulator.ts';
 import type { SimulatorConfigInput } from '../../simulators/config.ts';
+import { plantsSchema, type PlantConfigInput } from '../../ingest/opcua/config.ts';
 import { schemaCommand } from '../cli-options.ts';
 import { ConfigError, loadConfig, type Config } from '../config.ts';
 import { keyFile, privateDataDir } from '../data-dir.ts';
 import { createLogger, type Logger } from '../log.ts';
 import { startPipeline } from '../pipeline.ts';
 import { DEFAULT_WALL_OUT, wallSummary, writeWall } from '../wall.ts';
+import { startDemoPlants, type DemoPlants } from './demo-plants.ts';
 import { CONFIG_FLAG, untilSignal } from './run.ts';
 import { demoOptionsSchema, simulateOptionsSchema, simulatorOverrides, simulatorSettings, type DemoOptions } from './simulate-options.ts';
 
@@ -61,8 +63,14 @@ async function demoWall(config: Config, influxUrl: string, log: Logger): Promise
   }
 }
 
-function demoSimulator(options: DemoOptions, brokerUrl: string): SimulatorConfigInput {
-  return { brokerUrl, speed: options.speed, seed: options.seed, scenarios: options.scenario, devices: options.only, backfillMs: options.backfill * 60_000 };
+/** The MQTT network; without the devices the plants report for over OPC UA. */
+function demoSimulator(options: DemoOptions, brokerUrl: string, catalog: Catalog, overOpcua: ReadonlySet<string>): SimulatorConfigInput {
+  const selected = options.only.length > 0 || overOpcua.size === 0 ? options.only : [...catalog.devices.keys()].filter((id) => !overOpcua.has(id));
+  return { brokerUrl, speed: options.speed, seed: options.seed, scenarios: options.scenario, devices: selected, backfillMs: options.backfill * 60_000 };
+}
+
+function parsePlants(entries: readonly PlantConfigInput[]): Config['plants'] {
+  return plantsSchema.parse(entries);
 }
 
 export function registerSimulateCommands(program: Command): void {
@@ -82,16 +90,27 @@ export function registerSimulateCommands(program: Command): void {
   schemaCommand(program, 'demo', {
     description: 'The whole pipeline on embedded defaults with the simulated network and a yellow-water incident at Tongmen',
     options: demoOptionsSchema,
-    flags: { ...NETWORK_FLAGS, config: CONFIG_FLAG },
+    flags: { ...NETWORK_FLAGS, config: CONFIG_FLAG, plants: '--no-plants', plantScenario: '--plant-scenario <spec>' },
     action: async (options) => {
       const loaded = await loadConfig(options.config, { CLEARWATER_MQTT_PORT: '0', ...process.env });
       const log = createLogger(loaded.log.level, loaded.log.pretty ?? true);
-      const { config, tokenFile } = await withDemoDispatcher(loaded);
-      const pipeline = await startPipeline(config, { log });
+      const { config: demoConfig, tokenFile } = await withDemoDispatcher(loaded);
+      let plants: DemoPlants | undefined;
+      if (options.plants && demoConfig.plants.length === 0) {
+        await privateDataDir(demoConfig.dataDir);
+        const catalog = await loadCatalog(demoConfig.catalog);
+        plants = await startDemoPlants(catalog, { speed: options.speed, seed: options.seed, backfillMs: options.backfill * 60_000, dataDir: demoConfig.dataDir, scenarios: options.plantScenario }, log);
+        log.info(`treatment plants over OPC UA: ${plants.entries.map((e) => `${e.id} ${e.endpoint}`).join(', ')} (SignAndEncrypt, Basic256Sha256)`);
+      }
+      const config = plants ? { ...demoConfig, plants: parsePlants(plants.entries) } : demoConfig;
+      const pipeline = await startPipeline(config, { log }).catch(async (error: unknown) => {
+        await plants?.stop();
+        throw error;
+      });
       if (tokenFile && config.console.enabled) log.info(`dispatcher console: http://${config.http.host}:${pipeline.httpPort}/ (sign in with the demo dispatcher's token: cat ${tokenFile})`);
       try {
         await demoWall(config, pipeline.influxUrl, log);
-        const simulator = createNetworkSimulator(demoSimulator(options, `mqtt://127.0.0.1:${pipeline.mqttPort}`), { catalog: pipeline.catalog, logger: log });
+        const simulator = createNetworkSimulator(demoSimulator(options, `mqtt://127.0.0.1:${pipeline.mqttPort}`, pipeline.catalog, plants?.devices ?? new Set()), { catalog: pipeline.catalog, logger: log });
         const progress = setInterval(async () => {
           const { readingsAccepted, readingsRejected } = pipeline.ingest.stats;
           const rejected = Object.values(readingsRejected).reduce((a, b) => a + b, 0);
@@ -105,6 +124,7 @@ export function registerSimulateCommands(program: Command): void {
         }
       } finally {
         await pipeline.stop();
+        await plants?.stop();
       }
     },
   });
