@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { rejectReasons } from '../ingest/decode.ts';
+import { OPCUA_BAD_STATUS } from '../ingest/opcua/readings.ts';
 import { DeadLetterStore, influxRefusal } from '../ingest/dead-letters.ts';
 import { DurableSink } from '../ingest/durable-sink.ts';
 import { InfluxWriter, influxSchema } from '../ingest/influx-writer.ts';
@@ -34,6 +35,9 @@ import { createPlants, type Plants } from './plants.ts';
 import { recentReadings, siteSeries } from './readings.ts';
 import { selfReportFields } from './self-report.ts';
 import { NoticeRenderer } from '../rules/notify/render.ts';
+
+/** Every reason a reading is rejected for: the decode's, and a Bad OPC UA status (the pipeline point's `rejected_<reason>` fields). */
+export const REJECT_REASONS: readonly string[] = [...rejectReasons, OPCUA_BAD_STATUS];
 
 export interface RunningPipeline {
   readonly catalog: Catalog;
@@ -143,7 +147,7 @@ export async function startPipeline(config: Config, deps: PipelineDeps): Promise
     const instance = config.instance ?? hostname();
     const report = async () => {
       const outbox = rules.sender ? await rules.store.outbox.stats(now()) : undefined;
-      const fields = selfReportFields({ ingest: ingest.stats, sink: sink.stats(), evaluations: rules.engine.stats().evaluations, reasons: rejectReasons, ...(outbox ? { outbox } : {}) });
+      const fields = selfReportFields({ ingest: ingest.stats, sink: sink.stats(), evaluations: rules.engine.stats().evaluations, reasons: REJECT_REASONS, ...(outbox ? { outbox } : {}) });
       await sink.append([pipelineLine(instance, fields, now())]);
     };
     let reporting: Promise<void> | undefined;

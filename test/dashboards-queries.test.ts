@@ -20,9 +20,9 @@ import type { AnnotationQuery, Dashboard, Panel, RowPanel, VariableModel } from 
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import { influxQL, type InfluxQLSeries } from '../app/local-influxd.ts';
+import { REJECT_REASONS } from '../app/pipeline.ts';
 import { wallInputs } from '../app/wall.ts';
 import { complianceFigures } from '../dashboards/compliance.ts';
-import { rejectReasons } from '../ingest/decode.ts';
 import type { InfluxQLQuery } from '../dashboards/influxql.ts';
 import type { ComplianceBand } from '../dashboards/limits.ts';
 import { buildWall, type Wall, type WallDashboardName, type WallInputs } from '../dashboards/wall.ts';
@@ -362,10 +362,10 @@ describe('pipeline health', () => {
   it('rejects by reason: one series a reason, the rejected readings each counted once', async () => {
     const [r] = find('pipeline-health', /拒收原因/);
     const columns = r!.series[0]!.columns.slice(1);
-    expect(columns.map((c) => c.replace(/^.*rejected_/, '')).sort()).toEqual([...rejectReasons].sort());
+    expect(columns.map((c) => c.replace(/^.*rejected_/, '')).sort()).toEqual([...REJECT_REASONS].sort());
     // The rate per second over each interval, times the interval, is what was rejected in it.
     const seconds = r!.built.interval / 1000;
-    for (const reason of rejectReasons) {
+    for (const reason of REJECT_REASONS) {
       const column = 1 + columns.findIndex((c) => c.endsWith(`rejected_${reason}`));
       const counted = r!.series[0]!.values.reduce((n, row) => n + Number(row[column] ?? 0) * seconds, 0);
       expect(counted, reason).toBeCloseTo((REJECTED as Record<string, number>)[reason] ?? 0, 6);
