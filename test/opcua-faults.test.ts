@@ -7,8 +7,8 @@
  *   session is reactivated and the values queued on the server while it was away arrive;
  * - a node goes Bad (dead-lettered with its status, the others flow), then disappears (its
  *   mapping turns bad with a ticket, the rest of the plant keeps flowing);
- * - a client certificate the server does not trust, and a wrong endpoint, fail start-up with a
- *   clear error.
+ * - a client certificate the server does not trust, a wrong password where the plant asks for a
+ *   user name, and a wrong endpoint, fail start-up with a clear error; the right password reads.
  * Simulated minutes are stepped by hand; every wait is for a condition.
  */
 import { StatusCodes } from 'node-opcua';
@@ -122,6 +122,23 @@ describe('start-up errors', () => {
       await expect(startTestPipeline(inject('influxUrl'), 'opcua_untrusted', { plants: [plantEntry(strict, { mappings: southMappings })] })).rejects.toThrow(/refused the client certificate.*does not trust it/);
     } finally {
       await strict.stop();
+    }
+  }, 60_000);
+
+  it('logs in with a user name where the plant asks for one, and names a wrong password', async () => {
+    const guarded = await startTestPlant({ plant: 'south-plant', trustAnyClient: true, allowAnonymous: false, users: [{ username: 'clearwater', password: 'right-one' }] });
+    try {
+      const entry = (password: string) => plantEntry(guarded, { mappings: southMappings, username: 'clearwater', password, firstConnectRetries: 1 });
+      await expect(startTestPipeline(inject('influxUrl'), 'opcua_user_wrong', { plants: [entry('wrong-one')] })).rejects.toThrow(/refused the user name or password/);
+      const ok = await startTestPipeline(inject('influxUrl'), 'opcua_user_ok', { plants: [entry('right-one')] });
+      try {
+        const plant = ok.plants.sources.find((s) => s.config.id === 'south-plant')!;
+        await eventually(() => (plant.stats().readingsReceived >= southMappings.length ? true : undefined), 20_000, 'readings with the user name');
+      } finally {
+        await ok.close();
+      }
+    } finally {
+      await guarded.stop();
     }
   }, 60_000);
 
