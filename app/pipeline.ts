@@ -9,8 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { rejectReasons } from '../ingest/decode.ts';
-import { OPCUA_BAD_STATUS } from '../ingest/opcua/readings.ts';
-import { DeadLetterStore, influxRefusal } from '../ingest/dead-letters.ts';
+import { DeadLetterStore, influxRefusal, OPCUA_BAD_STATUS_REASON } from '../ingest/dead-letters.ts';
 import { DurableSink } from '../ingest/durable-sink.ts';
 import { InfluxWriter, influxSchema } from '../ingest/influx-writer.ts';
 import { Ingest } from '../ingest/ingest.ts';
@@ -37,7 +36,7 @@ import { selfReportFields } from './self-report.ts';
 import { NoticeRenderer } from '../rules/notify/render.ts';
 
 /** Every reason a reading is rejected for: the decode's, and a Bad OPC UA status (the pipeline point's `rejected_<reason>` fields). */
-export const REJECT_REASONS: readonly string[] = [...rejectReasons, OPCUA_BAD_STATUS];
+export const REJECT_REASONS: readonly string[] = [...rejectReasons, OPCUA_BAD_STATUS_REASON];
 
 export interface RunningPipeline {
   readonly catalog: Catalog;
@@ -125,7 +124,7 @@ export async function startPipeline(config: Config, deps: PipelineDeps): Promise
     });
 
     const { source, metrics: mainSourceMetrics } = createSource(config, { catalog, log });
-    const plants = createPlants(config.plants, { catalog, dataDir: config.dataDir, log, tickets: () => rules.store });
+    const plants = await createPlants(config.plants, { catalog, dataDir: config.dataDir, log, tickets: () => rules.store });
     const sourceMetrics = (registry: Registry) => {
       mainSourceMetrics(registry);
       plants.metrics(registry);

@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import { Gauge, type Registry } from 'prom-client';
 import { mappingNode, type PlantConfig } from '../ingest/opcua/config.ts';
-import { OpcuaSource, type MappingStateChange } from '../ingest/opcua/source.ts';
+import type { MappingStateChange, OpcuaSource } from '../ingest/opcua/source.ts';
 import type { SourceSink } from '../ingest/source.ts';
 import type { Catalog } from '../network/catalog.ts';
 import type { TicketStore } from '../rules/tickets/store.ts';
@@ -43,19 +43,20 @@ export interface Plants {
   metrics(registry: Registry): void;
 }
 
-export function createPlants(plants: readonly PlantConfig[], deps: { catalog: Catalog; dataDir: string; log: Logger; tickets?: () => TicketStore | undefined }): Plants {
+/**
+ * The plants' sources. node-opcua is loaded only when there are plants: it prints its Node 20
+ * warning (NODE-OPCUA-W27) on stdout when loaded.
+ */
+export async function createPlants(plants: readonly PlantConfig[], deps: { catalog: Catalog; dataDir: string; log: Logger; tickets?: () => TicketStore | undefined }): Promise<Plants> {
   const problems = mappingProblems(plants, deps.catalog);
   if (problems.length > 0) throw new Error(`plants: mappings do not fit the catalog:\n${problems.map((p) => `✖ ${p}`).join('\n')}`);
   const onMappingState = (change: MappingStateChange) => void mappingTicket(change, deps).catch((error: Error) => deps.log.error({ error: error.message }, 'could not record the mapping ticket'));
-  const sources = plants.map(
-    (plant) =>
-      new OpcuaSource(plant, {
-        siteOf: (device) => deps.catalog.device(device)!.site.id,
-        defaultPkiDir: join(deps.dataDir, 'opcua-pki'),
-        log: deps.log,
-        onMappingState,
-      }),
-  );
+  const sources: OpcuaSource[] = [];
+  if (plants.length > 0) {
+    const { OpcuaSource } = await import('../ingest/opcua/source.ts');
+    const options = { siteOf: (device: string) => deps.catalog.device(device)!.site.id, defaultPkiDir: join(deps.dataDir, 'opcua-pki'), log: deps.log, onMappingState };
+    sources.push(...plants.map((plant) => new OpcuaSource(plant, options)));
+  }
   const started: OpcuaSource[] = [];
   return {
     sources,

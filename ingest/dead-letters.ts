@@ -85,6 +85,8 @@ export interface DeadLetterStats {
 export const INFLUX_REJECTED_TOPIC = '(influxdb write)';
 /** The reason of lines InfluxDB refused for good (400, 413, 422). */
 export const INFLUX_REJECTED_REASON = 'influx_rejected';
+/** The reason of an OPC UA reading whose StatusCode is Bad (OPC 10000-4 §7.39; ingest/opcua). */
+export const OPCUA_BAD_STATUS_REASON = 'opcua_bad_status';
 
 /** The dead letter of a line InfluxDB refused for good, found by the replayer's bisection. */
 export function influxRefusal(line: string, failure: WriteFailure, receivedAt: number): DeadLetter {

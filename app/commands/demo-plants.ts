@@ -9,7 +9,8 @@ import type { PlantConfigInput } from '../../ingest/opcua/config.ts';
 import type { Catalog } from '../../network/catalog.ts';
 import type { MetricName } from '../../network/metrics.ts';
 import type { PlantScenario } from '../../simulators/plant/scenarios.ts';
-import { PlantServer, plantServerSchema } from '../../simulators/plant/server.ts';
+import { plantServerSchema } from '../../simulators/plant/config.ts';
+import type { PlantServer } from '../../simulators/plant/server.ts';
 import type { Logger } from '../log.ts';
 
 /** Which tag of the plant feeds which metric of the site's devices. */
@@ -38,6 +39,8 @@ export interface DemoPlants {
 }
 
 export async function startDemoPlants(catalog: Catalog, options: { speed: number; seed: number; backfillMs: number; dataDir: string; scenarios: readonly PlantScenario[] }, log: Logger): Promise<DemoPlants> {
+  // Loaded only when plants run: node-opcua prints its Node 20 warning when loaded.
+  const { PlantServer } = await import('../../simulators/plant/server.ts');
   const sites = [...catalog.sites.values()].filter((s) => s.kind === 'plant');
   const servers: PlantServer[] = [];
   const entries: PlantConfigInput[] = [];

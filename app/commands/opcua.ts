@@ -1,15 +1,15 @@
 /**
  * `clearwater plant` (a simulated treatment plant: an OPC UA server, simulators/plant) and
  * `clearwater opcua browse ENDPOINT` (a server's address space and a ready mapping block).
+ * node-opcua is loaded by the actions only: it prints its Node 20 warning (NODE-OPCUA-W27) on
+ * stdout when loaded, which must not reach every other command's output.
  */
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { browseTree, formatTree, mappingBlock } from '../../ingest/opcua/browse.ts';
-import { createClient, openSession } from '../../ingest/opcua/client.ts';
 import { plantSchema } from '../../ingest/opcua/config.ts';
 import { loadCatalog } from '../../network/catalog.ts';
+import { plantServerSchema } from '../../simulators/plant/config.ts';
 import { plantScenarioArgSchema } from '../../simulators/plant/scenarios.ts';
-import { PlantServer, plantServerSchema } from '../../simulators/plant/server.ts';
 import { schemaCommand } from '../cli-options.ts';
 import { loadConfig } from '../config.ts';
 import { createLogger } from '../log.ts';
@@ -57,6 +57,7 @@ export function registerOpcuaCommands(program: Command): void {
       const config = await loadConfig(undefined);
       const log = createLogger(config.log.level, config.log.pretty);
       const catalog = await loadCatalog(options.catalog ?? config.catalog);
+      const { PlantServer } = await import('../../simulators/plant/server.ts');
       const users = options.user.map((u) => ({ username: u.slice(0, u.indexOf(':')), password: u.slice(u.indexOf(':') + 1) }));
       const plant = new PlantServer(
         plantServerSchema.parse({ plant: options.plant, host: options.host, port: options.port, pkiDir: options.pkiDir, trustAnyClient: options.trustAnyClient, speed: options.speed, seed: options.seed, securityModes: options.securityMode, allowAnonymous: options.anonymous, users, scenarios: options.scenario, backfillMs: options.backfill * 60_000 }),
@@ -77,6 +78,7 @@ export function registerOpcuaCommands(program: Command): void {
     flags: { path: '--path <browse-path>', securityMode: '--security-mode <mode>', securityPolicy: '--security-policy <policy>', username: '--username <name>', pkiDir: '--pki-dir <dir>', trustAnyServer: '--trust-any-server', plantId: '--plant-id <id>' },
     action: async (options) => {
       const { endpoint } = options;
+      const [{ browseTree, formatTree, mappingBlock }, { createClient, openSession }] = await Promise.all([import('../../ingest/opcua/browse.ts'), import('../../ingest/opcua/client.ts')]);
       const settings = {
         endpoint,
         securityMode: options.securityMode,

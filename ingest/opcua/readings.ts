@@ -10,6 +10,7 @@
  * With neither, the time of arrival. (OPC 10000-4 §7.7: a server may omit either.)
  */
 import type { IncomingPublish } from '../ingest.ts';
+import { OPCUA_BAD_STATUS_REASON } from '../dead-letters.ts';
 import { classifyStatus, describeStatus } from './status.ts';
 
 export interface ItemValue {
@@ -31,12 +32,9 @@ export interface MappedItem {
   readonly unit?: string;
 }
 
-/** Why an OPC UA reading is dead-lettered: its StatusCode is Bad (OPC 10000-4 §7.39). */
-export const OPCUA_BAD_STATUS = 'opcua_bad_status';
-
 export type ItemOutcome =
   | { readonly kind: 'reading'; readonly item: MappedItem; readonly ts: number; readonly value: unknown; readonly uncertain: boolean }
-  | { readonly kind: 'rejected'; readonly item: MappedItem; readonly publish: IncomingPublish; readonly reason: typeof OPCUA_BAD_STATUS; readonly detail: string }
+  | { readonly kind: 'rejected'; readonly item: MappedItem; readonly publish: IncomingPublish; readonly reason: typeof OPCUA_BAD_STATUS_REASON; readonly detail: string }
   | { readonly kind: 'gone'; readonly item: MappedItem; readonly statusCode: number; readonly detail: string };
 
 export type TimestampPolicy = 'source' | 'server';
@@ -60,7 +58,7 @@ export function itemOutcome(item: MappedItem, value: ItemValue, policy: Timestam
   if (quality === 'bad') {
     const payload = Buffer.from(JSON.stringify({ node: item.node, metric: item.metric, status: value.statusName ?? null, statusCode: value.statusCode, value: typeof value.value === 'number' ? value.value : null, ts }));
     const publish: IncomingPublish = { topic: telemetryTopic(item), payload, deviceId: item.device };
-    return { kind: 'rejected', item, publish, reason: OPCUA_BAD_STATUS, detail: `${item.node} reported ${status}: the value is not usable (OPC 10000-4 §7.39)` };
+    return { kind: 'rejected', item, publish, reason: OPCUA_BAD_STATUS_REASON, detail: `${item.node} reported ${status}: the value is not usable (OPC 10000-4 §7.39)` };
   }
   return { kind: 'reading', item, ts, value: value.value, uncertain: quality === 'uncertain' };
 }
