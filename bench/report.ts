@@ -4,9 +4,9 @@
 import { fixed, ratio, table, thousands } from './format.ts';
 import type { RunResult } from './run-phase.ts';
 
-/** CPU time the pipeline process spent per landed reading (bare broker: per acknowledged message), µs. */
+/** CPU time the pipeline process spent per landed reading (bare broker: per reading of the messages it acknowledged), µs. */
 export function cpuMicrosPerReading(result: RunResult): number {
-  const rate = result.kind === 'broker' ? result.ackedPerSecond : result.landedPerSecond;
+  const rate = result.kind === 'broker' ? result.ackedPerSecond * (result.totalAckedReadings / Math.max(1, result.totalAcked)) : result.landedPerSecond;
   return rate > 0 ? (result.pipelineCpuPercent / 100 / rate) * 1e6 : Number.NaN;
 }
 
