@@ -16,9 +16,9 @@ import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { influxQL } from '../app/local-influxd.ts';
 import { childSettings, failChild, onParentMessage, tell, type PipelineStats } from './child-protocol.ts';
 import { noderedFlow } from './nodered-flow.ts';
+import { countReadings } from './run-phase.ts';
 
 export interface NoderedPipelineSettings {
   readonly influxUrl: string;
@@ -31,13 +31,6 @@ interface NodeRed {
   init(server: unknown, settings: Record<string, unknown>): void;
   start(): Promise<void>;
   stop(): Promise<void>;
-}
-
-/** Readings of `telemetry` in the database: the sum of every field's count. */
-async function landedLines(url: string, database: string): Promise<number> {
-  const body = await influxQL(url, 'SELECT count(*) FROM "telemetry"', database);
-  const row = body.results?.[0]?.series?.[0]?.values?.[0] ?? [];
-  return row.slice(1).reduce<number>((sum, value) => sum + (typeof value === 'number' ? value : 0), 0);
 }
 
 async function main(): Promise<void> {
@@ -70,7 +63,7 @@ async function main(): Promise<void> {
   await subscribed;
 
   const stats = async (): Promise<PipelineStats> => {
-    const linesWritten = await landedLines(settings.influxUrl, settings.database);
+    const linesWritten = await countReadings(settings.influxUrl, settings.database);
     return { linesWritten, writeErrors: 0, messages: counters.messages, readings: linesWritten, rejected: 0 };
   };
   onParentMessage((message) => {

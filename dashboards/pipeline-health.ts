@@ -38,8 +38,9 @@ function rateStat(context: WallContext, title: string, field: string, descriptio
   return stat({ title, description, unit: units.perSecond, decimals: 1, interval: INTERVAL, sparkline: true, colourMode: 'value', targets: [influxql(context.datasource, 'A', pipelineRateQuery(field))] });
 }
 
-function gaugeStat(context: WallContext, title: string, field: string, unit: string, description: string, thresholds: ThresholdsConfig = plainSteps()): Panel {
-  return stat({ title, description, unit, thresholds, noValue: '0', targets: [influxql(context.datasource, 'A', pipelineLatestQuery(field))] });
+/** A latest value: a process gauge (`pipelineLatestQuery`) or a figure of the shared store (`storeLatestQuery`). */
+function latestStat(context: WallContext, title: string, query: string, unit: string, description: string, thresholds: ThresholdsConfig = plainSteps()): Panel {
+  return stat({ title, description, unit, thresholds, noValue: '0', targets: [influxql(context.datasource, 'A', query)] });
 }
 
 function writeErrors(context: WallContext): Panel {
@@ -96,10 +97,6 @@ function rejectsByReason(context: WallContext): Panel {
   });
 }
 
-function noticeStat(context: WallContext, title: string, field: string, unit: string, description: string, thresholds: ThresholdsConfig = plainSteps()): Panel {
-  return stat({ title, description, unit, thresholds, noValue: '0', targets: [influxql(context.datasource, 'A', storeLatestQuery(field))] });
-}
-
 function noticeBacklog(context: WallContext): Panel {
   const ds = context.datasource;
   return timeSeries({
@@ -142,16 +139,16 @@ export function pipelineHealthDashboard(context: WallContext): Dashboard {
         rateStat(context, '消息 Messages/s', 'messages', 'MQTT messages received per second.'),
         rateStat(context, '接收读数 Readings/s', 'readings_accepted', 'Readings accepted per second.'),
         rateStat(context, '拒收读数 Rejected/s', 'readings_rejected', 'Readings rejected per second (malformed, unknown metric, out of range, …).'),
-        gaugeStat(context, '缓存积压 Spool lines', 'spool_lines', units.count, 'Lines in the spool not yet acknowledged by InfluxDB.'),
-        gaugeStat(context, '最久积压 Oldest spooled', 'spool_oldest_age_ms', units.ms, 'Age of the oldest line in the spool: orange past a minute, red past ten (InfluxDB refusing or unreachable that long).', AGE_STEPS),
+        latestStat(context, '缓存积压 Spool lines', pipelineLatestQuery('spool_lines'), units.count, 'Lines in the spool not yet acknowledged by InfluxDB.'),
+        latestStat(context, '最久积压 Oldest spooled', pipelineLatestQuery('spool_oldest_age_ms'), units.ms, 'Age of the oldest line in the spool: orange past a minute, red past ten (InfluxDB refusing or unreachable that long).', AGE_STEPS),
         writeErrors(context),
       ]),
       band(8, cell(12, ingestRates(context)), cell(6, gaugeOverTime(context, '缓存积压 Spool depth', 'spool_lines', units.count, 'Lines waiting in the spool.')), cell(6, gaugeOverTime(context, '积压时长 Spool age', 'spool_oldest_age_ms', units.ms, 'Age of the oldest spooled line.'))),
       band(8, cell(12, rejectsByReason(context)), cell(12, ruleEvaluations(context))),
       ...sideBySide(5, [
-        noticeStat(context, '待发通知 Notices waiting', 'notify_pending', units.count, 'Notices in the outbox not yet delivered (due or not).'),
-        noticeStat(context, '最久待发 Oldest due notice', 'notify_oldest_due_ms', units.ms, 'How long the oldest due notice has waited: orange past a minute, red past ten (a channel refusing or unreachable that long).', AGE_STEPS),
-        noticeStat(context, '发送失败 Failed notices', 'notify_failed', units.count, 'Notices given up for good, kept with their reason; a dispatcher sends one again from its ticket (POST /api/tickets/:id/deliveries/:delivery/resend).', countSteps(severityColour('warning'))),
+        latestStat(context, '待发通知 Notices waiting', storeLatestQuery('notify_pending'), units.count, 'Notices in the outbox not yet delivered (due or not).'),
+        latestStat(context, '最久待发 Oldest due notice', storeLatestQuery('notify_oldest_due_ms'), units.ms, 'How long the oldest due notice has waited: orange past a minute, red past ten (a channel refusing or unreachable that long).', AGE_STEPS),
+        latestStat(context, '发送失败 Failed notices', storeLatestQuery('notify_failed'), units.count, 'Notices given up for good, kept with their reason; a dispatcher sends one again from its ticket (POST /api/tickets/:id/deliveries/:delivery/resend).', countSteps(severityColour('warning'))),
       ]),
       band(8, cell(12, noticeBacklog(context)), cell(12, activeBySeverity(context))),
     ],

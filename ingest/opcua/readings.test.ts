@@ -45,7 +45,8 @@ describe('itemOutcome and telemetryMessages', () => {
   it('groups the readings of one device and timestamp into one message, with units and quality', () => {
     const reading = (metric: string, unit: string, ts: number, uncertain = false) => ({ kind: 'reading' as const, item: { ...item, device: 'north-plant-fm', metric, unit }, ts, value: 1, uncertain });
     const messages = telemetryMessages([reading('flow', 'm³/h', 5), reading('pressure', 'kPa', 5, true), reading('flow', 'm³/h', 6)]);
-    expect(messages.map((m) => JSON.parse(Buffer.from(m.payload).toString()))).toEqual([
+    expect(messages.map((m) => m.readings)).toEqual([2, 1]);
+    expect(messages.map((m) => JSON.parse(Buffer.from(m.publish.payload).toString()))).toEqual([
       { ts: 5, readings: { flow: { value: 1, unit: 'm³/h' }, pressure: { value: 1, unit: 'kPa' } }, quality: { pressure: 'uncertain' } },
       { ts: 6, readings: { flow: { value: 1, unit: 'm³/h' } } },
     ]);

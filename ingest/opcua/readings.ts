@@ -65,8 +65,8 @@ export function itemOutcome(item: MappedItem, value: ItemValue, policy: Timestam
 
 type Reading = Extract<ItemOutcome, { kind: 'reading' }>;
 
-/** Readings grouped into one telemetry message per device and timestamp. Pure. */
-export function telemetryMessages(readings: readonly Reading[]): IncomingPublish[] {
+/** Readings grouped into one telemetry message per device and timestamp, with how many each holds. Pure. */
+export function telemetryMessages(readings: readonly Reading[]): { readonly publish: IncomingPublish; readonly readings: number }[] {
   const groups = new Map<string, { item: MappedItem; ts: number; readings: Record<string, unknown>; quality: Record<string, 'uncertain'> }>();
   for (const reading of readings) {
     const key = `${reading.item.device}\u0000${reading.ts}`;
@@ -78,6 +78,7 @@ export function telemetryMessages(readings: readonly Reading[]): IncomingPublish
   }
   return [...groups.values()].map((group) => {
     const message = Object.keys(group.quality).length > 0 ? { ts: group.ts, readings: group.readings, quality: group.quality } : { ts: group.ts, readings: group.readings };
-    return { topic: telemetryTopic(group.item), payload: Buffer.from(JSON.stringify(message)), qos: 1, deviceId: group.item.device };
+    const publish: IncomingPublish = { topic: telemetryTopic(group.item), payload: Buffer.from(JSON.stringify(message)), qos: 1, deviceId: group.item.device };
+    return { publish, readings: Object.keys(group.readings).length };
   });
 }

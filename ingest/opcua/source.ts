@@ -242,10 +242,9 @@ export class OpcuaSource implements Source<'opcua', OpcuaSourceStats> {
     this.flushScheduled = false;
     const readings = this.buffer;
     this.buffer = [];
-    for (const publish of telemetryMessages(readings)) {
+    for (const { publish, readings: count } of telemetryMessages(readings)) {
       const durable = this.sink?.accept(publish);
       if (!durable) continue;
-      const count = Object.keys((JSON.parse(publish.payload.toString()) as { readings: object }).readings).length;
       const done = durable.then(
         () => void (this.counters.readingsReceived += count),
         (error: Error) => {

@@ -8,7 +8,8 @@
  * a pure effect function of time.
  */
 import { z } from 'zod';
-import { durationField, parseDuration } from '../../network/duration.ts';
+import { durationField } from '../../network/duration.ts';
+import { scenarioArg } from '../scenarios/arg.ts';
 
 const MINUTE_MS = 60_000;
 const HOUR_MS = 3_600_000;
@@ -92,26 +93,8 @@ export function breakthroughPeakNtu(scenarios: readonly PlantScenario[], filter:
   return peak;
 }
 
-const NUMBER = /^-?\d+(?:\.\d+)?$/;
-
 /**
  * The command-line form of a plant scenario, for `clearwater plant --scenario …`, as the MQTT
  * simulator's (simulators/scenarios/arg.ts): `filter-breakthrough:filter=3,startsAfter=10m,peakNtu=6`.
  */
-export const plantScenarioArgSchema = z
-  .string()
-  .transform((arg, ctx) => {
-    const [kind = '', rest] = arg.split(/:(.*)/s, 2);
-    const fields: Record<string, string | number> = { kind: kind.trim() };
-    for (const pair of (rest ?? '').split(',').filter((p) => p.trim() !== '')) {
-      const eq = pair.indexOf('=');
-      if (eq <= 0) {
-        ctx.addIssue({ code: 'custom', input: arg, message: `"${pair}" is not key=value` });
-        return z.NEVER;
-      }
-      const text = pair.slice(eq + 1).trim();
-      fields[pair.slice(0, eq).trim()] = NUMBER.test(text) ? Number(text) : (parseDuration(text) ?? text);
-    }
-    return fields;
-  })
-  .pipe(plantScenarioSchema);
+export const plantScenarioArgSchema = scenarioArg(plantScenarioSchema);

@@ -19,23 +19,31 @@ function parseValue(text: string): string | number {
   return parseDuration(text) ?? text;
 }
 
-/** A `--scenario` value: the text in, the checked scenario out (problems at the field they concern). */
-export const scenarioArgSchema = z
-  .string()
-  .transform((arg, ctx) => {
-    const [kind = '', rest] = arg.split(/:(.*)/s, 2);
-    const fields: Record<string, string | number> = { kind: kind.trim() };
-    for (const pair of (rest ?? '').split(',').filter((p) => p.trim() !== '')) {
-      const eq = pair.indexOf('=');
-      if (eq <= 0) {
-        ctx.addIssue({ code: 'custom', input: arg, message: `"${pair}" is not key=value` });
-        return z.NEVER;
+/**
+ * The command-line form `kind:key=value,…` of any scenario schema: the text in, `schema`'s
+ * checked result out (problems at the field they concern). The plant's scenarios use it too.
+ */
+export function scenarioArg<T extends z.ZodType<unknown, Record<string, string | number>>>(schema: T) {
+  return z
+    .string()
+    .transform((arg, ctx) => {
+      const [kind = '', rest] = arg.split(/:(.*)/s, 2);
+      const fields: Record<string, string | number> = { kind: kind.trim() };
+      for (const pair of (rest ?? '').split(',').filter((p) => p.trim() !== '')) {
+        const eq = pair.indexOf('=');
+        if (eq <= 0) {
+          ctx.addIssue({ code: 'custom', input: arg, message: `"${pair}" is not key=value` });
+          return z.NEVER;
+        }
+        fields[pair.slice(0, eq).trim()] = parseValue(pair.slice(eq + 1).trim());
       }
-      fields[pair.slice(0, eq).trim()] = parseValue(pair.slice(eq + 1).trim());
-    }
-    return fields;
-  })
-  .pipe(scenarioConfigSchema);
+      return fields;
+    })
+    .pipe(schema);
+}
+
+/** A `--scenario` value of the network simulator. */
+export const scenarioArgSchema = scenarioArg(scenarioConfigSchema);
 
 export type ScenarioArgParse = { ok: true; scenario: ScenarioConfig } | { ok: false; problems: string };
 
