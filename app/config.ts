@@ -27,7 +27,7 @@ export const configSchema = z.object({
   catalog: z.string().default(resolve(root, 'network/sample/county.yaml')).describe('Network catalog (YAML)'),
   rulePacks: z
     .array(z.string())
-    .default(['tap-water', 'bursts', 'yellow-water', 'sensor-health', 'gb5749-plant-outlet'].map((pack) => resolve(root, `rules/packs/${pack}.yaml`)))
+    .default(['tap-water', 'bursts', 'yellow-water', 'sensor-health', 'gb5749-plant-outlet', 'plant-filters'].map((pack) => resolve(root, `rules/packs/${pack}.yaml`)))
     .describe('Rule pack files'),
   rulesTickMs: z.number().int().positive().default(10_000).describe('How often time-driven rules (stale devices) and ticket timers (escalation, silences, flapping) are checked, ms'),
   selfReportMs: z

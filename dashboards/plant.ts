@@ -1,12 +1,10 @@
 /**
  * 水厂 Plant: one treatment plant (variable `plant`; `zone`, hidden, the plant's supply zone):
- * raw water at the zone's intakes against the treated water leaving the plant, the outlet's
- * free and total chlorine and pH against GB 5749-2022 (the plant-outlet pack's limits), outlet
- * flow and pressure, and the clear-water reservoir. Pure.
- *
- * Not shown, because no device of the catalog measures it: the turbidity after each filter
- * (filter-effluent turbidimeters would be devices of the plant site with their own metric) and
- * the chlorine dose (the registry has no dosing-rate metric); the dashboard's description says so.
+ * raw water at the zone's intakes against the treated water leaving the plant, each filter's
+ * effluent (`filter_turbidity`, one series per turbidimeter, against the plant-filters pack's
+ * levels), the chlorine dose beside the residual it leaves, the outlet's free and total chlorine
+ * and pH against GB 5749-2022 (the plant-outlet pack's limits), outlet flow and pressure, and
+ * the clear-water reservoir. Pure.
  */
 import type { Dashboard, Panel } from '@grafana/schema';
 import { ScaleDistribution } from '@grafana/schema';
@@ -50,13 +48,15 @@ interface SeriesPanel {
   readonly limitsAt?: SiteKind;
   readonly targets: readonly InfluxQLQuery[];
   readonly logScale?: boolean;
+  /** What the panel shows, when the metric's own description does not say it. */
+  readonly description?: string;
 }
 
 function series(context: WallContext, spec: SeriesPanel): Panel {
   const limits = spec.limitsAt ? limitsFor(context.rules, spec.metric, spec.limitsAt) : [];
   const panel = timeSeries({
     title: spec.title,
-    description: `${metricLabels[spec.metric].en}.${spec.limitsAt ? limitsText(context, spec.metric, spec.limitsAt) : ''}`,
+    description: `${spec.description ?? `${metricLabels[spec.metric].en}.`}${spec.limitsAt ? limitsText(context, spec.metric, spec.limitsAt) : ''}`,
     unit: metricUnit(spec.metric),
     interval: '1m',
     drawLimits: limits.length > 0,
@@ -70,13 +70,12 @@ function series(context: WallContext, spec: SeriesPanel): Panel {
 
 export function plantDashboard(context: WallContext): Dashboard {
   const ds = context.datasource;
-  const q = (refId: string, metric: MetricName, where: readonly string[], alias: string) => influxql(ds, refId, seriesQuery({ metric, where, groupBy: ['site'] }), { alias });
+  const q = (refId: string, metric: MetricName, where: readonly string[], alias: string, groupBy: readonly string[] = ['site']) => influxql(ds, refId, seriesQuery({ metric, where, groupBy }), { alias });
   return wallDashboard(context, {
     uid: PLANT_UID,
     title: '水厂 Treatment plant',
     description:
-      'One plant: raw against treated turbidity, outlet chlorine and pH against GB 5749-2022, outlet flow and pressure, the clear-water reservoir. ' +
-      'Not shown, for want of a device that measures it: the turbidity after each filter and the chlorine dose.',
+      'One plant: raw against treated turbidity, each filter\'s effluent, the chlorine dose and the residual it leaves, outlet chlorine and pH against GB 5749-2022, outlet flow and pressure, the clear-water reservoir.',
     variables: [
       tagVariable(context, { name: 'plant', label: '水厂 Plant', key: 'site', where: [`${ident('site_kind')} = ${literal('plant')}`] }),
       tagVariable(context, { name: 'zone', label: '供水区 Zone', key: 'zone', where: [`${ident('site')} =~ ${variable('plant')}`], hide: true }),
@@ -94,6 +93,28 @@ export function plantDashboard(context: WallContext): Dashboard {
             limitsAt: 'plant',
             logScale: true,
             targets: [q('A', 'turbidity', inZone('source'), '原水 Raw · $tag_site'), q('B', 'turbidity', plant, '出厂水 Treated · $tag_site')],
+          }),
+        ),
+      ),
+      band(
+        9,
+        cell(
+          12,
+          series(context, {
+            title: '各滤池出水浑浊度 Filter effluent turbidity',
+            metric: 'filter_turbidity',
+            limitsAt: 'plant',
+            description: "Each filter's effluent, one series per filter-effluent turbidimeter: a filter breaking through shows here before the blended outlet does.",
+            targets: [q('A', 'filter_turbidity', plant, '$tag_device', ['device'])],
+          }),
+        ),
+        cell(
+          12,
+          series(context, {
+            title: '投氯量与出厂余氯 Chlorine dose and residual',
+            metric: 'chlorine_dose',
+            description: 'The chlorine dose applied against the free chlorine it leaves at the outlet: the gap is what the water consumed in contact; a falling dose with a falling residual is a dosing failure, a steady dose with a falling residual a rising demand.',
+            targets: [q('A', 'chlorine_dose', plant, '投氯量 Dose · $tag_site'), q('B', 'free_chlorine', plant, '出厂游离氯 Residual · $tag_site')],
           }),
         ),
       ),

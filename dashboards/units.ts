@@ -41,9 +41,11 @@ export const units = {
 
 export const metricLabels = {
   turbidity: { zh: '浑浊度', en: 'Turbidity' },
+  filter_turbidity: { zh: '滤后水浑浊度', en: 'Filter effluent turbidity' },
   pressure: { zh: '压力', en: 'Pressure' },
   free_chlorine: { zh: '游离氯', en: 'Free chlorine' },
   total_chlorine: { zh: '总氯', en: 'Total chlorine' },
+  chlorine_dose: { zh: '投氯量', en: 'Chlorine dose' },
   ph: { zh: 'pH', en: 'pH' },
   temperature: { zh: '水温', en: 'Temperature' },
   conductivity: { zh: '电导率', en: 'Conductivity' },

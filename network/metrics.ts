@@ -47,6 +47,15 @@ export const metrics = {
     max: 4000,
     description: 'Turbidity, 90° nephelometric',
   },
+  filter_turbidity: {
+    unit: 'NTU',
+    units: { NTU: same, FNU: same },
+    // Filter-effluent turbidimeters are low-range instruments (typically 0-100 NTU); the bound
+    // is the turbidity one, so an instrument of either range passes.
+    min: 0,
+    max: 4000,
+    description: "Turbidity of one filter's effluent, before the clear well (individual filter effluent)",
+  },
   pressure: {
     unit: 'kPa',
     units: {
@@ -80,6 +89,14 @@ export const metrics = {
     min: 0,
     max: 20,
     description: 'Total residual chlorine',
+  },
+  chlorine_dose: {
+    unit: 'mg/L',
+    units: { 'mg/L': same, ppm: same },
+    // A dose is chlorine applied per litre treated; breakpoint and shock dosing stay well under 20 mg/L.
+    min: 0,
+    max: 20,
+    description: 'Chlorine dose applied at the plant, per volume treated',
   },
   ph: {
     unit: 'pH',

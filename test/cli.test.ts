@@ -29,7 +29,7 @@ describe('clearwater CLI', () => {
   it('checks the sample catalog', () => {
     const result = run(['catalog', 'check', fileURLToPath(new URL('../network/sample/county.yaml', import.meta.url))]);
     expect(result.status).toBe(0);
-    expect(result.stdout).toMatch(/13 villages, \d+ sites, 60 devices — valid/);
+    expect(result.stdout).toMatch(/13 villages, \d+ sites, 70 devices — valid/);
   });
 
   it('prints every problem of a bad config at once and exits non-zero', async () => {

@@ -380,6 +380,24 @@ describe('pipeline health', () => {
   });
 });
 
+describe('plant', () => {
+  it("each filter of the chosen plant is its own series, and only that plant's filters", () => {
+    for (const [selection, plant] of ['north-plant', 'south-plant'].entries()) {
+      const [filters] = find('plant', /各滤池出水浑浊度/, selection);
+      const filterDevices = [...pipeline.catalog.devices.values()].filter((d) => d.site.id === plant && d.metrics.has('filter_turbidity')).map((d) => d.id);
+      expect(filterDevices, plant).toHaveLength(4);
+      expect(filters!.series.map((s) => String(s.tags?.device)).sort(), plant).toEqual(filterDevices.sort());
+    }
+  });
+
+  it('the dose panel draws the plant\'s dose above the residual it leaves', () => {
+    const [dose] = find('plant', /投氯量与出厂余氯/);
+    const [applied, residual] = ['A', 'B'].map((refId) => ran.find((r) => r.panel === dose!.panel && r.selection === 0 && r.target.refId === refId)!);
+    const mean = (r: Ran) => r.series.flatMap((s) => s.values.map((row) => Number(row[1]))).reduce((a, b, _, all) => a + b / all.length, 0);
+    expect(mean(applied!)).toBeGreaterThan(mean(residual!));
+  });
+});
+
 describe('data freshness', () => {
   it('the last report of every reporting device is its latest reading', async () => {
     const reports = find('overview', /设备最后上报/).flatMap((r) => r.series.map((s) => [String(s.tags?.device), Number(s.values[0]?.[0])] as const));

@@ -1,5 +1,5 @@
 /**
- * The whole pipeline, end to end, on real servers: the simulated county network (60 devices,
+ * The whole pipeline, end to end, on real servers: the simulated county network (70 devices,
  * one MQTT client each, over TCP) → the embedded broker → ingest → InfluxDB 1.6.7 → rules →
  * tickets in the HTTP API. Simulated time runs 900× faster than real time (event time
  * throughout), with a yellow-water incident at Tongmen.

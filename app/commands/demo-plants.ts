@@ -1,8 +1,9 @@
 /**
  * The demo's treatment plants over OPC UA: one simulated plant server (simulators/plant) per
  * plant site of the catalog, SignAndEncrypt with Basic256Sha256, and the `plants:` entries that
- * map each plant's outlet analysers onto the catalog devices at its site. Those devices are then
- * left out of the MQTT network (they report over OPC UA instead).
+ * map each plant's outlet analysers, filter-effluent turbidimeters and chlorine dose onto the
+ * catalog devices at its site. Those devices are then left out of the MQTT network (they report
+ * over OPC UA instead).
  */
 import { join } from 'node:path';
 import type { PlantConfigInput } from '../../ingest/opcua/config.ts';
@@ -10,24 +11,34 @@ import type { Catalog } from '../../network/catalog.ts';
 import type { MetricName } from '../../network/metrics.ts';
 import type { PlantScenario } from '../../simulators/plant/scenarios.ts';
 import { plantServerSchema } from '../../simulators/plant/config.ts';
+import { FILTERS } from '../../simulators/plant/model.ts';
 import type { PlantServer } from '../../simulators/plant/server.ts';
 import type { Logger } from '../log.ts';
 
 /** Which tag of the plant feeds which metric of the site's devices. */
-const OUTLET_TAGS: readonly [string, MetricName][] = [
+const PLANT_TAGS: readonly [string, MetricName][] = [
   ['Outlet.Turbidity', 'turbidity'],
   ['ClearWell.FreeChlorine', 'free_chlorine'],
   ['Outlet.pH', 'ph'],
   ['Outlet.Flow', 'flow'],
   ['Outlet.Pressure', 'pressure'],
+  ...FILTERS.map((f): [string, MetricName] => [`Filter${f}.EffluentTurbidity`, 'filter_turbidity']),
+  ['Dosing.ChlorineDose', 'chlorine_dose'],
 ];
 
-/** The mappings of a plant site: each outlet tag onto the first device of the site that declares its metric. Pure. */
-export function outletMappings(catalog: Catalog, siteId: string): PlantConfigInput['mappings'] {
+/**
+ * The mappings of a plant site: each tag onto the next device of the site, in catalog order,
+ * that declares its metric and has no tag of that metric yet (filter 1 onto the first
+ * filter-effluent turbidimeter, and so on). Pure.
+ */
+export function plantMappings(catalog: Catalog, siteId: string): PlantConfigInput['mappings'] {
   const devices = [...catalog.devices.values()].filter((d) => d.site.id === siteId);
-  return OUTLET_TAGS.flatMap(([tag, metric]) => {
-    const device = devices.find((d) => d.metrics.has(metric));
-    return device ? [{ nodeId: `ns=1;s=${siteId}.${tag}`, device: device.id, metric }] : [];
+  const taken = new Set<string>();
+  return PLANT_TAGS.flatMap(([tag, metric]) => {
+    const device = devices.find((d) => d.metrics.has(metric) && !taken.has(`${d.id}/${metric}`));
+    if (!device) return [];
+    taken.add(`${device.id}/${metric}`);
+    return [{ nodeId: `ns=1;s=${siteId}.${tag}`, device: device.id, metric }];
   });
 }
 
@@ -38,7 +49,7 @@ export interface DemoPlants {
   stop(): Promise<void>;
 }
 
-export async function startDemoPlants(catalog: Catalog, options: { speed: number; seed: number; backfillMs: number; dataDir: string; scenarios: readonly PlantScenario[] }, log: Logger): Promise<DemoPlants> {
+export async function startDemoPlants(catalog: Catalog, options: { speed: number; seed: number; backfillMs: number; /** Where the servers' and the client's certificates are kept. */ pkiDir: string; scenarios: readonly PlantScenario[] }, log: Logger): Promise<DemoPlants> {
   // Loaded only when plants run: node-opcua prints its Node 20 warning when loaded.
   const { PlantServer } = await import('../../simulators/plant/server.ts');
   const sites = [...catalog.sites.values()].filter((s) => s.kind === 'plant');
@@ -50,7 +61,7 @@ export async function startDemoPlants(catalog: Catalog, options: { speed: number
         plantServerSchema.parse({
           plant: site.id,
           port: 0,
-          pkiDir: join(options.dataDir, 'plant-pki', site.id),
+          pkiDir: join(options.pkiDir, 'plant-pki', site.id),
           // Client and server on one machine: the demo trusts the client's certificate (a plant trusts only its trusted/ folder).
           trustAnyClient: true,
           // None stays offered: a client fetches the endpoints and the server certificate over it (GetEndpoints, OPC 10000-4 §5.4.4); the session is SignAndEncrypt.
@@ -64,7 +75,7 @@ export async function startDemoPlants(catalog: Catalog, options: { speed: number
       );
       await server.start();
       servers.push(server);
-      entries.push({ id: site.id, endpoint: server.endpointUrl, securityMode: 'SignAndEncrypt', securityPolicy: 'Basic256Sha256', trustAnyServer: true, mappings: outletMappings(catalog, site.id) });
+      entries.push({ id: site.id, endpoint: server.endpointUrl, pkiDir: join(options.pkiDir, 'opcua-pki'), securityMode: 'SignAndEncrypt', securityPolicy: 'Basic256Sha256', trustAnyServer: true, mappings: plantMappings(catalog, site.id) });
     }
   } catch (error) {
     await Promise.all(servers.map((s) => s.stop()));

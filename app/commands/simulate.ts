@@ -4,7 +4,7 @@
  * plus the simulated network, printing what happens, with the Grafana wall built against its
  * InfluxDB).
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
@@ -53,6 +53,20 @@ async function withDemoDispatcher(config: Config): Promise<{ config: Config; tok
   return { config: { ...config, api: { ...config.api, tokens: [{ token, name: 'demo-dispatcher', role: 'dispatcher' }] } }, tokenFile };
 }
 
+/**
+ * Every demo replays the same simulated hours, into a fresh private InfluxDB: what an earlier run
+ * left (rule states newer than the replayed readings, which the engine takes as late; its
+ * tickets; a spool for an InfluxDB that is gone) would hide this run's incidents. So each run
+ * keeps its state in `dataDir/demo-run`, emptied at start; the dispatcher token and the
+ * certificates stay in `dataDir`, from run to run.
+ */
+async function freshDemoRun(config: Config): Promise<Config> {
+  const dataDir = join(config.dataDir, 'demo-run');
+  await rm(dataDir, { recursive: true, force: true });
+  await privateDataDir(dataDir);
+  return { ...config, dataDir };
+}
+
 /** The wall, its data source pointing at this run's InfluxDB: a Grafana on this machine can load it now. Not worth stopping the demo for. */
 async function demoWall(config: Config, influxUrl: string, log: Logger): Promise<void> {
   try {
@@ -94,12 +108,12 @@ export function registerSimulateCommands(program: Command): void {
     action: async (options) => {
       const loaded = await loadConfig(options.config, { CLEARWATER_MQTT_PORT: '0', ...process.env });
       const log = createLogger(loaded.log.level, loaded.log.pretty ?? true);
-      const { config: demoConfig, tokenFile } = await withDemoDispatcher(loaded);
+      const { config: withToken, tokenFile } = await withDemoDispatcher(loaded);
+      const demoConfig = await freshDemoRun(withToken);
       let plants: DemoPlants | undefined;
       if (options.plants && demoConfig.plants.length === 0) {
-        await privateDataDir(demoConfig.dataDir);
         const catalog = await loadCatalog(demoConfig.catalog);
-        plants = await startDemoPlants(catalog, { speed: options.speed, seed: options.seed, backfillMs: options.backfill * 60_000, dataDir: demoConfig.dataDir, scenarios: options.plantScenario }, log);
+        plants = await startDemoPlants(catalog, { speed: options.speed, seed: options.seed, backfillMs: options.backfill * 60_000, pkiDir: loaded.dataDir, scenarios: options.plantScenario }, log);
         log.info(`treatment plants over OPC UA: ${plants.entries.map((e) => `${e.id} ${e.endpoint}`).join(', ')} (SignAndEncrypt, Basic256Sha256)`);
       }
       const config = plants ? { ...demoConfig, plants: parsePlants(plants.entries) } : demoConfig;

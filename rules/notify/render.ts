@@ -31,13 +31,13 @@ const words: Record<Language, { severity: Record<NoticeTicket['severity'], strin
     severity: { critical: '严重', warning: '警告', maintenance: '维护' },
     tier: { village: '村', township: '乡镇', county: '县调度中心' },
     kind: { opened: '新', escalated: '上报', worse: '加重', resolved: '已恢复', digest: '汇总', test: '测试' },
-    metric: { turbidity: '浊度', pressure: '水压', free_chlorine: '余氯', total_chlorine: '总氯', ph: 'pH', temperature: '水温', conductivity: '电导率', orp: 'ORP', color: '色度', iron: '铁', manganese: '锰', toc: 'TOC', flow: '流量', level: '液位' },
+    metric: { turbidity: '浊度', filter_turbidity: '滤后水浊度', chlorine_dose: '投氯量', pressure: '水压', free_chlorine: '余氯', total_chlorine: '总氯', ph: 'pH', temperature: '水温', conductivity: '电导率', orp: 'ORP', color: '色度', iron: '铁', manganese: '锰', toc: 'TOC', flow: '流量', level: '液位' },
   },
   en: {
     severity: { critical: 'CRITICAL', warning: 'Warning', maintenance: 'Maintenance' },
     tier: { village: 'village', township: 'township', county: 'county dispatch' },
     kind: { opened: 'new', escalated: 'referred', worse: 'worse', resolved: 'resolved', digest: 'digest', test: 'test' },
-    metric: { free_chlorine: 'free chlorine', total_chlorine: 'total chlorine', ph: 'pH', orp: 'ORP', toc: 'TOC' },
+    metric: { filter_turbidity: 'filter effluent turbidity', chlorine_dose: 'chlorine dose', free_chlorine: 'free chlorine', total_chlorine: 'total chlorine', ph: 'pH', orp: 'ORP', toc: 'TOC' },
   },
 };
 

@@ -35,6 +35,17 @@ export const qualityParams = {
   boosterTankAgeKm: 1,
   /** Combined (chloramine) chlorine on top of the free residual, mg/L. */
   combinedChlorineMgL: 0.12,
+  /**
+   * One filter's effluent, NTU: a little cleaner than the outlet, which carries the clear well's
+   * pick-up; well-run filters hold under 0.1 NTU (the individual-filter goal of the AWWA
+   * Partnership for Safe Water, Phase IV).
+   */
+  filterTurbidityNtu: 0.07,
+  /**
+   * Chlorine demand of treated water during contact, mg/L: the dose is the residual wanted plus
+   * what the water consumes (typically 0.3-1 mg/L for filtered surface water; modelling choice).
+   */
+  contactDemandMgL: 0.5,
 } as const;
 
 const q = qualityParams;
@@ -53,6 +64,11 @@ export function turbidityNtu(ctx: SignalContext): number {
   return base * Math.exp(wander) + ctx.effect.turbidityNtu;
 }
 
+/** One filter's effluent turbidity: every filter wanders on its own (its device's drift). */
+export function filterTurbidityNtu(ctx: SignalContext): number {
+  return q.filterTurbidityNtu * Math.exp(ctx.drifts.drift('filter-turbidity', 0.2, 2 * HOUR_MS)) + ctx.effect.turbidityNtu;
+}
+
 /** Water age as km of travel from the plant. */
 function ageKm(ctx: SignalContext): number {
   const { profile } = ctx;
@@ -69,6 +85,16 @@ export function freeChlorineMgL(ctx: SignalContext): number {
   else if (kind === 'reservoir') mgL = dosing * q.reservoirChlorineFraction;
   else mgL = dosing * q.reservoirChlorineFraction * q.networkEntryFraction * Math.exp(-ageKm(ctx) / q.chlorineDecayKm);
   return mgL * ctx.effect.chlorineFactor;
+}
+
+/**
+ * The plant's chlorine dose: the residual it aims at plus the contact demand, which wanders with
+ * the water treated; a dosing failure (effect) cuts the dose itself.
+ */
+export function chlorineDoseMgL(ctx: SignalContext): number {
+  if (ctx.profile.site.kind !== 'plant') return 0;
+  const residual = q.plantChlorineMgL * (1 + ctx.drifts.drift('chlorine-dose', 0.04, 3 * HOUR_MS));
+  return (residual + q.contactDemandMgL * (1 + ctx.drifts.drift('chlorine-demand', 0.1, 6 * HOUR_MS))) * ctx.effect.chlorineFactor;
 }
 
 export function totalChlorineMgL(ctx: SignalContext): number {

@@ -25,9 +25,11 @@ interface SensorModel {
 
 export const sensorModels = {
   turbidity: { truth: quality.turbidityNtu, noiseSd: 0.004, relativeNoise: 0.01, step: 0.001 },
+  filter_turbidity: { truth: quality.filterTurbidityNtu, noiseSd: 0.002, relativeNoise: 0.01, step: 0.001 },
   pressure: { truth: pressureKpa, noiseSd: 0.8, step: 0.1 },
   free_chlorine: { truth: quality.freeChlorineMgL, noiseSd: 0.005, step: 0.01 },
   total_chlorine: { truth: quality.totalChlorineMgL, noiseSd: 0.005, step: 0.01 },
+  chlorine_dose: { truth: quality.chlorineDoseMgL, noiseSd: 0.01, step: 0.01 },
   ph: { truth: quality.ph, noiseSd: 0.01, step: 0.01 },
   temperature: { truth: quality.temperatureC, noiseSd: 0.03, step: 0.1 },
   conductivity: { truth: quality.conductivityUsCm, noiseSd: 1, step: 1 },

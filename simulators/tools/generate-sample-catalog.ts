@@ -1,5 +1,5 @@
 /**
- * Writes network/sample/county.yaml, the sample county network: 4 townships, 13 villages, 60 devices,
+ * Writes network/sample/county.yaml, the sample county network: 4 townships, 13 villages, 70 devices,
  * 2 treatment plants with their sources and clear-water reservoirs, trunk mains, booster
  * stations and village taps, and who is told about tickets (18 recipients). Passwords are derived from the demo secret (../credentials.ts).
  *
@@ -96,6 +96,10 @@ for (const plant of ['north', 'south']) {
   add(`${plant}-plant`, 'cl', 'amperometric chlorine analyser', 60, ['free_chlorine', 'total_chlorine']);
   add(`${plant}-plant`, 'ph', 'pH/ORP analyser', 60, ['ph', 'orp', 'temperature']);
   add(`${plant}-plant`, 'fm', 'electromagnetic flow meter', 60, ['flow', 'pressure']);
+  // A turbidimeter on each filter's effluent (US EPA asks for one per filter, recorded every
+  // 15 minutes: 40 CFR 141.560), and the chlorinator's dose.
+  for (const filter of [1, 2, 3, 4]) add(`${plant}-plant`, `filter${filter}`, 'filter-effluent turbidimeter', 60, ['filter_turbidity']);
+  add(`${plant}-plant`, 'dose', 'chlorinator dose controller', 60, ['chlorine_dose']);
   add(`${plant}-reservoir`, 'lvl', 'radar level gauge', 300, ['level']);
   add(`${plant}-reservoir`, 'cl', 'amperometric chlorine analyser', 60, ['free_chlorine']);
 }
