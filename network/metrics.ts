@@ -36,11 +36,13 @@ const times =
  */
 export const KPA_PER_METRE_HEAD = 9.80665;
 
+/** FNU (ISO 7027) and NTU (EPA 180.1) agree closely enough for monitoring purposes. */
+const turbidityUnits = { NTU: same, FNU: same };
+
 export const metrics = {
   turbidity: {
     unit: 'NTU',
-    // FNU (ISO 7027) and NTU (EPA 180.1) agree closely enough for monitoring purposes.
-    units: { NTU: same, FNU: same },
+    units: turbidityUnits,
     // Online nephelometric turbidimeters have ranges up to 0-4000 NTU (typical instrument range;
     // not confirmed against a standard or a datasheet).
     min: 0,
@@ -49,7 +51,7 @@ export const metrics = {
   },
   filter_turbidity: {
     unit: 'NTU',
-    units: { NTU: same, FNU: same },
+    units: turbidityUnits,
     // Filter-effluent turbidimeters are low-range instruments (typically 0-100 NTU); the bound
     // is the turbidity one, so an instrument of either range passes.
     min: 0,

@@ -14,12 +14,12 @@ describe('rules engine timelines: individual filter effluent turbidity', () => {
 
   beforeEach(async () => {
     tl = await timeline();
+    await tl.start(await packRules('plant-filters'));
   });
 
   afterEach(() => tl.dispose());
 
   it('a breakthrough above 1 NTU for 15 minutes opens a warning for that filter, above 2 NTU it turns critical, the other filters stay out of it, a backwash resolves it', async () => {
-    await tl.start(await packRules('plant-filters'));
     await tl.play([
       { at: '0m', device: FILTER, push: { filter_turbidity: 0.08 }, changes: [], open: [] },
       { at: '2m', device: FILTER, push: { filter_turbidity: 1.2 }, changes: [], open: [] },
@@ -33,7 +33,6 @@ describe('rules engine timelines: individual filter effluent turbidity', () => {
   });
 
   it('a ripening peak after a backwash, under 15 minutes above 1 NTU, opens nothing', async () => {
-    await tl.start(await packRules('plant-filters'));
     await tl.play([
       { at: '0m', device: FILTER, push: { filter_turbidity: 0.08 }, changes: [], open: [] },
       { at: '2m', device: FILTER, push: { filter_turbidity: 1.3 }, changes: [], open: [] },

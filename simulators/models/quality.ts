@@ -76,10 +76,15 @@ function ageKm(ctx: SignalContext): number {
   return travel + (profile.booster ? q.boosterTankAgeKm : 0);
 }
 
+/** The free residual the plant's dosing aims at, wandering with its control loop. */
+function plantResidualMgL(ctx: SignalContext): number {
+  return q.plantChlorineMgL * (1 + ctx.drifts.drift('chlorine-dose', 0.04, 3 * HOUR_MS));
+}
+
 export function freeChlorineMgL(ctx: SignalContext): number {
   const { kind } = ctx.profile.site;
   if (kind === 'source') return 0;
-  const dosing = q.plantChlorineMgL * (1 + ctx.drifts.drift('chlorine-dose', 0.04, 3 * HOUR_MS));
+  const dosing = plantResidualMgL(ctx);
   let mgL: number;
   if (kind === 'plant') mgL = dosing;
   else if (kind === 'reservoir') mgL = dosing * q.reservoirChlorineFraction;
@@ -93,8 +98,7 @@ export function freeChlorineMgL(ctx: SignalContext): number {
  */
 export function chlorineDoseMgL(ctx: SignalContext): number {
   if (ctx.profile.site.kind !== 'plant') return 0;
-  const residual = q.plantChlorineMgL * (1 + ctx.drifts.drift('chlorine-dose', 0.04, 3 * HOUR_MS));
-  return (residual + q.contactDemandMgL * (1 + ctx.drifts.drift('chlorine-demand', 0.1, 6 * HOUR_MS))) * ctx.effect.chlorineFactor;
+  return (plantResidualMgL(ctx) + q.contactDemandMgL * (1 + ctx.drifts.drift('chlorine-demand', 0.1, 6 * HOUR_MS))) * ctx.effect.chlorineFactor;
 }
 
 export function totalChlorineMgL(ctx: SignalContext): number {
