@@ -85,6 +85,7 @@ function outboxMetrics(registry: Registry, readOutbox: () => Promise<OutboxStats
   };
   labelledGauge(registry, 'clearwater_notify_outbox_pending', 'Notices waiting in the outbox (due or not), by channel', 'channel', async () => (await read()).pending);
   gauge(registry, 'clearwater_notify_outbox_due', 'Notices a sender may take now (due, not claimed)', async () => (await read()).due);
+  gauge(registry, 'clearwater_notify_outbox_in_flight', 'Notices a sender has claimed and is sending now', async () => (await read()).inFlight);
   gauge(registry, 'clearwater_notify_outbox_oldest_due_seconds', 'How long the oldest undelivered notice has waited since it was due', async () => (await read()).oldestDueMs / 1000);
   // Totals kept in the store (every instance's), so gauges: they survive restarts and count once across instances.
   labelledGauge(registry, 'clearwater_notify_sent', 'Notices delivered, by channel (all instances, since the store began)', 'channel', async () => (await read()).sent);

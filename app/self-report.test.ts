@@ -22,7 +22,7 @@ describe('selfReportFields', () => {
   });
 
   it('adds the outbox backlog when notices are sent, summed over channels', () => {
-    const outbox = { pending: { dingtalk: 4, sms: 1 }, due: 2, oldestDueMs: 65_000, sent: { dingtalk: 10, sms: 3 }, failed: { sms: 1 } };
+    const outbox = { pending: { dingtalk: 4, sms: 1 }, due: 2, inFlight: 0, oldestDueMs: 65_000, sent: { dingtalk: 10, sms: 3 }, failed: { sms: 1 } };
     const fields = selfReportFields({ ingest, sink, evaluations: 0, reasons: [], outbox });
     expect(fields).toMatchObject({ notify_pending: 5, notify_due: 2, notify_oldest_due_ms: 65_000, notify_sent: 13, notify_failed: 1 });
   });

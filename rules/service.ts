@@ -82,6 +82,8 @@ export interface RulesService {
   readonly stream: TicketChangeStream;
   /** The outbox sender, when notifications are on. */
   readonly sender: NotificationSender | undefined;
+  /** The clock time of the last completed ticket sweep (undefined before the first). A sweep asked for while one runs is skipped, so a test that moves the clock waits for this to reach it. */
+  readonly sweptAt: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -101,6 +103,7 @@ export function createRulesService(options: RulesServiceOptions): RulesService {
   const snapshotPath = join(options.dataDir, 'rules-state.bin');
   let running: Running | undefined;
   let sweeping: Promise<void> | undefined;
+  let sweptAt: number | undefined;
   const started = (): Running => {
     if (running === undefined) throw new Error('the rules service is not started');
     return running;
@@ -115,7 +118,9 @@ export function createRulesService(options: RulesServiceOptions): RulesService {
   const sweep = (store: TicketStore, at: number): Promise<void> =>
     (sweeping ??= store
       .sweep(at)
-      .then(() => undefined)
+      .then(() => {
+        sweptAt = at;
+      })
       .catch((error: unknown) => options.log.error({ error: String(error) }, 'ticket sweep failed'))
       .finally(() => (sweeping = undefined)));
 
@@ -167,6 +172,9 @@ export function createRulesService(options: RulesServiceOptions): RulesService {
     },
     get sender() {
       return started().sender;
+    },
+    get sweptAt() {
+      return sweptAt;
     },
     async stop() {
       if (running === undefined) return;

@@ -72,7 +72,7 @@ afterAll(async () => {
 
 /** Waits until the sender has taken everything that is due at the current clock. */
 async function settled(): Promise<void> {
-  await expect.poll(async () => (await service.store.outbox.stats(clock)).due, { timeout: 20_000, interval: 20 }).toBe(0);
+  await expect.poll(async () => { const s = await service.store.outbox.stats(clock); return s.due + s.inFlight; }, { timeout: 20_000, interval: 20 }).toBe(0);
 }
 
 it('keeps every robot within 20 messages a minute, merges the rest into digests, and loses no ticket', async () => {

@@ -74,7 +74,9 @@ async function at(minutes: number): Promise<void> {
   clock = T0 + minutes * MIN;
   const ticks = service.engine.stats().ticks;
   await expect.poll(() => service.engine.stats().ticks, { interval: 5 }).toBeGreaterThan(ticks + 1);
-  await expect.poll(async () => (await service.store.outbox.stats(clock)).due, { interval: 5 }).toBe(0);
+  // The sweep at this clock (escalations) has run, and what it queued has left: not due, not in flight.
+  await expect.poll(() => service.sweptAt, { interval: 5 }).toBe(clock);
+  await expect.poll(async () => { const s = await service.store.outbox.stats(clock); return s.due + s.inFlight; }, { interval: 5 }).toBe(0);
 }
 
 const titles = () => peer.accepted.map((m) => `${m.robot} ${m.body.markdown?.title?.split(' ')[0] ?? ''} @${[...(m.body.at?.atMobiles ?? [])].sort().join(',')}`);

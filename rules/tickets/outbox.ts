@@ -46,6 +46,8 @@ export interface OutboxStats {
   readonly pending: Readonly<Record<string, number>>;
   /** Pending rows a sender may take now (due, not claimed). */
   readonly due: number;
+  /** Pending rows a sender has claimed and is sending now (lease not run out). */
+  readonly inFlight: number;
   /** How long the oldest undelivered row has waited since it was due, ms (0 when none is due). */
   readonly oldestDueMs: number;
   readonly sent: Readonly<Record<string, number>>;
@@ -198,5 +200,11 @@ export async function outboxStats(db: Db, now: number): Promise<OutboxStats> {
     .where('nextAttemptAt', '<=', now)
     .where((eb) => eb.or([eb('claimedUntil', 'is', null), eb('claimedUntil', '<', now)]))
     .executeTakeFirst();
-  return { pending: by('pending'), due: Number(ready?.count ?? 0), oldestDueMs: due === undefined ? 0 : Math.max(0, now - due), sent: by('sent'), failed: by('failed') };
+  const claimed = await db
+    .selectFrom('notificationOutbox')
+    .select((eb) => eb.fn.countAll<number>().as('count'))
+    .where('state', '=', 'pending')
+    .where('claimedUntil', '>=', now)
+    .executeTakeFirst();
+  return { pending: by('pending'), due: Number(ready?.count ?? 0), inFlight: Number(claimed?.count ?? 0), oldestDueMs: due === undefined ? 0 : Math.max(0, now - due), sent: by('sent'), failed: by('failed') };
 }
