@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { Catalog, Device } from '../network/catalog.ts';
 import { simClockConfigSchema } from './clock.ts';
 import { scenarioConfigSchema } from './scenarios/registry.ts';
+import { hydraulicsConfigSchema } from './hydraulic/config.ts';
 
 export const simulatorConfigSchema = z.strictObject({
   brokerUrl: z
@@ -22,6 +23,9 @@ export const simulatorConfigSchema = z.strictObject({
     .describe('Seed of every random draw: the same seed, catalog and start reproduce the same readings'),
   ...simClockConfigSchema.shape,
   scenarios: z.array(scenarioConfigSchema).default([]).describe('Incidents to play, e.g. [{kind: yellow-water, village: tongmen}]'),
+  hydraulics: hydraulicsConfigSchema
+    .optional()
+    .describe('Solve the county as an EPANET network: pressure, flow and level devices read its solution (absent = the signal models of models/hydraulics.ts)'),
   devices: z
     .array(z.string().min(1))
     .default([])

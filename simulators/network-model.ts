@@ -12,6 +12,7 @@ import { sampleDevice, type Readings } from './models/signals.ts';
 import { createRandom, type Random } from './random.ts';
 import { createScenarios, type ScenarioConfig } from './scenarios/registry.ts';
 import type { GroundTruth, Scenario } from './scenarios/scenario.ts';
+import type { HydraulicSolver } from './hydraulic/solver.ts';
 import { deviceRole, siteProfiles, type SiteProfile } from './site-profile.ts';
 
 export interface NetworkModelOptions {
@@ -19,6 +20,8 @@ export interface NetworkModelOptions {
   /** Simulated epoch ms the run starts; scenarios count from here. */
   readonly simStartMs: number;
   readonly scenarios: readonly ScenarioConfig[];
+  /** When given, pressure, flow and level come from the EPANET solution (`hydraulic/`). */
+  readonly hydraulics?: HydraulicSolver;
 }
 
 export interface DeviceSignal {
@@ -64,7 +67,8 @@ export function createNetworkModel(catalog: Catalog, options: NetworkModelOption
         device,
         sample(tMs) {
           const effect = effectAt(device.site.id, tMs);
-          const next = sampleDevice({ device, profile, role, tMs, rng: deviceRng, state, effect });
+          const hydraulicTruth = options.hydraulics?.truthFor(device, tMs);
+          const next = sampleDevice({ device, profile, role, tMs, rng: deviceRng, state, effect, ...(hydraulicTruth && { hydraulicTruth }) });
           state = next.state;
           return next.readings;
         },

@@ -16,6 +16,7 @@ import { createSimClock, type SimClock } from './clock.ts';
 import { selectDevices, simulatorConfigSchema, type SimulatorConfig, type SimulatorConfigInput } from './config.ts';
 import { derivedPassword } from './credentials.ts';
 import { createNetworkModel, type NetworkModel } from './network-model.ts';
+import { createHydraulicSolver, type HydraulicSolver } from './hydraulic/solver.ts';
 import { createRandom } from './random.ts';
 import type { GroundTruth } from './scenarios/scenario.ts';
 import { SimulatedDevice, type ConnectFn, type DeviceEvent, type DeviceStats } from './simulated-device.ts';
@@ -87,6 +88,7 @@ class Simulation implements NetworkSimulator {
   private devices: SimulatedDevice[] = [];
   private timers: Timer[] = [];
   private model: NetworkModel | undefined;
+  private hydraulics: HydraulicSolver | undefined;
   private simClock: SimClock | undefined;
   /** Until every device is online, connection errors are summed up by start()'s rejection, not logged one by one. */
   private connecting = false;
@@ -108,7 +110,13 @@ class Simulation implements NetworkSimulator {
     const connect = deps.connect ?? mqttConnect;
     // The simulated clock starts when the devices are created; they publish once connected.
     const clock = createSimClock(config, this.now);
-    const model = createNetworkModel(deps.catalog, { seed: config.seed, simStartMs: clock.startMs, scenarios: config.scenarios });
+    this.hydraulics = config.hydraulics && (await createHydraulicSolver(deps.catalog, config.hydraulics, clock.startMs));
+    const model = createNetworkModel(deps.catalog, {
+      seed: config.seed,
+      simStartMs: clock.startMs,
+      scenarios: config.scenarios,
+      ...(this.hydraulics && { hydraulics: this.hydraulics }),
+    });
     const schedule = createRandom(config.seed);
     [this.simClock, this.model] = [clock, model];
     this.devices = this.selected.map(
@@ -164,6 +172,8 @@ class Simulation implements NetworkSimulator {
     for (const timer of this.timers) timer.cancel();
     this.timers = [];
     await Promise.all(this.devices.map((d) => d.stop(this.config.stopTimeoutMs, announceOffline)));
+    this.hydraulics?.close();
+    this.hydraulics = undefined;
   }
 
   stats(): SimulatorStats {
