@@ -57,6 +57,7 @@ export class HydraulicModel {
       pr.setNodeValue(i, NodeProperty.Emitter, 0);
     }
     for (const link of this.network.links) {
+      if (link.kind === 'fcv') continue; // an OPEN status would override the valve's flow setting
       const i = pr.getLinkIndex(link.id);
       pr.setLinkValue(i, LinkProperty.InitStatus, 1);
       if (link.kind === 'pipe') pr.setLinkValue(i, LinkProperty.MinorLoss, 0);

@@ -37,11 +37,13 @@ export const networkParams = {
 
 export interface NetworkLink {
   readonly id: string;
-  readonly kind: 'pipe' | 'pump';
+  readonly kind: 'pipe' | 'pump' | 'fcv';
   readonly from: string;
   readonly to: string;
   readonly lengthM?: number;
   readonly dnMm?: number;
+  /** Flow-control valve setting, L/s (a break tank's float valve). */
+  readonly maxFlowLps?: number;
   /** Pump design point: flow L/s, head m (single-point curve, EPANET 2.2 manual §3.1). */
   readonly design?: { readonly flowLps: number; readonly headM: number };
 }
@@ -123,8 +125,15 @@ function buildZone(sites: readonly Site[], nodes: NetworkNode[], links: NetworkL
     const parent = nearest(booster, mains) ?? plant;
     nodes.push({ id: inletOf(booster), kind: 'tank', elevationM: p.boosterElevationM, peakDemandLps: 0 });
     nodes.push({ id: booster.id, kind: 'junction', elevationM: p.boosterElevationM, peakDemandLps: 0 });
-    links.push({ id: `pipe-${booster.id}`, kind: 'pipe', from: outletOf(parent), to: inletOf(booster), lengthM: pipeLength(parent, booster), dnMm: p.boosterFeedDnMm });
-    links.push({ id: `pump-${booster.id}`, kind: 'pump', from: inletOf(booster), to: booster.id, design: { flowLps: Math.max(1, demandBehind(booster)), headM: p.boosterPumpHeadM } });
+    // The break tank fills through a float valve, modelled as a flow-control valve passing the
+    // peak demand behind the booster (a snapshot tank would otherwise draw whatever its head allows).
+    const inlet = `${booster.id}-inlet`;
+    const demandLps = Math.max(1, demandBehind(booster));
+    nodes.push({ id: inlet, kind: 'junction', elevationM: p.boosterElevationM, peakDemandLps: 0 });
+    // EPANET refuses a valve joined to a tank (error 219), so the valve sits at the main's end.
+    links.push({ id: `valve-${booster.id}`, kind: 'fcv', from: outletOf(parent), to: inlet, dnMm: p.boosterFeedDnMm, maxFlowLps: demandLps });
+    links.push({ id: `pipe-${booster.id}`, kind: 'pipe', from: inlet, to: inletOf(booster), lengthM: pipeLength(parent, booster), dnMm: p.boosterFeedDnMm });
+    links.push({ id: `pump-${booster.id}`, kind: 'pump', from: inletOf(booster), to: booster.id, design: { flowLps: demandLps, headM: p.boosterPumpHeadM } });
   }
   for (const tap of taps) {
     const parent = behindBooster.get(tap.id) ?? plant;
@@ -152,6 +161,8 @@ export function toInp(network: CountyNetwork): string {
     ...pipes.map((l) => `${l.id}\t${l.from}\t${l.to}\t${l.lengthM}\t${l.dnMm}\t${p.hazenWilliamsC}\t0\tOpen`),
     '[PUMPS]',
     ...pumps.map((l) => `${l.id}\t${l.from}\t${l.to}\tHEAD curve-${l.id}`),
+    '[VALVES]',
+    ...network.links.filter((l) => l.kind === 'fcv').map((l) => `${l.id}\t${l.from}\t${l.to}\t${l.dnMm}\tFCV\t${l.maxFlowLps}\t0`),
     '[CURVES]',
     ...pumps.map((l) => `curve-${l.id}\t${l.design?.flowLps ?? 1}\t${l.design?.headM ?? 1}`),
     '[OPTIONS]',
