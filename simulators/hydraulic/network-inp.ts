@@ -17,7 +17,7 @@ export const networkParams = {
   /** DN of a village service pipe (tap) and of a booster feed, mm (modelling choice). */
   villagePipeDnMm: 150,
   boosterFeedDnMm: 150,
-  /** Hazen-Williams C of ductile iron / PE mains (EPANET 2.2 manual, Table 3.2: 100-140). */
+  /** Hazen-Williams C: aged mains, below the 130-150 of new pipe in EPANET 2.2 manual Table 3.2 (modelling choice). */
   hazenWilliamsC: 120,
   /** Peak demand of one village tap node, L/s (≈ 2,000 people; a modelling choice). */
   villagePeakDemandLps: 5,
@@ -25,7 +25,7 @@ export const networkParams = {
   plainElevationM: 0,
   boosterElevationM: 25,
   hillElevationM: 45,
-  /** High-lift pump at the plant: design head, m (≈ 440 kPa, GB 50013-2018 range for outlets). */
+  /** High-lift pump at the plant: design head, m (≈ 440 kPa; modelling choice inside the typical 0.2-0.6 MPa operating range, unconfirmed). */
   plantPumpHeadM: 45,
   /** Booster pump design head, m. */
   boosterPumpHeadM: 40,
