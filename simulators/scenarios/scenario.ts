@@ -3,24 +3,13 @@
  * ground truth a test (or a demo) compares tickets against.
  */
 import type { Catalog } from '../../network/catalog.ts';
+import type { TruthRecord } from '../../network/truth.ts';
 import type { SiteEffect } from '../models/context.ts';
 import type { Random } from '../random.ts';
 import type { SiteProfile } from '../site-profile.ts';
 
-export interface GroundTruth {
-  readonly kind: string;
-  /** A label for logs, e.g. `yellow-water@tongmen`. */
-  readonly name: string;
-  readonly village?: string;
-  /** Simulated epoch ms the incident starts and by which every value is back to normal. */
-  readonly startMs: number;
-  readonly endMs: number;
-  /** Sites whose readings the scenario changes, and the devices there. */
-  readonly affectedSites: readonly string[];
-  readonly affectedDevices: readonly string[];
-  /** Kind-specific facts (peaks per site, transient size…), for assertions and logs. */
-  readonly details: Readonly<Record<string, unknown>>;
-}
+/** What a scenario played: its window, sites and devices (the truth `clearwater score` reads). */
+export type GroundTruth = TruthRecord;
 
 export interface Scenario {
   readonly groundTruth: GroundTruth;
