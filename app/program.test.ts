@@ -13,7 +13,7 @@ describe('the clearwater commands', () => {
 
   it('are the ones the README and the reference list', () => {
     expect(commands.map(([path]) => path).sort()).toEqual(
-      ['catalog check', 'catalog hash-password', 'config check', 'dashboards build', 'deadletters count', 'deadletters list', 'deadletters resubmit', 'demo', 'evaluate', 'influxd', 'ingest', 'notify test', 'opcua browse', 'plant', 'simulate', 'start'].sort(),
+      ['catalog check', 'catalog hash-password', 'config check', 'dashboards build', 'deadletters count', 'deadletters list', 'deadletters resubmit', 'demo', 'evaluate', 'influxd', 'ingest', 'notify test', 'opcua browse', 'plant', 'score', 'simulate', 'start'].sort(),
     );
   });
 

@@ -80,6 +80,8 @@ export interface ListQuery {
   readonly since?: number;
   /** Newest first; absent = no limit. */
   readonly limit?: number;
+  /** Skip this many of the newest first (the next page of a long list). */
+  readonly offset?: number;
 }
 
 export type NewSilence = SilenceMatcher & Omit<Actor, 'at'> & { readonly startsAt: number; readonly endsAt: number; readonly createdAt: number; readonly reason: string };

@@ -240,6 +240,8 @@ class KyselyTicketStore implements TicketStore {
     if (query.severity !== undefined) select = select.where('severity', '=', query.severity);
     if (query.since !== undefined) select = select.where('openedAt', '>=', query.since);
     if (query.limit !== undefined) select = select.limit(query.limit);
+    // SQLite takes an offset only after a limit.
+    if (query.offset !== undefined && query.offset > 0) select = (query.limit === undefined ? select.limit(Number.MAX_SAFE_INTEGER) : select).offset(query.offset);
     return select.execute();
   }
 
