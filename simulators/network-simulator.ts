@@ -102,24 +102,22 @@ class Simulation implements NetworkSimulator {
   }
 
   async start(): Promise<void> {
-    if (this.simClock) throw new Error('simulator already started');
+    if (this.model) throw new Error('simulator already started');
     const { config, deps } = this;
     const password = deps.password ?? ((id: string) => derivedPassword(id));
     const connect = deps.connect ?? mqttConnect;
-    // The simulated clock starts when the devices are created; they publish once connected.
-    const clock = createSimClock(config, this.now);
-    const model = createNetworkModel(deps.catalog, { seed: config.seed, simStartMs: clock.startMs, scenarios: config.scenarios });
+    // The model starts at the run's simulated start; the clock runs from the moment every device
+    // is online, so a slow login (scrypt, a broker far away) costs no simulated time.
+    const startMs = config.startMs ?? (config.speed > 1 ? this.now() - config.backfillMs : this.now());
+    const model = createNetworkModel(deps.catalog, { seed: config.seed, simStartMs: startMs, scenarios: config.scenarios });
     const schedule = createRandom(config.seed);
-    [this.simClock, this.model] = [clock, model];
+    this.model = model;
     this.devices = this.selected.map(
       (device) =>
         new SimulatedDevice({
           device,
           signal: model.signal(device.id),
-          clock,
           now: this.now,
-          // Spread first samples over one interval so the devices do not publish in lockstep.
-          firstDueMs: clock.startMs + Math.floor(schedule.fork(`schedule:${device.id}`).uniform(0, device.intervalMs)),
           brokerUrl: config.brokerUrl,
           password: password(device.id),
           connect,
@@ -129,7 +127,6 @@ class Simulation implements NetworkSimulator {
           onEvent: (event) => this.emit(event),
         }),
     );
-    this.emit({ type: 'started', simStartMs: clock.startMs, speed: clock.speed, devices: this.devices.length, caughtUpAtRealMs: clock.caughtUpAtRealMs });
     this.connecting = true;
     const online = await settlesWithin(Promise.all(this.devices.map((d) => d.connect())), config.connectTimeoutMs);
     this.connecting = false;
@@ -139,7 +136,11 @@ class Simulation implements NetworkSimulator {
       throw new Error(`simulator: not connected to ${config.brokerUrl} within ${config.connectTimeoutMs} ms: ${missing.join(', ')}`);
     }
     this.emit({ type: 'all-online', devices: this.devices.length });
-    for (const device of this.devices) device.run();
+    const clock = createSimClock({ ...config, startMs }, this.now);
+    this.simClock = clock;
+    this.emit({ type: 'started', simStartMs: clock.startMs, speed: clock.speed, devices: this.devices.length, caughtUpAtRealMs: clock.caughtUpAtRealMs });
+    // Spread first samples over one interval so the devices do not publish in lockstep.
+    for (const device of this.devices) device.run(clock, startMs + Math.floor(schedule.fork(`schedule:${device.id}`).uniform(0, device.intervalMs)));
     this.scheduleMilestones(clock, model);
   }
 

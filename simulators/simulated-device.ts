@@ -42,11 +42,8 @@ export type DeviceEvent =
 export interface SimulatedDeviceOptions {
   readonly device: Device;
   readonly signal: DeviceSignal;
-  readonly clock: SimClock;
   /** Wall clock, epoch ms. */
   readonly now: () => number;
-  /** Simulated instant of the first sample. */
-  readonly firstDueMs: number;
   readonly brokerUrl: string;
   readonly password: string;
   readonly connect: ConnectFn;
@@ -78,7 +75,8 @@ export class SimulatedDevice {
   readonly stats: DeviceStats = { published: 0, lostOffline: 0, acknowledged: 0, errors: 0, connected: false };
   private client: MqttClient | undefined;
   private timer: Timer | undefined;
-  private dueMs: number;
+  private dueMs = 0;
+  private clock: SimClock | undefined;
   private seq = 0;
   private stopping = false;
   private waitingForAck = false;
@@ -92,13 +90,16 @@ export class SimulatedDevice {
   private readonly telemetry: string;
 
   constructor(private readonly options: SimulatedDeviceOptions) {
-    this.dueMs = options.firstDueMs;
     this.status = statusTopic(options.device.site.id, options.device.id);
     this.telemetry = telemetryTopic(options.device.site.id, options.device.id);
   }
 
   get id(): string {
     return this.options.device.id;
+  }
+
+  get intervalMs(): number {
+    return this.options.device.intervalMs;
   }
 
   /** Opens the connection; resolves on the first CONNACK (the client keeps retrying meanwhile). */
@@ -121,8 +122,10 @@ export class SimulatedDevice {
     return new Promise((resolve) => client.once('connect', () => resolve()));
   }
 
-  /** Starts the publishing schedule. */
-  run(): void {
+  /** Starts the publishing schedule on `clock`, the first sample at simulated `firstDueMs`. */
+  run(clock: SimClock, firstDueMs: number): void {
+    this.clock = clock;
+    this.dueMs = firstDueMs;
     this.schedule();
   }
 
@@ -150,7 +153,8 @@ export class SimulatedDevice {
 
   private schedule(): void {
     if (this.stopping) return;
-    this.timer = setTimerAt(this.options.clock.realTimeAt(this.dueMs), this.options.now, () => this.tick());
+    if (!this.clock) return;
+    this.timer = setTimerAt(this.clock.realTimeAt(this.dueMs), this.options.now, () => this.tick());
   }
 
   private tick(): void {
