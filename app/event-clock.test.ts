@@ -23,3 +23,11 @@ it('is moved neither by a device whose clock runs ahead nor by devices that fell
   // d and e fell silent at 100; the skewed device is far ahead: the median is the others' 200.
   expect(clock.now()).toBe(200);
 });
+
+it('puts each device half an interval past its latest reading', () => {
+  const clock = new EventClock(0);
+  clock.heard('minute', 60_000, 60_000);
+  clock.heard('five', 0, 300_000);
+  clock.heard('other', 80_000, 60_000);
+  expect(clock.now()).toBe(110_000); // the median of 90 000, 150 000 and 110 000
+});

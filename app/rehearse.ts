@@ -49,7 +49,7 @@ export async function rehearse(config: Config, simulation: Omit<SimulatorConfigI
   const events = new EventClock(startMs);
   let endMs = Infinity;
   const now = () => Math.min(events.now(), endMs);
-  const onPoints = (points: readonly TelemetryPoint[]) => points.forEach((p) => events.heard(p.device.id, p.ts));
+  const onPoints = (points: readonly TelemetryPoint[]) => points.forEach((p) => events.heard(p.device.id, p.ts, p.device.intervalMs));
   const pipeline = await startPipeline(config, { log: options.log, now, onPoints });
   try {
     const simulator = createNetworkSimulator({ ...simulation, startMs, brokerUrl: `mqtt://127.0.0.1:${pipeline.mqttPort}` }, { catalog: pipeline.catalog, logger: options.log, now: realNow });

@@ -47,4 +47,28 @@ describe('rehearsals of the scenario library', { timeout: 120_000 }, () => {
     expect(kind!.maxDelayMin, summary(r)).toBeLessThanOrEqual(30);
     expect(r.score.falseTickets, summary(r)).toBe(0);
   });
+
+  it('three sensor faults: a maintenance ticket for each, no process alarm', async () => {
+    const r = await play('sensor-faults.yaml', 'rehearsal_faults');
+    const [kind] = r.score.kinds;
+    expect(kind, summary(r)).toMatchObject({ kind: 'sensor-fault', incidents: 3, detected: 3 });
+    // The flatline rule waits 3 h of a stuck value by design (sensor-health pack); the others are quick.
+    expect(r.score.incidents.filter((i) => !i.name.startsWith('flatline')).every((i) => i.delayMin! <= 60), summary(r)).toBe(true);
+    expect(r.score.falseTickets, summary(r)).toBe(0);
+  });
+
+  it('a device offline for an hour: its silence ticket at once, nothing else', async () => {
+    const r = await play('device-offline-hour.yaml', 'rehearsal_offline');
+    const [kind] = r.score.kinds;
+    expect(kind, summary(r)).toMatchObject({ kind: 'device-offline', incidents: 1, detected: 1 });
+    expect(kind!.maxDelayMin, summary(r)).toBeLessThanOrEqual(5);
+    expect(r.score.falseTickets, summary(r)).toBe(0);
+    // The backlog it uploaded when back resolved the ticket.
+    expect(r.tickets.filter((t) => t.ruleId === 'device-silent').map((t) => t.state), summary(r)).toEqual(['resolved']);
+  });
+
+  it('twelve quiet hours: no ticket', async () => {
+    const r = await play('quiet-half-day.yaml', 'rehearsal_quiet');
+    expect(r.score.tickets, summary(r)).toBe(0);
+  });
 });
