@@ -152,6 +152,11 @@ export interface DeviceWatch<Config, State> {
   tick(rule: Config, state: State, device: WatchedDevice, now: number): Evaluation<State>;
   /** The broker reported the device online or offline (status message or last will) at `at`. */
   status(rule: Config, state: State, device: WatchedDevice, status: DeviceStatus, at: number): Evaluation<State>;
+  /**
+   * Since when the device counts as silent under the rule at `now` (epoch ms), or undefined: what
+   * group kinds (`flood`) count across a township, a zone or the network. Optional.
+   */
+  silentSince?(rule: Config, state: State, device: WatchedDevice, now: number): number | undefined;
 }
 
 /**
