@@ -31,7 +31,8 @@ import type { Evaluation, Rule, WatchedDevice } from './kinds/index.ts';
 import type { Site } from '../network/catalog.ts';
 import type { MetricName } from '../network/metrics.ts';
 import { Inhibitions } from './inhibition.ts';
-import { groupProblems, groupsOf, groupSubject, viewOf, type Group, type GroupScopeEntry, type Places } from './groups.ts';
+import { groupProblems, groupsOf, groupSubject, viewOf, widestOf, type Group, type GroupScopeEntry, type Places } from './groups.ts';
+import type { GroupView } from './kinds/index.ts';
 import { Coverage, supersedeProblems } from './supersede.ts';
 import { RuleIndex, type CompiledRule, type ReadingDevice, type RuleReading } from './router.ts';
 import { subjectOf, watchesByDevice, type Watch } from './watches.ts';
@@ -155,6 +156,7 @@ interface Fingerprint {
 
 type Counters = { -readonly [K in keyof RulesEngineStats]: number };
 const DONE: Promise<void> = Promise.resolve();
+const NONE: ReadonlySet<string> = new Set();
 
 /** Validates and indexes the rules; touches nothing until `start`, `evaluate` or `tick`. */
 export function createRulesEngine(options: RulesEngineOptions): RulesEngine {
@@ -385,10 +387,16 @@ export function createRulesEngine(options: RulesEngineOptions): RulesEngine {
   function runGroup(group: Group, now: number, writes: Promise<void>[]): void {
     const { rule, kind } = group.compiled;
     const taken = new Set<string>();
+    const silence = (watch: Watch) => silentSince(watch, now);
+    let widest: { readonly scope: string; view: GroupView | undefined } | undefined;
     for (const scope of group.scopes) {
-      const view = viewOf(scope, (watch) => silentSince(watch, now), taken, options.places?.timeZone);
-      counters.evaluations++;
       const entry = entryOf(scope.fingerprint, group.compiled);
+      widest ??= { scope: scope.scope, view: undefined };
+      // The widest scope's view (one network, or the zones…) is built once, for the narrower ones that need it.
+      const wider = widest.scope === scope.scope ? undefined : (widest.view ??= viewOf(widestOf(group), silence, taken, undefined));
+      // A firing group keeps judging all its members, also those a wider group took since.
+      const view = viewOf(scope, silence, entry.firing ? NONE : taken, options.places?.timeZone, wider);
+      counters.evaluations++;
       const evaluation = kind.group?.tick(rule, entry.state, view, now) ?? { state: entry.state, decision: { type: 'none' } };
       const members = kind.group?.members(evaluation.state) ?? [];
       const write = settle(entry, group.compiled, evaluation, now, () => subjectOfScope(group, scope, members));

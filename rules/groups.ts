@@ -95,8 +95,19 @@ export function groupsOf(groupRules: readonly CompiledRule[], watches: ReadonlyM
   });
 }
 
-/** The scope as the kind sees it at `now`: its devices not taken by a wider firing group, each with its silence. */
-export function viewOf(entry: GroupScopeEntry, silentSince: (watch: Watch) => number | undefined, taken: ReadonlySet<string>, timeZone: string | undefined): GroupView {
+/** The group's widest scope as one entry (the network, or all its zones): what narrower scopes look beyond themselves to. */
+export function widestOf(group: Group): GroupScopeEntry {
+  const [first] = group.scopes;
+  if (first === undefined) throw new Error(`group rule ${group.compiled.rule.id} has no scopes`);
+  const entries = group.scopes.filter((entry) => entry.scope === first.scope);
+  return entries.length === 1 ? first : { ...first, devices: entries.flatMap((entry) => entry.devices) };
+}
+
+/**
+ * The scope as the kind sees it at `now`: its devices not taken by a wider firing group, each
+ * with its silence; `wider` is the rule's widest scope when this one is narrower.
+ */
+export function viewOf(entry: GroupScopeEntry, silentSince: (watch: Watch) => number | undefined, taken: ReadonlySet<string>, timeZone: string | undefined, wider?: GroupView): GroupView {
   const devices = entry.devices
     .filter(({ device }) => !taken.has(device.id))
     .map(({ device, watches }) => {
@@ -107,7 +118,7 @@ export function viewOf(entry: GroupScopeEntry, silentSince: (watch: Watch) => nu
       }
       return { device: device.id, silentSince: since };
     });
-  return { scope: entry.scope, name: entry.name, devices, ...(timeZone !== undefined && { timeZone }) };
+  return { scope: entry.scope, name: entry.name, devices, ...(timeZone !== undefined && { timeZone }), ...(wider !== undefined && { wider }) };
 }
 
 /**

@@ -89,16 +89,34 @@ describe('flood', () => {
     expect(floodSummary({ ...network, devices: many.map((device) => ({ device, silentSince: 0 })) }, many, 0)).toMatch(/d49 and 10 more$/);
   });
 
-  it('the resolve note lists the members still silent: each gets its own ticket', () => {
+  it('members still silent when it resolves stay held for `linger`, then each is on its own', () => {
     const opened = floodTick(together, initialFloodState, township(silentAt(3, 30)), 4 * MIN).state;
-    const resolved = floodTick(together, opened, township([3, ...talking(29)]), 31 * MIN);
-    expect(resolved.note).toBe('29 of 30 devices back; still silent, each to its own ticket: d00');
+    const resolved = floodTick(together, opened, township([3, 3, ...talking(28)]), 31 * MIN);
+    expect(resolved.note).toBe('28 of 30 devices back; still silent, each to its own ticket unless back within 5m: d00, d01');
+    expect(flood.group?.members(resolved.state)).toEqual(['d00', 'd01']);
+    // d01 reconnects a minute later: let go; d00 is still held until the linger ends.
+    const later = floodTick(together, resolved.state, township([3, ...talking(29)]), 32 * MIN);
+    expect([later.decision.type, flood.group?.members(later.state)]).toEqual(['none', ['d00']]);
+    const over = floodTick(together, later.state, township([3, ...talking(29)]), 36 * MIN);
+    expect([over.decision.type, flood.group?.members(over.state)]).toEqual(['none', []]);
   });
 
   it('resumed from its ticket without members: adopts the scope\'s silent devices, or resolves after a window', () => {
     const resumed = flood.resume(together, 'warning', { openedAt: 4 * MIN, firstValue: 30, lastValue: 30, peakValue: 30 });
     expect(run(together, [[60, township(silentAt(59, 30))], [61, township(silentAt(59, 30))]], resumed)).toEqual(['update:warning@30', '-']);
     expect(run(together, [[60, township(talking(30))], [65, township(talking(30))], [71, township(talking(30))]], resumed)).toEqual(['-', '-', 'resolve@0']);
+  });
+
+  it('a township reaching its share while the rest of the network falls silent too waits for the network group, until `settle`', () => {
+    const rest = (silentRest: number) => [...silentAt(3, silentRest), ...talking(40 - silentRest)].map((minute, i) => ({ device: `r${i}`, silentSince: minute === null ? undefined : minute * MIN }));
+    const dark = township(silentAt(3.5, 20));
+    const network = (silentRest: number): GroupView => ({ scope: 'network', name: 'the whole network (全网)', devices: [...dark.devices, ...rest(silentRest)] });
+    // 15 of the other 40 silent too (more than a quarter of minShare): wait, 30 s after the first silence.
+    expect(run(together, [[4, { ...dark, wider: network(15) }]])).toEqual(['-']);
+    // ... but not past `settle` (45 s) after the first silence: the township opens.
+    expect(run(together, [[4.5, { ...dark, wider: network(15) }]])).toEqual(['fire:warning@20']);
+    // 4 of the other 40 (a quarter of minShare is 5): a local cut, opens at once.
+    expect(run(together, [[4, { ...dark, wider: network(4) }]])).toEqual(['fire:warning@20']);
   });
 
   it('judges scopes widest first and answers by scope: township officials, county dispatch', () => {
@@ -109,7 +127,7 @@ describe('flood', () => {
   });
 
   it('shows its defaults and refuses what cannot work', () => {
-    expect(together).toMatchObject({ scopes: ['network', 'township'], window: 10 * MIN, minMembers: 10, minShare: 0.5, recovered: 0.5, severity: 'warning', answer: { township: 'township', zone: 'township', network: 'county' } });
+    expect(together).toMatchObject({ scopes: ['network', 'township'], window: 10 * MIN, settle: 45_000, minMembers: 10, minShare: 0.5, recovered: 0.5, linger: 5 * MIN, severity: 'warning', answer: { township: 'township', zone: 'township', network: 'county' } });
     expect(floodSchema.safeParse({ ...base, id: 's', holds: [] }).success).toBe(false);
     expect(floodSchema.safeParse({ ...base, id: 's', minMembers: 1 }).success).toBe(false);
     expect(floodSchema.safeParse({ ...base, id: 's', minShare: 0 }).success).toBe(false);

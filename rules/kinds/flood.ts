@@ -22,11 +22,15 @@
  *   value = members silent. A device silent since earlier (its own ticket open) is not a member.
  * - Scopes are judged widest first (network, zone, township): devices held by a firing wider
  *   group are left out of the narrower ones, so a broker failure is one network ticket, not one
- *   per township.
+ *   per township. Devices report at phases spread over an interval, so a township may reach its
+ *   share a tick before the network does: a narrower scope whose silence reaches beyond it (at
+ *   least a quarter of `minShare` of the other devices silent within the window) waits for the
+ *   wider group until `settle` after its first member fell silent. A firing narrower group keeps judging all its members.
  * - Firing: devices of the scope that fall silent later join (value updated when the count of
  *   silent members changes). The ticket resolves when more than `recovered` of its members talk
- *   again; a member still silent then is released and gets its own ticket at the next tick (its
- *   limit and wait long passed). The engine keeps the state (members) in its snapshot.
+ *   again; members still silent then stay held for `linger` (they reconnect at their own phase,
+ *   or boot slowly after a power cut), and each still silent after it gets its own ticket at the
+ *   next tick (its limit and wait long passed). The engine keeps the state in its snapshot.
  * - The held rules need a `wait` (stale) so that a group can form before the first device's
  *   own ticket opens: devices of a township report at phases spread over an interval.
  * - Subject: one group ticket per rule and scope, fingerprint rule/<scope>-<id> (e.g.
@@ -37,7 +41,7 @@
  */
 import { z } from 'zod';
 import { metricNames } from '../../network/metrics.ts';
-import { durationSchema } from '../../network/duration.ts';
+import { durationSchema, formatDuration } from '../../network/duration.ts';
 import { ID_PATTERN } from '../../network/topic.ts';
 import { severities, type Severity } from '../severity.ts';
 import { groupScopes, ruleBaseSchema, type Evaluation, type GroupScope, type GroupView, type GroupWatch, type RuleKind } from './kind.ts';
@@ -71,12 +75,18 @@ export const floodSchema = ruleBaseSchema.extend({
     .max(1)
     .default(0.5)
     .describe('Least share of the scope\'s devices silent together for a group; default 0.5 (operational choice: a common cause silences most of what is behind it)'),
+  settle: durationSchema
+    .default(45_000)
+    .describe('A narrower scope (a township) whose silence reaches beyond it (a quarter of minShare of the other devices silent too) waits for the wider group (the network) to form until this long after its first member fell silent, so a broker failure is one ticket, not one per township; keep it below the held rules\' `wait` by at least one engine tick; default 45s'),
   recovered: z
     .number()
     .gt(0)
     .lt(1)
     .default(0.5)
     .describe('The group ticket resolves when more than this share of its members talk again; default 0.5 (most back); members still silent then get their own tickets'),
+  linger: durationSchema
+    .default(300_000)
+    .describe('Members still silent when the group resolves stay held this long (devices reconnect at their own phase, or boot slowly after a power cut); then each still silent gets its own ticket; default 5m'),
   answer: z
     .strictObject({
       township: answerTier.default('township').describe('Who answers a township group first: its township officials (default)'),
@@ -101,6 +111,8 @@ export interface FloodState {
   readonly silent: number;
   /** Resumed from a ticket without its members (no snapshot): the first tick after, epoch ms. */
   readonly resumedAt?: number | undefined;
+  /** After the group resolved: its members still silent (in `members`) are held until then, epoch ms. */
+  readonly lingerUntil?: number | undefined;
 }
 
 export const initialFloodState: FloodState = { severity: undefined, since: undefined, members: [], silent: 0 };
@@ -137,20 +149,43 @@ export function floodSummary(view: GroupView, members: readonly string[], since:
 export function floodTick(rule: FloodRule, state: FloodState, view: GroupView, now: number): Evaluation<FloodState> {
   const silent = new Map<string, number>();
   for (const device of view.devices) if (device.silentSince !== undefined) silent.set(device.device, device.silentSince);
-  return state.severity === undefined ? forming(rule, state, view, silent, now) : firing(rule, state, state.severity, silent, now);
+  if (state.severity !== undefined) return firing(rule, state, state.severity, silent, now);
+  return forming(rule, lingering(state, silent, now), view, silent, now);
+}
+
+/** Quiet, after a group: the members still silent stay held until `lingerUntil`; those back are let go. */
+function lingering(state: FloodState, silent: ReadonlyMap<string, number>, now: number): FloodState {
+  if (state.lingerUntil === undefined) return state;
+  const members = now < state.lingerUntil ? state.members.filter((device) => silent.has(device)) : [];
+  return members.length === 0 ? initialFloodState : members.length === state.members.length ? state : { ...state, members };
 }
 
 function forming(rule: FloodRule, state: FloodState, view: GroupView, silent: ReadonlyMap<string, number>, now: number): Evaluation<FloodState> {
   const together = [...silent].filter(([, since]) => now - since <= rule.window);
   if (together.length < rule.minMembers || together.length < rule.minShare * view.devices.length) return none(state);
-  const members = together.map(([device]) => device).sort();
   const since = Math.min(...together.map(([, at]) => at));
+  // Devices beyond the scope falling silent too: the wider group is forming; give it `settle`.
+  if (view.wider !== undefined && now - since < rule.settle && reachesBeyond(rule, view, view.wider, together.length, now)) return none(state);
+  const members = together.map(([device]) => device).sort();
   return {
     state: { severity: rule.severity, since, members, silent: members.length },
     decision: { type: 'fire', severity: rule.severity },
     value: members.length,
     note: floodSummary(view, members, since),
   };
+}
+
+/**
+ * Whether a quarter of `minShare` of the devices outside the scope fell silent within the window
+ * too: a local power cut leaves the rest of the network talking; a broker failure does not, and
+ * when the township reaches its share the rest are about as far (phases spread over an interval).
+ */
+function reachesBeyond(rule: FloodRule, view: GroupView, wider: GroupView, inside: number, now: number): boolean {
+  const outside = wider.devices.length - view.devices.length;
+  if (outside <= 0) return false;
+  let recent = 0;
+  for (const device of wider.devices) if (device.silentSince !== undefined && now - device.silentSince <= rule.window) recent++;
+  return recent - inside >= (rule.minShare / 4) * outside;
 }
 
 function firing(rule: FloodRule, state: FloodState, severity: Severity, silent: ReadonlyMap<string, number>, now: number): Evaluation<FloodState> {
@@ -163,8 +198,10 @@ function firing(rule: FloodRule, state: FloodState, severity: Severity, silent: 
   const stillSilent = members.filter((device) => silent.has(device));
   const back = members.length - stillSilent.length;
   if (back > rule.recovered * members.length) {
-    const note = `${back} of ${members.length} devices back` + (stillSilent.length > 0 ? `; still silent, each to its own ticket: ${listed(stillSilent)}` : '');
-    return { state: initialFloodState, decision: { type: 'resolve' }, value: stillSilent.length, note };
+    if (stillSilent.length === 0) return { state: initialFloodState, decision: { type: 'resolve' }, value: 0, note: `${back} of ${members.length} devices back` };
+    const note = `${back} of ${members.length} devices back; still silent, each to its own ticket unless back within ${formatDuration(rule.linger)}: ${listed(stillSilent)}`;
+    const after: FloodState = { ...initialFloodState, members: stillSilent, lingerUntil: now + rule.linger };
+    return { state: after, decision: { type: 'resolve' }, value: stillSilent.length, note };
   }
   const next: FloodState = { severity, since, members, silent: stillSilent.length };
   if (stillSilent.length === state.silent) return none(next);
@@ -183,7 +220,7 @@ const group: GroupWatch<FloodRule, FloodState> = {
   scopes: (rule) => groupScopes.filter((scope) => rule.scopes.includes(scope)),
   tierOf: (rule, scope) => rule.answer[scope],
   tick: floodTick,
-  members: (state) => (state.severity === undefined ? [] : state.members),
+  members: (state) => (state.severity === undefined && state.lingerUntil === undefined ? [] : state.members),
 };
 
 export const flood: RuleKind<FloodRule, FloodState> = {

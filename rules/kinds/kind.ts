@@ -182,8 +182,13 @@ export interface GroupView {
   readonly name: string;
   /** IANA time zone for the times in notes (the county's); default UTC. */
   readonly timeZone?: string;
-  /** Every device of the scope the held rules watch, talking or not (members of a wider firing group left out). */
+  /** Every device of the scope the held rules watch, talking or not (members of a wider firing group left out while this one is quiet). */
   readonly devices: readonly GroupDeviceView[];
+  /**
+   * The rule's widest scope (every device it counts), when this scope is a narrower one: whether
+   * the silence reaches beyond this scope, so a narrower group can wait for a wider one to form.
+   */
+  readonly wider?: GroupView;
 }
 
 /**
