@@ -15,6 +15,7 @@ import { InfluxWriter, influxSchema } from '../ingest/influx-writer.ts';
 import { Ingest } from '../ingest/ingest.ts';
 import { loadCatalog, type Catalog } from '../network/catalog.ts';
 import { pipelineLine } from '../network/line-protocol.ts';
+import { placesOf } from '../rules/groups.ts';
 import { createRulesService, type RulesService } from '../rules/service.ts';
 import { alarmLoad } from '../rules/tickets/alarm-load.ts';
 import { sqliteTicketFile } from '../rules/tickets/config.ts';
@@ -90,6 +91,7 @@ export async function startPipeline(config: Config, deps: PipelineDeps): Promise
       tickets: config.tickets,
       lifecycle: config.lifecycle,
       devices: catalog.devices.values(),
+      places: placesOf(catalog.file),
       tickMs: config.rulesTickMs,
       log,
       now,

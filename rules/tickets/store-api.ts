@@ -9,13 +9,17 @@ import type { TicketChange } from './changes.ts';
 import type { NoticeSummary, OutboxOutcome, OutboxRow, OutboxStats } from './outbox.ts';
 import type { SweepChange } from './sweep.ts';
 import type { Silence, SilenceMatcher } from './silence.ts';
-import type { Observation, Ticket, TicketEvent, TicketEventType, TicketState, TicketSubject } from './ticket.ts';
+import type { Observation, Ticket, TicketEvent, TicketEventType, TicketState, TicketSubject, Tier } from './ticket.ts';
 
 export type OpenOrUpdateInput = TicketSubject &
   Observation & {
     readonly actor?: string;
     /** When the ticket is raised on the sweep's clock (wall clock live); default `at`. Starts the escalation wait. */
     readonly raisedAt?: number;
+    /** A line for the opened / reopened event (a group ticket's cause and members). */
+    readonly note?: string;
+    /** The tier a new ticket starts at; default village for sites with a village, else township (a network group: county). */
+    readonly tier?: Tier;
   };
 export interface OpenOrUpdateResult {
   readonly ticket: Ticket;

@@ -130,7 +130,7 @@ class KyselyTicketStore implements TicketStore {
   }
 
   private async openOrUpdateIn(trx: Transaction<TicketDatabase>, input: OpenOrUpdateInput, record: Record): Promise<OpenOrUpdateResult> {
-    const { actor = SYSTEM_ACTOR, at, value, severity, worst, raisedAt = at, ...subject } = input;
+    const { actor = SYSTEM_ACTOR, at, value, severity, worst, raisedAt = at, note, tier, ...subject } = input;
     const observation = { at, value, severity, worst };
     const active = await this.findActive(trx, subject.fingerprint);
     if (active !== undefined) {
@@ -147,11 +147,11 @@ class KyselyTicketStore implements TicketStore {
     if (reopens(latest, at, this.policy)) {
       const flapping = latest.flappingSince === null && flapsAt(await this.activations(trx, latest.id), at, this.policy);
       ticket = { ...reopen(latest, observation, raisedAt), ...(flapping && { flappingSince: at }) };
-      events.push({ type: 'reopened', at, actor, severity, value });
+      events.push({ type: 'reopened', at, actor, severity, value, note });
       if (flapping) events.push({ type: 'flapping', at, actor, note: `${this.policy.flapping.activations} openings within ${this.policy.flapping.within / 60_000} min` });
     } else {
-      ticket = await trx.insertInto('tickets').values(openTicket(subject, observation, raisedAt)).returningAll().executeTakeFirstOrThrow();
-      events.push({ type: 'opened', at, actor, severity, value });
+      ticket = await trx.insertInto('tickets').values(openTicket(subject, observation, raisedAt, tier)).returningAll().executeTakeFirstOrThrow();
+      events.push({ type: 'opened', at, actor, severity, value, note });
     }
     if (silence !== undefined) {
       ticket = { ...ticket, state: 'suppressed', silenceId: silence.id };
