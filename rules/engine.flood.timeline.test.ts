@@ -86,6 +86,7 @@ describe('rules engine timelines: alarm floods (flood)', () => {
     expect(opened().map((t) => t.fingerprint)).toEqual([GROUP]);
     const [group] = await tl.store.list({ state: 'open' });
     expect(group).toMatchObject({ fingerprint: GROUP, ruleId: 'devices-silent-together', township: 'tongmen', village: null, tier: 'township', state: 'open' });
+    expect([group!.title, group!.titleZh]).toEqual(['Many devices silent together (likely a common cause): 桐门镇 Tongmen township', '桐门镇 Tongmen township 多台设备同时离线(疑似共同原因)']);
     expect(answering(group!.tier, group!, tl.catalog.file.recipients).map((r) => r.id)).toEqual(['tongmen-official']);
     // It opens at the first tick at which half of Tongmen's 24 devices are silent (their limits
     // pass over a minute, by phase), before any of their own tickets is due; the rest join, the

@@ -123,12 +123,14 @@ export function viewOf(entry: GroupScopeEntry, silentSince: (watch: Watch) => nu
 
 /**
  * A group ticket's subject: filed at its first member's site and device (the scope's first
- * device before it has members), without a village, so no village administrator answers it;
- * `tier` says who does.
+ * device before it has members), titled with the scope's name, without a village, so no village
+ * administrator answers it; `tier` says who does.
  */
 export function groupSubject(group: Group, entry: GroupScopeEntry, members: readonly string[], tier: Tier): TicketSubject & { readonly tier: Tier } {
   const first = entry.devices.find(({ device }) => device.id === members[0]) ?? entry.devices[0];
   if (first === undefined) throw new Error(`group scope ${entry.fingerprint} has no devices`);
   const metric = first.watches[0]?.metric ?? group.compiled.metric;
-  return { ...subjectOf(group.compiled, entry.fingerprint, first.device, metric), village: null, tier };
+  const { rule } = group.compiled;
+  // The scope in the title: messages name the ticket's site, which here is only its first member's.
+  return { ...subjectOf(group.compiled, entry.fingerprint, first.device, metric), title: `${rule.title}: ${entry.name}`, titleZh: `${entry.name} ${rule.titleZh}`, village: null, tier };
 }
