@@ -156,7 +156,6 @@ interface Fingerprint {
 
 type Counters = { -readonly [K in keyof RulesEngineStats]: number };
 const DONE: Promise<void> = Promise.resolve();
-const NONE: ReadonlySet<string> = new Set();
 
 /** Validates and indexes the rules; touches nothing until `start`, `evaluate` or `tick`. */
 export function createRulesEngine(options: RulesEngineOptions): RulesEngine {
@@ -383,24 +382,35 @@ export function createRulesEngine(options: RulesEngineOptions): RulesEngine {
     return members;
   }
 
-  /** Judges every scope of a group rule, widest first; a firing wider group's members are left out of narrower scopes. */
+  /**
+   * Judges every scope of a group rule, widest first. A scope that is quiet does not see the
+   * devices another of its scopes holds (a wider group formed at this tick, or a township group
+   * formed earlier): one cause, one ticket.
+   */
   function runGroup(group: Group, now: number, writes: Promise<void>[]): void {
     const { rule, kind } = group.compiled;
-    const taken = new Set<string>();
+    /** Device → the scope fingerprint whose group holds it. */
+    const taken = new Map<string, string>();
+    for (const scope of group.scopes) {
+      const entry = fingerprints.get(scope.fingerprint);
+      if (entry !== undefined) for (const member of kind.group?.members(entry.state) ?? []) taken.set(member, scope.fingerprint);
+    }
     const silence = (watch: Watch) => silentSince(watch, now);
     let widest: { readonly scope: string; view: GroupView | undefined } | undefined;
     for (const scope of group.scopes) {
       const entry = entryOf(scope.fingerprint, group.compiled);
       widest ??= { scope: scope.scope, view: undefined };
       // The widest scope's view (one network, or the zones…) is built once, for the narrower ones that need it.
-      const wider = widest.scope === scope.scope ? undefined : (widest.view ??= viewOf(widestOf(group), silence, taken, undefined));
-      // A firing group keeps judging all its members, also those a wider group took since.
-      const view = viewOf(scope, silence, entry.firing ? NONE : taken, options.places?.timeZone, wider);
+      const wider = widest.scope === scope.scope ? undefined : (widest.view ??= viewOf(widestOf(group), silence, (device) => taken.has(device), undefined));
+      // A firing group keeps judging all its members, also those a wider group took since; a
+      // quiet one does not see what the others hold (its own lingering members it does).
+      const leftOut = (device: string) => !entry.firing && (taken.get(device) ?? scope.fingerprint) !== scope.fingerprint;
+      const view = viewOf(scope, silence, leftOut, options.places?.timeZone, wider);
       counters.evaluations++;
       const evaluation = kind.group?.tick(rule, entry.state, view, now) ?? { state: entry.state, decision: { type: 'none' } };
       const members = kind.group?.members(evaluation.state) ?? [];
       const write = settle(entry, group.compiled, evaluation, now, () => subjectOfScope(group, scope, members));
-      for (const member of holdMembers(group, scope.fingerprint, entry.state)) taken.add(member);
+      for (const member of holdMembers(group, scope.fingerprint, entry.state)) if (!taken.has(member)) taken.set(member, scope.fingerprint);
       if (write) writes.push(write);
     }
   }

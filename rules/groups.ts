@@ -104,12 +104,13 @@ export function widestOf(group: Group): GroupScopeEntry {
 }
 
 /**
- * The scope as the kind sees it at `now`: its devices not taken by a wider firing group, each
- * with its silence; `wider` is the rule's widest scope when this one is narrower.
+ * The scope as the kind sees it at `now`: its devices but those `leftOut` (held by another of
+ * the rule's groups), each with its silence; `wider` is the rule's widest scope when this one is
+ * narrower.
  */
-export function viewOf(entry: GroupScopeEntry, silentSince: (watch: Watch) => number | undefined, taken: ReadonlySet<string>, timeZone: string | undefined, wider?: GroupView): GroupView {
+export function viewOf(entry: GroupScopeEntry, silentSince: (watch: Watch) => number | undefined, leftOut: (device: string) => boolean, timeZone: string | undefined, wider?: GroupView): GroupView {
   const devices = entry.devices
-    .filter(({ device }) => !taken.has(device.id))
+    .filter(({ device }) => !leftOut(device.id))
     .map(({ device, watches }) => {
       let since: number | undefined;
       for (const watch of watches) {
