@@ -165,7 +165,7 @@ function lingering(state: FloodState, silent: ReadonlyMap<string, number>, now: 
 function forming(rule: FloodRule, state: FloodState, view: GroupView, silent: ReadonlyMap<string, number>, now: number): Evaluation<FloodState> {
   const together = [...silent].filter(([, since]) => now - since <= rule.window);
   if (together.length < rule.minMembers || together.length < rule.minShare * view.devices.length) return none(state);
-  const since = Math.min(...together.map(([, at]) => at));
+  const since = together.reduce((earliest, [, at]) => Math.min(earliest, at), Number.POSITIVE_INFINITY);
   // Devices beyond the scope falling silent too: the wider group is forming; give it `settle`.
   if (view.wider !== undefined && now - since < rule.settle && reachesBeyond(rule, view, view.wider, together.length, now)) return none(state);
   const members = together.map(([device]) => device).sort();
