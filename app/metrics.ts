@@ -16,7 +16,7 @@ export interface MetricSources {
   /** Registers the metrics of the running source (app/sources.ts: the embedded broker's, or the external subscription's). */
   source(registry: Registry): void;
   devicesOnline(): number;
-  rules(): Pick<RulesEngineStats, 'evaluations' | 'outOfOrder' | 'withheld' | 'inhibited' | 'errors' | 'opened' | 'reopened' | 'escalated' | 'deescalated' | 'resolved'>;
+  rules(): Pick<RulesEngineStats, 'evaluations' | 'outOfOrder' | 'withheld' | 'inhibited' | 'grouped' | 'errors' | 'opened' | 'reopened' | 'escalated' | 'deescalated' | 'resolved'>;
   openTickets(): number | Promise<number>;
   /** The dead-letter store: letters this process pruned to keep it within its caps, and what it holds now. */
   deadLetters(): { pruned: number; letters: number; bytes: number };
@@ -116,6 +116,7 @@ export function createMetrics(sources: MetricSources): Registry {
   counter(registry, 'clearwater_rule_readings_out_of_order_total', 'Evaluations skipped: the reading was not newer than the last one of its fingerprint', () => sources.rules().outOfOrder);
   counter(registry, 'clearwater_rule_values_withheld_total', 'Values kept from process rules while a sensor-health rule holds the device (inhibit)', () => sources.rules().withheld);
   gauge(registry, 'clearwater_rule_inhibited', 'Device × metric pairs held by sensor-health rules now', () => sources.rules().inhibited);
+  gauge(registry, 'clearwater_rule_grouped', 'Device tickets held back by open group tickets (devices silent together) now', () => sources.rules().grouped);
   counter(registry, 'clearwater_ticket_write_errors_total', 'Ticket writes that failed', () => sources.rules().errors);
   labelledCounter(registry, 'clearwater_ticket_changes_total', 'Ticket changes made by the rules engine', 'change', () => {
     const { opened, reopened, escalated, deescalated, resolved } = sources.rules();

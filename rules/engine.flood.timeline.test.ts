@@ -86,6 +86,7 @@ describe('rules engine timelines: alarm floods (flood)', () => {
     expect(opened().map((t) => t.fingerprint)).toEqual([GROUP]);
     const [group] = await tl.store.list({ state: 'open' });
     expect(group).toMatchObject({ fingerprint: GROUP, ruleId: 'devices-silent-together', township: 'tongmen', village: null, tier: 'township', state: 'open' });
+    expect([group!.title, group!.titleZh]).toEqual(['Many devices silent together (likely a common cause): 桐门镇 Tongmen township', '桐门镇 Tongmen township 多台设备同时离线(疑似共同原因)']);
     expect(answering(group!.tier, group!, tl.catalog.file.recipients).map((r) => r.id)).toEqual(['tongmen-official']);
     // It opens at the first tick at which half of Tongmen's 24 devices are silent (their limits
     // pass over a minute, by phase), before any of their own tickets is due; the rest join, the
@@ -153,6 +154,17 @@ describe('rules engine timelines: alarm floods (flood)', () => {
     expect(answering(network!.tier, network!, tl.catalog.file.recipients).map((r) => r.id)).toEqual(['county-dispatch']);
     const events = (await tl.store.get(network!.id))?.events ?? [];
     expect(events[0]?.note).toMatch(/^\d+ of 70 devices in the whole network of .+ \(全网\) silent since 10:12: likely the broker or ingest, or the county uplink/);
+  });
+
+  it('a supply zone going dark with a zone rule: one zone ticket; the network counts only the devices no group holds', async () => {
+    const zoned = (await packRules('sensor-health')).map((rule) => (rule.kind === 'flood' ? { ...rule, scopes: ['network', 'zone'] as const } : rule)) as Rule[];
+    await start(zoned);
+    await tl.engine.tick(T0);
+    // The north zone is 37 of the county's 70 devices: more than half, once its 5-minute gauges join.
+    await run(0, 40 * MIN, (device, at) => device.site.zone === 'north' && at >= 10 * MIN);
+    expect(opened().map((t) => `${t.fingerprint} ${t.tier}`)).toEqual(['devices-silent-together/zone-north township']);
+    const [zone] = await tl.store.list({ state: 'open' });
+    expect(zone).toMatchObject({ lastValue: 37, titleZh: '城北水厂供水区 North plant service area zone 多台设备同时离线(疑似共同原因)' });
   });
 
   it('survives a restart: the group and its members come back from the snapshot, no duplicate, no device tickets', async () => {

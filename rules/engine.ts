@@ -31,8 +31,7 @@ import type { Evaluation, Rule, WatchedDevice } from './kinds/index.ts';
 import type { Site } from '../network/catalog.ts';
 import type { MetricName } from '../network/metrics.ts';
 import { Inhibitions } from './inhibition.ts';
-import { groupProblems, groupsOf, groupSubject, viewOf, widestOf, type Group, type GroupScopeEntry, type Places } from './groups.ts';
-import type { GroupView } from './kinds/index.ts';
+import { groupProblems, groupsOf, holdMembers, judgeGroup, type GroupHost, type Places } from './groups.ts';
 import { Coverage, supersedeProblems } from './supersede.ts';
 import { RuleIndex, type CompiledRule, type ReadingDevice, type RuleReading } from './router.ts';
 import { subjectOf, watchesByDevice, type Watch } from './watches.ts';
@@ -156,7 +155,6 @@ interface Fingerprint {
 
 type Counters = { -readonly [K in keyof RulesEngineStats]: number };
 const DONE: Promise<void> = Promise.resolve();
-const NONE: ReadonlySet<string> = new Set();
 
 /** Validates and indexes the rules; touches nothing until `start`, `evaluate` or `tick`. */
 export function createRulesEngine(options: RulesEngineOptions): RulesEngine {
@@ -369,52 +367,22 @@ export function createRulesEngine(options: RulesEngineOptions): RulesEngine {
     return settleAll(writes);
   }
 
-  /** Since when a watch's device is silent under its rule, from the watch's state (undefined: it talks). */
-  function silentSince(watch: Watch, now: number): number | undefined {
-    const { rule, kind } = watch.compiled;
-    return kind.watch?.silentSince?.(rule, fingerprints.get(watch.fingerprint)?.state ?? kind.initial(rule), watch.device, now);
-  }
-
-  /** The group's state holds back its members' watch tickets, or nothing. */
-  function holdMembers(group: Group, fingerprint: string, state: unknown): readonly string[] {
-    const members = group.compiled.kind.group?.members(state) ?? [];
-    if (members.length > 0) inhibitions.holdWatches(fingerprint, group.holds, members);
-    else inhibitions.release(fingerprint);
-    return members;
-  }
-
-  /** Judges every scope of a group rule, widest first; a firing wider group's members are left out of narrower scopes. */
-  function runGroup(group: Group, now: number, writes: Promise<void>[]): void {
-    const { rule, kind } = group.compiled;
-    const taken = new Set<string>();
-    const silence = (watch: Watch) => silentSince(watch, now);
-    let widest: { readonly scope: string; view: GroupView | undefined } | undefined;
-    for (const scope of group.scopes) {
-      const entry = entryOf(scope.fingerprint, group.compiled);
-      widest ??= { scope: scope.scope, view: undefined };
-      // The widest scope's view (one network, or the zones…) is built once, for the narrower ones that need it.
-      const wider = widest.scope === scope.scope ? undefined : (widest.view ??= viewOf(widestOf(group), silence, taken, undefined));
-      // A firing group keeps judging all its members, also those a wider group took since.
-      const view = viewOf(scope, silence, entry.firing ? NONE : taken, options.places?.timeZone, wider);
-      counters.evaluations++;
-      const evaluation = kind.group?.tick(rule, entry.state, view, now) ?? { state: entry.state, decision: { type: 'none' } };
-      const members = kind.group?.members(evaluation.state) ?? [];
-      const write = settle(entry, group.compiled, evaluation, now, () => subjectOfScope(group, scope, members));
-      for (const member of holdMembers(group, scope.fingerprint, entry.state)) taken.add(member);
-      if (write) writes.push(write);
-    }
-  }
-
-  function subjectOfScope(group: Group, scope: GroupScopeEntry, members: readonly string[]): TicketSubject & { readonly tier: Tier } {
-    return groupSubject(group, scope, members, group.compiled.kind.group?.tierOf(group.compiled.rule, scope.scope) ?? 'township');
-  }
+  /** What judging the groups needs of the engine (groups.ts `judgeGroup`). */
+  const groupHost: GroupHost<Fingerprint> = {
+    entryOf,
+    existing: (fingerprint) => fingerprints.get(fingerprint),
+    settle,
+    inhibitions,
+    timeZone: options.places?.timeZone,
+    evaluated: () => void counters.evaluations++,
+  };
 
   function tick(now: number): Promise<void> {
     counters.ticks++;
     clock = Math.max(clock, now);
     const writes: Promise<void>[] = [];
     // Groups first: a group that forms at this tick holds its members before their own tickets are due.
-    for (const group of groups) runGroup(group, now, writes);
+    for (const group of groups) judgeGroup(group, now, groupHost, writes);
     for (const list of watches.values()) {
       for (const watch of list) {
         const { rule, kind } = watch.compiled;
@@ -472,7 +440,7 @@ export function createRulesEngine(options: RulesEngineOptions): RulesEngine {
       for (const group of groups) {
         for (const scope of group.scopes) {
           const entry = fingerprints.get(scope.fingerprint);
-          if (entry !== undefined) holdMembers(group, scope.fingerprint, entry.state);
+          if (entry !== undefined) holdMembers(group, scope.fingerprint, entry.state, inhibitions);
         }
       }
       return { resumed, orphaned, restored, dropped: saved.dropped };

@@ -4,7 +4,8 @@
  * at a tick, and the subject a group ticket is filed under. Pure; the engine owns the states.
  */
 import type { CatalogFile } from '../network/catalog.ts';
-import type { GroupScope, GroupView, WatchedDevice } from './kinds/index.ts';
+import type { Evaluation, GroupScope, GroupView, WatchedDevice } from './kinds/index.ts';
+import type { Inhibitions } from './inhibition.ts';
 import { watchesSite, type CompiledRule } from './router.ts';
 import { fingerprintOf, type TicketSubject, type Tier } from './tickets/ticket.ts';
 import { subjectOf, type Watch } from './watches.ts';
@@ -104,12 +105,13 @@ export function widestOf(group: Group): GroupScopeEntry {
 }
 
 /**
- * The scope as the kind sees it at `now`: its devices not taken by a wider firing group, each
- * with its silence; `wider` is the rule's widest scope when this one is narrower.
+ * The scope as the kind sees it at `now`: its devices but those `leftOut` (held by another of
+ * the rule's groups), each with its silence; `wider` is the rule's widest scope when this one is
+ * narrower.
  */
-export function viewOf(entry: GroupScopeEntry, silentSince: (watch: Watch) => number | undefined, taken: ReadonlySet<string>, timeZone: string | undefined, wider?: GroupView): GroupView {
+export function viewOf(entry: GroupScopeEntry, silentSince: (watch: Watch) => number | undefined, leftOut: (device: string) => boolean, timeZone: string | undefined, wider?: GroupView): GroupView {
   const devices = entry.devices
-    .filter(({ device }) => !taken.has(device.id))
+    .filter(({ device }) => !leftOut(device.id))
     .map(({ device, watches }) => {
       let since: number | undefined;
       for (const watch of watches) {
@@ -123,12 +125,73 @@ export function viewOf(entry: GroupScopeEntry, silentSince: (watch: Watch) => nu
 
 /**
  * A group ticket's subject: filed at its first member's site and device (the scope's first
- * device before it has members), without a village, so no village administrator answers it;
- * `tier` says who does.
+ * device before it has members), titled with the scope's name, without a village, so no village
+ * administrator answers it; `tier` says who does.
  */
 export function groupSubject(group: Group, entry: GroupScopeEntry, members: readonly string[], tier: Tier): TicketSubject & { readonly tier: Tier } {
   const first = entry.devices.find(({ device }) => device.id === members[0]) ?? entry.devices[0];
   if (first === undefined) throw new Error(`group scope ${entry.fingerprint} has no devices`);
   const metric = first.watches[0]?.metric ?? group.compiled.metric;
-  return { ...subjectOf(group.compiled, entry.fingerprint, first.device, metric), village: null, tier };
+  const { rule } = group.compiled;
+  // The scope in the title: messages name the ticket's site, which here is only its first member's.
+  return { ...subjectOf(group.compiled, entry.fingerprint, first.device, metric), title: `${rule.title}: ${entry.name}`, titleZh: `${entry.name} ${rule.titleZh}`, village: null, tier };
+}
+
+/** The engine's side of a group's turn: its fingerprint states, its write path and the holds. */
+export interface GroupHost<Entry extends { state: unknown; firing: boolean }> {
+  /** The fingerprint's entry, created quiet when missing. */
+  entryOf(fingerprint: string, compiled: CompiledRule): Entry;
+  existing(fingerprint: string): Entry | undefined;
+  /** Stores the evaluation's state and queues the ticket write it asks for (engine.ts `settle`). */
+  settle(entry: Entry, compiled: CompiledRule, evaluation: Evaluation<unknown>, at: number, subject: () => TicketSubject & { readonly tier?: Tier }): Promise<void> | undefined;
+  readonly inhibitions: Inhibitions;
+  /** The county's, for the times in notes. */
+  readonly timeZone: string | undefined;
+  /** Counts one evaluation. */
+  evaluated(): void;
+}
+
+/** The group's state holds back its members' watch tickets, or nothing; returns the members. */
+export function holdMembers(group: Group, fingerprint: string, state: unknown, inhibitions: Inhibitions): readonly string[] {
+  const members = group.compiled.kind.group?.members(state) ?? [];
+  if (members.length > 0) inhibitions.holdWatches(fingerprint, group.holds, members);
+  else inhibitions.release(fingerprint);
+  return members;
+}
+
+/**
+ * One group rule's turn at a tick: every scope, widest first. A scope that is quiet does not see
+ * the devices another of its scopes holds (a wider group formed at this tick, or a township group
+ * formed earlier): one cause, one ticket. Ticket writes are pushed to `writes`.
+ */
+export function judgeGroup<Entry extends { state: unknown; firing: boolean }>(group: Group, now: number, host: GroupHost<Entry>, writes: Promise<void>[]): void {
+  const { rule, kind } = group.compiled;
+  /** Device → the scope fingerprint whose group holds it. */
+  const taken = new Map<string, string>();
+  for (const scope of group.scopes) {
+    const entry = host.existing(scope.fingerprint);
+    if (entry !== undefined) for (const member of kind.group?.members(entry.state) ?? []) taken.set(member, scope.fingerprint);
+  }
+  const silence = (watch: Watch) => {
+    const { rule: watched, kind: watchKind } = watch.compiled;
+    return watchKind.watch?.silentSince?.(watched, host.existing(watch.fingerprint)?.state ?? watchKind.initial(watched), watch.device, now);
+  };
+  let widest: { readonly scope: GroupScope; view: GroupView | undefined } | undefined;
+  for (const scope of group.scopes) {
+    const entry = host.entryOf(scope.fingerprint, group.compiled);
+    widest ??= { scope: scope.scope, view: undefined };
+    // The widest scope's view (one network, or the zones…) is built once, for the narrower ones that need it.
+    const wider = widest.scope === scope.scope ? undefined : (widest.view ??= viewOf(widestOf(group), silence, (device) => taken.has(device), undefined));
+    // A firing group keeps judging all its members, also those a wider group took since; a
+    // quiet one does not see what the others hold (its own lingering members it does).
+    const leftOut = (device: string) => !entry.firing && (taken.get(device) ?? scope.fingerprint) !== scope.fingerprint;
+    const view = viewOf(scope, silence, leftOut, host.timeZone, wider);
+    host.evaluated();
+    const evaluation = kind.group?.tick(rule, entry.state, view, now) ?? { state: entry.state, decision: { type: 'none' } };
+    const members = kind.group?.members(evaluation.state) ?? [];
+    const tier = kind.group?.tierOf(rule, scope.scope) ?? 'township';
+    const write = host.settle(entry, group.compiled, evaluation, now, () => groupSubject(group, scope, members, tier));
+    for (const member of holdMembers(group, scope.fingerprint, entry.state, host.inhibitions)) if (!taken.has(member)) taken.set(member, scope.fingerprint);
+    if (write) writes.push(write);
+  }
 }

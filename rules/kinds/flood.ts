@@ -25,7 +25,9 @@
  *   per township. Devices report at phases spread over an interval, so a township may reach its
  *   share a tick before the network does: a narrower scope whose silence reaches beyond it (at
  *   least a quarter of `minShare` of the other devices silent within the window) waits for the
- *   wider group until `settle` after its first member fell silent. A firing narrower group keeps judging all its members.
+ *   wider group until `settle` after its first member fell silent. A quiet scope does not see
+ *   the devices another scope's group holds (a township dark before the broker fails stays its
+ *   own ticket, and the network counts the rest); a firing group keeps judging all its members.
  * - Firing: devices of the scope that fall silent later join (value updated when the count of
  *   silent members changes). The ticket resolves when more than `recovered` of its members talk
  *   again; members still silent then stay held for `linger` (they reconnect at their own phase,
@@ -163,7 +165,7 @@ function lingering(state: FloodState, silent: ReadonlyMap<string, number>, now: 
 function forming(rule: FloodRule, state: FloodState, view: GroupView, silent: ReadonlyMap<string, number>, now: number): Evaluation<FloodState> {
   const together = [...silent].filter(([, since]) => now - since <= rule.window);
   if (together.length < rule.minMembers || together.length < rule.minShare * view.devices.length) return none(state);
-  const since = Math.min(...together.map(([, at]) => at));
+  const since = together.reduce((earliest, [, at]) => Math.min(earliest, at), Number.POSITIVE_INFINITY);
   // Devices beyond the scope falling silent too: the wider group is forming; give it `settle`.
   if (view.wider !== undefined && now - since < rule.settle && reachesBeyond(rule, view, view.wider, together.length, now)) return none(state);
   const members = together.map(([device]) => device).sort();
