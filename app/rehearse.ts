@@ -50,7 +50,10 @@ export async function rehearse(config: Config, simulation: Omit<SimulatorConfigI
   let endMs = Infinity;
   const now = () => Math.min(events.now(), endMs);
   const onPoints = (points: readonly TelemetryPoint[]) => points.forEach((p) => events.heard(p.device.id, p.ts, p.device.intervalMs));
-  const pipeline = await startPipeline(config, { log: options.log, now, onPoints });
+  // Time runs `speed` times faster than live, so the rules' clock must tick as much more often:
+  // a device's silence or a group forming happens between two ticks otherwise.
+  const rulesTickMs = Math.max(50, Math.round(config.rulesTickMs / parsed.speed));
+  const pipeline = await startPipeline({ ...config, rulesTickMs }, { log: options.log, now, onPoints });
   try {
     const simulator = createNetworkSimulator({ ...simulation, startMs, brokerUrl: `mqtt://127.0.0.1:${pipeline.mqttPort}` }, { catalog: pipeline.catalog, logger: options.log, now: realNow });
     await simulator.start();
@@ -68,8 +71,12 @@ export async function rehearse(config: Config, simulation: Omit<SimulatorConfigI
     await settled(() => String(events.now()));
     const devices = simulator.stats().total;
     // Every acknowledged reading has been handed to the rules: wait for their ticket writes.
-    await settled(() => JSON.stringify(pipeline.rules.engine.stats()));
-    const tickets = await pipeline.tickets('all');
+    await settled(() => {
+      // Ticks go on (and judge group rules): the readings and the ticket writes settle.
+      const { readings, opened, reopened, updated, escalated, deescalated, resolved, errors } = pipeline.rules.engine.stats();
+      return JSON.stringify([readings, opened, reopened, updated, escalated, deescalated, resolved, errors]);
+    });
+    const tickets = await pipeline.tickets("all");
     return { truth, tickets, score: scoreTruth(truth, tickets, defaultTruthScoreOptions), fromMs: startMs, toMs: endMs, devices };
   } finally {
     await pipeline.stop();

@@ -71,4 +71,14 @@ describe('rehearsals of the scenario library', { timeout: 120_000 }, () => {
     const r = await play('quiet-half-day.yaml', 'rehearsal_quiet');
     expect(r.score.tickets, summary(r)).toBe(0);
   });
+
+  it('a township losing its link for 30 minutes: one grouped ticket, no device tickets, no alarm flood', async () => {
+    const r = await play('link-loss-tongmen.yaml', 'rehearsal_link_loss');
+    const [kind] = r.score.kinds;
+    expect(kind, summary(r)).toMatchObject({ kind: 'link-loss', incidents: 1, detected: 1 });
+    expect(kind!.maxDelayMin, summary(r)).toBeLessThanOrEqual(5);
+    expect(r.tickets.filter((t) => t.ruleId === 'devices-silent-together'), summary(r)).toHaveLength(1);
+    expect(r.score.falseTickets, summary(r)).toBe(0);
+    expect(r.score.worst10Minutes, summary(r)).toBeLessThanOrEqual(10);
+  });
 });
