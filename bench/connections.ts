@@ -45,6 +45,7 @@ const optionsSchema = z.strictObject({
   perAddress: z.coerce.number().int().min(1).max(1000).default(500).describe('Devices per 127.0.0.x source address'),
   reconnectS: z.coerce.number().positive().max(60).default(2).describe('A device\'s retry interval after a refused or lost connection, s'),
   phaseTimeoutS: z.coerce.number().positive().max(3600).default(600).describe('Longest wait for all devices to be back in a phase, s'),
+  profile: z.string().optional().describe('Run the first Clearwater process under node --cpu-prof, writing into this folder'),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'silent']).default('error').describe('Log level of the Clearwater child (warn logs every device-silent ticket the storms open)'),
 });
 type Options = z.infer<typeof optionsSchema>;
@@ -79,8 +80,8 @@ interface Pipeline {
   readyAt: number;
 }
 
-async function startClearwater(settings: object): Promise<Pipeline> {
-  const child = forkBenchChild('clearwater-pipeline.ts', settings);
+async function startClearwater(settings: object, nodeFlags: readonly string[] = []): Promise<Pipeline> {
+  const child = forkBenchChild('clearwater-pipeline.ts', settings, { nodeFlags });
   await nextMessage(child, 'ready', 120_000);
   return { child, pid: child.pid ?? 0, readyAt: Date.now() };
 }
@@ -175,7 +176,7 @@ async function main(): Promise<number> {
   const shares: Share[] = [];
   let pipeline: Pipeline | undefined;
   try {
-    pipeline = await startClearwater(settings);
+    pipeline = await startClearwater(settings, options.profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${options.profile}`]);
     await sleep(2000);
     const baseRss = memoryUsage(pipeline.pid)?.rssMiB ?? Number.NaN;
     log(`Clearwater pid ${pipeline.pid} on port ${port}, ${fixed(baseRss)} MiB RSS before any device; ${n} devices from ${Math.ceil(n / options.perAddress)} addresses in ${options.loadProcs} processes`);
