@@ -70,7 +70,10 @@ async function main(): Promise<void> {
     };
   };
   onParentMessage((message) => {
-    if (message.type === 'stats') void stats().then((s) => tell({ type: 'stats', stats: s }), failChild);
+    if (message.type === 'gc') {
+      (globalThis as { gc?: () => void }).gc?.();
+      tell({ type: 'collected' });
+    } else if (message.type === 'stats') void stats().then((s) => tell({ type: 'stats', stats: s }), failChild);
     else if (message.type === 'stop') {
       void (async () => {
         const last = await stats();

@@ -45,6 +45,7 @@ const optionsSchema = z.strictObject({
   perAddress: z.coerce.number().int().min(1).max(1000).default(500).describe('Devices per 127.0.0.x source address'),
   reconnectS: z.coerce.number().positive().max(60).default(2).describe('A device\'s retry interval after a refused or lost connection, s'),
   phaseTimeoutS: z.coerce.number().positive().max(3600).default(600).describe('Longest wait for all devices to be back in a phase, s'),
+  storms: z.coerce.boolean().default(true).describe('Run the outage and the restart storm after the cold start; --no-storms measures only the cold start and the memory'),
   profile: z.string().optional().describe('Run the first Clearwater process under node --cpu-prof, writing into this folder'),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'silent']).default('error').describe('Log level of the Clearwater child (warn logs every device-silent ticket the storms open)'),
 });
@@ -81,9 +82,17 @@ interface Pipeline {
 }
 
 async function startClearwater(settings: object, nodeFlags: readonly string[] = []): Promise<Pipeline> {
-  const child = forkBenchChild('clearwater-pipeline.ts', settings, { nodeFlags });
+  const child = forkBenchChild('clearwater-pipeline.ts', settings, { nodeFlags: ['--expose-gc', ...nodeFlags] });
   await nextMessage(child, 'ready', 120_000);
   return { child, pid: child.pid ?? 0, readyAt: Date.now() };
+}
+
+/** RSS after a full garbage collection in the child, MiB (heap that is garbage is not memory a connection needs). */
+async function collectedRss(pipeline: Pipeline): Promise<number> {
+  send(pipeline.child, { type: 'gc' });
+  await nextMessage(pipeline.child, 'collected', 60_000);
+  await sleep(500);
+  return memoryUsage(pipeline.pid)?.rssMiB ?? Number.NaN;
 }
 
 async function stopClearwater(pipeline: Pipeline): Promise<void> {
@@ -177,8 +186,8 @@ async function main(): Promise<number> {
   let pipeline: Pipeline | undefined;
   try {
     pipeline = await startClearwater(settings, options.profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${options.profile}`]);
-    await sleep(2000);
-    const baseRss = memoryUsage(pipeline.pid)?.rssMiB ?? Number.NaN;
+    await sleep(5000); // start-up work (catalog, rules state) settles
+    const baseRss = await collectedRss(pipeline);
     log(`Clearwater pid ${pipeline.pid} on port ${port}, ${fixed(baseRss)} MiB RSS before any device; ${n} devices from ${Math.ceil(n / options.perAddress)} addresses in ${options.loadProcs} processes`);
 
     // 1. Cold start: every login is a scrypt.
@@ -194,35 +203,12 @@ async function main(): Promise<number> {
     log(`cold start: ${sum(cold.statuses, 'backSinceMark')}/${n} online and publishing after ${fixed(coldS, 1)} s; refused ${refusals(cold.statuses)}`);
     await sleep(options.holdSeconds * 1000);
     const held = memoryUsage(pipeline.pid);
-    const heldRss = held?.rssMiB ?? Number.NaN;
+    const heldRss = await collectedRss(pipeline);
     const perConnectionKiB = ((heldRss - baseRss) * 1024) / n;
-    log(`held ${options.holdSeconds} s: ${fixed(heldRss)} MiB RSS (peak ${fixed(held?.peakRssMiB ?? Number.NaN)}), ${fixed(perConnectionKiB, 1)} KiB a connection`);
+    log(`held ${options.holdSeconds} s: ${fixed(held?.rssMiB ?? Number.NaN)} MiB RSS, ${fixed(heldRss)} after a GC (peak ${fixed(held?.peakRssMiB ?? Number.NaN)}), ${fixed(perConnectionKiB, 1)} KiB a connection`);
 
-    // 2. Outage storm: the storm group drops at once, the control group keeps reporting.
-    for (const s of shares) s.tell('mark');
-    await sleep(200);
-    const stormAt = Date.now();
-    for (const s of shares) s.tell('drop');
-    const storm = await until(shares, options.phaseTimeoutS * 1000, (s) => sum(s, 'stormBack') >= sum(s, 'stormDevices'), 'outage storm');
-    const stormS = (lastBack(storm.statuses) - stormAt) / 1000;
-    await sleep(options.reportIntervalS * 1000); // the control group's publishes of the storm get their PUBACKs or show as unacknowledged
-    const afterStorm = await statusOf(shares);
-    const controlMaxAckMs = Math.max(...afterStorm.map((s) => s.controlMaxAckMs));
-    log(`outage storm: ${sum(storm.statuses, 'stormBack')}/${sum(storm.statuses, 'stormDevices')} back after ${fixed(stormS, 1)} s; control group: slowest PUBACK ${controlMaxAckMs} ms, ${sum(afterStorm, 'controlUnacked')} unacked, ${sum(afterStorm, 'controlDisconnects')} disconnects; refused ${refusals(storm.statuses)}`);
-    const stormPeakRss = memoryUsage(pipeline.pid)?.peakRssMiB ?? Number.NaN;
-
-    // 3. Restart storm: stop Clearwater, start it again on the same data folder and port.
-    const stoppingAt = Date.now();
-    await stopClearwater(pipeline);
-    const downAt = Date.now();
-    for (const s of shares) s.tell('mark');
-    pipeline = await startClearwater(settings);
-    const restart = await until(shares, options.phaseTimeoutS * 1000, (s) => sum(s, 'backSinceMark') >= n, 'restart storm');
-    const restartS = (lastBack(restart.statuses) - pipeline.readyAt) / 1000;
-    const stopS = (downAt - stoppingAt) / 1000;
-    const relistenS = (pipeline.readyAt - downAt) / 1000;
-    log(`restart: stopped in ${fixed(stopS, 1)} s, listening ${fixed(relistenS, 1)} s later, all ${sum(restart.statuses, 'backSinceMark')}/${n} back ${fixed(restartS, 1)} s after that; refused ${refusals(restart.statuses)}`);
-    const restartRss = memoryUsage(pipeline.pid);
+    const storms = options.storms ? await runStorms(shares, pipeline, settings, options) : undefined;
+    if (storms) pipeline = storms.pipeline;
 
     // Stop the devices, wait for what they have unacknowledged, then compare with InfluxDB.
     const done = shares.map((s) => s.next<{ status: DevicesStatus; ackedByDevice: Record<string, number> }>('done'));
@@ -245,25 +231,19 @@ async function main(): Promise<number> {
       table(
         ['figure', 'value'],
         [
-          ['RSS before any device, MiB', fixed(baseRss)],
-          [`RSS with ${n} devices connected, MiB (peak)`, `${fixed(heldRss)} (${fixed(held?.peakRssMiB ?? Number.NaN)})`],
-          ['memory per connection, KiB (RSS delta ÷ devices)', fixed(perConnectionKiB, 1)],
+          ['RSS before any device, after a GC, MiB', fixed(baseRss)],
+          [`RSS with ${n} devices connected: as found, after a GC (peak so far), MiB`, `${fixed(held?.rssMiB ?? Number.NaN)}, ${fixed(heldRss)} (${fixed(held?.peakRssMiB ?? Number.NaN)})`],
+          ['memory per connection, KiB (RSS delta after GCs ÷ devices)', fixed(perConnectionKiB, 1)],
           ['cold start: all online and publishing, s', fixed(coldS, 1)],
           ['cold start: logins/s (scrypt each)', fixed(n / coldS)],
-          [`outage storm: ${sum(storm.statuses, 'stormDevices')} dropped at once, all back, s`, storm.finished ? fixed(stormS, 1) : `not all (${sum(storm.statuses, 'stormBack')})`],
-          [`outage storm: logins/s (credential cache; all back − the devices' ${options.reconnectS} s retry delay)`, fixed(sum(storm.statuses, 'stormDevices') / Math.max(0.001, stormS - options.reconnectS))],
-          [`outage storm: control group (${controlIds.length}) slowest PUBACK, ms`, String(controlMaxAckMs)],
-          ['outage storm: control group disconnects / unacked / lost', `${sum(afterStorm, 'controlDisconnects')} / ${sum(afterStorm, 'controlUnacked')} / ${controlLost}`],
-          ['peak RSS through the outage storm, MiB', fixed(stormPeakRss)],
-          ['restart: stopping took, then listening again after, s', `${fixed(stopS, 1)}, ${fixed(relistenS, 1)}`],
-          ['restart storm: all online and publishing after listening, s', restart.finished ? fixed(restartS, 1) : `not all (${sum(restart.statuses, 'backSinceMark')})`],
-          ['RSS after the restart storm, MiB (peak)', `${fixed(restartRss?.rssMiB ?? Number.NaN)} (${fixed(restartRss?.peakRssMiB ?? Number.NaN)})`],
+          ...(storms?.rows ?? []),
+          [`control group (${controlIds.length}): acknowledged readings lost`, thousands(controlLost)],
           ['acked (PUBACKs) / landed (InfluxDB points) / lost', `${thousands(totalAcked)} / ${thousands(landed)} / ${thousands(lost)}`],
           ['unacknowledged when the devices stopped', thousands(unackedAtEnd)],
         ],
       ),
     );
-    console.log(JSON.stringify({ options, baseRss, heldRss, perConnectionKiB, coldS, stormS, controlMaxAckMs, controlLost, restartS, totalAcked, landed, lost, unackedAtEnd }));
+    console.log(JSON.stringify({ options, baseRss, heldRss, perConnectionKiB, coldS, ...storms?.figures, controlLost, totalAcked, landed, lost, unackedAtEnd }));
     return lost === 0 ? 0 : 1;
   } finally {
     for (const s of shares) if (s.child.exitCode === null) s.child.kill('SIGKILL');
@@ -271,6 +251,52 @@ async function main(): Promise<number> {
     await influx.stop();
     await rm(dataDir, { recursive: true, force: true });
   }
+}
+
+/** 2. the outage storm, 3. the restart storm; returns the new Clearwater process and the rows of the report. */
+async function runStorms(shares: readonly Share[], first: Pipeline, settings: object, options: Options): Promise<{ pipeline: Pipeline; rows: string[][]; figures: Record<string, number> }> {
+  const n = options.devices;
+  let pipeline = first;
+  // 2. Outage storm: the storm group drops at once, the control group keeps reporting.
+  for (const s of shares) s.tell('mark');
+  await sleep(200);
+  const stormAt = Date.now();
+  for (const s of shares) s.tell('drop');
+  const storm = await until(shares, options.phaseTimeoutS * 1000, (s) => sum(s, 'stormBack') >= sum(s, 'stormDevices'), 'outage storm');
+  const stormS = (lastBack(storm.statuses) - stormAt) / 1000;
+  await sleep(options.reportIntervalS * 1000); // the control group's publishes of the storm get their PUBACKs or show as unacknowledged
+  const afterStorm = await statusOf(shares);
+  const controlMaxAckMs = Math.max(...afterStorm.map((s) => s.controlMaxAckMs));
+  log(`outage storm: ${sum(storm.statuses, 'stormBack')}/${sum(storm.statuses, 'stormDevices')} back after ${fixed(stormS, 1)} s; control group: slowest PUBACK ${controlMaxAckMs} ms, ${sum(afterStorm, 'controlUnacked')} unacked, ${sum(afterStorm, 'controlDisconnects')} disconnects; refused ${refusals(storm.statuses)}`);
+  const stormPeakRss = memoryUsage(pipeline.pid)?.peakRssMiB ?? Number.NaN;
+
+  // 3. Restart storm: stop Clearwater, start it again on the same data folder and port.
+  const stoppingAt = Date.now();
+  await stopClearwater(pipeline);
+  const downAt = Date.now();
+  for (const s of shares) s.tell('mark');
+  pipeline = await startClearwater(settings);
+  const restart = await until(shares, options.phaseTimeoutS * 1000, (s) => sum(s, 'backSinceMark') >= n, 'restart storm');
+  const restartS = (lastBack(restart.statuses) - pipeline.readyAt) / 1000;
+  const stopS = (downAt - stoppingAt) / 1000;
+  const relistenS = (pipeline.readyAt - downAt) / 1000;
+  log(`restart: stopped in ${fixed(stopS, 1)} s, listening ${fixed(relistenS, 1)} s later, all ${sum(restart.statuses, 'backSinceMark')}/${n} back ${fixed(restartS, 1)} s after that; refused ${refusals(restart.statuses)}`);
+  const restartRss = memoryUsage(pipeline.pid);
+
+  return {
+    pipeline,
+    figures: { stormS, controlMaxAckMs, restartS },
+    rows: [
+      [`outage storm: ${sum(storm.statuses, 'stormDevices')} dropped at once, all back, s`, storm.finished ? fixed(stormS, 1) : `not all (${sum(storm.statuses, 'stormBack')})`],
+      [`outage storm: logins/s (credential cache; all back − the devices' ${options.reconnectS} s retry delay)`, fixed(sum(storm.statuses, 'stormDevices') / Math.max(0.001, stormS - options.reconnectS))],
+      ['outage storm: control group slowest PUBACK, ms', String(controlMaxAckMs)],
+      ['outage storm: control group disconnects / unacked', `${sum(afterStorm, 'controlDisconnects')} / ${sum(afterStorm, 'controlUnacked')}`],
+      ['peak RSS through the outage storm, MiB', fixed(stormPeakRss)],
+      ['restart: stopping took, then listening again after, s', `${fixed(stopS, 1)}, ${fixed(relistenS, 1)}`],
+      ['restart storm: all online and publishing after listening, s', restart.finished ? fixed(restartS, 1) : `not all (${sum(restart.statuses, 'backSinceMark')})`],
+      ['RSS after the restart storm, MiB (peak)', `${fixed(restartRss?.rssMiB ?? Number.NaN)} (${fixed(restartRss?.peakRssMiB ?? Number.NaN)})`],
+    ],
+  };
 }
 
 /** Points per device in InfluxDB, once the count stops growing towards `expected` (the replayer may still be writing). */
