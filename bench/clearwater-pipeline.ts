@@ -31,6 +31,8 @@ export interface ClearwaterPipelineSettings {
   readonly dataDir?: string;
   /** The broker section, instead of the throughput benchmark's (rate limit and per-address limit lifted, a free port). */
   readonly broker?: Record<string, unknown>;
+  /** Rule pack files, instead of the app's default packs. */
+  readonly rulePacks?: readonly string[];
 }
 
 /** The value of an unlabelled sample `name` in Prometheus text exposition format; NaN when absent. */
@@ -45,6 +47,7 @@ async function main(): Promise<void> {
   const parsed = parseConfig({
     catalog: settings.catalogPath,
     dataDir,
+    ...(settings.rulePacks ? { rulePacks: settings.rulePacks } : {}),
     // The benchmark's devices publish as fast as they are acknowledged: the per-device rate limit
     // (50/s, for devices that report every minute) would measure the limit, not the pipeline. All
     // of them connect from 127.0.0.1, up to 5000 (bench/options.ts): past maxConnectionsPerAddress.

@@ -46,6 +46,11 @@ const optionsSchema = z.strictObject({
   reconnectS: z.coerce.number().positive().max(60).default(2).describe('A device\'s retry interval after a refused or lost connection, s'),
   phaseTimeoutS: z.coerce.number().positive().max(3600).default(600).describe('Longest wait for all devices to be back in a phase, s'),
   storms: z.coerce.boolean().default(true).describe('Run the outage and the restart storm after the cold start; --no-storms measures only the cold start and the memory'),
+  rulePacks: z
+    .string()
+    .optional()
+    .transform((text) => text?.split(',').map((pack) => pack.trim()).filter(Boolean))
+    .describe('Rule packs by name (rules/packs/<name>.yaml), comma-separated, instead of the app\'s default ones, e.g. without sensor-health to see a storm without its device-silent tickets'),
   profile: z.string().optional().describe('Run the first Clearwater process under node --cpu-prof, writing into this folder'),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'silent']).default('error').describe('Log level of the Clearwater child (warn logs every device-silent ticket the storms open)'),
 });
@@ -181,6 +186,7 @@ async function main(): Promise<number> {
   const settings = {
     influxUrl: influx.url, database, catalogPath: catalog.path, logLevel: options.logLevel, readingsPerLine: 1, dataDir,
     broker: { port, maxConnections: Math.ceil(n * 1.2) + 100 },
+    ...(options.rulePacks ? { rulePacks: options.rulePacks.map((pack) => fileURLToPath(new URL(`../rules/packs/${pack}.yaml`, import.meta.url))) } : {}),
   };
   const shares: Share[] = [];
   let pipeline: Pipeline | undefined;
