@@ -40,6 +40,10 @@
  * 6. Gaps: a panel silence longer than `maxGap` restarts learning and resolves a firing ticket;
  *    `minHistory` panels are learned before anything is judged. An indicator silent longer than
  *    `maxGap` relearns its own baseline (step 1) while the panel goes on.
+ * 7. New change (`newChange: new-ticket`): while the ticket is open the event's own level is
+ *    learned; a panel far from both it and the baseline is a change flag, and when the flags pass
+ *    the discriminator the open ticket resolves and the next outlying panel opens a new one
+ *    (rules/kinds/anomaly-change.ts). With `ignore` an open ticket covers everything.
  *
  * Routing: `metrics()` is the first indicator (the ticket's metric), `contextMetrics()` the rest,
  * so the router sends every reading of the site carrying any indicator; a flow meter's never
@@ -54,6 +58,7 @@ import { z } from 'zod';
 import { metricNameSchema, type MetricName } from '../../network/metrics.ts';
 import { durationSchema } from '../../network/duration.ts';
 import { severities } from '../severity.ts';
+import { emptyWatch, newChangeModes, watched, type ChangeWatch } from './anomaly-change.ts';
 import { EMPTY_NOISE, filedResidual, noiseModels, residualScale, type NoiseMemory } from './anomaly-noise.ts';
 import { baselineOf, binomialCdf, pushed, resorted, sortedMedian } from './robust-stats.ts';
 import { ruleBaseSchema, type Evaluation, type KindInput, type MetricSample, type RuleKind } from './kind.ts';
@@ -93,6 +98,10 @@ export const anomalySchema = ruleBaseSchema
     maxAge: durationSchema
       .prefault('2m')
       .describe('An indicator whose latest value is older than this behind the panel\'s newest is missing; a silent analyser holds the others up this long at most. At least the longest reporting interval of the site\'s analysers; default 2m'),
+    newChange: z
+      .enum(newChangeModes)
+      .default('ignore')
+      .describe('A new change while the ticket is open (rules/kinds/anomaly-change.ts): "new-ticket" = learn the event\'s own level and, when the water moves away from both it and the baseline, resolve the open ticket so the next outlying panel opens a new one; "ignore" = the open ticket covers everything until it clears or times out; default ignore'),
     severity: z.enum(severities).default('warning').describe('Severity of the ticket; default warning'),
   })
   .superRefine((rule, ctx) => {
@@ -140,6 +149,8 @@ export interface AnomalyState {
   readonly firingSince: number | undefined;
   /** Set after an event timeout: the normal from before the timed-out condition (step 5 above). */
   readonly priorNormal: PriorNormal | undefined;
+  /** Set while the ticket is open with `newChange: new-ticket`: the event's own level (step 7 above). */
+  readonly change?: ChangeWatch;
 }
 
 /** The baselines an event timeout replaced and until when they count. */
@@ -308,15 +319,38 @@ function judgePanel(rule: AnomalyRule, state: AnomalyState, { ts, values }: Pane
   const value = judged.score;
 
   if (firingSince !== undefined) {
-    if (gap || inlierRun >= rule.clearAfter) return { state: { ...next, flags: [], firingSince: undefined }, decision: { type: 'resolve' }, value };
-    if (ts - firingSince > rule.eventTimeout) return { state: rebaselined(rule, next, ts), decision: { type: 'resolve' }, value };
-    return { state: next, decision: { type: 'update', severity: rule.severity }, value };
+    const { change: _, ...cleared } = next;
+    if (gap || inlierRun >= rule.clearAfter) return { state: { ...cleared, flags: [], firingSince: undefined }, decision: { type: 'resolve' }, value };
+    if (ts - firingSince > rule.eventTimeout) return { state: rebaselined(rule, cleared, ts), decision: { type: 'resolve' }, value };
+    const change = judging ? watchedChange(rule, next, values, judged.outlier) : next.change;
+    // A new change (step 7): resolve now; the outliers stay in the window, so the next outlying panel opens.
+    if (change !== undefined && isNewChange(rule, change)) return { state: { ...cleared, firingSince: undefined }, decision: { type: 'resolve' }, value };
+    return { state: change === undefined ? next : { ...next, change }, decision: { type: 'update', severity: rule.severity }, value };
   }
   const outliers = flags.filter(Boolean).length;
   if (!judged.outlier || eventProbability(rule, outliers, rule.bedWindow) < rule.eventProbability) {
     return { state: next, decision: { type: 'none' } };
   }
-  return { state: { ...next, firingSince: ts }, decision: { type: 'fire', severity: rule.severity }, value };
+  const opened: AnomalyState = { ...next, firingSince: ts, ...(rule.newChange === 'new-ticket' && { change: watched(emptyWatch(rule.indicators.length), values, false, rule.history, rule.bedWindow) }) };
+  return { state: opened, decision: { type: 'fire', severity: rule.severity }, value };
+}
+
+/**
+ * The change watch after a judged panel of an open ticket (step 7): a change flag when the panel
+ * is an outlier against the baseline and against the event's level. Undefined without a watch
+ * (`newChange: ignore`, or a resumed ticket: its event level is unknown). Pure.
+ */
+function watchedChange(rule: AnomalyRule, state: AnomalyState, values: readonly number[], outlier: boolean): ChangeWatch | undefined {
+  const watch = state.change;
+  if (watch === undefined) return undefined;
+  const score = anomalyScore(rule.combine, scaledResiduals(rule, watch.sorted, values, noiseScales(rule, state.memory)));
+  return watched(watch, values, outlier && score > rule.outlierThreshold, rule.history, rule.bedWindow);
+}
+
+/** The change flags pass the discriminator, the last panel among them. Pure. */
+function isNewChange(rule: AnomalyRule, watch: ChangeWatch): boolean {
+  const flags = watch.flags.filter(Boolean).length;
+  return watch.flags.at(-1) === true && eventProbability(rule, flags, rule.bedWindow) >= rule.eventProbability;
 }
 
 /**
