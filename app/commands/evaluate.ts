@@ -2,6 +2,7 @@
  * `clearwater evaluate --dataset gecco --csv FILE [--rules PACK]... [--json]`: replays a labelled
  * data set as the readings of one plant-outlet site through the real rules engine (in-memory
  * SQLite tickets, event time) and scores the tickets against the labels (rules/evaluate/).
+ * `--folds K` with one or more `--csv`: time-split cross-validation over a grid (evaluate-folds.ts).
  */
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
@@ -12,7 +13,9 @@ import { replay, replayDevice, type ReplayResult } from '../../rules/evaluate/re
 import type { Score } from '../../rules/evaluate/score.ts';
 import { loadRulePack, rulesOf } from '../../rules/pack.ts';
 import type { Ticket } from '../../rules/tickets/ticket.ts';
+import { gridOf } from '../../rules/evaluate/grid.ts';
 import { schemaCommand } from '../cli-options.ts';
+import { foldsJson, foldsReport, runFolds } from './evaluate-folds.ts';
 
 const DEFAULT_PACK = fileURLToPath(new URL('../../rules/packs/plant-outlet-anomaly.yaml', import.meta.url));
 /** Tickets printed one by one per section; the rest are counted. */
@@ -20,8 +23,14 @@ const LISTED = 20;
 
 export const evaluateOptionsSchema = z.strictObject({
   dataset: z.enum(['gecco']).describe('Data set format: gecco, a GECCO Industrial Challenge CSV (2017, 2018) read as one plant-outlet analyser panel'),
-  csv: z.string().min(1).describe('The CSV, e.g. gecco2018_train.csv'),
+  csv: z.array(z.string().min(1)).min(1).describe('The CSV, e.g. gecco2018_train.csv; repeat for several (with --folds: one time line, files in time order)'),
   rules: z.array(z.string().min(1)).default([DEFAULT_PACK]).describe('Rule pack YAML; repeat for several'),
+  folds: z.number().int().min(2).max(50).optional().describe('Time-split cross-validation: K contiguous time folds over all the files; each is scored with the grid setting chosen on the others'),
+  grid: z
+    .array(z.string().min(1))
+    .default(['outlierThreshold=6,8,10,12'])
+    .describe('With --folds: anomaly settings to choose from, KEY=V1,V2 (repeat for a product of several); default outlierThreshold=6,8,10,12'),
+  maxFalsePerWeek: z.number().positive().default(1).describe('With --folds: the false-ticket budget per week the tuning keeps (issue 14\'s goal); default 1'),
   json: z.boolean().default(false).describe('One JSON object: events, detected, recall, precision, false_per_week, f1, median_delay_min'),
 });
 
@@ -73,14 +82,26 @@ export function registerEvaluateCommand(program: Command): void {
       'Replay a labelled data set as one plant-outlet site through the rules engine and score the tickets: events, detected, recall, ' +
       'ticket precision, false tickets per week, point-wise F1, median detection delay',
     options: evaluateOptionsSchema,
-    flags: { csv: '--csv <file>', rules: '--rules <pack>' },
+    flags: { csv: '--csv <file>', rules: '--rules <pack>', grid: '--grid <setting>' },
     action: async (options) => {
       const packs = await Promise.all(options.rules.map(loadRulePack));
-      const parsed = parseGeccoCsv(await readFile(options.csv, 'utf8'));
-      for (const problem of parsed.problems) process.stderr.write(`evaluate: ${problem}\n`);
-      const result = await replay(rulesOf(packs), replayDevice(geccoMetrics), parsed.samples);
+      const files = [];
+      for (const file of options.csv) {
+        const parsed = parseGeccoCsv(await readFile(file, 'utf8'));
+        for (const problem of parsed.problems) process.stderr.write(`evaluate: ${file}: ${problem}\n`);
+        files.push({ file, samples: parsed.samples });
+      }
+      if (options.folds !== undefined) {
+        const goal = { maxFalsePerWeek: options.maxFalsePerWeek };
+        const run = await runFolds(rulesOf(packs), replayDevice(geccoMetrics), files, options.folds, gridOf(options.grid), goal, (line) => void process.stderr.write(`evaluate: ${line}\n`));
+        if (options.json) return void process.stdout.write(`${JSON.stringify(foldsJson(run))}\n`);
+        return void process.stdout.write(foldsReport(run, options.csv, options.grid, goal));
+      }
+      const [only, ...more] = files;
+      if (only === undefined || more.length > 0) throw new Error('evaluate: several --csv need --folds');
+      const result = await replay(rulesOf(packs), replayDevice(geccoMetrics), only.samples);
       if (options.json) return void process.stdout.write(`${JSON.stringify(scoreJson(result.score))}\n`);
-      process.stdout.write(report(options.csv, packs.map((pack) => pack.pack), result));
+      process.stdout.write(report(only.file, packs.map((pack) => pack.pack), result));
     },
   });
 }
