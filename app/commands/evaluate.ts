@@ -15,7 +15,9 @@ import { loadRulePack, rulesOf } from '../../rules/pack.ts';
 import type { Ticket } from '../../rules/tickets/ticket.ts';
 import { gridOf } from '../../rules/evaluate/grid.ts';
 import { schemaCommand } from '../cli-options.ts';
+import { detectionLimits } from '../../rules/evaluate/detection-limits.ts';
 import { foldsJson, foldsReport, runFolds } from './evaluate-folds.ts';
+import { limitsJson, limitsReport } from './evaluate-limits.ts';
 
 const DEFAULT_PACK = fileURLToPath(new URL('../../rules/packs/plant-outlet-anomaly.yaml', import.meta.url));
 /** Tickets printed one by one per section; the rest are counted. */
@@ -31,6 +33,9 @@ export const evaluateOptionsSchema = z.strictObject({
     .default(['outlierThreshold=6,8,10,12'])
     .describe('With --folds: anomaly settings to choose from, KEY=V1,V2 (repeat for a product of several); default outlierThreshold=6,8,10,12'),
   maxFalsePerWeek: z.number().positive().default(1).describe('With --folds: the false-ticket budget per week the tuning keeps (issue 14\'s goal); default 1'),
+  detectionLimits: z.boolean().default(false).describe('Detection-limit table: seeded single-channel steps injected into the event-free background of the files, the smallest step per channel caught with recall ≥ 0.9'),
+  positions: z.number().int().min(1).max(1000).default(20).describe('With --detection-limits: background windows (step positions) per size; default 20'),
+  seed: z.number().int().min(0).default(14).describe('With --detection-limits: seed of the window draw (mulberry32); default 14'),
   json: z.boolean().default(false).describe('One JSON object: events, detected, recall, precision, false_per_week, f1, median_delay_min'),
 });
 
@@ -90,6 +95,12 @@ export function registerEvaluateCommand(program: Command): void {
         const parsed = parseGeccoCsv(await readFile(file, 'utf8'));
         for (const problem of parsed.problems) process.stderr.write(`evaluate: ${file}: ${problem}\n`);
         files.push({ file, samples: parsed.samples });
+      }
+      if (options.detectionLimits) {
+        const samples = [...files].sort((a, b) => (a.samples[0]?.ts ?? 0) - (b.samples[0]?.ts ?? 0)).flatMap((f) => f.samples);
+        const limits = await detectionLimits(rulesOf(packs), replayDevice(geccoMetrics), samples, { positions: options.positions, seed: options.seed });
+        if (options.json) return void process.stdout.write(`${JSON.stringify(limitsJson(limits))}\n`);
+        return void process.stdout.write(limitsReport(limits, options.csv, options.seed, 0.9));
       }
       if (options.folds !== undefined) {
         const goal = { maxFalsePerWeek: options.maxFalsePerWeek };
