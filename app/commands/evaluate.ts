@@ -15,8 +15,12 @@ import { loadRulePack, rulesOf } from '../../rules/pack.ts';
 import type { Ticket } from '../../rules/tickets/ticket.ts';
 import { gridOf } from '../../rules/evaluate/grid.ts';
 import { schemaCommand } from '../cli-options.ts';
+import { alarmRate } from '../../rules/evaluate/alarm-rate.ts';
+import { canaryMetrics, parseCanaryCsv } from '../../rules/evaluate/canary.ts';
 import { detectionLimits } from '../../rules/evaluate/detection-limits.ts';
+import type { Rule } from '../../rules/kinds/index.ts';
 import { foldsJson, foldsReport, runFolds } from './evaluate-folds.ts';
+import { alarmReport } from './evaluate-alarms.ts';
 import { limitsJson, limitsReport } from './evaluate-limits.ts';
 
 const DEFAULT_PACK = fileURLToPath(new URL('../../rules/packs/plant-outlet-anomaly.yaml', import.meta.url));
@@ -24,7 +28,9 @@ const DEFAULT_PACK = fileURLToPath(new URL('../../rules/packs/plant-outlet-anoma
 const LISTED = 20;
 
 export const evaluateOptionsSchema = z.strictObject({
-  dataset: z.enum(['gecco']).describe('Data set format: gecco, a GECCO Industrial Challenge CSV (2017, 2018) read as one plant-outlet analyser panel'),
+  dataset: z
+    .enum(['gecco', 'canary-station-b'])
+    .describe('Data set format: gecco, a GECCO Industrial Challenge CSV (2017, 2018) read as one plant-outlet analyser panel; canary-station-b, the US EPA CANARY tutorial station B (20-minute rows, no labels): alarm rate against ISA-18.2'),
   csv: z.array(z.string().min(1)).min(1).describe('The CSV, e.g. gecco2018_train.csv; repeat for several (with --folds: one time line, files in time order)'),
   rules: z.array(z.string().min(1)).default([DEFAULT_PACK]).describe('Rule pack YAML; repeat for several'),
   folds: z.number().int().min(2).max(50).optional().describe('Time-split cross-validation: K contiguous time folds over all the files; each is scored with the grid setting chosen on the others'),
@@ -81,6 +87,20 @@ export function report(file: string, packs: readonly string[], result: ReplayRes
   ].join('');
 }
 
+/** `--dataset canary-station-b`: replays the station's files one after another and prints the alarm rate. */
+async function runCanary(rules: readonly Rule[], csvFiles: readonly string[], json: boolean): Promise<void> {
+  for (const file of csvFiles) {
+    const parsed = parseCanaryCsv(await readFile(file, 'utf8'));
+    for (const problem of parsed.problems) process.stderr.write(`evaluate: ${file}: ${problem}\n`);
+    const result = await replay(rules, replayDevice(canaryMetrics, 20 * 60_000), parsed.samples);
+    const first = parsed.samples[0]?.ts ?? 0;
+    const last = parsed.samples.at(-1)?.ts ?? first;
+    const rate = alarmRate(result.tickets, last - first, last);
+    if (json) process.stdout.write(`${JSON.stringify({ file, ...rate })}\n`);
+    else process.stdout.write(alarmReport(file, result.readings, result.gaps, rate, result.tickets));
+  }
+}
+
 export function registerEvaluateCommand(program: Command): void {
   schemaCommand(program, 'evaluate', {
     description:
@@ -90,6 +110,7 @@ export function registerEvaluateCommand(program: Command): void {
     flags: { csv: '--csv <file>', rules: '--rules <pack>', grid: '--grid <setting>' },
     action: async (options) => {
       const packs = await Promise.all(options.rules.map(loadRulePack));
+      if (options.dataset === 'canary-station-b') return runCanary(rulesOf(packs), options.csv, options.json);
       const files = [];
       for (const file of options.csv) {
         const parsed = parseGeccoCsv(await readFile(file, 'utf8'));
