@@ -4,7 +4,7 @@
  * engine (replay.ts); the folds are scored from those tickets. Thin: the decisions are pure and
  * tested in rules/evaluate/.
  */
-import { crossValidate, cvFigures, cvSummary, type Candidate, type FoldResult, type TuningGoal } from '../../rules/evaluate/cross-validate.ts';
+import { candidateScores, crossValidate, cvFigures, cvSummary, type Candidate, type FoldResult, type TuningGoal } from '../../rules/evaluate/cross-validate.ts';
 import { overridesLabel, withOverrides, type Overrides } from '../../rules/evaluate/grid.ts';
 import { replay, type ReplaySample } from '../../rules/evaluate/replay.ts';
 import type { Score } from '../../rules/evaluate/score.ts';
@@ -18,6 +18,8 @@ export interface LabelledFile {
 
 export interface FoldsRun {
   readonly results: FoldResult<Overrides>[];
+  /** Each setting over all the data (in-sample). */
+  readonly candidates: { params: Overrides; score: Score }[];
   readonly readings: number;
   readonly events: number;
 }
@@ -39,7 +41,7 @@ export async function runFolds(rules: readonly Rule[], device: WatchedDevice, fi
   }
   const results = crossValidate(readings, candidates, k, goal);
   const events = results.reduce((sum, r) => sum + r.heldTally.events, 0);
-  return { results, readings: readings.length, events };
+  return { results, candidates: candidateScores(readings, candidates, k), readings: readings.length, events };
 }
 
 const f = (value: number | null, digits = 3) => (value === null ? '—' : value.toFixed(digits));
@@ -66,6 +68,8 @@ export function foldsReport(run: FoldsRun, files: readonly string[], gridSpecs: 
     row('max', pick('max')),
     row('pooled held-out', pooled, `${pooled.detected}/${pooled.events}, ${pooled.falseTickets} false of ${pooled.tickets} tickets`),
     '(delay: median minutes from an event\'s start to its ticket)\n',
+    'every setting over all the data (in-sample: for comparing settings, not a held-out figure):\n',
+    ...run.candidates.map(({ params, score }) => row(overridesLabel(params), score, `${score.detected}/${score.events}, ${score.falseTickets} false`)),
   ];
   return lines.join('');
 }
@@ -80,5 +84,6 @@ export function foldsJson(run: FoldsRun) {
     folds: run.results.map(({ fold, held, chosen }) => ({ fold: fold.index + 1, start: new Date(fold.start).toISOString(), chosen, ...json(held) })),
     spread: Object.fromEntries(cvFigures.map((figure) => [figure, { mean: round(spread[figure].mean), min: round(spread[figure].min), max: round(spread[figure].max) }])),
     pooled: json(pooled),
+    candidates: run.candidates.map(({ params, score }) => ({ params, ...json(score) })),
   };
 }

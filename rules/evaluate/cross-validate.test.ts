@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chooseCandidate, crossValidate, cvSummary, spreadOf, type Candidate } from './cross-validate.ts';
+import { candidateScores, chooseCandidate, crossValidate, cvSummary, spreadOf, type Candidate } from './cross-validate.ts';
 import type { LabelledReading, Score, TicketSpan } from './score.ts';
 
 const MIN = 60_000;
@@ -52,6 +52,13 @@ describe('time-split cross-validation', () => {
     expect(spread.recall).toEqual({ mean: 0.75, min: 0, max: 1 });
     expect(spread.medianDelayMin).toEqual({ mean: 5, min: 5, max: 5 });
     expect(pooled).toMatchObject({ events: 4, detected: 3, recall: 0.75, falseTickets: 0, precision: 1 });
+  });
+
+  it('scores every candidate over all the folds (in-sample)', () => {
+    expect(candidateScores(readings, [eager, strict], 4).map(({ params, score }) => [params, score.detected, score.falseTickets])).toEqual([
+      ['eager', 4, 4],
+      ['strict', 3, 0],
+    ]);
   });
 
   it('spread of nothing known is null', () => {

@@ -59,6 +59,12 @@ export function chooseCandidate(scores: readonly Score[], goal: TuningGoal): num
   return best;
 }
 
+/** Every candidate's score over all folds pooled: in-sample, for comparing settings, never a held-out figure. Pure. */
+export function candidateScores<P>(readings: readonly LabelledReading[], candidates: readonly Candidate<P>[], k: number, graceMs = DEFAULT_GRACE_MS): { params: P; score: Score }[] {
+  const folds = timeFolds(readings, k);
+  return candidates.map(({ params, tickets }) => ({ params, score: pooledScore(folds.map((fold) => foldTally(readings, tickets, fold, graceMs))) }));
+}
+
 /** K-fold time-split cross-validation over time-ordered readings. Pure. */
 export function crossValidate<P>(readings: readonly LabelledReading[], candidates: readonly Candidate<P>[], k: number, goal: TuningGoal, graceMs = DEFAULT_GRACE_MS): FoldResult<P>[] {
   if (candidates.length === 0) throw new Error('cross-validate: no candidate');
