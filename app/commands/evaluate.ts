@@ -105,7 +105,8 @@ export function registerEvaluateCommand(program: Command): void {
   schemaCommand(program, 'evaluate', {
     description:
       'Replay a labelled data set as one plant-outlet site through the rules engine and score the tickets: events, detected, recall, ' +
-      'ticket precision, false tickets per week, point-wise F1, median detection delay',
+      'ticket precision, false tickets per week, point-wise F1, median detection delay; --folds K: time-split cross-validation over ' +
+      'one or more files; --detection-limits: the smallest single-channel step caught; --dataset canary-station-b: alarm rate against ISA-18.2',
     options: evaluateOptionsSchema,
     flags: { csv: '--csv <file>', rules: '--rules <pack>', grid: '--grid <setting>' },
     action: async (options) => {
