@@ -37,7 +37,8 @@ describe('the clearwater commands', () => {
     expect(flags.simulate).toEqual(expect.arrayContaining(['-c, --config <file>', '--broker <url>', '--catalog <file>', '--speed <factor>', '--scenario <spec>']));
     expect(flags['deadletters list']).toEqual(['-c, --config <file>', '--reason <reason>', '--device <id>', '--limit <n>', '--json']);
     expect(flags['deadletters resubmit']).toEqual(['-c, --config <file>', '--reason <reason>', '--device <id>', '--dry-run', '--json']);
-    expect(flags.evaluate).toEqual(['--dataset <name>', '--csv <file>', '--rules <pack>', '--json']);
+    expect(flags.evaluate).toEqual(['--dataset <name>', '--csv <file>', '--rules <pack>', '--folds <n>', '--grid <setting>', '--max-false-per-week <n>', '--detection-limits', '--positions <n>', '--seed <n>', '--json']);
+    expect(flags.score).toEqual(['--truth <file>', '--api <url>', '-c, --config <file>', '--grace <minutes>', '--json']);
     expect(flags.influxd).toEqual(['--database <name>']);
     expect(flags['dashboards build']).toEqual(['-c, --config <file>', '--out <dir>']);
   });

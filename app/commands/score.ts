@@ -78,7 +78,7 @@ export function registerScoreCommand(program: Command): void {
   schemaCommand(program, 'score', {
     description: 'Score a rehearsal\'s tickets against its ground truth: recall and delay per incident kind, false tickets by rule, the densest 10 minutes',
     options: scoreOptionsSchema,
-    flags: { truth: '--truth <file>', api: '--api <url>', config: CONFIG_FLAG },
+    flags: { truth: '--truth <file>', api: '--api <url>', config: CONFIG_FLAG, grace: '--grace <minutes>' },
     action: async (options) => {
       const { records, problems } = parseTruth(await readFile(options.truth, 'utf8'));
       for (const p of problems) process.stderr.write(`score: ${options.truth}:${p.line}: ${p.message}\n`);
