@@ -16,7 +16,7 @@ export interface MetricSources {
   /** Registers the metrics of the running source (app/sources.ts: the embedded broker's, or the external subscription's). */
   source(registry: Registry): void;
   devicesOnline(): number;
-  rules(): Pick<RulesEngineStats, 'evaluations' | 'outOfOrder' | 'withheld' | 'inhibited' | 'errors' | 'opened' | 'reopened' | 'escalated' | 'deescalated' | 'resolved'>;
+  rules(): Pick<RulesEngineStats, 'evaluations' | 'outOfOrder' | 'withheld' | 'inhibited' | 'grouped' | 'errors' | 'opened' | 'reopened' | 'escalated' | 'deescalated' | 'resolved'>;
   openTickets(): number | Promise<number>;
   /** The dead-letter store: letters this process pruned to keep it within its caps, and what it holds now. */
   deadLetters(): { pruned: number; letters: number; bytes: number };
@@ -116,6 +116,7 @@ export function createMetrics(sources: MetricSources): Registry {
   counter(registry, 'clearwater_rule_readings_out_of_order_total', 'Evaluations skipped: the reading was not newer than the last one of its fingerprint', () => sources.rules().outOfOrder);
   counter(registry, 'clearwater_rule_values_withheld_total', 'Values kept from process rules while a sensor-health rule holds the device (inhibit)', () => sources.rules().withheld);
   gauge(registry, 'clearwater_rule_inhibited', 'Device × metric pairs held by sensor-health rules now', () => sources.rules().inhibited);
+  gauge(registry, 'clearwater_rule_grouped', 'Device tickets held back by open group tickets (devices silent together) now', () => sources.rules().grouped);
   counter(registry, 'clearwater_ticket_write_errors_total', 'Ticket writes that failed', () => sources.rules().errors);
   labelledCounter(registry, 'clearwater_ticket_changes_total', 'Ticket changes made by the rules engine', 'change', () => {
     const { opened, reopened, escalated, deescalated, resolved } = sources.rules();
@@ -148,6 +149,10 @@ export function brokerMetrics(registry: Registry, read: () => BrokerStats): void
   labelledCounter(registry, 'clearwater_mqtt_connections_refused_total', 'Connections refused by a connection limit or a client id of another principal, by reason', 'reason', () => read().connectionsRefused);
   counter(registry, 'clearwater_mqtt_connections_taken_over_total', 'Older connections of a device closed by a newer one', () => read().connectionsTakenOver);
   counter(registry, 'clearwater_mqtt_logins_throttled_total', 'Logins refused without a password check after repeated failures', () => read().loginsThrottled);
+  counter(registry, 'clearwater_mqtt_logins_cached_total', 'Logins whose password the verified-credential cache checked (HMAC, no scrypt)', () => read().loginsCached);
+  counter(registry, 'clearwater_mqtt_logins_busy_total', 'Logins refused with CONNACK 3 because the password-check queue was full', () => read().loginsBusy);
+  gauge(registry, 'clearwater_mqtt_password_checks_running', 'Password checks (scrypt) running now', () => read().passwordChecksRunning);
+  gauge(registry, 'clearwater_mqtt_password_checks_queued', 'Password checks (scrypt) waiting for a slot now', () => read().passwordChecksQueued);
   labelledCounter(registry, 'clearwater_mqtt_login_lockouts_total', 'Lockouts after repeated failed logins', 'key', () => read().loginLockouts);
   counter(registry, 'clearwater_mqtt_tls_handshake_failures_total', 'TLS handshakes that failed', () => read().tlsHandshakeFailures);
   counter(registry, 'clearwater_mqtt_publishes_delayed_total', 'Publishes held back by the per-device rate limit', () => read().publishesDelayed);

@@ -8,13 +8,14 @@ import { setLogger } from '@influxdata/influxdb-client';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
-import { rejectReasons } from '../ingest/decode.ts';
+import { rejectReasons, type TelemetryPoint } from '../ingest/decode.ts';
 import { DeadLetterStore, influxRefusal, OPCUA_BAD_STATUS_REASON } from '../ingest/dead-letters.ts';
 import { DurableSink } from '../ingest/durable-sink.ts';
 import { InfluxWriter, influxSchema } from '../ingest/influx-writer.ts';
 import { Ingest } from '../ingest/ingest.ts';
 import { loadCatalog, type Catalog } from '../network/catalog.ts';
 import { pipelineLine } from '../network/line-protocol.ts';
+import { placesOf } from '../rules/groups.ts';
 import { createRulesService, type RulesService } from '../rules/service.ts';
 import { alarmLoad } from '../rules/tickets/alarm-load.ts';
 import { sqliteTicketFile } from '../rules/tickets/config.ts';
@@ -62,6 +63,8 @@ export interface PipelineDeps {
   now?: () => number;
   /** Every ticket change from the change stream, as it happens (benchmarks and embedders). */
   onTicketChange?: (change: TicketChange) => void;
+  /** Every durable reading, just before the rules see it (embedders: a rehearsal's event-time clock). */
+  onPoints?: (points: readonly TelemetryPoint[]) => void;
 }
 
 export async function startPipeline(config: Config, deps: PipelineDeps): Promise<RunningPipeline> {
@@ -88,6 +91,7 @@ export async function startPipeline(config: Config, deps: PipelineDeps): Promise
       tickets: config.tickets,
       lifecycle: config.lifecycle,
       devices: catalog.devices.values(),
+      places: placesOf(catalog.file),
       tickMs: config.rulesTickMs,
       log,
       now,
@@ -112,11 +116,13 @@ export async function startPipeline(config: Config, deps: PipelineDeps): Promise
       deadLetters,
       now,
       limits: config.ingest,
-      onPoints: (points) =>
-        points.forEach((point) => {
+      onPoints: (points) => {
+        deps.onPoints?.(points);
+        for (const point of points) {
           presence.read(point.device.id, point.ts);
           rules.evaluate(point);
-        }),
+        }
+      },
       onStatus: (deviceId, status, at) => {
         if (presence.update(deviceId, status, at)) log.debug({ device: deviceId }, `device ${status}`);
         rules.deviceStatus(deviceId, status, at);

@@ -7,6 +7,7 @@ import { registerCatalogCommands } from './commands/catalog.ts';
 import { registerDashboardCommands } from './commands/dashboards.ts';
 import { registerDeadLetterCommands } from './commands/deadletters.ts';
 import { registerEvaluateCommand } from './commands/evaluate.ts';
+import { registerScoreCommand } from './commands/score.ts';
 import { registerIngestCommand } from './commands/ingest.ts';
 import { registerNotifyCommands } from './commands/notify.ts';
 import { registerOpcuaCommands } from './commands/opcua.ts';
@@ -24,6 +25,7 @@ export function clearwaterProgram(): Command {
   registerCatalogCommands(program);
   registerDeadLetterCommands(program);
   registerEvaluateCommand(program);
+  registerScoreCommand(program);
   registerNotifyCommands(program);
   registerDashboardCommands(program);
   registerOpcuaCommands(program);

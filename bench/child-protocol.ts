@@ -7,6 +7,7 @@
  *   child → parent  {type: 'ready', mqttPort}
  *   parent → child  {type: 'stats'}  → child answers {type: 'stats', stats}
  *   parent → child  {type: 'stop'}   → child drains its sink, answers {type: 'stopped', stats}, exits
+ *   parent → child  {type: 'gc'}     → child collects garbage (when run with --expose-gc), answers {type: 'collected'}
  * Load children (load-generator.ts, raw-influx-writer.ts):
  *   child → parent  {type: 'connected'}
  *   parent → child  {type: 'go'}, then {type: 'mark', mark: 'start' | 'end'} around the window
@@ -58,13 +59,15 @@ export interface LoadResult {
   latency: { p50: number; p99: number; max: number; count: number };
 }
 
-export type ParentMessage = { type: 'stats' } | { type: 'stop' } | { type: 'go' } | { type: 'mark'; mark: 'start' | 'end' } | { type: 'progress' };
+export type ParentMessage = { type: 'gc' } | { type: 'stats' } | { type: 'stop' } | { type: 'go' } | { type: 'mark'; mark: 'start' | 'end' } | { type: 'progress' };
 
 export type ChildMessage =
   | { type: 'ready'; mqttPort: number }
   | { type: 'stats'; stats: PipelineStats }
   | { type: 'stopped'; stats: PipelineStats }
   | { type: 'connected' }
+  /** After a full garbage collection (the child runs with --expose-gc), for a steadier RSS. */
+  | { type: 'collected' }
   | { type: 'progress'; progress: LoadProgress }
   | { type: 'done'; result: LoadResult }
   | { type: 'failed'; error: string };

@@ -27,6 +27,12 @@ export interface ClearwaterPipelineSettings {
   readonly logLevel: string;
   /** Readings a telemetry line holds (one per metric of a sample: workload.ts), to count readings written. */
   readonly readingsPerLine: number;
+  /** A data folder to use and keep (a restart starts on the same one: bench/connections.ts); default a fresh one in /tmp, removed on stop. */
+  readonly dataDir?: string;
+  /** The broker section, instead of the throughput benchmark's (rate limit and per-address limit lifted, a free port). */
+  readonly broker?: Record<string, unknown>;
+  /** Rule pack files, instead of the app's default packs. */
+  readonly rulePacks?: readonly string[];
 }
 
 /** The value of an unlabelled sample `name` in Prometheus text exposition format; NaN when absent. */
@@ -37,14 +43,15 @@ function metricValue(exposition: string, name: string): number {
 
 async function main(): Promise<void> {
   const settings = childSettings<ClearwaterPipelineSettings>();
-  const dataDir = await mkdtemp(join(tmpdir(), 'clearwater-bench-'));
+  const dataDir = settings.dataDir ?? (await mkdtemp(join(tmpdir(), 'clearwater-bench-')));
   const parsed = parseConfig({
     catalog: settings.catalogPath,
     dataDir,
+    ...(settings.rulePacks ? { rulePacks: settings.rulePacks } : {}),
     // The benchmark's devices publish as fast as they are acknowledged: the per-device rate limit
     // (50/s, for devices that report every minute) would measure the limit, not the pipeline. All
     // of them connect from 127.0.0.1, up to 5000 (bench/options.ts): past maxConnectionsPerAddress.
-    broker: { port: 0, rateLimit: { messagesPerSecond: 1_000_000, burst: 1_000_000 }, maxConnectionsPerAddress: 10_000 },
+    broker: settings.broker ?? { port: 0, rateLimit: { messagesPerSecond: 1_000_000, burst: 1_000_000 }, maxConnectionsPerAddress: 10_000 },
     http: { port: 0 },
     influx: { url: settings.influxUrl, api: 'v1', database: settings.database },
     log: { level: settings.logLevel, pretty: false },
@@ -66,12 +73,15 @@ async function main(): Promise<void> {
     };
   };
   onParentMessage((message) => {
-    if (message.type === 'stats') void stats().then((s) => tell({ type: 'stats', stats: s }), failChild);
+    if (message.type === 'gc') {
+      (globalThis as { gc?: () => void }).gc?.();
+      tell({ type: 'collected' });
+    } else if (message.type === 'stats') void stats().then((s) => tell({ type: 'stats', stats: s }), failChild);
     else if (message.type === 'stop') {
       void (async () => {
         const last = await stats();
         await pipeline.stop(); // drains the sink: what was buffered is written before this resolves
-        await rm(dataDir, { recursive: true, force: true });
+        if (settings.dataDir === undefined) await rm(dataDir, { recursive: true, force: true });
         tell({ type: 'stopped', stats: last }, () => process.exit(0));
       })().catch(failChild);
     }

@@ -20,10 +20,12 @@ import { authenticate } from './authenticate.ts';
 import { ClientIdOwners, ownerOf } from './client-ids.ts';
 import type { BrokerConfig } from './config.ts';
 import { ConnectionGate, type GateEvent } from './connection-gate.ts';
+import { CredentialCache } from './credential-cache.ts';
 import { admitDeviceConnection, admitSubscription, topicLevels } from './limits.ts';
 import { listenTcp, listenTls, listenWs, peerAddress, type Listener, type ListenerContext, type ListenerName } from './listeners.ts';
 import { LoginThrottle } from './login-throttle.ts';
 import { PacketSizeWatch, type RefusedConnection } from './packet-watch.ts';
+import { PasswordCheckQueue } from './password-checks.ts';
 import { PublishRateLimiter } from './rate-limiter.ts';
 import { Sessions } from './sessions.ts';
 import { emptyStats, type BrokerStats, type RefusalReason } from './stats.ts';
@@ -82,12 +84,21 @@ export class EmbeddedBroker {
   /** Devices whose cleared retain flag was logged (once each; bounded by the catalog). */
   private readonly retainLogged = new Set<string>();
   private readonly throttle: LoginThrottle;
+  private readonly credentials: CredentialCache;
+  private readonly passwordChecks: PasswordCheckQueue;
+  /** The password-check queue was full and that was logged; cleared when a check runs again. */
+  private busyLogged = false;
   private readonly rateLimiter: PublishRateLimiter;
   private readonly now: () => number;
 
   constructor(readonly config: BrokerConfig, private readonly deps: BrokerDeps) {
     this.now = deps.now ?? Date.now;
     this.throttle = new LoginThrottle(config.loginThrottle);
+    this.credentials = new CredentialCache(config.credentialCache);
+    this.passwordChecks = new PasswordCheckQueue(config.passwordChecks, ({ running, queued }) => {
+      this.stats.passwordChecksRunning = running;
+      this.stats.passwordChecksQueued = queued;
+    });
     this.rateLimiter = new PublishRateLimiter(config.rateLimit, this.now);
     this.gate = new ConnectionGate(config, (event) => this.gateEvent(event));
     this.packets = new PacketSizeWatch(config, (refused) => this.packetTooLarge(refused));
@@ -186,7 +197,16 @@ export class EmbeddedBroker {
       if (throttled.refusedBefore === 0) this.deps.log?.warn({ ...log, lockedBy: throttled.by, retryInMs: throttled.retryInMs }, 'login refused without a password check: too many failures; further attempts during this lockout are only counted');
       return { ok: false, returnCode: 3 }; // "Server unavailable": try later (MQTT 3.1.1 table 3.1)
     }
-    const result = await authenticate(this.deps.catalog, this.config.observers, username, password);
+    const abandoned = () => client.closed || client.conn.destroyed;
+    const result = await authenticate(this.deps.catalog, this.config.observers, username, password, { cache: this.credentials, checks: this.passwordChecks, abandoned });
+    if (!result.ok && result.reason === 'abandoned') return { ok: false, returnCode: 3 }; // gone while it waited: nothing was checked
+    if (!result.ok && result.reason === 'busy') {
+      // Not a failure (the throttle does not count it): the device retries after its back-off.
+      this.stats.loginsBusy += 1;
+      if (!this.busyLogged) this.deps.log?.warn({ ...log, queued: result.queued, maxQueued: this.config.passwordChecks.maxQueued }, 'login refused with CONNACK 3: the password-check queue is full; further refusals until it drains are only counted (loginsBusy)');
+      this.busyLogged = true;
+      return { ok: false, returnCode: 3 };
+    }
     if (!result.ok) {
       this.stats.loginsRefused += 1;
       // Never log the password; the user name is what an operator needs to find the device.
@@ -198,6 +218,8 @@ export class EmbeddedBroker {
       return { ok: false, returnCode: 4 };
     }
     this.throttle.succeeded(attempt);
+    if (result.cached) this.stats.loginsCached += 1;
+    else this.busyLogged = false;
     const { principal } = result;
     if (client.closed || client.conn.destroyed) return { ok: false, returnCode: 3 }; // gone while its password was checked
     const owner = ownerOf(principal);

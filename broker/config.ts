@@ -2,7 +2,9 @@
 import { z } from 'zod';
 import { limitsShape } from './limits.ts';
 import { tlsListenerSchema, wsListenerSchema } from './listeners.ts';
+import { credentialCacheSchema } from './credential-cache.ts';
 import { loginThrottleSchema } from './login-throttle.ts';
+import { passwordChecksSchema } from './password-checks.ts';
 import { packetLimitsShape } from './packet-size-guard.ts';
 import { rateLimitSchema } from './token-bucket.ts';
 
@@ -33,6 +35,8 @@ export const brokerSchema = z
     ...packetLimitsShape,
     rateLimit: rateLimitSchema.prefault({}).describe('Per-device publish rate limit (token bucket): excess publishes are held back, then refused'),
     loginThrottle: loginThrottleSchema.prefault({}).describe('After repeated failed logins, refuse further attempts without checking the password'),
+    credentialCache: credentialCacheSchema.prefault({}),
+    passwordChecks: passwordChecksSchema.prefault({}),
   })
   .refine((broker) => broker.maxConnectPacketBytes <= broker.maxPacketBytes, { message: 'maxConnectPacketBytes is larger than maxPacketBytes', path: ['maxConnectPacketBytes'] });
 export type BrokerConfig = z.infer<typeof brokerSchema>;

@@ -35,6 +35,13 @@ export interface BrokerStats {
   loginsRefused: number;
   /** Logins refused during a lockout, without a password check (CONNACK 3). */
   loginsThrottled: number;
+  /** Logins whose password the credential cache verified (no scrypt). */
+  loginsCached: number;
+  /** Logins refused because the password-check queue was full, before any hashing (CONNACK 3). */
+  loginsBusy: number;
+  /** Password checks (scrypt) running and waiting now (gauges). */
+  passwordChecksRunning: number;
+  passwordChecksQueued: number;
   /** Lockouts started, by the key that tripped. */
   loginLockouts: Record<'address' | 'username', number>;
   /** Failed TLS handshakes (client does not trust our certificate, has none when one is required, speaks plain MQTT…). */
@@ -65,6 +72,10 @@ export function emptyStats(): BrokerStats {
     connectionsTakenOver: 0,
     loginsRefused: 0,
     loginsThrottled: 0,
+    loginsCached: 0,
+    loginsBusy: 0,
+    passwordChecksRunning: 0,
+    passwordChecksQueued: 0,
     loginLockouts: { address: 0, username: 0 },
     tlsHandshakeFailures: 0,
     publishesRefused: { acl_denied: 0, oversize: 0, topic_too_deep: 0, rate_limited: 0 },

@@ -150,7 +150,7 @@ export class Timeline {
   }
 
   /** Creates and starts an engine on the store (a restart when one ran before: stop it first). */
-  start(rules: readonly Rule[], options: Pick<RulesEngineOptions, 'devices' | 'restore'> = {}): ReturnType<RulesEngine['start']> {
+  start(rules: readonly Rule[], options: Pick<RulesEngineOptions, 'devices' | 'restore' | 'places'> = {}): ReturnType<RulesEngine['start']> {
     const engine = createRulesEngine({ ...options, rules, store: this.store, onChange: (change) => void this.changes.push(change) });
     this.engines.push(engine);
     return engine.start();

@@ -101,14 +101,14 @@ describe('rules engine timelines: sensor health (flatline, sensor-fault)', () =>
     expect(await tl.store.list({ state: 'all' })).toEqual([]);
   });
 
-  it('a saturated plant turbidimeter: maintenance ticket after 5 minutes, resolved back in range', async () => {
+  it('a saturated plant turbidimeter: maintenance ticket after a minute pinned at the top, resolved back in range', async () => {
     await start();
     const fp = 'turbidity-saturated/north-plant/north-plant-turb';
     await hold(PLANT, 0, 9, (minute) => ({ turbidity: station(minute).turbidity }));
-    await hold(PLANT, 10, 14, () => ({ turbidity: 4000 }));
+    await hold(PLANT, 10, 10, () => ({ turbidity: 4000 }));
     await tl.play([
-      { at: '15m', device: PLANT, push: { turbidity: 4000 }, changes: ['opened maintenance'], open: [`${fp} open maintenance last=4000 peak=4000 n=1`] },
-      { at: '16m', device: PLANT, push: { turbidity: 0.21 }, changes: ['resolved maintenance'], open: [] },
+      { at: '11m', device: PLANT, push: { turbidity: 4000 }, changes: ['opened maintenance'], open: [`${fp} open maintenance last=4000 peak=4000 n=1`] },
+      { at: '12m', device: PLANT, push: { turbidity: 0.21 }, changes: ['resolved maintenance'], open: [] },
     ]);
   });
 

@@ -120,10 +120,10 @@ describe('rules engine', () => {
     const device = catalog.device('tongmen-tap-pt');
     const engine = createRulesEngine({ rules: await packRules('sensor-health'), store: flaky, devices: device ? [device] : [], onError: (error) => void errors.push(String(error)) });
     await engine.tick(timeAt('0m'));
-    await engine.tick(timeAt('4m')); // the opening write fails …
+    await engine.tick(timeAt('4m30s')); // the opening write fails (3 intervals and the 1-minute wait) …
     expect(await temp.store.list({ state: 'open' })).toEqual([]);
-    await engine.tick(timeAt('1h4m')); // … the refresh opens it
-    expect((await temp.store.list({ state: 'open' })).map((t) => `${t.fingerprint} ${t.lastValue}`)).toEqual(['device-silent/tongmen-tap/tongmen-tap-pt 3840']);
+    await engine.tick(timeAt('1h4m30s')); // … the refresh opens it
+    expect((await temp.store.list({ state: 'open' })).map((t) => `${t.fingerprint} ${t.lastValue}`)).toEqual(['device-silent/tongmen-tap/tongmen-tap-pt 3870']);
     expect(errors).toEqual(['Error: database is locked']);
   });
 

@@ -23,21 +23,26 @@
  * fires for a device, rules without `inhibit` get that device's readings without its metric.
  * Zone signals (zone-signals.ts): onsets kinds report are kept per zone when some rule listens,
  * and passed to the listening rules with the readings of their zone.
+ * Groups (groups.ts, kinds/flood.ts): at each tick, before the device watches, group rules judge
+ * the devices of each township, zone or the network together; while a group ticket is open its
+ * members' tickets under the watch rules it holds are held back (inhibition.ts, group holds).
  */
 import type { Evaluation, Rule, WatchedDevice } from './kinds/index.ts';
 import type { Site } from '../network/catalog.ts';
 import type { MetricName } from '../network/metrics.ts';
 import { Inhibitions } from './inhibition.ts';
+import { groupProblems, groupsOf, holdMembers, judgeGroup, type GroupHost, type Places } from './groups.ts';
 import { Coverage, supersedeProblems } from './supersede.ts';
 import { RuleIndex, type CompiledRule, type ReadingDevice, type RuleReading } from './router.ts';
 import { subjectOf, watchesByDevice, type Watch } from './watches.ts';
 import { ruleHash, usableStates, type EngineSnapshot, type SavedFingerprint } from './snapshot.ts';
 import type { TicketStore } from './tickets/store.ts';
-import { fingerprintOf, SYSTEM_ACTOR, type Ticket, type TicketSubject } from './tickets/ticket.ts';
+import { fingerprintOf, SYSTEM_ACTOR, type Ticket, type TicketSubject, type Tier } from './tickets/ticket.ts';
 import { ZoneSignals } from './zone-signals.ts';
 
 export type { ReadingDevice, RuleReading } from './router.ts';
 export type { WatchedDevice } from './kinds/index.ts';
+export type { Places } from './groups.ts';
 
 /**
  * What one of this engine's writes did to a ticket, plain value updates included: the engine's
@@ -71,6 +76,8 @@ export interface RulesEngineOptions {
   readonly devices?: Iterable<WatchedDevice>;
   /** States saved by a previous run (`snapshot()`), so a pending `for` survives a restart. */
   readonly restore?: EngineSnapshot | undefined;
+  /** Names of townships and zones and the county's time zone, for group tickets' notes (flood). */
+  readonly places?: Places;
 }
 
 export interface RulesEngineStats {
@@ -100,6 +107,8 @@ export interface RulesEngineStats {
   readonly withheld: number;
   /** Device × metric pairs withheld now. */
   readonly inhibited: number;
+  /** Watch rule × device pairs whose tickets an open group ticket (flood) holds back now. */
+  readonly grouped: number;
   /** Tickets resolved into a superseding rule's ticket (supersede.ts). */
   readonly superseded: number;
   /** Rule × site pairs covered by a firing superseding rule now. */
@@ -153,15 +162,18 @@ export function createRulesEngine(options: RulesEngineOptions): RulesEngine {
   if (problems.length > 0) throw new Error(problems.join('\n'));
   // Superseding rules first, so a reading that fires one covers the rules it supersedes before they run.
   const index = new RuleIndex([...options.rules.filter((r) => r.supersedes), ...options.rules.filter((r) => !r.supersedes)]);
+  const held = groupProblems(index.groupRules, index.watchRules);
+  if (held.length > 0) throw new Error(held.join('\n'));
   const { store, onChange } = options;
   const onError = options.onError ?? ((error, context) => console.error(`rules: ticket write for ${context.fingerprint} failed`, error));
   const fingerprints = new Map<string, Fingerprint>();
   const watches = watchesByDevice(index.watchRules, options.devices ?? []);
+  const groups = groupsOf(index.groupRules, watches, options.places);
   const inhibitions = new Inhibitions();
   /** Rules without `inhibit` (and not watch kinds) by ticket metric: those a hold can interrupt. */
   const processRulesByMetric = new Map<MetricName, CompiledRule[]>();
   for (const compiled of index.byId.values()) {
-    if (compiled.rule.inhibit || compiled.kind.watch || compiled.kind.restartOnHold === false) continue;
+    if (compiled.rule.inhibit || compiled.kind.watch || compiled.kind.group || compiled.kind.restartOnHold === false) continue;
     const list = processRulesByMetric.get(compiled.metric);
     if (list) list.push(compiled);
     else processRulesByMetric.set(compiled.metric, [compiled]);
@@ -188,6 +200,7 @@ export function createRulesEngine(options: RulesEngineOptions): RulesEngine {
     watches: [...watches.values()].reduce((sum, list) => sum + list.length, 0),
     withheld: 0,
     inhibited: 0,
+    grouped: 0,
     superseded: 0,
     covered: 0,
     signals: 0,
@@ -215,18 +228,18 @@ export function createRulesEngine(options: RulesEngineOptions): RulesEngine {
   }
 
   /** Writes one decision; resolves with the ticket it touched, if any. */
-  async function apply(compiled: CompiledRule, subject: TicketSubject, at: number, evaluation: Evaluation<unknown>): Promise<Ticket | undefined> {
-    const { decision } = evaluation;
+  async function apply(compiled: CompiledRule, subject: TicketSubject & { readonly tier?: Tier }, at: number, evaluation: Evaluation<unknown>): Promise<Ticket | undefined> {
+    const { decision, note } = evaluation;
     const value = evaluation.value ?? Number.NaN;
     if (decision.type === 'fire' || decision.type === 'update') {
       // Raised on the engine clock (wall clock live): a late batch's ticket waits its full escalation time.
-      const result = await store.openOrUpdate({ ...subject, at, value, severity: decision.severity, worst: compiled.worst, raisedAt: Math.max(clock, at) });
+      const result = await store.openOrUpdate({ ...subject, at, value, severity: decision.severity, worst: compiled.worst, raisedAt: Math.max(clock, at), ...(note !== undefined && { note }) });
       const change = result.events.includes('reopened') ? 'reopened' : result.events.includes('deescalated') ? 'deescalated' : result.change;
       counters[change]++;
       await onChange?.({ ticket: result.ticket, change, value });
       return result.ticket;
     }
-    if (decision.type === 'resolve') return resolveTicket(subject.fingerprint, at, value);
+    if (decision.type === 'resolve') return resolveTicket(subject.fingerprint, at, value, note);
     return undefined;
   }
 
@@ -258,7 +271,7 @@ export function createRulesEngine(options: RulesEngineOptions): RulesEngine {
   }
 
   /** Stores the new state; queues the ticket write a decision asks for. */
-  function settle(entry: Fingerprint, compiled: CompiledRule, evaluation: Evaluation<unknown>, at: number, subject: () => TicketSubject): Promise<void> | undefined {
+  function settle(entry: Fingerprint, compiled: CompiledRule, evaluation: Evaluation<unknown>, at: number, subject: () => TicketSubject & { readonly tier?: Tier }): Promise<void> | undefined {
     entry.state = evaluation.state;
     if (evaluation.decision.type !== 'none') entry.firing = evaluation.decision.type !== 'resolve';
     if (evaluation.decision.type === 'none') {
@@ -267,7 +280,7 @@ export function createRulesEngine(options: RulesEngineOptions): RulesEngine {
     }
     const ticketSubject = subject();
     const resolving = evaluation.decision.type === 'resolve';
-    if (compiled.rule.inhibit) {
+    if (compiled.rule.inhibit && compiled.kind.group === undefined) {
       const changed = resolving ? inhibitions.release(ticketSubject.fingerprint) : inhibitions.hold(ticketSubject.fingerprint, ticketSubject.device, ticketSubject.metric);
       if (changed) restartWaits(ticketSubject.site, ticketSubject.device, ticketSubject.metric);
     }
@@ -318,6 +331,9 @@ export function createRulesEngine(options: RulesEngineOptions): RulesEngine {
     counters.evaluations++;
     const entry = entryOf(watch.fingerprint, watch.compiled);
     const evaluation = call(entry.state);
+    // Held back by an open group ticket: no ticket, and the state stays as it was, so the device
+    // opens its own at the first tick after the group lets go if it is still silent.
+    if (evaluation.decision.type === 'fire' && inhibitions.watchHeld(watch.compiled.rule.id, watch.device.id)) return undefined;
     signal(watch.compiled, watch.device.site, evaluation);
     return settle(entry, watch.compiled, evaluation, at, () => subjectOf(watch.compiled, watch.fingerprint, watch.device, watch.metric));
   }
@@ -351,10 +367,22 @@ export function createRulesEngine(options: RulesEngineOptions): RulesEngine {
     return settleAll(writes);
   }
 
+  /** What judging the groups needs of the engine (groups.ts `judgeGroup`). */
+  const groupHost: GroupHost<Fingerprint> = {
+    entryOf,
+    existing: (fingerprint) => fingerprints.get(fingerprint),
+    settle,
+    inhibitions,
+    timeZone: options.places?.timeZone,
+    evaluated: () => void counters.evaluations++,
+  };
+
   function tick(now: number): Promise<void> {
     counters.ticks++;
     clock = Math.max(clock, now);
     const writes: Promise<void>[] = [];
+    // Groups first: a group that forms at this tick holds its members before their own tickets are due.
+    for (const group of groups) judgeGroup(group, now, groupHost, writes);
     for (const list of watches.values()) {
       for (const watch of list) {
         const { rule, kind } = watch.compiled;
@@ -396,7 +424,7 @@ export function createRulesEngine(options: RulesEngineOptions): RulesEngine {
         // The saved state wins where it agrees that a ticket is wanted; else resume from the ticket.
         const state = mine?.firing ? (restored++, mine.state) : compiled.kind.resume(compiled.rule, ticket.severity, ticket);
         fingerprints.set(ticket.fingerprint, { state, firing: true, tail: undefined, device: undefined });
-        if (compiled.rule.inhibit) inhibitions.hold(ticket.fingerprint, ticket.device, ticket.metric);
+        if (compiled.rule.inhibit && compiled.kind.group === undefined) inhibitions.hold(ticket.fingerprint, ticket.device, ticket.metric);
         if (compiled.rule.supersedes) coverage.cover(ticket.fingerprint, ticket.site, compiled.rule.supersedes);
         resumed++;
       }
@@ -408,6 +436,13 @@ export function createRulesEngine(options: RulesEngineOptions): RulesEngine {
         restored++;
       }
       for (const signal of options.restore?.signals ?? []) zones.record(signal.ruleId, signal.zone, signal.site, signal.at);
+      // Open groups hold their members again (from the saved state; a group resumed from its ticket alone finds them at the next ticks).
+      for (const group of groups) {
+        for (const scope of group.scopes) {
+          const entry = fingerprints.get(scope.fingerprint);
+          if (entry !== undefined) holdMembers(group, scope.fingerprint, entry.state, inhibitions);
+        }
+      }
       return { resumed, orphaned, restored, dropped: saved.dropped };
     },
     evaluate,
@@ -422,7 +457,7 @@ export function createRulesEngine(options: RulesEngineOptions): RulesEngine {
       }
       return { version: 1, savedAt, fingerprints: saved, signals: zones.saved() };
     },
-    stats: () => ({ ...counters, fingerprints: fingerprints.size, inhibited: inhibitions.size(), covered: coverage.size(), signals: zones.recorded, signalsDropped: zones.dropped }),
+    stats: () => ({ ...counters, fingerprints: fingerprints.size, inhibited: inhibitions.size(), grouped: inhibitions.heldWatches(), covered: coverage.size(), signals: zones.recorded, signalsDropped: zones.dropped }),
     async stop() {
       // A write may chain another (onChange feeding back): drain until the chains are idle.
       for (;;) {

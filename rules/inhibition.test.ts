@@ -51,4 +51,17 @@ describe('Inhibitions', () => {
     expect([...result.values.keys()]).toEqual(['turbidity']);
     expect([...original.values.keys()]).toEqual(['turbidity', 'color']);
   });
+  it('holds back the watch tickets of a group\'s members until the group resolves', () => {
+    const inhibitions = new Inhibitions();
+    const group = 'devices-silent-together/township-tongmen';
+    expect(inhibitions.holdWatches(group, ['device-silent'], ['wq', 'pt'])).toBe(true);
+    expect(inhibitions.holdWatches(group, ['device-silent'], ['pt', 'wq'])).toBe(false); // the same members
+    expect([inhibitions.watchHeld('device-silent', 'wq'), inhibitions.watchHeld('device-silent', 'lvl'), inhibitions.watchHeld('other', 'wq')]).toEqual([true, false, false]);
+    expect(inhibitions.holdWatches(group, ['device-silent'], ['wq', 'pt', 'lvl'])).toBe(true); // a member joined
+    expect(inhibitions.heldWatches()).toBe(3);
+    // Readings are not withheld: a held device's data still reaches every rule.
+    expect(seen(inhibitions, reading('wq', { turbidity: 3 }))).toEqual({ values: { turbidity: 3 }, withheld: 0 });
+    expect(inhibitions.release(group)).toBe(true);
+    expect([inhibitions.watchHeld('device-silent', 'wq'), inhibitions.heldWatches(), inhibitions.release(group)]).toEqual([false, 0, false]);
+  });
 });

@@ -51,6 +51,20 @@ describe('rule packs', async () => {
     expect(sensorRules.length).toBeGreaterThan(0);
     expect(sensorRules.every((r) => r.subject === 'device' && r.inhibit && r.severity === 'maintenance')).toBe(true);
   });
+
+  it('sensor-health groups devices silent together, and device-silent waits a minute for it', async () => {
+    const pack = await loadRulePack(`${packsDir}sensor-health.yaml`);
+    expect(pack.rules.find((r) => r.id === 'device-silent')).toMatchObject({ wait: 60_000 });
+    expect(pack.rules.find((r) => r.id === 'devices-silent-together')).toMatchObject({
+      kind: 'flood',
+      holds: ['device-silent'],
+      scopes: ['network', 'township'],
+      window: 600_000,
+      settle: 45_000,
+      minMembers: 10,
+      answer: { township: 'township', network: 'county' },
+    });
+  });
 });
 
 describe('loading a broken pack', () => {

@@ -6,7 +6,8 @@
  * A rule is indexed under its first metric and under each of its kind's context metrics
  * (`contextMetrics`, e.g. the flow that confirms a pressure drop): it meets a reading that
  * carries all its metrics, or any context metric. Watch kinds (stale) are not indexed by metric
- * at all: the engine routes readings to them by device (`watchRules`, `watchesSite`).
+ * at all: the engine routes readings to them by device (`watchRules`, `watchesSite`); group
+ * kinds (flood) see no readings (`groupRules`).
  *
  * The index does not depend on zones: zone signals (zone-signals.ts) are looked up only by the
  * rules that listen to them, for the zone of the reading at hand.
@@ -57,10 +58,13 @@ export class RuleIndex {
   readonly byId: ReadonlyMap<string, CompiledRule>;
   /** Rules of watch kinds (stale), in pack order; the engine pairs them with catalog devices. */
   readonly watchRules: readonly CompiledRule[];
+  /** Rules of group kinds (flood), in pack order; the engine judges them at its ticks, over the watches they hold. */
+  readonly groupRules: readonly CompiledRule[];
 
   constructor(rules: readonly Rule[]) {
     const byId = new Map<string, CompiledRule>();
     const watchRules: CompiledRule[] = [];
+    const groupRules: CompiledRule[] = [];
     for (const rule of rules) {
       if (byId.has(rule.id)) throw new Error(`rule id "${rule.id}" appears twice`);
       // Kinds check this in their schemas too; here it holds for every kind, whoever wrote it.
@@ -71,12 +75,17 @@ export class RuleIndex {
         watchRules.push(compiled);
         continue;
       }
+      if (compiled.kind.group !== undefined) {
+        groupRules.push(compiled);
+        continue;
+      }
       for (const key of rule.match?.siteKinds ?? [ANY_KIND]) {
         for (const metric of new Set([compiled.metric, ...compiled.context])) this.add(metric, key, compiled);
       }
     }
     this.byId = byId;
     this.watchRules = watchRules;
+    this.groupRules = groupRules;
   }
 
   private add(metric: MetricName, key: KindKey, compiled: CompiledRule): void {

@@ -13,7 +13,7 @@
 import { join } from 'node:path';
 import type { Catalog } from '../network/catalog.ts';
 import { ticketLine } from '../network/line-protocol.ts';
-import { createRulesEngine, type RuleReading, type RulesEngine } from './engine.ts';
+import { createRulesEngine, type Places, type RuleReading, type RulesEngine } from './engine.ts';
 import type { Rule, WatchedDevice } from './kinds/index.ts';
 import { loadRulePack, rulesOf } from './pack.ts';
 import { loadSnapshot, saveSnapshot } from './snapshot.ts';
@@ -45,6 +45,8 @@ export interface RulesServiceOptions {
   readonly lifecycle: LifecyclePolicy;
   /** Devices the watch kinds (stale) watch: the catalog's. */
   readonly devices: Iterable<WatchedDevice>;
+  /** Township and zone names and the county's time zone, for group tickets (flood); `placesOf(catalog.file)`. */
+  readonly places?: Places;
   /** How often the engine clock advances and the sweep runs, ms. */
   readonly tickMs: number;
   /** How often the rule states are saved for the next start, ms; default 60 s (and always at stop). */
@@ -219,6 +221,7 @@ export function createRulesService(options: RulesServiceOptions): RulesService {
       rules,
       store,
       devices: options.devices,
+      ...(options.places !== undefined && { places: options.places }),
       onError: (error, context) => options.log.error({ error: String(error), ...context }, 'ticket write failed'),
     });
     const stream = new TicketChangeStream(store, {

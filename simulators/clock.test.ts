@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createSimClock, simClockConfigSchema } from './clock.ts';
+import { createSimClock, runStartMs, simClockConfigSchema } from './clock.ts';
 
 const T0 = Date.UTC(2026, 10, 28, 2, 0, 0); // 2026-11-28 10:00 Asia/Shanghai
 const HOUR = 3_600_000;
@@ -59,5 +59,21 @@ describe('simulated clock', () => {
   it('rejects a slow-motion speed and a backfill beyond the retention horizon', () => {
     expect(simClockConfigSchema.safeParse({ speed: 0.5 }).success).toBe(false);
     expect(simClockConfigSchema.safeParse({ backfillMs: 40 * 24 * HOUR }).success).toBe(false);
+  });
+});
+
+describe('runStartMs', () => {
+  const base = { speed: 600, backfillMs: 6 * 3_600_000 };
+  it('is startMs when given, now when not accelerated, now − backfill otherwise', () => {
+    expect(runStartMs({ ...base, startMs: 5 }, 1e12)).toBe(5);
+    expect(runStartMs({ ...base, speed: 1 }, 1e12)).toBe(1e12);
+    expect(runStartMs(base, 1e12)).toBe(1e12 - 6 * 3_600_000);
+  });
+
+  it('moves back to the last local HH:MM (UTC+8) at or before now − backfill', () => {
+    const now = Date.UTC(2026, 11, 2, 20, 0); // 04:00 on the 3rd in Shanghai; minus 6 h: 22:00 on the 2nd
+    expect(new Date(runStartMs({ ...base, alignTo: '00:00' }, now)).toISOString()).toBe('2026-12-01T16:00:00.000Z'); // 00:00 on the 2nd
+    expect(new Date(runStartMs({ ...base, alignTo: '22:00' }, now)).toISOString()).toBe('2026-12-02T14:00:00.000Z'); // exactly 22:00
+    expect(new Date(runStartMs({ ...base, alignTo: '23:30' }, now)).toISOString()).toBe('2026-12-01T15:30:00.000Z'); // the day before
   });
 });

@@ -10,6 +10,7 @@
  */
 import { z } from 'zod';
 import { durationField } from '../network/duration.ts';
+import { SHANGHAI_UTC_OFFSET_MS } from './models/diurnal.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -32,6 +33,11 @@ export const simClockConfigSchema = z.object({
   backfillMs: durationField((ms) => ms.max(MAX_BACKFILL_MS))
     .default(DAY_MS)
     .describe('How far in the past an accelerated run starts when startMs is not given: ms or "24h" (default one day)'),
+  alignTo: z
+    .string()
+    .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a local time such as "00:00"')
+    .optional()
+    .describe('Move an accelerated run\'s start back to the last time of day HH:MM (Asia/Shanghai, UTC+8) at or before now − backfillMs, so scenarios counted from the start fall at set hours (a burst at night, one at the morning peak)'),
 });
 export type SimClockConfig = z.infer<typeof simClockConfigSchema>;
 
@@ -47,11 +53,25 @@ export interface SimClock {
   readonly caughtUpAtRealMs: number;
 }
 
+/** The simulated start of a run begun at `realNowMs`: startMs, or now − backfillMs (accelerated) moved back to `alignTo`. Pure. */
+export function runStartMs(config: SimClockConfig, realNowMs: number): number {
+  if (config.startMs !== undefined) return config.startMs;
+  if (config.speed <= 1) return realNowMs;
+  const back = realNowMs - config.backfillMs;
+  if (config.alignTo === undefined) return back;
+  const [hh, mm] = config.alignTo.split(':').map(Number) as [number, number];
+  const local = back + SHANGHAI_UTC_OFFSET_MS;
+  const dayStart = local - (((local % DAY_MS) + DAY_MS) % DAY_MS);
+  let aligned = dayStart + hh * 3_600_000 + mm * 60_000;
+  if (aligned > local) aligned -= DAY_MS;
+  return aligned - SHANGHAI_UTC_OFFSET_MS;
+}
+
 /** Starts a simulated clock now (by the injected wall clock). */
 export function createSimClock(config: SimClockConfig, realNow: () => number): SimClock {
   const { speed } = config;
   const realStartMs = realNow();
-  const startMs = config.startMs ?? (speed > 1 ? realStartMs - config.backfillMs : realStartMs);
+  const startMs = runStartMs(config, realStartMs);
   const accelerated = (realMs: number) => startMs + (realMs - realStartMs) * speed;
   // Solve accelerated(r) = r; with speed 1 the lines are parallel: caught up from the start if
   // the run starts at (or ahead of) the wall clock, never otherwise.

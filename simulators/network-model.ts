@@ -8,10 +8,11 @@
 import type { Catalog, Device } from '../network/catalog.ts';
 import { combineEffects, type SiteEffect } from './models/context.ts';
 import { initialModelState, type ModelState } from './models/drift.ts';
-import { sampleDevice, type Readings } from './models/signals.ts';
+import { applyFault, type SensorFault } from './models/faults.ts';
+import { quantize, sampleDevice, type Readings } from './models/signals.ts';
 import { createRandom, type Random } from './random.ts';
 import { createScenarios, type ScenarioConfig } from './scenarios/registry.ts';
-import type { GroundTruth, Scenario } from './scenarios/scenario.ts';
+import type { DeviceDisturbance, GroundTruth, Scenario } from './scenarios/scenario.ts';
 import type { HydraulicSolver } from './hydraulic/solver.ts';
 import { deviceRole, siteProfiles, type SiteProfile } from './site-profile.ts';
 
@@ -26,11 +27,15 @@ export interface NetworkModelOptions {
 
 export interface DeviceSignal {
   readonly device: Device;
-  /** Readings at simulated `tMs`; call with increasing times (the drifts carry state). */
+  /** Readings at simulated `tMs`, sensor faults included; call with increasing times (the drifts carry state). */
   sample(tMs: number): Readings;
+  /** What scenarios do to the device itself at `tMs` (its link, its clock; its sensor is in `sample`). */
+  disturbance(tMs: number): DeviceDisturbance;
 }
 
 export interface NetworkModel {
+  /** Simulated epoch ms the run starts. */
+  readonly simStartMs: number;
   readonly profiles: ReadonlyMap<string, SiteProfile>;
   readonly scenarios: readonly Scenario[];
   readonly groundTruth: readonly GroundTruth[];
@@ -51,6 +56,7 @@ export function createNetworkModel(catalog: Catalog, options: NetworkModelOption
     combineEffects(scenarios.flatMap((s) => s.effectAt(siteId, tMs) ?? []));
 
   return {
+    simStartMs: options.simStartMs,
     profiles,
     scenarios,
     groundTruth: scenarios.map((s) => s.groundTruth),
@@ -62,7 +68,10 @@ export function createNetworkModel(catalog: Catalog, options: NetworkModelOption
       if (!device || !profile) throw new Error(`unknown device "${deviceId}"`);
       const deviceRng = rng.fork(`device:${device.id}`);
       const role = deviceRole(device);
+      const faultRng = rng.fork(`fault:${device.id}`);
+      const frozen = new Map<SensorFault, number>();
       let state: ModelState = initialModelState;
+      const disturbance = (tMs: number) => combineDisturbances(scenarios.flatMap((s) => s.deviceAt?.(device.id, tMs) ?? []));
       return {
         device,
         sample(tMs) {
@@ -70,9 +79,27 @@ export function createNetworkModel(catalog: Catalog, options: NetworkModelOption
           const hydraulicTruth = options.hydraulics?.truthFor(device, tMs);
           const next = sampleDevice({ device, profile, role, tMs, rng: deviceRng, state, effect, ...(hydraulicTruth && { hydraulicTruth }) });
           state = next.state;
-          return next.readings;
+          const fault = disturbance(tMs).fault;
+          return fault ? faulty(next.readings, fault, tMs, faultRng, frozen) : next.readings;
         },
+        disturbance,
       };
     },
   };
+}
+
+/** Several scenarios on one device: the first fault and skew win, the link is down if any says so (buffering if any buffers). */
+function combineDisturbances(all: readonly DeviceDisturbance[]): DeviceDisturbance {
+  if (all.length <= 1) return all[0] ?? {};
+  const down = all.flatMap((d) => d.linkDown ?? []);
+  const fault = all.find((d) => d.fault)?.fault;
+  const skewMs = all.find((d) => d.skewMs !== undefined)?.skewMs;
+  return { ...(fault && { fault }), ...(skewMs !== undefined && { skewMs }), ...(down.length > 0 && { linkDown: { buffers: down.some((d) => d.buffers) } }) };
+}
+
+/** The faulty reading at the instrument's resolution (junk stays NaN). */
+function faulty(readings: Readings, fault: SensorFault, tMs: number, rng: Random, frozen: Map<SensorFault, number>): Readings {
+  const out = applyFault(readings, fault, tMs, rng, frozen);
+  const value = out[fault.metric];
+  return value === undefined || Number.isNaN(value) ? out : { ...out, [fault.metric]: quantize(fault.metric, value) };
 }

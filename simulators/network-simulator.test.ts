@@ -136,3 +136,58 @@ describe('network simulator on a real broker', () => {
     expect(sim.stats().total.connected).toBe(0);
   });
 });
+
+describe('devices losing their link (scenarios device-offline, link-loss)', () => {
+  /** Every sample of a device's telemetry messages, batches unpacked, with each message's size. */
+  const samplesOf = (received: readonly Received[]) =>
+    received.map((m) => telemetryMessageSchema.parse(JSON.parse(m.payload))).map((m) => ('samples' in m ? m.samples.map((x) => Number(x.ts)) : [Number(m.ts)]));
+
+  it('drops the socket (the broker publishes the will), keeps sampling, and uploads the backlog as a batch when back', async () => {
+    const device = catalog.device('xiwan-tap-wq')!;
+    const telemetry = await subscriber(`water/${device.site.id}/${device.id}/telemetry`);
+    const status = await subscriber(`water/${device.site.id}/${device.id}/status`);
+    const sim = createNetworkSimulator(
+      { brokerUrl: url, speed: 600, seed: 5, backfillMs: HOUR_MS, devices: [device.id], scenarios: [{ kind: 'device-offline', device: device.id, startsAfter: '5m', durationMs: '15m' }] },
+      { catalog },
+    );
+    await sim.start();
+    const truth = sim.groundTruth()[0]!;
+    // Until a sample after the outage has arrived.
+    await expect.poll(() => samplesOf(telemetry.received).flat().some((ts) => ts >= truth.endMs + device.intervalMs), { timeout: 20_000 }).toBe(true);
+    await sim.stop();
+    await telemetry.client.endAsync();
+    await status.client.endAsync();
+
+    // Live (not the retained one a subscriber gets first): online, the will, online again, the end of the run.
+    expect(status.received.filter((m) => !m.retain).map((m) => m.payload)).toEqual(['online', 'offline', 'online', 'offline']);
+    const messages = samplesOf(telemetry.received);
+    const batch = messages.find((m) => m.length > 1) ?? [];
+    // The batch holds the outage's samples (and any the link took down unacknowledged).
+    expect(batch.filter((ts) => ts >= truth.startMs && ts < truth.endMs).length).toBe(Math.round((truth.endMs - truth.startMs) / device.intervalMs));
+    // Nothing lost: one sample every interval from the first to the last (at least once: a repeat is allowed).
+    const all = [...new Set(messages.flat())].sort((a, b) => a - b);
+    all.forEach((ts, i) => i > 0 && expect(ts - all[i - 1]!).toBe(device.intervalMs));
+    expect(sim.stats().devices[device.id]).toMatchObject({ lostOffline: 0, errors: 0 });
+  });
+
+  it('loses what a device without a buffer sampled while a township\'s link was down', async () => {
+    const ids = ['xiwan-tap-wq'];
+    const device = catalog.device(ids[0]!)!;
+    const telemetry = await subscriber(`water/${device.site.id}/${device.id}/telemetry`);
+    const sim = createNetworkSimulator(
+      { brokerUrl: url, speed: 600, seed: 5, backfillMs: HOUR_MS, devices: ids, scenarios: [{ kind: 'link-loss', township: device.site.township, startsAfter: '5m', durationMs: '10m' }] },
+      { catalog },
+    );
+    await sim.start();
+    const truth = sim.groundTruth()[0]!;
+    expect(truth).toMatchObject({ kind: 'link-loss', township: device.site.township });
+    expect(truth.affectedDevices).toContain(device.id);
+    await expect.poll(() => samplesOf(telemetry.received).flat().some((ts) => ts >= truth.endMs + device.intervalMs), { timeout: 20_000 }).toBe(true);
+    await sim.stop();
+    await telemetry.client.endAsync();
+    const all = samplesOf(telemetry.received).flat();
+    expect(all.filter((ts) => ts >= truth.startMs && ts < truth.endMs)).toEqual([]);
+    expect(samplesOf(telemetry.received).every((m) => m.length === 1)).toBe(true);
+    expect(sim.stats().devices[device.id]!.lostOffline).toBeGreaterThanOrEqual(Math.round((truth.endMs - truth.startMs) / device.intervalMs));
+  });
+});

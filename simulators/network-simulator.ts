@@ -12,11 +12,12 @@
 import { connect as mqttConnect } from 'mqtt';
 import { z } from 'zod';
 import type { Catalog, Device } from '../network/catalog.ts';
-import { createSimClock, type SimClock } from './clock.ts';
+import { createSimClock, runStartMs, type SimClock } from './clock.ts';
 import { selectDevices, simulatorConfigSchema, type SimulatorConfig, type SimulatorConfigInput } from './config.ts';
 import { derivedPassword } from './credentials.ts';
 import { createNetworkModel, type NetworkModel } from './network-model.ts';
 import { createHydraulicSolver, type HydraulicSolver } from './hydraulic/solver.ts';
+import { hydraulicTruth } from './hydraulic/truth.ts';
 import { createRandom } from './random.ts';
 import type { GroundTruth } from './scenarios/scenario.ts';
 import { SimulatedDevice, type ConnectFn, type DeviceEvent, type DeviceStats } from './simulated-device.ts';
@@ -78,8 +79,9 @@ export function createNetworkSimulator(input: SimulatorConfigInput, deps: Simula
   const config = parsed.data;
   const selection = selectDevices(deps.catalog, config.devices);
   if (!selection.ok) throw new Error(`simulator config: devices: not a device, site or village in the catalog: ${selection.unknown.join(', ')}`);
-  // Scenarios are checked against the catalog now, so a bad village fails before any connection.
+  // Scenarios and hydraulic events are checked against the catalog now, so a bad village fails before any connection.
   createNetworkModel(deps.catalog, { seed: config.seed, simStartMs: 0, scenarios: config.scenarios });
+  hydraulicTruth(config.hydraulics?.events ?? [], deps.catalog, 0);
   return new Simulation(config, deps, selection.devices);
 }
 
@@ -104,30 +106,28 @@ class Simulation implements NetworkSimulator {
   }
 
   async start(): Promise<void> {
-    if (this.simClock) throw new Error('simulator already started');
+    if (this.model) throw new Error('simulator already started');
     const { config, deps } = this;
     const password = deps.password ?? ((id: string) => derivedPassword(id));
     const connect = deps.connect ?? mqttConnect;
-    // The simulated clock starts when the devices are created; they publish once connected.
-    const clock = createSimClock(config, this.now);
-    this.hydraulics = config.hydraulics && (await createHydraulicSolver(deps.catalog, config.hydraulics, clock.startMs));
+    // The model starts at the run's simulated start; the clock runs from the moment every device
+    // is online, so a slow login (scrypt, a broker far away) costs no simulated time.
+    const startMs = runStartMs(config, this.now());
+    this.hydraulics = config.hydraulics && (await createHydraulicSolver(deps.catalog, config.hydraulics, startMs));
     const model = createNetworkModel(deps.catalog, {
       seed: config.seed,
-      simStartMs: clock.startMs,
+      simStartMs: startMs,
       scenarios: config.scenarios,
       ...(this.hydraulics && { hydraulics: this.hydraulics }),
     });
     const schedule = createRandom(config.seed);
-    [this.simClock, this.model] = [clock, model];
+    this.model = model;
     this.devices = this.selected.map(
       (device) =>
         new SimulatedDevice({
           device,
           signal: model.signal(device.id),
-          clock,
           now: this.now,
-          // Spread first samples over one interval so the devices do not publish in lockstep.
-          firstDueMs: clock.startMs + Math.floor(schedule.fork(`schedule:${device.id}`).uniform(0, device.intervalMs)),
           brokerUrl: config.brokerUrl,
           password: password(device.id),
           connect,
@@ -137,7 +137,6 @@ class Simulation implements NetworkSimulator {
           onEvent: (event) => this.emit(event),
         }),
     );
-    this.emit({ type: 'started', simStartMs: clock.startMs, speed: clock.speed, devices: this.devices.length, caughtUpAtRealMs: clock.caughtUpAtRealMs });
     this.connecting = true;
     const online = await settlesWithin(Promise.all(this.devices.map((d) => d.connect())), config.connectTimeoutMs);
     this.connecting = false;
@@ -147,7 +146,11 @@ class Simulation implements NetworkSimulator {
       throw new Error(`simulator: not connected to ${config.brokerUrl} within ${config.connectTimeoutMs} ms: ${missing.join(', ')}`);
     }
     this.emit({ type: 'all-online', devices: this.devices.length });
-    for (const device of this.devices) device.run();
+    const clock = createSimClock({ ...config, startMs }, this.now);
+    this.simClock = clock;
+    this.emit({ type: 'started', simStartMs: clock.startMs, speed: clock.speed, devices: this.devices.length, caughtUpAtRealMs: clock.caughtUpAtRealMs });
+    // Spread first samples over one interval so the devices do not publish in lockstep.
+    for (const device of this.devices) device.run(clock, startMs + Math.floor(schedule.fork(`schedule:${device.id}`).uniform(0, device.intervalMs)));
     this.scheduleMilestones(clock, model);
   }
 
@@ -195,7 +198,8 @@ class Simulation implements NetworkSimulator {
   }
 
   groundTruth(): readonly GroundTruth[] {
-    return this.model?.groundTruth ?? [];
+    if (!this.model) return [];
+    return [...this.model.groundTruth, ...hydraulicTruth(this.config.hydraulics?.events ?? [], this.deps.catalog, this.model.simStartMs)];
   }
 
   private emit(event: SimulatorEvent): void {

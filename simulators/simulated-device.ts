@@ -4,7 +4,12 @@
  * topic and publishes a retained `online` there on every connect, then publishes one QoS 1
  * telemetry message per catalog interval of simulated time (the wire contract: README.md, "Wire
  * contract in one glance"). Timestamps are the scheduled simulated instants, so they are exact, increasing
- * and never ahead of the wall clock.
+ * and never ahead of the wall clock (unless a scenario skews the device's clock).
+ *
+ * When a scenario takes its link down, the socket dies without a DISCONNECT, so the broker
+ * publishes its will; samples taken meanwhile, and those not acknowledged when the link died,
+ * are kept if the device buffers (a data logger) and lost otherwise. When the link is back it
+ * reconnects and uploads what it kept as `samples` batches, then reports as before.
  */
 import type { IClientOptions, MqttClient } from 'mqtt';
 import type { Device } from '../network/catalog.ts';
@@ -17,8 +22,10 @@ import { settlesWithin, setTimerAt, type Timer } from './timers.ts';
 export type ConnectFn = (brokerUrl: string, options: IClientOptions) => MqttClient;
 
 export interface DeviceStats {
-  /** Telemetry publishes handed to the client. */
+  /** Telemetry publishes handed to the client (a batch is one). */
   published: number;
+  /** Samples a device without a buffer lost while its link was down. */
+  lostOffline: number;
   /** Telemetry publishes the broker acknowledged (PUBACK). */
   acknowledged: number;
   /** Publishes that failed and connection errors (refused CONNECT, socket errors). */
@@ -35,11 +42,8 @@ export type DeviceEvent =
 export interface SimulatedDeviceOptions {
   readonly device: Device;
   readonly signal: DeviceSignal;
-  readonly clock: SimClock;
   /** Wall clock, epoch ms. */
   readonly now: () => number;
-  /** Simulated instant of the first sample. */
-  readonly firstDueMs: number;
   readonly brokerUrl: string;
   readonly password: string;
   readonly connect: ConnectFn;
@@ -54,27 +58,48 @@ export function telemetryPayload(ts: number, seq: number, readings: Readings): s
   return JSON.stringify({ ts, seq, readings });
 }
 
+interface Sample {
+  readonly ts: number;
+  readonly readings: Readings;
+}
+
+/** Samples in one uploaded batch: about 150 B each, well inside the 64 KiB payload limit. */
+export const BATCH_SAMPLES = 200;
+
+/** The payload of an uploaded backlog (the wire contract's `samples` form). Pure. */
+export function batchPayload(samples: readonly Sample[]): string {
+  return JSON.stringify({ samples });
+}
+
 export class SimulatedDevice {
-  readonly stats: DeviceStats = { published: 0, acknowledged: 0, errors: 0, connected: false };
+  readonly stats: DeviceStats = { published: 0, lostOffline: 0, acknowledged: 0, errors: 0, connected: false };
   private client: MqttClient | undefined;
   private timer: Timer | undefined;
-  private dueMs: number;
+  private dueMs = 0;
+  private clock: SimClock | undefined;
   private seq = 0;
   private stopping = false;
   private waitingForAck = false;
   private everConnected = false;
-  private readonly inFlight = new Set<Promise<void>>();
+  /** Publishes awaiting PUBACK, with the samples they carry. */
+  private readonly inFlight = new Map<Promise<void>, readonly Sample[]>();
+  /** down: a scenario cut the link; reconnecting: it is back, waiting for CONNACK; up otherwise. */
+  private link: 'up' | 'down' | 'reconnecting' = 'up';
+  private backlog: Sample[] = [];
   private readonly status: string;
   private readonly telemetry: string;
 
   constructor(private readonly options: SimulatedDeviceOptions) {
-    this.dueMs = options.firstDueMs;
     this.status = statusTopic(options.device.site.id, options.device.id);
     this.telemetry = telemetryTopic(options.device.site.id, options.device.id);
   }
 
   get id(): string {
     return this.options.device.id;
+  }
+
+  get intervalMs(): number {
+    return this.options.device.intervalMs;
   }
 
   /** Opens the connection; resolves on the first CONNACK (the client keeps retrying meanwhile). */
@@ -97,8 +122,10 @@ export class SimulatedDevice {
     return new Promise((resolve) => client.once('connect', () => resolve()));
   }
 
-  /** Starts the publishing schedule. */
-  run(): void {
+  /** Starts the publishing schedule on `clock`, the first sample at simulated `firstDueMs`. */
+  run(clock: SimClock, firstDueMs: number): void {
+    this.clock = clock;
+    this.dueMs = firstDueMs;
     this.schedule();
   }
 
@@ -126,34 +153,79 @@ export class SimulatedDevice {
 
   private schedule(): void {
     if (this.stopping) return;
-    this.timer = setTimerAt(this.options.clock.realTimeAt(this.dueMs), this.options.now, () => this.tick());
+    if (!this.clock) return;
+    this.timer = setTimerAt(this.clock.realTimeAt(this.dueMs), this.options.now, () => this.tick());
   }
 
   private tick(): void {
     this.timer = undefined;
     if (this.stopping) return;
-    if (this.inFlight.size >= this.options.maxInFlight) {
+    const due = this.dueMs;
+    const disturbance = this.options.signal.disturbance(due);
+    if (this.link === 'up' && !disturbance.linkDown && this.inFlight.size >= this.options.maxInFlight) {
       this.waitingForAck = true; // resumed by the next acknowledgement
       return;
     }
-    this.publish(this.dueMs, this.options.signal.sample(this.dueMs));
+    const sample = { ts: due + (disturbance.skewMs ?? 0), readings: this.options.signal.sample(due) };
+    if (disturbance.linkDown) {
+      this.cutLink(disturbance.linkDown.buffers);
+      this.keep([sample], disturbance.linkDown.buffers);
+    } else if (this.link === 'up') {
+      this.publish([sample]);
+    } else {
+      this.backlog.push(sample);
+      if (this.link === 'down') this.restoreLink();
+    }
     this.dueMs += this.options.device.intervalMs;
     this.schedule();
   }
 
-  private publish(ts: number, readings: Readings): void {
+  private keep(samples: readonly Sample[], buffers: boolean): void {
+    if (buffers) this.backlog.push(...samples);
+    else this.stats.lostOffline += samples.length;
+  }
+
+  /** The socket dies without a DISCONNECT (the broker publishes the will); what was not acknowledged is kept or lost. */
+  private cutLink(buffers: boolean): void {
+    if (this.link === 'down') return;
+    this.link = 'down';
+    this.waitingForAck = false;
+    const unacked = [...this.inFlight.values()].flat();
+    this.inFlight.clear();
+    this.keep(unacked, buffers);
+    this.client?.end(true);
+    this.client = undefined;
+  }
+
+  /** A fresh connection; once it is up, the backlog goes first, in batches. */
+  private restoreLink(): void {
+    this.link = 'reconnecting';
+    void this.connect().then(() => {
+      if (this.stopping) return;
+      this.link = 'up';
+      const backlog = this.backlog;
+      this.backlog = [];
+      for (let i = 0; i < backlog.length; i += BATCH_SAMPLES) this.publish(backlog.slice(i, i + BATCH_SAMPLES));
+    });
+  }
+
+  /** One sample as a telemetry message, several as one `samples` batch. */
+  private publish(samples: readonly Sample[]): void {
     const client = this.client;
     if (!client) return;
-    const payload = telemetryPayload(ts, this.seq++, readings);
+    const payload = samples.length === 1 ? telemetryPayload(samples[0]!.ts, this.seq++, samples[0]!.readings) : batchPayload(samples);
     this.stats.published++;
-    const done = new Promise<void>((resolve) => {
-      client.publish(this.telemetry, payload, { qos: 1 }, (error) => {
-        if (error) this.onError(`publish: ${error.message}`);
-        else this.stats.acknowledged++;
-        resolve();
-      });
+    let settle: (acked: boolean) => void = () => {};
+    const done = new Promise<void>((resolve) => (settle = (acked) => {
+      // A publish the link took down with it was handed to the backlog, not acknowledged.
+      if (acked && this.inFlight.has(done)) this.stats.acknowledged++;
+      resolve();
+    }));
+    this.inFlight.set(done, samples);
+    client.publish(this.telemetry, payload, { qos: 1 }, (error) => {
+      if (error) this.onError(`publish: ${error.message}`);
+      settle(!error);
     });
-    this.inFlight.add(done);
     void done.then(() => {
       this.inFlight.delete(done);
       if (this.waitingForAck && !this.stopping) {
@@ -173,7 +245,7 @@ export class SimulatedDevice {
     this.timer?.cancel();
     const client = this.client;
     if (!client) return;
-    const drained = await settlesWithin(Promise.all(this.inFlight), timeoutMs);
+    const drained = await settlesWithin(Promise.all(this.inFlight.keys()), timeoutMs);
     let clean = drained && client.connected;
     if (clean && announceOffline) clean = await settlesWithin(client.publishAsync(this.status, 'offline', { qos: 1, retain: true }), timeoutMs);
     await settlesWithin(client.endAsync(!clean), timeoutMs);

@@ -533,6 +533,18 @@ describe('limits, one broker each', () => {
     });
   });
 
+  describe('verified-credential cache', () => {
+    it('lets a device back in on its cached password, refuses a wrong one after it, and counts both', async () => {
+      const { broker, url } = await startBroker({});
+      const first = await open(url, asDevice(TAP.id));
+      first.end(true);
+      await closed(first);
+      expect(await tryOpen(url, asDevice(TAP.id))).toBe('connected');
+      expect(await tryOpen(url, asDevice(TAP.id, { password: 'not-the-Secret-7c1d' }))).toMatch(/Bad username or password/i);
+      expect(broker.stats).toMatchObject({ loginsCached: 1, loginsRefused: 1, loginsBusy: 0, passwordChecksRunning: 0, passwordChecksQueued: 0 });
+    });
+  });
+
   describe('login throttling', () => {
     it('locks a user name out after repeated failures, without checking passwords, until the lockout ends', async () => {
       let now = 1_000_000;

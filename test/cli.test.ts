@@ -20,6 +20,15 @@ describe('clearwater CLI', () => {
     expect(await verifyPassword('correct horse battery', hash)).toBe(true);
   });
 
+  it('generates a 128-bit device secret and its hash', async () => {
+    const result = run(['catalog', 'hash-password', '--generate']);
+    expect(result.status).toBe(0);
+    const [secret = '', hash = ''] = result.stdout.trim().split(' ');
+    expect(Buffer.from(secret, 'base64url')).toHaveLength(16);
+    expect(hash).toMatch(/^scrypt\$1024\$8\$1\$/);
+    expect(await verifyPassword(secret, hash)).toBe(true);
+  });
+
   it('refuses a password too short for a device', () => {
     const result = run(['catalog', 'hash-password', 'abc']);
     expect(result.status).toBe(1);

@@ -5,6 +5,8 @@
  * throughout), with a yellow-water incident at Tongmen.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { ticketsFromApi } from '../app/commands/score.ts';
+import { scoreTruth } from '../rules/evaluate/truth-score.ts';
 import type { Ticket } from '../rules/tickets/ticket.ts';
 import { createNetworkSimulator, type NetworkSimulator } from '../simulators/network-simulator.ts';
 import { eventually, startTestPipeline, type TestPipeline } from './support/pipeline.ts';
@@ -72,6 +74,15 @@ describe('a yellow-water incident at Tongmen, from sensors to a ticket', () => {
     }
     for (const ticket of all.filter(turbid)) expect(ticket.resolvedAt).toBeGreaterThan(ticket.openedAt);
     expect((await tickets('open')).filter(turbid)).toEqual([]);
+  });
+
+  it('scores the run against its ground truth as `clearwater score --api` does: detected, no false ticket', async () => {
+    const truth = simulator.groundTruth();
+    const score = scoreTruth(truth, await ticketsFromApi(pipeline.http, truth[0]!.startMs, undefined));
+    expect(score.kinds).toEqual([expect.objectContaining({ kind: 'yellow-water', incidents: 1, detected: 1, recall: 1 })]);
+    expect(score.kinds[0]!.medianDelayMin).toBeLessThan(30);
+    expect(score.falseTickets).toBe(0);
+    expect(score.tickets).toBeGreaterThan(0);
   });
 
   it('stores the readings in InfluxDB with the catalog tags, every accepted one', async () => {

@@ -123,4 +123,20 @@ describe('clearwater evaluate', () => {
     expect(text).toContain('sensor-health tickets (not scored): 1');
     expect(text).toMatch(/sensor-health tickets \(UTC\):\n {2}2016-02-16 17:\d\d → 2016-02-16 18:40 {2}outlet-stale/);
   });
+
+  it('--folds: cross-validates over several files, each fold scored with the setting chosen on the others', async () => {
+    await writeFile(file('days-a.csv'), syntheticCsv([1000, 2000, 3000]));
+    await writeFile(file('days-b.csv'), syntheticCsv([500, 1500]).replaceAll('2016-02-1', '2016-03-1'));
+    const args = ['--csv', file('days-b.csv'), '--csv', file('days-a.csv'), '--folds', '2', '--grid', 'outlierThreshold=8,1000'];
+    const json = JSON.parse(evaluate([...args, '--json'])) as { folds: { chosen: unknown; detected: number }[]; pooled: Record<string, number> };
+    // A threshold of 1000 spreads catches nothing: 8 is chosen for both folds, and catches all.
+    expect(json.folds.map((fold) => fold.chosen)).toEqual([{ outlierThreshold: 8 }, { outlierThreshold: 8 }]);
+    expect(json.pooled).toMatchObject({ events: 5, detected: 5, recall: 1, false_per_week: 0 });
+    expect(evaluate(args)).toMatch(/pooled held-out .* 5\/5, 0 false of 5 tickets/);
+  });
+
+  it('several --csv without --folds is refused', () => {
+    const result = spawnSync(process.execPath, [bin, 'evaluate', '--dataset', 'gecco', '--csv', 'a.csv', '--csv', 'b.csv'], { encoding: 'utf8', env: { ...process.env, CLEARWATER_LOG_LEVEL: 'silent' } });
+    expect(result.status).not.toBe(0);
+  });
 });

@@ -2,13 +2,20 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { loadCatalog } from '../../network/catalog.ts';
-import { hashPassword } from '../../network/password.ts';
+import { GENERATED_SECRET_SCRYPT, generateSecret, hashPassword } from '../../network/password.ts';
 import { schemaCommand } from '../cli-options.ts';
 
 const devicePassword = z.string().min(8, 'a device password needs at least 8 characters');
 
 export const hashPasswordArgumentsSchema = z.strictObject({
   password: devicePassword.optional().describe('The password; prefer stdin so it stays out of the shell history'),
+});
+
+export const hashPasswordOptionsSchema = z.strictObject({
+  generate: z
+    .boolean()
+    .default(false)
+    .describe('Generate a random 128-bit secret instead of reading one and print "secret hash" on one line; hashed with scrypt N=1024 (network/password.ts, GENERATED_SECRET_SCRYPT: a random secret gains nothing from a dearer hash, and logins after a restart are 16x cheaper)'),
 });
 
 export const catalogCheckArgumentsSchema = z.strictObject({
@@ -27,7 +34,14 @@ export function registerCatalogCommands(program: Command): void {
   schemaCommand(catalog, 'hash-password', {
     description: 'Print the scrypt hash of a device password, for a catalog entry\'s passwordHash (reads stdin when no argument is given)',
     arguments: hashPasswordArgumentsSchema,
-    action: async ({ password }) => {
+    options: hashPasswordOptionsSchema,
+    action: async ({ password, generate }) => {
+      if (generate) {
+        if (password !== undefined) throw new Error('--generate makes the secret: give no password');
+        const generated = generateSecret();
+        process.stdout.write(`${generated} ${await hashPassword(generated, GENERATED_SECRET_SCRYPT)}\n`);
+        return;
+      }
       const secret = devicePassword.safeParse(password ?? (await readStdin()));
       if (!secret.success) throw new Error(z.prettifyError(secret.error));
       process.stdout.write(`${await hashPassword(secret.data)}\n`);

@@ -24,7 +24,7 @@ describe('clearwater simulate -c FILE', () => {
     const overrides = flags({ broker: 'mqtt://broker.lan:1883', seed: '7', only: ['tongmen'], scenario: ['yellow-water:village=dongqiao'], backfill: '90' });
     const settings = simulatorSettings(await sample(), overrides);
     expect(settings.ok && settings.config).toMatchObject({ brokerUrl: 'mqtt://broker.lan:1883', seed: 7, speed: 600, devices: ['tongmen'], backfillMs: 90 * 60_000 });
-    expect(settings.ok && settings.config.scenarios.map((s) => s.village)).toEqual(['dongqiao']);
+    expect(settings.ok && settings.config.scenarios).toEqual([expect.objectContaining({ kind: 'yellow-water', village: 'dongqiao' })]);
   });
 
   it('without a file is the flags on the simulator defaults', () => {

@@ -27,6 +27,7 @@ const networkOptions = {
   only: z.array(z.string().min(1)).default([]).describe('Simulate only this device, site or village'),
   backfill: z.number().positive().optional().describe('Start this many simulated minutes in the past'),
   duration: z.number().positive().optional().describe('Stop after this many real seconds (default: until Ctrl-C)'),
+  truth: z.string().min(1).optional().describe('Write the ground truth of the scenarios played here, one JSON object a line (for clearwater score --truth)'),
 };
 
 export const simulateOptionsSchema = z.strictObject({

@@ -4,11 +4,12 @@
  * plus the simulated network, printing what happens, with the Grafana wall built against its
  * InfluxDB).
  */
-import { readFile, rm } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import { loadCatalog, type Catalog } from '../../network/catalog.ts';
+import { truthLines } from '../../network/truth.ts';
 import { createNetworkSimulator, type NetworkSimulator } from '../../simulators/network-simulator.ts';
 import type { SimulatorConfigInput } from '../../simulators/config.ts';
 import { plantsSchema, type PlantConfigInput } from '../../ingest/opcua/config.ts';
@@ -22,11 +23,19 @@ import { startDemoPlants, type DemoPlants } from './demo-plants.ts';
 import { CONFIG_FLAG, untilSignal } from './run.ts';
 import { demoOptionsSchema, simulateOptionsSchema, simulatorOverrides, simulatorSettings, type DemoOptions } from './simulate-options.ts';
 
-const NETWORK_FLAGS = { scenario: '--scenario <spec>', only: '--only <id>', backfill: '--backfill <minutes>', duration: '--duration <seconds>', speed: '--speed <factor>' } as const;
+const NETWORK_FLAGS = { scenario: '--scenario <spec>', only: '--only <id>', backfill: '--backfill <minutes>', duration: '--duration <seconds>', speed: '--speed <factor>', truth: '--truth <file>' } as const;
 
-/** Runs until a signal or `durationS`. The demo ends the simulation without devices announcing `offline`. */
-async function runSimulator(simulator: NetworkSimulator, durationS: number | undefined, log: Logger, announceOffline = true): Promise<void> {
+/**
+ * Runs until a signal or `durationS`, writing the scenarios' ground truth to `truthFile` once the
+ * devices are up. The demo ends the simulation without devices announcing `offline`.
+ */
+async function runSimulator(simulator: NetworkSimulator, run: { durationS?: number | undefined; truthFile?: string | undefined }, log: Logger, announceOffline = true): Promise<void> {
   await simulator.start();
+  if (run.truthFile) {
+    await writeFile(run.truthFile, truthLines(simulator.groundTruth()));
+    log.info(`ground truth of ${simulator.groundTruth().length} scenarios in ${run.truthFile}`);
+  }
+  const durationS = run.durationS;
   const stopAfter = durationS ? new Promise<string>((resolve) => setTimeout(() => resolve('duration reached'), durationS * 1000)) : new Promise<string>(() => {});
   const why = await Promise.race([untilSignal(), stopAfter]);
   log.info(`${why}: stopping`);
@@ -97,7 +106,7 @@ export function registerSimulateCommands(program: Command): void {
       const config = await loadConfig(undefined);
       const log = createLogger(config.log.level, config.log.pretty);
       const catalog = await loadCatalog(options.catalog ?? config.catalog);
-      await runSimulator(createNetworkSimulator(simulation, { catalog, logger: log }), options.duration, log);
+      await runSimulator(createNetworkSimulator(simulation, { catalog, logger: log }), { durationS: options.duration, truthFile: options.truth }, log);
     },
   });
 
@@ -132,7 +141,7 @@ export function registerSimulateCommands(program: Command): void {
           log.info(`simulated ${simulated} UTC: ${readingsAccepted} readings in InfluxDB, ${rejected} rejected, ${await pipeline.openTickets()} tickets open`);
         }, 10_000);
         // The demo ending is not the network failing: no offline statuses, no device-silent tickets.
-        await runSimulator(simulator, options.duration, log, false).finally(() => clearInterval(progress));
+        await runSimulator(simulator, { durationS: options.duration, truthFile: options.truth }, log, false).finally(() => clearInterval(progress));
         for (const ticket of await pipeline.tickets('all')) {
           log.info(`ticket #${ticket.id} ${ticket.state} ${ticket.severity}: ${ticket.ruleId} at ${ticket.site}, peak ${ticket.peakValue}, ${ticket.count} readings`);
         }

@@ -29,6 +29,7 @@ export const ticketQuerySchema = z.object({
   severity: z.enum(severities).optional().describe('Only tickets of this severity'),
   since: instantSchema.optional().describe('Only tickets opened at or after this instant (epoch ms digits or an RFC 3339 date-time)'),
   limit: digitsSchema.pipe(z.number().min(1).max(1000)).default(100).describe('At most this many tickets, 1-1000 (digits)'),
+  offset: digitsSchema.default(0).describe('Skip this many of the newest first: the next page (digits)'),
 });
 export type TicketQuery = z.infer<typeof ticketQuerySchema>;
 
@@ -56,11 +57,11 @@ export function registerTicketRoutes(app: FastifyInstance, deps: TicketRoutesDep
     const query = ticketQuerySchema.safeParse(request.query);
     if (!query.success) return reply.code(400).send({ error: 'bad query', problems: z.prettifyError(query.error) });
     const { principal } = caller;
-    const { state, village, site, rule, severity, since, limit } = query.data;
+    const { state, village, site, rule, severity, since, limit, offset } = query.data;
     // A village admin's limit applies after the scope filter, so fetch the whole list for them.
     const scoped = principal?.role === 'village_admin';
-    const tickets = await deps.store.list({ state, village, site, ruleId: rule, severity, since, ...(scoped ? {} : { limit }) });
-    const shown = scoped ? tickets.filter((t) => canSee(principal, t)).slice(0, limit) : tickets;
+    const tickets = await deps.store.list({ state, village, site, ruleId: rule, severity, since, ...(scoped ? {} : { limit, offset }) });
+    const shown = scoped ? tickets.filter((t) => canSee(principal, t)).slice(offset, offset + limit) : tickets;
     // Where each ticket's notices stand (sent, failed, pending, throttled, fell back): null before any.
     const notices = await deps.store.outbox.summaries(shown.map((t) => t.id));
     return { tickets: shown.map((t) => ({ ...t, notices: notices.get(t.id) ?? null })) };

@@ -25,9 +25,9 @@ export const replaySite: Site = {
   zone: 'gecco',
   location: { lat: 50.98, lon: 11.03 },
 };
-/** The analyser panel at that site: one sample a minute, every metric of the data set. */
-export function replayDevice(metrics: Iterable<MetricName>): WatchedDevice {
-  return { id: 'gecco-outlet-panel', site: replaySite, intervalMs: 60_000, metrics: new Set(metrics) };
+/** The analyser panel at that site: one sample a minute (or every `intervalMs`), every metric of the data set. */
+export function replayDevice(metrics: Iterable<MetricName>, intervalMs = 60_000): WatchedDevice {
+  return { id: 'gecco-outlet-panel', site: replaySite, intervalMs, metrics: new Set(metrics) };
 }
 
 export interface ReplayResult {

@@ -105,6 +105,7 @@ describe('score', () => {
 describe('sensor-health rules', () => {
   it.each([
     [{ id: 'outlet-stale', kind: 'stale' }, true],
+    [{ id: 'devices-silent-together', kind: 'flood' }, true],
     [{ id: 'ph-flatline', kind: 'rate-of-change' }, true],
     [{ id: 'chlorine-sensor-fault', kind: 'threshold' }, true],
     [{ id: 'plant-outlet-quality-anomaly', kind: 'anomaly' }, false],

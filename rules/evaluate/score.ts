@@ -161,7 +161,7 @@ export function score(input: ScoreInput): Score {
 }
 
 /** Kinds and id words of sensor-health rules: their tickets are neither detections nor false alarms. */
-const SENSOR_HEALTH = /(^|-)(stale|flatline|sensor-fault)(-|$)/;
+const SENSOR_HEALTH = /(^|-)(stale|flatline|sensor-fault|flood)(-|$)/;
 
 /** Is this rule about the instrument rather than the water? Told by its kind or a word of its id. */
 export function isSensorHealthRule(rule: { readonly id: string; readonly kind: string }): boolean {

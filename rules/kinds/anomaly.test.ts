@@ -161,6 +161,28 @@ function held(from: number, to: number, ph: number): Row[] {
  * After an event timeout the replaced baseline is the prior normal for another eventTimeout.
  * Every timeline: a step to pH 8.2 at minute 5 fires at 6 and times out at 17 (17 − 6 > 10 min).
  */
+describe('anomaly new change while a ticket is open (newChange)', () => {
+  const renewing = anomalySchema.parse({ ...base, newChange: 'new-ticket' });
+  const level = (from: number, to: number, ph: number): Row[] => Array.from({ length: to - from + 1 }, (_, i) => [from + i, ph, 750] as const);
+  // A step to pH 8.2 opens at minute 6; the event's level is learned over 5 panels; at minute 11
+  // the water moves again, to pH 8.5 (a second event while the first ticket is held).
+  const rows = [...level(5, 10, 8.2), ...level(11, 14, 8.5)];
+
+  it('ignore (the default): the open ticket covers the second change', () => {
+    expect(anomalySchema.parse(base).newChange).toBe('ignore');
+    expect(run(rule, rows)).toEqual(['-', 'fire:warning', ...Array<string>(8).fill('update:warning')]);
+  });
+
+  it('new-ticket: the open ticket resolves once the change passes the discriminator, the next panel opens anew', () => {
+    expect(run(renewing, rows)).toEqual(['-', 'fire:warning', ...Array<string>(5).fill('update:warning'), 'resolve', 'fire:warning', 'update:warning']);
+  });
+
+  it('new-ticket: an event that stays at its level, or ends, is one ticket', () => {
+    expect(run(renewing, level(5, 14, 8.2))).toEqual(['-', 'fire:warning', ...Array<string>(8).fill('update:warning')]);
+    expect(run(renewing, [...level(5, 10, 8.2), ...level(11, 13, 8.0)])).toEqual(['-', 'fire:warning', ...Array<string>(5).fill('update:warning'), 'resolve', '-']);
+  });
+});
+
 describe('anomaly prior normal after an event timeout', () => {
   const timedOut = ['-', 'fire:warning', ...Array<string>(10).fill('update:warning'), 'resolve'];
 

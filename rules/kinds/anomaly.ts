@@ -19,6 +19,8 @@
  *    inlier values. The residual is scaled by the robust spread 1.4826 × MAD of that baseline,
  *    never below the indicator's `minSpread` (the sensor's resolution: rounded data has a MAD of
  *    0 most of the time). An indicator is scored once its baseline holds `minHistory` values.
+ *    With `noise: residuals` the scale is instead that sensor's own recent prediction error
+ *    (rules/kinds/anomaly-noise.ts), learned from its inlier panels over `noiseWindow`.
  * 2. Outlier: the scaled residuals combine into the panel's anomaly score (`combine`: root of the
  *    summed squares, so indicators moving together add up, or the largest); the panel is an
  *    outlier above `outlierThreshold`. An outlying panel stays out of every baseline, so an event
@@ -38,6 +40,10 @@
  * 6. Gaps: a panel silence longer than `maxGap` restarts learning and resolves a firing ticket;
  *    `minHistory` panels are learned before anything is judged. An indicator silent longer than
  *    `maxGap` relearns its own baseline (step 1) while the panel goes on.
+ * 7. New change (`newChange: new-ticket`): while the ticket is open the event's own level is
+ *    learned; a panel far from both it and the baseline is a change flag, and when the flags pass
+ *    the discriminator the open ticket resolves and the next outlying panel opens a new one
+ *    (rules/kinds/anomaly-change.ts). With `ignore` an open ticket covers everything.
  *
  * Routing: `metrics()` is the first indicator (the ticket's metric), `contextMetrics()` the rest,
  * so the router sends every reading of the site carrying any indicator; a flow meter's never
@@ -52,7 +58,9 @@ import { z } from 'zod';
 import { metricNameSchema, type MetricName } from '../../network/metrics.ts';
 import { durationSchema } from '../../network/duration.ts';
 import { severities } from '../severity.ts';
-import { baselineOf, binomialCdf, pushed, resorted } from './robust-stats.ts';
+import { emptyWatch, newChangeModes, watched, type ChangeWatch } from './anomaly-change.ts';
+import { EMPTY_NOISE, filedResidual, noiseModels, residualScale, type NoiseMemory } from './anomaly-noise.ts';
+import { baselineOf, binomialCdf, pushed, resorted, sortedMedian } from './robust-stats.ts';
 import { ruleBaseSchema, type Evaluation, type KindInput, type MetricSample, type RuleKind } from './kind.ts';
 
 /** 1 / Φ⁻¹(3/4): turns a median absolute deviation into a normal standard deviation. */
@@ -74,7 +82,12 @@ export const anomalySchema = ruleBaseSchema
     combine: z
       .enum(['max', 'rss'])
       .default('rss')
-      .describe('Anomaly score of a panel: "rss" = root of the summed squared scaled residuals (several indicators moving together add up), "max" = the largest one; default rss'),
+      .describe('Anomaly score of a panel: "rss" = root of the summed squared scaled residuals (several indicators moving together add up), "max" = the largest one, so any single indicator can raise an event on its own; default rss'),
+    noise: z
+      .enum(noiseModels)
+      .default('baseline')
+      .describe('Noise scale of each indicator (rules/kinds/anomaly-noise.ts): "baseline" = 1.4826 × MAD of its baseline values, "residuals" = 1.4826 × median absolute prediction residual over its last noiseWindow inlier panels (that sensor\'s own noise); both floored at minSpread; default baseline'),
+    noiseWindow: z.number().int().min(10).max(10_000).default(240).describe('Inlier panels whose residuals make the "residuals" noise scale (1-minute panels: 240 = 4 h); default 240'),
     outlierThreshold: z.number().positive().default(8).describe('A panel is an outlier when its anomaly score exceeds this many spreads; default 8'),
     bedWindow: z.number().int().min(1).max(1000).default(10).describe('Binomial event discriminator window, judged panels; default 10'),
     outlierProbability: z.number().gt(0).lt(1).default(0.05).describe('Chance that a normal panel is an outlier, the null hypothesis of the discriminator; default 0.05'),
@@ -85,6 +98,10 @@ export const anomalySchema = ruleBaseSchema
     maxAge: durationSchema
       .prefault('2m')
       .describe('An indicator whose latest value is older than this behind the panel\'s newest is missing; a silent analyser holds the others up this long at most. At least the longest reporting interval of the site\'s analysers; default 2m'),
+    newChange: z
+      .enum(newChangeModes)
+      .default('ignore')
+      .describe('A new change while the ticket is open (rules/kinds/anomaly-change.ts): "new-ticket" = learn the event\'s own level and, when the water moves away from both it and the baseline, resolve the open ticket so the next outlying panel opens a new one; "ignore" = the open ticket covers everything until it clears or times out; default ignore'),
     severity: z.enum(severities).default('warning').describe('Severity of the ticket; default warning'),
   })
   .superRefine((rule, ctx) => {
@@ -112,6 +129,8 @@ interface IndicatorMemory {
   readonly baseline: readonly number[];
   readonly sorted: readonly number[];
   readonly recent: readonly number[];
+  /** Recent absolute prediction residuals of inlier panels (noise `residuals`). */
+  readonly noise: NoiseMemory;
 }
 
 export interface AnomalyState {
@@ -130,6 +149,8 @@ export interface AnomalyState {
   readonly firingSince: number | undefined;
   /** Set after an event timeout: the normal from before the timed-out condition (step 5 above). */
   readonly priorNormal: PriorNormal | undefined;
+  /** Set while the ticket is open with `newChange: new-ticket`: the event's own level (step 7 above). */
+  readonly change?: ChangeWatch;
 }
 
 /** The baselines an event timeout replaced and until when they count. */
@@ -140,7 +161,7 @@ export interface PriorNormal {
   readonly until: number;
 }
 
-const EMPTY: IndicatorMemory = { baseline: [], sorted: [], recent: [] };
+const EMPTY: IndicatorMemory = { baseline: [], sorted: [], recent: [], noise: EMPTY_NOISE };
 
 export function initialAnomalyState(rule: AnomalyRule): AnomalyState {
   const [latest, memory] = [rule.indicators.map(() => undefined), rule.indicators.map(() => EMPTY)];
@@ -153,11 +174,14 @@ export function eventProbability(rule: Pick<AnomalyRule, 'outlierProbability'>, 
 }
 
 /** Files an inlier into the baseline (both orders) and the value into `recent`. */
-function remembered(own: IndicatorMemory, value: number, inlier: boolean, max: number): IndicatorMemory {
+function remembered(rule: AnomalyRule, own: IndicatorMemory, value: number, inlier: boolean): IndicatorMemory {
+  const max = rule.history;
   const recent = pushed(own.recent, value, max);
   if (!inlier) return { ...own, recent };
   const removed = own.baseline.length >= max ? own.baseline[own.baseline.length - max] : undefined;
-  return { baseline: pushed(own.baseline, value, max), sorted: resorted(own.sorted, value, removed), recent };
+  // The prediction error of this inlier, for the noise model (only once the prediction is scored).
+  const noise = rule.noise === 'residuals' && own.sorted.length >= rule.minHistory ? filedResidual(own.noise, value - sortedMedian(own.sorted), rule.noiseWindow) : own.noise;
+  return { baseline: pushed(own.baseline, value, max), sorted: resorted(own.sorted, value, removed), recent, noise };
 }
 
 interface Judgement {
@@ -168,16 +192,27 @@ interface Judgement {
 }
 
 /**
- * Residual of each indicator against its baseline (sorted values, aligned with `rule.indicators`),
- * in spreads; 0 for a missing value (NaN) and for a baseline shorter than `minHistory`. Pure.
+ * Each indicator's own noise scale from its memory (noise `residuals`), aligned with
+ * `rule.indicators`; undefined where the baseline spread stands (noise `baseline`, or too few
+ * residuals yet). Pure.
  */
-export function scaledResiduals(rule: AnomalyRule, baselines: readonly (readonly number[])[], values: readonly number[]): number[] {
+export function noiseScales(rule: AnomalyRule, memory: readonly IndicatorMemory[]): (number | undefined)[] {
+  if (rule.noise !== 'residuals') return rule.indicators.map(() => undefined);
+  return rule.indicators.map((indicator, i) => residualScale(memory[i]?.noise ?? EMPTY_NOISE, indicator.minSpread, rule.minHistory));
+}
+
+/**
+ * Residual of each indicator against its baseline (sorted values, aligned with `rule.indicators`),
+ * in spreads: the indicator's noise scale where given (`scales`), else the baseline's robust
+ * spread; 0 for a missing value (NaN) and for a baseline shorter than `minHistory`. Pure.
+ */
+export function scaledResiduals(rule: AnomalyRule, baselines: readonly (readonly number[])[], values: readonly number[], scales: readonly (number | undefined)[] = []): number[] {
   return rule.indicators.map((indicator, i) => {
     const sorted = baselines[i] ?? [];
     const value = values[i] ?? Number.NaN;
     if (sorted.length < rule.minHistory || !Number.isFinite(value)) return 0;
     const { center, spread } = baselineOf(sorted, indicator.minSpread);
-    return Math.abs(value - center) / spread;
+    return Math.abs(value - center) / (scales[i] ?? spread);
   });
 }
 
@@ -198,7 +233,7 @@ function judge(rule: AnomalyRule, state: AnomalyState, values: readonly number[]
   const memory = rule.indicators.map((_, i) => {
     const own = state.memory[i] ?? EMPTY;
     const value = values[i] ?? Number.NaN;
-    return Number.isFinite(value) ? remembered(own, value, !outlier, rule.history) : own;
+    return Number.isFinite(value) ? remembered(rule, own, value, !outlier) : own;
   });
   return { outlier, score, memory };
 }
@@ -209,9 +244,10 @@ function judge(rule: AnomalyRule, state: AnomalyState, values: readonly number[]
  * was before a timed-out condition. Pure.
  */
 export function sampleScore(rule: AnomalyRule, state: AnomalyState, values: readonly number[]): number {
-  const score = anomalyScore(rule.combine, scaledResiduals(rule, state.memory.map(({ sorted }) => sorted), values));
+  const scales = noiseScales(rule, state.memory);
+  const score = anomalyScore(rule.combine, scaledResiduals(rule, state.memory.map(({ sorted }) => sorted), values, scales));
   if (score <= rule.outlierThreshold || state.priorNormal === undefined) return score;
-  return Math.min(score, anomalyScore(rule.combine, scaledResiduals(rule, state.priorNormal.sorted, values)));
+  return Math.min(score, anomalyScore(rule.combine, scaledResiduals(rule, state.priorNormal.sorted, values, scales)));
 }
 
 /** A panel to judge: the values of the fresh indicators (NaN = missing), as of its newest value. */
@@ -283,15 +319,38 @@ function judgePanel(rule: AnomalyRule, state: AnomalyState, { ts, values }: Pane
   const value = judged.score;
 
   if (firingSince !== undefined) {
-    if (gap || inlierRun >= rule.clearAfter) return { state: { ...next, flags: [], firingSince: undefined }, decision: { type: 'resolve' }, value };
-    if (ts - firingSince > rule.eventTimeout) return { state: rebaselined(rule, next, ts), decision: { type: 'resolve' }, value };
-    return { state: next, decision: { type: 'update', severity: rule.severity }, value };
+    const { change: _, ...cleared } = next;
+    if (gap || inlierRun >= rule.clearAfter) return { state: { ...cleared, flags: [], firingSince: undefined }, decision: { type: 'resolve' }, value };
+    if (ts - firingSince > rule.eventTimeout) return { state: rebaselined(rule, cleared, ts), decision: { type: 'resolve' }, value };
+    const change = judging ? watchedChange(rule, next, values, judged.outlier) : next.change;
+    // A new change (step 7): resolve now; the outliers stay in the window, so the next outlying panel opens.
+    if (change !== undefined && isNewChange(rule, change)) return { state: { ...cleared, firingSince: undefined }, decision: { type: 'resolve' }, value };
+    return { state: change === undefined ? next : { ...next, change }, decision: { type: 'update', severity: rule.severity }, value };
   }
   const outliers = flags.filter(Boolean).length;
   if (!judged.outlier || eventProbability(rule, outliers, rule.bedWindow) < rule.eventProbability) {
     return { state: next, decision: { type: 'none' } };
   }
-  return { state: { ...next, firingSince: ts }, decision: { type: 'fire', severity: rule.severity }, value };
+  const opened: AnomalyState = { ...next, firingSince: ts, ...(rule.newChange === 'new-ticket' && { change: watched(emptyWatch(rule.indicators.length), values, false, rule.history, rule.bedWindow) }) };
+  return { state: opened, decision: { type: 'fire', severity: rule.severity }, value };
+}
+
+/**
+ * The change watch after a judged panel of an open ticket (step 7): a change flag when the panel
+ * is an outlier against the baseline and against the event's level. Undefined without a watch
+ * (`newChange: ignore`, or a resumed ticket: its event level is unknown). Pure.
+ */
+function watchedChange(rule: AnomalyRule, state: AnomalyState, values: readonly number[], outlier: boolean): ChangeWatch | undefined {
+  const watch = state.change;
+  if (watch === undefined) return undefined;
+  const score = anomalyScore(rule.combine, scaledResiduals(rule, watch.sorted, values, noiseScales(rule, state.memory)));
+  return watched(watch, values, outlier && score > rule.outlierThreshold, rule.history, rule.bedWindow);
+}
+
+/** The change flags pass the discriminator, the last panel among them. Pure. */
+function isNewChange(rule: AnomalyRule, watch: ChangeWatch): boolean {
+  const flags = watch.flags.filter(Boolean).length;
+  return watch.flags.at(-1) === true && eventProbability(rule, flags, rule.bedWindow) >= rule.eventProbability;
 }
 
 /**
@@ -299,7 +358,8 @@ function judgePanel(rule: AnomalyRule, state: AnomalyState, { ts, values }: Pane
  * The replaced baseline is kept as the prior normal for another `eventTimeout` (step 5).
  */
 function rebaselined(rule: AnomalyRule, state: AnomalyState, ts: number): AnomalyState {
-  const memory = state.memory.map(({ recent }) => ({ baseline: recent, sorted: recent.slice().sort((a, b) => a - b), recent }));
+  // The sensors' noise is theirs, not the condition's: the noise memory carries on.
+  const memory = state.memory.map(({ recent, noise }) => ({ baseline: recent, sorted: recent.slice().sort((a, b) => a - b), recent, noise }));
   const priorNormal = { sorted: state.memory.map(({ sorted }) => sorted), until: ts + rule.eventTimeout };
   return { ...state, memory, priorNormal, flags: [], inlierRun: 0, firingSince: undefined };
 }

@@ -19,6 +19,6 @@ describe('rule schema, shared checks', () => {
   });
 
   it('lists every kind in the registry', () => {
-    expect(Object.keys(ruleKinds).sort()).toEqual(['anomaly', 'compound', 'flatline', 'range', 'rate-of-change', 'sensor-fault', 'stale', 'threshold']);
+    expect(Object.keys(ruleKinds).sort()).toEqual(['anomaly', 'compound', 'flatline', 'flood', 'range', 'rate-of-change', 'sensor-fault', 'stale', 'threshold']);
   });
 });

@@ -1,5 +1,5 @@
 /**
- * The registry of rule kinds. Adding a kind (rate-of-change, stale, anomaly, compound …) is one
+ * The registry of rule kinds. Adding a kind (rate-of-change, stale, anomaly, compound, flood …) is one
  * file in this folder plus one line here and one schema in `ruleSchema`; nothing registers
  * itself by import side effect.
  */
@@ -9,6 +9,7 @@ import { anomaly, anomalySchema } from './anomaly.ts';
 import { compound, compoundSchema } from './compound.ts';
 import { range, rangeSchema } from './range.ts';
 import { flatline, flatlineSchema } from './flatline.ts';
+import { flood, floodSchema } from './flood.ts';
 import { rateOfChange, rateOfChangeSchema } from './rate-of-change.ts';
 import { sensorFault, sensorFaultSchema } from './sensor-fault.ts';
 import { stale, staleSchema } from './stale.ts';
@@ -23,6 +24,7 @@ export const ruleKinds = {
   'sensor-fault': sensorFault,
   compound,
   range,
+  flood,
 } satisfies Record<string, RuleKind>;
 export type RuleKindName = keyof typeof ruleKinds;
 
@@ -36,6 +38,7 @@ export const ruleSchema = z.discriminatedUnion('kind', [
   sensorFaultSchema,
   compoundSchema,
   rangeSchema,
+  floodSchema,
 ]).superRefine((rule, ctx) => {
   // What every kind shares is checked here once, so no kind can forget it.
   for (const [path, message] of baseProblems(rule)) ctx.addIssue({ code: 'custom', path, message });
@@ -47,4 +50,4 @@ export function kindOf(rule: Rule): RuleKind<Rule, unknown> {
   return ruleKinds[rule.kind];
 }
 
-export type { Decision, DeviceWatch, Evaluation, KindInput, ResumedTicket, RuleBase, RuleKind, RuleMatch, WatchedDevice, Worst, ZoneListen, ZoneSignal, ZoneView } from './kind.ts';
+export type { Decision, DeviceWatch, Evaluation, GroupDeviceView, GroupScope, GroupView, GroupWatch, KindInput, ResumedTicket, RuleBase, RuleKind, RuleMatch, WatchedDevice, Worst, ZoneListen, ZoneSignal, ZoneView } from './kind.ts';

@@ -105,6 +105,11 @@ export interface Evaluation<State> {
    * another rule listens to this rule (`zoneSignals`); otherwise it is dropped.
    */
   readonly onset?: number;
+  /**
+   * A line for the audit event the decision writes (opened, reopened, resolved): a group
+   * ticket's likely cause and members (kinds/flood.ts). Absent for most kinds.
+   */
+  readonly note?: string;
 }
 
 /**
@@ -152,6 +157,56 @@ export interface DeviceWatch<Config, State> {
   tick(rule: Config, state: State, device: WatchedDevice, now: number): Evaluation<State>;
   /** The broker reported the device online or offline (status message or last will) at `at`. */
   status(rule: Config, state: State, device: WatchedDevice, status: DeviceStatus, at: number): Evaluation<State>;
+  /**
+   * Since when the device counts as silent under the rule at `now` (epoch ms), or undefined: what
+   * group kinds (`flood`) count across a township, a zone or the network. Optional.
+   */
+  silentSince?(rule: Config, state: State, device: WatchedDevice, now: number): number | undefined;
+}
+
+/** The places a group kind gathers devices over, widest first. */
+export const groupScopes = ['network', 'zone', 'township'] as const;
+export type GroupScope = (typeof groupScopes)[number];
+
+/** One device of a group's scope, as the engine sees it through the watch rules the group holds. */
+export interface GroupDeviceView {
+  readonly device: string;
+  /** Since when it counts as silent under a held rule (`DeviceWatch.silentSince`), epoch ms; undefined = it talks. */
+  readonly silentSince: number | undefined;
+}
+
+/** One scope (a township, a zone, the network) at one tick. */
+export interface GroupView {
+  readonly scope: GroupScope;
+  /** Display name, e.g. "桐门镇 Tongmen township". */
+  readonly name: string;
+  /** IANA time zone for the times in notes (the county's); default UTC. */
+  readonly timeZone?: string;
+  /** Every device of the scope the held rules watch, talking or not (members of a wider firing group left out while this one is quiet). */
+  readonly devices: readonly GroupDeviceView[];
+  /**
+   * The rule's widest scope (every device it counts), when this scope is a narrower one: whether
+   * the silence reaches beyond this scope, so a narrower group can wait for a wider one to form.
+   */
+  readonly wider?: GroupView;
+}
+
+/**
+ * The part of a kind that judges many devices of a scope together (`flood`). The engine keeps one
+ * state per rule and scope (fingerprint rule/<scope>-<id>), calls `tick` at every clock tick
+ * before the device watches, and while `members` is not empty holds back the tickets of those
+ * devices under the `holds` rules (inhibition.ts), as sensor faults hold process rules.
+ */
+export interface GroupWatch<Config, State> {
+  /** Watch rules (stale) whose silence counts and whose per-device tickets an open group holds back. */
+  holds(rule: Config): readonly string[];
+  /** Scopes the rule groups over, widest first. */
+  scopes(rule: Config): readonly GroupScope[];
+  /** Who answers the group ticket of a scope first (the ticket's starting tier). */
+  tierOf(rule: Config, scope: GroupScope): 'village' | 'township' | 'county';
+  tick(rule: Config, state: State, view: GroupView, now: number): Evaluation<State>;
+  /** Devices the state holds back now: the group's members while its ticket is open, else none. */
+  members(state: State): readonly string[];
 }
 
 /**
@@ -189,6 +244,8 @@ export interface RuleKind<Config extends RuleBase = RuleBase, State = unknown> {
   readonly restartOnHold?: boolean;
   /** Present on kinds that watch devices over time (stale); see DeviceWatch. */
   readonly watch?: DeviceWatch<Config, State>;
+  /** Present on kinds that judge the devices of a scope together (flood); see GroupWatch. */
+  readonly group?: GroupWatch<Config, State>;
   /**
    * Zone-wide correlation: the rules whose onsets the kind wants to see in the reading's zone
    * (a drop at a neighbouring logger, a pressure transient before a turbidity rise). The engine

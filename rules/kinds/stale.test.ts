@@ -2,13 +2,15 @@ import { describe, expect, it } from 'vitest';
 import type { Site } from '../../network/catalog.ts';
 import type { MetricName } from '../../network/metrics.ts';
 import type { Decision, WatchedDevice } from './kind.ts';
-import { initialStaleState, stale, staleHeard, staleLimitMs, staleSchema, staleStatus, staleTick, type StaleRule, type StaleState } from './stale.ts';
+import { initialStaleState, stale, staleHeard, staleLimitMs, staleSchema, staleSilentSince, staleStatus, staleTick, type StaleRule, type StaleState } from './stale.ts';
 
 const base = { title: 'Device silent', titleZh: '设备无数据', source: 'test fixture: missing data and a device going offline (operational practice)', kind: 'stale' } as const;
 const silent = staleSchema.parse({ ...base, id: 'silent' });
 const waits = staleSchema.parse({ ...base, id: 'waits', offline: 'wait' });
 const turbidityOnly = staleSchema.parse({ ...base, id: 'turbidity-silent', metric: 'turbidity' });
 const batched = staleSchema.parse({ ...base, id: 'batched', atLeast: '20m' });
+/** As the shipped pack: a minute past the limit (or the last will) for a flood rule to group first. */
+const waiting = staleSchema.parse({ ...base, id: 'waiting', wait: '1m' });
 
 const site: Site = { id: 'tongmen-tap', name: 'tap', kind: 'tap', township: 'tongmen', village: 'tongmen', zone: 'north', location: { lat: 29.5, lon: 119.7 } };
 /** A 1-minute sonde: the limit is 3 minutes. */
@@ -59,6 +61,9 @@ describe('stale', () => {
     ['refresh: an update with the current silence every hour while stale', silent, [['data', 0], ['tick', 4], ['tick', 63], ['tick', 64], ['tick', 124]], ['-', 'fire:warning@240', '-', 'update:warning@3840', 'update:warning@7440']],
     ['refresh 0: never', staleSchema.parse({ ...base, id: 'quiet', refresh: 0 }), [['data', 0], ['tick', 4], ['tick', 200]], ['-', 'fire:warning@240', '-']],
     ['atLeast raises the limit for batch uploaders', batched, [['data', 0], ['tick', 15], ['data', 15], ['tick', 35], ['tick', 36]], ['-', '-', '-', '-', 'fire:warning@1260']],
+    ['wait: opens a minute past the limit', waiting, [['data', 0], ['tick', 3.5], ['tick', 4], ['tick', 4.5]], ['-', '-', '-', 'fire:warning@270']],
+    ['wait: an offline opens a minute later, at a tick', waiting, [['data', 0], ['offline', 0.5], ['tick', 1], ['tick', 1.5]], ['-', '-', '-', 'fire:warning@90']],
+    ['wait: data after the offline, before the wait ends, opens nothing', waiting, [['data', 0], ['offline', 0.5], ['data', 1], ['tick', 2], ['tick', 4]], ['-', '-', '-', '-', '-']],
   ] as const)('%s', (_name, rule, steps, expected) => {
     expect(run(rule, steps)).toEqual(expected);
   });
@@ -77,13 +82,23 @@ describe('stale', () => {
 
   it('resumes an open ticket with the time it was last heard', () => {
     const state = stale.resume(silent, 'warning', { openedAt: 4 * MIN, firstValue: 240, lastValue: 240, peakValue: 240 });
-    expect(state).toEqual({ heardAt: 0, since: 4 * MIN, severity: 'warning', reportedAt: undefined });
+    expect(state).toEqual({ heardAt: 0, since: 4 * MIN, severity: 'warning', reportedAt: undefined, offlineAt: undefined });
     // The first tick after a restart starts the refresh period.
     expect(run(silent, [['tick', 10], ['tick', 69], ['tick', 70], ['data', 71]], state)).toEqual(['-', '-', 'update:warning@4200', 'resolve@4260']);
   });
 
+  it('says since when a device is silent (what flood rules count), the wait not included', () => {
+    const heard = staleHeard(waiting, staleTick(waiting, initialStaleState, sonde, 0).state, { ts: 0, values: new Map([['ph', 7]]) }).state;
+    expect(staleSilentSince(waiting, heard, sonde, 3 * MIN)).toBeUndefined();
+    expect(staleSilentSince(waiting, heard, sonde, 3.5 * MIN)).toBe(3 * MIN);
+    const offline = staleStatus(waiting, heard, 'offline', 0.5 * MIN).state;
+    expect(staleSilentSince(waiting, offline, sonde, MIN)).toBe(0.5 * MIN);
+    expect(staleSilentSince(silent, staleStatus(silent, heard, 'offline', 0.5 * MIN).state, sonde, 10 * MIN)).toBe(0.5 * MIN);
+    expect(staleSilentSince(waiting, initialStaleState, sonde, 10 * MIN)).toBeUndefined();
+  });
+
   it('is always per device and shows its defaults', () => {
-    expect(silent).toMatchObject({ subject: 'device', intervals: 3, atLeast: 0, offline: 'open', severity: 'warning', refresh: 3_600_000 });
+    expect(silent).toMatchObject({ subject: 'device', intervals: 3, atLeast: 0, offline: 'open', severity: 'warning', refresh: 3_600_000, wait: 0 });
     expect(staleSchema.safeParse({ ...base, id: 's', subject: 'site' }).success).toBe(false);
     expect(staleSchema.safeParse({ ...base, id: 's', intervals: 0 }).success).toBe(false);
     expect(staleSchema.safeParse({ ...base, id: 's', atLeast: 'soon' }).success).toBe(false);

@@ -19,6 +19,12 @@
  * - Offline: a broker `offline` status (last will) opens the ticket at once with `offline: open`
  *   (default); an `offline` stamped at or before the last data is old news and ignored. `online`
  *   alone resolves nothing: the ticket resolves with the first data after it.
+ * - Wait: with `wait` > 0 the ticket opens only `wait` after the silence passed the limit (or
+ *   after the `offline`), at a tick: the time a `flood` rule needs to gather devices that fell
+ *   silent together into one ticket and hold theirs back (kinds/flood.ts). Devices of one
+ *   township report at phases spread over an interval, so their limits pass up to an interval
+ *   apart; `wait` should be about the longest interval of the devices watched. `silentSince`
+ *   (the watch's view for flood rules) ignores `wait`.
  * - The ticket's metric is `metric`, else the device's first catalog metric; its value is the
  *   silence in seconds (at opening; at resolving, the length of the gap).
  * - While stale, ticks write nothing except every `refresh` (default 1h): an update carrying the
@@ -43,6 +49,9 @@ export const staleSchema = ruleBaseSchema.extend({
     .enum(['open', 'wait'])
     .default('open')
     .describe('"open" (default): a broker offline status opens the ticket at once; "wait": only the silence limit counts'),
+  wait: durationSchema
+    .default(0)
+    .describe('Extra wait past the silence limit (or after an offline status) before the ticket opens, so a `flood` rule can first group devices silent together and hold theirs back; about the longest reporting interval watched; default 0 (open at once)'),
   severity: z.enum(severities).default('warning').describe('Severity of the ticket; default warning'),
   refresh: durationSchema
     .default(3_600_000)
@@ -60,9 +69,11 @@ export interface StaleState {
   readonly severity: Severity | undefined;
   /** Last ticket write (open or refresh) while stale, epoch ms. */
   readonly reportedAt: number | undefined;
+  /** A broker `offline` newer than the last data, not yet a ticket (`wait`), epoch ms. Absent in snapshots of older versions. */
+  readonly offlineAt?: number | undefined;
 }
 
-export const initialStaleState: StaleState = { heardAt: undefined, since: undefined, severity: undefined, reportedAt: undefined };
+export const initialStaleState: StaleState = { heardAt: undefined, since: undefined, severity: undefined, reportedAt: undefined, offlineAt: undefined };
 
 /** The silence limit for one device, ms. */
 export const staleLimitMs = (rule: StaleRule, device: WatchedDevice): number => Math.max(rule.intervals * device.intervalMs, rule.atLeast);
@@ -75,7 +86,7 @@ const none = (state: StaleState): Evaluation<StaleState> => ({ state, decision: 
 export function staleHeard(rule: StaleRule, state: StaleState, input: KindInput): Evaluation<StaleState> {
   if (rule.metric !== undefined && !input.values.has(rule.metric)) return none(state);
   const heardAt = Math.max(state.heardAt ?? Number.NEGATIVE_INFINITY, input.ts);
-  const next: StaleState = { ...state, heardAt, severity: undefined, reportedAt: undefined };
+  const next: StaleState = { ...state, heardAt, severity: undefined, reportedAt: undefined, offlineAt: undefined };
   if (state.severity === undefined) return none(next);
   const gap = seconds(input.ts - (lastSign(state) ?? input.ts));
   return { state: next, decision: { type: 'resolve' }, value: gap };
@@ -87,8 +98,22 @@ export function staleTick(rule: StaleRule, state: StaleState, device: WatchedDev
   if (state.severity !== undefined) return refreshed(rule, state, state.severity, now, last);
   if (last === undefined) return none({ ...state, since: now });
   const silence = now - last;
-  if (!(silence > staleLimitMs(rule, device))) return none(state);
+  const offlineDue = state.offlineAt !== undefined && now >= state.offlineAt + rule.wait;
+  if (!offlineDue && !(silence > staleLimitMs(rule, device) + rule.wait)) return none(state);
   return { state: { ...state, severity: rule.severity, reportedAt: now }, decision: { type: 'fire', severity: rule.severity }, value: seconds(silence) };
+}
+
+/**
+ * Pure: since when the device counts as silent for the rule (the silence passed the limit, or the
+ * broker said `offline`), `wait` not included; undefined while it is not. What `flood` rules count.
+ */
+export function staleSilentSince(rule: StaleRule, state: StaleState, device: WatchedDevice, now: number): number | undefined {
+  const last = lastSign(state);
+  if (last === undefined) return undefined;
+  const limitPassed = now - last > staleLimitMs(rule, device) ? last + staleLimitMs(rule, device) : undefined;
+  if (state.offlineAt !== undefined) return Math.min(state.offlineAt, limitPassed ?? state.offlineAt);
+  if (state.severity !== undefined) return limitPassed ?? last; // open (e.g. resumed from its ticket): silent
+  return limitPassed;
 }
 
 /** While stale: an update every `refresh`, else nothing. */
@@ -102,8 +127,9 @@ function refreshed(rule: StaleRule, state: StaleState, severity: Severity, now: 
 export function staleStatus(rule: StaleRule, state: StaleState, status: 'online' | 'offline', at: number): Evaluation<StaleState> {
   if (status === 'online' || rule.offline === 'wait' || state.severity !== undefined) return none(state);
   if (state.heardAt !== undefined && at <= state.heardAt) return none(state); // older than the last data
+  if (rule.wait > 0) return none({ ...state, offlineAt: Math.min(state.offlineAt ?? at, at) }); // a tick opens it after `wait`
   const silence = seconds(at - (lastSign(state) ?? at));
-  return { state: { ...state, severity: rule.severity, reportedAt: at }, decision: { type: 'fire', severity: rule.severity }, value: silence };
+  return { state: { ...state, severity: rule.severity, reportedAt: at, offlineAt: at }, decision: { type: 'fire', severity: rule.severity }, value: silence };
 }
 
 const watch: DeviceWatch<StaleRule, StaleState> = {
@@ -112,6 +138,7 @@ const watch: DeviceWatch<StaleRule, StaleState> = {
     return device.metrics.values().next().value;
   },
   tick: staleTick,
+  silentSince: staleSilentSince,
   status: (rule, state, _device, status, at) => staleStatus(rule, state, status, at),
 };
 
@@ -124,7 +151,7 @@ export const stale: RuleKind<StaleRule, StaleState> = {
   resume(_rule, severity, ticket) {
     // The opening value is the silence at opening: when the device was last heard.
     const heardAt = ticket && Number.isFinite(ticket.firstValue) ? ticket.openedAt - ticket.firstValue * 1000 : undefined;
-    return { heardAt, since: ticket?.openedAt, severity, reportedAt: undefined };
+    return { heardAt, since: ticket?.openedAt, severity, reportedAt: undefined, offlineAt: undefined };
   },
   evaluate: staleHeard,
   watch,

@@ -164,6 +164,8 @@ export function describeTicketLifecycle(harness: TicketStoreHarness): void {
       expect(await ids({ state: 'all', ruleId: 'tap-chlorine' })).toEqual(['tap-chlorine/tongmen-tap']);
       expect(await ids({ state: 'all', severity: 'critical' })).toEqual(['tap-turbidity/dongqiao-tap']);
       expect(await ids({ state: 'all', since: minute(10) })).toEqual(['tap-chlorine/tongmen-tap', 'tap-turbidity/dongqiao-tap']);
+      expect(await ids({ state: 'all', limit: 2, offset: 1 })).toEqual(['tap-turbidity/dongqiao-tap', subject.fingerprint]);
+      expect(await ids({ state: 'all', offset: 2 })).toEqual([subject.fingerprint]);
     });
   });
 }

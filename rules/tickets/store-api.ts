@@ -9,13 +9,17 @@ import type { TicketChange } from './changes.ts';
 import type { NoticeSummary, OutboxOutcome, OutboxRow, OutboxStats } from './outbox.ts';
 import type { SweepChange } from './sweep.ts';
 import type { Silence, SilenceMatcher } from './silence.ts';
-import type { Observation, Ticket, TicketEvent, TicketEventType, TicketState, TicketSubject } from './ticket.ts';
+import type { Observation, Ticket, TicketEvent, TicketEventType, TicketState, TicketSubject, Tier } from './ticket.ts';
 
 export type OpenOrUpdateInput = TicketSubject &
   Observation & {
     readonly actor?: string;
     /** When the ticket is raised on the sweep's clock (wall clock live); default `at`. Starts the escalation wait. */
     readonly raisedAt?: number;
+    /** A line for the opened / reopened event (a group ticket's cause and members). */
+    readonly note?: string;
+    /** The tier a new ticket starts at; default village for sites with a village, else township (a network group: county). */
+    readonly tier?: Tier;
   };
 export interface OpenOrUpdateResult {
   readonly ticket: Ticket;
@@ -80,6 +84,8 @@ export interface ListQuery {
   readonly since?: number;
   /** Newest first; absent = no limit. */
   readonly limit?: number;
+  /** Skip this many of the newest first (the next page of a long list). */
+  readonly offset?: number;
 }
 
 export type NewSilence = SilenceMatcher & Omit<Actor, 'at'> & { readonly startsAt: number; readonly endsAt: number; readonly createdAt: number; readonly reason: string };

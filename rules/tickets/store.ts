@@ -130,7 +130,7 @@ class KyselyTicketStore implements TicketStore {
   }
 
   private async openOrUpdateIn(trx: Transaction<TicketDatabase>, input: OpenOrUpdateInput, record: Record): Promise<OpenOrUpdateResult> {
-    const { actor = SYSTEM_ACTOR, at, value, severity, worst, raisedAt = at, ...subject } = input;
+    const { actor = SYSTEM_ACTOR, at, value, severity, worst, raisedAt = at, note, tier, ...subject } = input;
     const observation = { at, value, severity, worst };
     const active = await this.findActive(trx, subject.fingerprint);
     if (active !== undefined) {
@@ -147,11 +147,11 @@ class KyselyTicketStore implements TicketStore {
     if (reopens(latest, at, this.policy)) {
       const flapping = latest.flappingSince === null && flapsAt(await this.activations(trx, latest.id), at, this.policy);
       ticket = { ...reopen(latest, observation, raisedAt), ...(flapping && { flappingSince: at }) };
-      events.push({ type: 'reopened', at, actor, severity, value });
+      events.push({ type: 'reopened', at, actor, severity, value, note });
       if (flapping) events.push({ type: 'flapping', at, actor, note: `${this.policy.flapping.activations} openings within ${this.policy.flapping.within / 60_000} min` });
     } else {
-      ticket = await trx.insertInto('tickets').values(openTicket(subject, observation, raisedAt)).returningAll().executeTakeFirstOrThrow();
-      events.push({ type: 'opened', at, actor, severity, value });
+      ticket = await trx.insertInto('tickets').values(openTicket(subject, observation, raisedAt, tier)).returningAll().executeTakeFirstOrThrow();
+      events.push({ type: 'opened', at, actor, severity, value, note });
     }
     if (silence !== undefined) {
       ticket = { ...ticket, state: 'suppressed', silenceId: silence.id };
@@ -240,6 +240,8 @@ class KyselyTicketStore implements TicketStore {
     if (query.severity !== undefined) select = select.where('severity', '=', query.severity);
     if (query.since !== undefined) select = select.where('openedAt', '>=', query.since);
     if (query.limit !== undefined) select = select.limit(query.limit);
+    // SQLite takes an offset only after a limit.
+    if (query.offset !== undefined && query.offset > 0) select = (query.limit === undefined ? select.limit(Number.MAX_SAFE_INTEGER) : select).offset(query.offset);
     return select.execute();
   }
 

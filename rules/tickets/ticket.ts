@@ -149,8 +149,10 @@ export function fingerprintOf(ruleId: string, site: string, device?: string): st
  * A new ticket (without its id) from the first observation. `raisedAt` starts the escalation
  * clock: when people could first see it, on the clock the sweep runs on (wall clock live); it
  * differs from the reading's event time when readings arrive late (a logger's batch, a backfill).
+ * `tier`: who answers first; by default the village's administrator, or the township for sites
+ * without a village.
  */
-export function openTicket(subject: TicketSubject, observation: Observation, raisedAt = observation.at): Omit<Ticket, 'id'> {
+export function openTicket(subject: TicketSubject, observation: Observation, raisedAt = observation.at, tier: Tier = subject.village === null ? 'township' : 'village'): Omit<Ticket, 'id'> {
   const { at, value, severity } = observation;
   return {
     ...subject,
@@ -164,7 +166,7 @@ export function openTicket(subject: TicketSubject, observation: Observation, rai
     peakValue: value,
     count: 1,
     assignee: null,
-    tier: subject.village === null ? 'township' : 'village',
+    tier,
     tierAt: raisedAt,
     reopened: 0,
     flappingSince: null,

@@ -4,7 +4,7 @@
  *   yellow-water
  *   yellow-water:village=dongqiao,startsAfter=30m,peakNtu=8,durationMs=6h
  *
- * Keys are the config fields of the kind; numbers may be durations (`90s`, `1h30m`: network/duration.ts).
+ * Keys are the config fields of the kind; `true`/`false` are booleans; numbers may be durations (`90s`, `1h30m`: network/duration.ts).
  * The result is checked by `scenarioConfigSchema`; this only turns text into an object. Pure.
  */
 import { z } from 'zod';
@@ -13,9 +13,12 @@ import { scenarioConfigSchema, type ScenarioConfig } from './registry.ts';
 
 const NUMBER = /^-?\d+(?:\.\d+)?$/;
 
-/** A plain number, a duration ("90s", "1h30m") as milliseconds, or the text itself. */
-function parseValue(text: string): string | number {
+type ArgValue = string | number | boolean;
+
+/** A plain number, true or false, a duration ("90s", "1h30m") as milliseconds, or the text itself. */
+function parseValue(text: string): ArgValue {
   if (NUMBER.test(text)) return Number(text);
+  if (text === 'true' || text === 'false') return text === 'true';
   return parseDuration(text) ?? text;
 }
 
@@ -23,12 +26,12 @@ function parseValue(text: string): string | number {
  * The command-line form `kind:key=value,…` of any scenario schema: the text in, `schema`'s
  * checked result out (problems at the field they concern). The plant's scenarios use it too.
  */
-export function scenarioArg<T extends z.ZodType<unknown, Record<string, string | number>>>(schema: T) {
+export function scenarioArg<T extends z.ZodType<unknown, Record<string, ArgValue>>>(schema: T) {
   return z
     .string()
     .transform((arg, ctx) => {
       const [kind = '', rest] = arg.split(/:(.*)/s, 2);
-      const fields: Record<string, string | number> = { kind: kind.trim() };
+      const fields: Record<string, ArgValue> = { kind: kind.trim() };
       for (const pair of (rest ?? '').split(',').filter((p) => p.trim() !== '')) {
         const eq = pair.indexOf('=');
         if (eq <= 0) {

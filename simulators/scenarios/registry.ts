@@ -5,10 +5,14 @@
  */
 import { z } from 'zod';
 import type { Scenario, ScenarioContext, ScenarioKind } from './scenario.ts';
+import { deviceOffline, deviceOfflineConfigSchema, linkLoss, linkLossConfigSchema } from './device-offline.ts';
+import { dosingFailure, dosingFailureConfigSchema } from './dosing-failure.ts';
+import { quiet, quietConfigSchema } from './quiet.ts';
+import { sensorFault, sensorFaultConfigSchema } from './sensor-fault.ts';
 import { yellowWater, yellowWaterConfigSchema } from './yellow-water.ts';
 
 export const scenarioConfigSchema = z
-  .discriminatedUnion('kind', [yellowWaterConfigSchema])
+  .discriminatedUnion('kind', [yellowWaterConfigSchema, dosingFailureConfigSchema, sensorFaultConfigSchema, deviceOfflineConfigSchema, linkLossConfigSchema, quietConfigSchema])
   .describe('A scenario to play during the run; `kind` selects its shape');
 export type ScenarioConfig = z.infer<typeof scenarioConfigSchema>;
 
@@ -17,6 +21,11 @@ export type ScenarioKindName = keyof ConfigByKind;
 
 export const scenarioKinds: { [K in ScenarioKindName]: ScenarioKind<ConfigByKind[K]> } = {
   'yellow-water': yellowWater,
+  'dosing-failure': dosingFailure,
+  'sensor-fault': sensorFault,
+  'device-offline': deviceOffline,
+  'link-loss': linkLoss,
+  quiet,
 };
 
 function createOne<K extends ScenarioKindName>(kind: K, config: ConfigByKind[K], context: ScenarioContext): Scenario {

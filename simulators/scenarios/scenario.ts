@@ -3,29 +3,31 @@
  * ground truth a test (or a demo) compares tickets against.
  */
 import type { Catalog } from '../../network/catalog.ts';
+import type { TruthRecord } from '../../network/truth.ts';
 import type { SiteEffect } from '../models/context.ts';
+import type { SensorFault } from '../models/faults.ts';
 import type { Random } from '../random.ts';
 import type { SiteProfile } from '../site-profile.ts';
 
-export interface GroundTruth {
-  readonly kind: string;
-  /** A label for logs, e.g. `yellow-water@tongmen`. */
-  readonly name: string;
-  readonly village?: string;
-  /** Simulated epoch ms the incident starts and by which every value is back to normal. */
-  readonly startMs: number;
-  readonly endMs: number;
-  /** Sites whose readings the scenario changes, and the devices there. */
-  readonly affectedSites: readonly string[];
-  readonly affectedDevices: readonly string[];
-  /** Kind-specific facts (peaks per site, transient size…), for assertions and logs. */
-  readonly details: Readonly<Record<string, unknown>>;
+/** What a scenario played: its window, sites and devices (the truth `clearwater score` reads). */
+export type GroundTruth = TruthRecord;
+
+/** How a scenario disturbs one device (not the water): its sensor, its link, its clock. */
+export interface DeviceDisturbance {
+  /** A sensor fault on one of its metrics. */
+  readonly fault?: SensorFault;
+  /** Its link is down: it reports nothing; with `buffers`, it keeps its samples and uploads them as one batch when the link is back. */
+  readonly linkDown?: { readonly buffers: boolean };
+  /** Its clock is off by this much: ms added to its timestamps. */
+  readonly skewMs?: number;
 }
 
 export interface Scenario {
   readonly groundTruth: GroundTruth;
   /** The scenario's effect on a site at a simulated instant, or undefined when it has none. */
   effectAt(siteId: string, tMs: number): SiteEffect | undefined;
+  /** The scenario's disturbance of one device at a simulated instant; absent or undefined: none. */
+  deviceAt?(deviceId: string, tMs: number): DeviceDisturbance | undefined;
 }
 
 export interface ScenarioContext {
