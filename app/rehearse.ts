@@ -44,7 +44,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export async function rehearse(config: Config, simulation: Omit<SimulatorConfigInput, 'brokerUrl'>, options: RehearsalOptions): Promise<Rehearsal> {
   const realNow = options.now ?? Date.now;
   const parsed = simulatorConfigSchema.parse({ ...simulation, brokerUrl: 'mqtt://127.0.0.1' });
-  if (parsed.scenarios.length === 0) throw new Error('a rehearsal needs at least one scenario');
+  if (parsed.scenarios.length === 0 && (parsed.hydraulics?.events.length ?? 0) === 0) throw new Error('a rehearsal needs at least one scenario or hydraulic event');
   // The simulated start, fixed now: until the devices report, the pipeline's time stands there.
   const startMs = runStartMs(parsed, realNow());
   const events = new EventClock(startMs);

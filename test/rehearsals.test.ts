@@ -23,7 +23,9 @@ async function play(file: string, database: string): Promise<Rehearsal> {
     const parsed = parseConfig({ dataDir, broker: { port: 0 }, http: { port: 0 }, influx: { url: inject('influxUrl'), api: 'v1', database, flushIntervalMs: 100 }, log: { level: process.env.TEST_LOG ?? 'silent', pretty: false } });
     if (!parsed.ok) throw new Error(parsed.problems);
     const simulation = parseYaml(await readFile(join(LIBRARY, file), 'utf8')) as Record<string, unknown>;
-    return await rehearse(parsed.config, simulation, { graceMs: 30 * MIN, log: createLogger(parsed.config.log.level, false) });
+    const r = await rehearse(parsed.config, simulation, { graceMs: 30 * MIN, log: createLogger(parsed.config.log.level, false) });
+    if (process.env.REHEARSAL_REPORT) console.log(`${file}: ${summary(r)}`);
+    return r;
   } finally {
     await rm(dataDir, { recursive: true, force: true });
   }
@@ -80,5 +82,27 @@ describe('rehearsals of the scenario library', { timeout: 120_000 }, () => {
     expect(r.tickets.filter((t) => t.ruleId === 'devices-silent-together'), summary(r)).toHaveLength(1);
     expect(r.score.falseTickets, summary(r)).toBe(0);
     expect(r.score.worst10Minutes, summary(r)).toBeLessThanOrEqual(10);
+  });
+
+  it('a main burst at night, on the EPANET model: detected within 15 minutes', async () => {
+    const r = await play('burst-night.yaml', 'rehearsal_burst_night');
+    const [kind] = r.score.kinds;
+    expect(kind, summary(r)).toMatchObject({ kind: 'burst', incidents: 1, detected: 1 });
+    expect(kind!.maxDelayMin, summary(r)).toBeLessThanOrEqual(15);
+    expect(r.score.falseTickets, summary(r)).toBe(0);
+  });
+
+  it('a main burst at the morning peak, on the EPANET model', async () => {
+    const r = await play('burst-morning-peak.yaml', 'rehearsal_burst_peak');
+    const [kind] = r.score.kinds;
+    expect(kind, summary(r)).toMatchObject({ kind: 'burst', incidents: 1, detected: 1 });
+    expect(r.score.falseTickets, summary(r)).toBe(0);
+  });
+
+  it('a booster pump trip, on the EPANET model', async () => {
+    const r = await play('pump-trip-houwu.yaml', 'rehearsal_pump_trip');
+    const [kind] = r.score.kinds;
+    expect(kind, summary(r)).toMatchObject({ kind: 'pump-trip', incidents: 1, detected: 1 });
+    expect(r.score.falseTickets, summary(r)).toBe(0);
   });
 });
