@@ -13,7 +13,7 @@
  *   boundary counts in each fold it has readings in (rare: folds hold thousands of readings, events
  *   about 20). A ticket opened in an earlier fold and still open flags nothing here.
  */
-import { DEFAULT_GRACE_MS, eventRuns, flaggedReadings, matchTickets, medianOf, type LabelledReading, type Score, type TicketSpan } from './score.ts';
+import { DEFAULT_GRACE_MS, eventRuns, flaggedReadings, matchTickets, medianOf, pointCounts, type LabelledReading, type Score, type TicketSpan } from './score.ts';
 
 const WEEK_MS = 7 * 24 * 3_600_000;
 /** A step between readings longer than this is a break between data sets, not observed time. */
@@ -71,16 +71,7 @@ export function foldTally(readings: readonly LabelledReading[], tickets: readonl
   const own = readings.slice(fold.from, fold.to);
   const opened = tickets.filter(({ openedAt }) => openedAt >= fold.start && openedAt < fold.until);
   const { detected, falseTickets, delaysMin } = matchTickets(eventRuns(own), opened, graceMs);
-  const flags = flaggedReadings(own, opened);
-  let truePositive = 0;
-  let falsePositive = 0;
-  let falseNegative = 0;
-  own.forEach(({ event }, i) => {
-    const flagged = flags[i] ?? false;
-    if (flagged && event) truePositive++;
-    else if (flagged) falsePositive++;
-    else if (event) falseNegative++;
-  });
+  const { truePositive, falsePositive, falseNegative } = pointCounts(own, flaggedReadings(own, opened));
   return { events: eventRuns(own).length, detected, tickets: opened.length, falseTickets, delaysMin, truePositive, falsePositive, falseNegative, spanMs: observedSpanMs(own) };
 }
 

@@ -117,8 +117,8 @@ export function flaggedReadings(readings: readonly LabelledReading[], tickets: r
   return flags;
 }
 
-/** Point-wise F1 of flags against labels; null when there is neither an event nor a flag. */
-export function pointwiseF1(readings: readonly LabelledReading[], flags: readonly boolean[]): number | null {
+/** Readings flagged in an event, flagged outside one, and in an event unflagged. Pure. */
+export function pointCounts(readings: readonly LabelledReading[], flags: readonly boolean[]): { truePositive: number; falsePositive: number; falseNegative: number } {
   let truePositive = 0;
   let falsePositive = 0;
   let falseNegative = 0;
@@ -128,6 +128,12 @@ export function pointwiseF1(readings: readonly LabelledReading[], flags: readonl
     else if (flagged) falsePositive++;
     else if (event) falseNegative++;
   });
+  return { truePositive, falsePositive, falseNegative };
+}
+
+/** Point-wise F1 of flags against labels; null when there is neither an event nor a flag. */
+export function pointwiseF1(readings: readonly LabelledReading[], flags: readonly boolean[]): number | null {
+  const { truePositive, falsePositive, falseNegative } = pointCounts(readings, flags);
   const denominator = 2 * truePositive + falsePositive + falseNegative;
   return denominator === 0 ? null : (2 * truePositive) / denominator;
 }
