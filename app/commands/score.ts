@@ -25,7 +25,7 @@ export const scoreOptionsSchema = z.strictObject({
 });
 export type ScoreOptions = z.output<typeof scoreOptionsSchema>;
 
-const apiTicketSchema = z.object({ id: z.number(), ruleId: z.string(), site: z.string(), device: z.string(), township: z.string(), openedAt: z.number() });
+const apiTicketSchema = z.object({ id: z.number(), ruleId: z.string(), site: z.string(), device: z.string(), openedAt: z.number() });
 const PAGE = 1000;
 
 /**

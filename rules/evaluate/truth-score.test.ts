@@ -21,7 +21,6 @@ const ticket = (ruleId: string, minutes: number, over: Partial<ScoredTicket> = {
   ruleId,
   site: 'tongmen-tap',
   device: 'tongmen-tap-wq',
-  township: 'tongmen-town',
   openedAt: T0 + minutes * MIN,
   ...over,
 });
@@ -40,19 +39,26 @@ describe('scoreTruth', () => {
     expect(s.falseByRule).toEqual({ 'tap-turbidity': 1 });
   });
 
-  it('takes tickets only inside the window and at the incident\'s sites, devices or township', () => {
-    const record = incident({ kind: 'link-loss', township: 'tongmen-town', affectedSites: [], affectedDevices: [] });
+  it('takes tickets only inside the window and at the incident\'s sites or devices', () => {
+    const record = incident({ kind: 'link-loss', township: 'tongmen-town', affectedSites: ['tongmen-tap', 'tongmen-end-tap'], affectedDevices: ['tongmen-tap-wq', 'tongmen-end-tap-wq'] });
     const s = scoreTruth(
       [record],
       [
         ticket('devices-silent-together', -1), // before it started
         ticket('devices-silent-together', 95), // after the end and the 30 min grace
-        ticket('devices-silent-together', 3, { township: 'dongqiao-town', site: 'dongqiao-tap' }), // elsewhere
-        ticket('devices-silent-together', 4),
+        ticket('devices-silent-together', 3, { site: 'dongqiao-tap', device: 'dongqiao-tap-wq' }), // elsewhere
+        ticket('devices-silent-together', 4, { site: 'tongmen-end-tap', device: 'tongmen-end-tap-wq' }), // filed at a member
       ],
     );
     expect(s.incidents[0]).toMatchObject({ detected: true, delayMin: 4 });
     expect(s.falseTickets).toBe(3);
+  });
+
+  it('does not let an incident\'s township own a ticket at another of its sites', () => {
+    const fault = incident({ kind: 'sensor-fault', township: 'tongmen-town', affectedSites: ['tongmen-tap'], affectedDevices: ['tongmen-tap-wq'] });
+    const s = scoreTruth([fault], [ticket('turbidity-flatline', 20), ticket('tap-turbidity', 30, { site: 'tongmen-end-tap', device: 'tongmen-end-tap-wq' })]);
+    expect(s.incidents[0]).toMatchObject({ detected: true, delayMin: 20 });
+    expect(s.falseByRule).toEqual({ 'tap-turbidity': 1 });
   });
 
   it('counts every ticket of a quiet stretch as false, and gives no recall for it', () => {

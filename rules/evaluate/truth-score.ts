@@ -2,8 +2,9 @@
  * A rehearsal's tickets scored against its ground truth (network/truth.ts), all pure.
  *
  * - A ticket belongs to an incident when it opened in the incident's window (its start to
- *   `graceMs` after its end) at one of its sites or devices, or, for a grouped ticket, in its
- *   township.
+ *   `graceMs` after its end) at one of its sites or devices. A group ticket is filed at its first
+ *   member's site and device, so a township's link loss owns it through its members; a township
+ *   alone owns nothing, or a false ticket elsewhere in the township would pass as the incident's.
  * - An incident is detected when one of its tickets comes from a rule that detects its kind
  *   (`expectations`); the delay runs from the incident's start to the first such ticket.
  * - A ticket of a rule the kind tolerates is a consequence (a yellow-water event's pressure
@@ -15,7 +16,7 @@
 import type { TruthRecord } from '../../network/truth.ts';
 import type { Ticket } from '../tickets/ticket.ts';
 
-export type ScoredTicket = Pick<Ticket, 'id' | 'ruleId' | 'site' | 'device' | 'township' | 'openedAt'>;
+export type ScoredTicket = Pick<Ticket, 'id' | 'ruleId' | 'site' | 'device' | 'openedAt'>;
 
 /** Which rules detect an incident kind, and which it may cause without being wrong. */
 export interface Expectation {
@@ -83,7 +84,7 @@ const MINUTE = 60_000;
 
 function inWindow(ticket: ScoredTicket, record: TruthRecord, graceMs: number): boolean {
   if (ticket.openedAt < record.startMs || ticket.openedAt > record.endMs + graceMs) return false;
-  return record.affectedSites.includes(ticket.site) || record.affectedDevices.includes(ticket.device) || (record.township !== undefined && ticket.township === record.township);
+  return record.affectedSites.includes(ticket.site) || record.affectedDevices.includes(ticket.device);
 }
 
 const median = (values: readonly number[]): number | null => {
