@@ -24,6 +24,7 @@ import { createLogger } from '../app/log.ts';
 import { startPipeline } from '../app/pipeline.ts';
 import { loadCatalog } from '../network/catalog.ts';
 import { openSqliteTicketStore } from '../rules/tickets/sqlite.ts';
+import { SYSTEM_ACTOR } from '../rules/tickets/ticket.ts';
 import { launchBrowser } from '../test/support/browser.ts';
 import { fixed, table, thousands } from './format.ts';
 
@@ -60,7 +61,7 @@ async function fillStore(path: string, options: Options): Promise<void> {
         at, value: 1.5 + (i % 7) / 2, severity: i % 5 === 0 ? 'critical' : 'warning', worst: 'highest',
       });
       const active = i >= options.tickets - options.active;
-      if (!active) await store.resolve({ fingerprint, at: at + 30_000, value: 0.5, actor: 'system' });
+      if (!active) await store.resolve({ fingerprint, at: at + 30_000, value: 0.5, actor: SYSTEM_ACTOR });
       else if (i % 3 === 0) await store.transition({ id: ticket.id, to: 'acknowledged', at: at + 10_000, actor: 'bench', note: 'on it' });
     }
   } finally {

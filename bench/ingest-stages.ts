@@ -69,7 +69,7 @@ async function main(): Promise<void> {
   time('  JSON.parse of the payload alone (baseline)', (i) => JSON.parse(payloads[i]!.toString('utf8')));
   time('  sampleSchema.safeParse (zod, network/message.ts) on a parsed document', (i) => sampleSchema.safeParse(documents[i]));
   time('decodeTelemetry (ingest/decode.ts), whole', (i) => decodeTelemetry(catalog, topics[i]!, payloads[i]!, now));
-  time('telemetryLine (ingest/line-protocol.ts)', (i) => telemetryLine(points[i]!));
+  time('telemetryLine (network/line-protocol.ts)', (i) => telemetryLine(points[i]!));
   time('WriteApi.writeRecord (@influxdata/influxdb-client buffer, as the naive pipeline writes)', (i) => writeApi.writeRecord(lines[i]!));
   time('rules engine.evaluate (rules/engine.ts, tap-water pack, all quiet)', (i) => {
     // Event time must increase per fingerprint or the reading is dropped as out of order.

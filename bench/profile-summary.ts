@@ -52,7 +52,7 @@ export const stages: readonly { stage: string; owner: RegExp; fn: RegExp }[] = [
   { stage: 'garbage collection', owner: /^\(garbage collector\)$/, fn: /^/ },
   { stage: 'start-up (module loading, tsx)', owner: /^(tsx|node:internal)$/, fn: /^(Module\._load|compileSourceTextModule|waitForWorker|makeSyncRequest|load|resolve)$/ },
   { stage: 'Clearwater: decode (ingest/decode.ts)', owner: /^ingest\/decode\.ts$/, fn: /^decodeTelemetry$/ },
-  { stage: 'Clearwater: line protocol', owner: /^ingest\/line-protocol\.ts$/, fn: /^telemetryLine$/ },
+  { stage: 'Clearwater: line protocol', owner: /^network\/line-protocol\.ts$/, fn: /^telemetryLine$/ },
   { stage: 'Clearwater: rules engine', owner: /^rules\//, fn: /^evaluate$/ },
   { stage: 'spool (durable hand-off)', owner: /^ingest\/(spool|durable-sink)\.ts$/, fn: /./ },
   { stage: 'replayer and InfluxDB writer', owner: /^ingest\/(replayer|influx-writer)\.ts$/, fn: /./ },

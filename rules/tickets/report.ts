@@ -4,7 +4,7 @@
  */
 import type { TicketPoint } from '../../network/line-protocol.ts';
 import type { TicketChange } from './changes.ts';
-import type { TicketEventType } from './ticket.ts';
+import { SYSTEM_ACTOR, type TicketEventType } from './ticket.ts';
 
 /** The annotation point of a change: the ticket's subject, and its state as the change left it. */
 export function ticketPoint({ event, ticket }: TicketChange): TicketPoint {
@@ -34,7 +34,7 @@ export interface ChangeLogLine {
 /** `ticket opened: 龙头水浑浊度超标 / Tap turbidity high at tongmen-tap`, with who did it when a person did. */
 export function changeLogLine({ event, ticket }: TicketChange): ChangeLogLine {
   const what = event.type === 'tier_raised' ? `referred to ${event.tier ?? ticket.tier}` : event.type;
-  const who = event.actor === 'system' ? '' : ` by ${event.actor}`;
+  const who = event.actor === SYSTEM_ACTOR ? '' : ` by ${event.actor}`;
   return {
     level: attention.has(event.type) ? 'warn' : 'info',
     fields: { ticket: ticket.id, event: event.id, rule: ticket.ruleId, site: ticket.site, village: ticket.village, severity: event.severity ?? ticket.severity, value: event.value },

@@ -4,7 +4,7 @@
  * water is untouched: a ticket on the device's process rules is a false alarm.
  */
 import { z } from 'zod';
-import { metricNames, type MetricName } from '../../network/metrics.ts';
+import { metricNameSchema, type MetricName } from '../../network/metrics.ts';
 import { ID_PATTERN } from '../../network/topic.ts';
 import { HOUR_MS } from '../models/context.ts';
 import { sensorFaultKinds, type SensorFault } from '../models/faults.ts';
@@ -15,7 +15,7 @@ export const sensorFaultConfigSchema = z.strictObject({
   kind: z.literal('sensor-fault'),
   device: z.string().regex(ID_PATTERN).describe('Device (catalog id) whose instrument fails'),
   fault: z.enum([...sensorFaultKinds, 'clock-skew']).describe('flatline, bubbles, drift, fouling, saturation, junk (NaN readings), or clock-skew'),
-  metric: z.enum(metricNames).optional().describe('The metric that fails; default: the first of turbidity, free_chlorine, ph the device has, else its first metric'),
+  metric: metricNameSchema.optional().describe('The metric that fails; default: the first of turbidity, free_chlorine, ph the device has, else its first metric'),
   size: z.number().optional().describe('bubbles: spike height NTU (2); drift: units a day; fouling: share lost a day (0.2); saturation: the range top (registry maximum); clock-skew: ms added to timestamps'),
   chance: z.number().min(0).max(1).optional().describe('bubbles: share of samples with a spike (0.1)'),
   ...windowFields(12 * HOUR_MS),
