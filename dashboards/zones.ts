@@ -74,13 +74,14 @@ export function zonesDashboard(context: WallContext): Dashboard {
   ];
   // One query for the burst rules' changes whatever their severity (warning, critical once confirmed).
   const burstAnnotations = bursts.length > 0 ? [ticketAnnotation(context, '疑似爆管 Burst suspects', severityColour('critical'), [`${ident('rule')} =~ ${oneOf(bursts)}`])] : [];
-  const allTickets = ticketAnnotations(context).map((a) => ({ ...a, enable: false }));
+  // Every other ticket too, in its severity's colour, so the zones show what else went on.
+  const otherTickets = ticketAnnotations(context, bursts.length > 0 ? [`${ident('rule')} !~ ${oneOf(bursts)}`] : []);
   return wallDashboard(context, {
     uid: ZONES_UID,
     title: '供水区压力 Pressure zones',
     description: 'Pressures by supply zone against the same hours of the day before, with burst suspects annotated.',
     variables: [tagVariable(context, { name: 'zone', label: '供水区 Zone', key: 'zone', multi: true })],
-    annotations: [...burstAnnotations, ...allTickets],
+    annotations: [...burstAnnotations, ...otherTickets],
     items,
   });
 }

@@ -138,6 +138,34 @@ describe('the built dashboards', () => {
     expect(dashboard.schemaVersion).toBe(39);
   });
 
+  it('read from across a room: refreshed every minute, not editable, the overview opening with big coloured stats and the 97 % pressure target', () => {
+    for (const [name, dashboard] of dashboards()) {
+      expect(dashboard.refresh, name).toBe('1m');
+      expect(dashboard.editable, name).toBe(false);
+    }
+    const top = (wall.dashboards.overview.panels ?? []).filter((p) => p.gridPos!.y === 0);
+    expect(top.map((p) => p.type)).toEqual(['stat', 'stat', 'stat', 'stat']);
+    for (const panel of top as Panel[]) {
+      expect(panel.gridPos!.h, panel.title).toBeGreaterThanOrEqual(6);
+      expect((panel.options as { colorMode?: string }).colorMode, panel.title).toBe('background');
+    }
+    const pressure = top.find((p) => p.title!.includes('140 kPa')) as Panel;
+    expect(pressure.fieldConfig?.defaults.thresholds?.steps).toEqual([{ value: null, color: 'red' }, { value: 97, color: 'green' }]);
+  });
+
+  it('zones: burst suspects in their own layer, every other ticket in its severity\'s, all shown', () => {
+    const list = wall.dashboards.zones.annotations?.list ?? [];
+    expect(list.map((a) => [a.name, a.enable])).toEqual([
+      ['疑似爆管 Burst suspects', true],
+      ['工单 Tickets · 严重 Critical', true],
+      ['工单 Tickets · 警告 Warning', true],
+      ['工单 Tickets · 维护 Maintenance', true],
+    ]);
+    const query = (a: (typeof list)[number]) => (a.target as { query?: string }).query ?? '';
+    expect(query(list[0]!)).toMatch(/"rule" =~ \/\^\(.*pressure-drop.*\)\$\//);
+    for (const other of list.slice(1)) expect(query(other)).toMatch(/"rule" !~ \/\^\(.*pressure-drop.*\)\$\//);
+  });
+
   it('titles read Chinese, then English', () => {
     for (const [, dashboard] of dashboards()) {
       for (const panel of dashboard.panels ?? []) expect(panel.title, panel.title).toMatch(/^[^A-Za-z]*[\u4e00-\u9fff].*[A-Za-z]/u);

@@ -33,76 +33,60 @@ async function play(file: string, database: string): Promise<Rehearsal> {
 
 const summary = (r: Rehearsal) => JSON.stringify({ kinds: r.score.kinds, falseByRule: r.score.falseByRule, tickets: r.tickets.map((t) => `${t.ruleId}@${t.device} +${Math.round((t.openedAt - r.fromMs) / MIN)}m v${t.firstValue}`) });
 
-describe('rehearsals of the scenario library', { timeout: 120_000 }, () => {
-  it('yellow water at Tongmen: detected within 15 minutes, no false ticket', async () => {
-    const r = await play('yellow-water-tongmen.yaml', 'rehearsal_yellow');
-    const [kind] = r.score.kinds;
-    expect(kind, summary(r)).toMatchObject({ kind: 'yellow-water', incidents: 1, detected: 1 });
-    expect(kind!.maxDelayMin, summary(r)).toBeLessThanOrEqual(15);
-    expect(r.score.falseTickets, summary(r)).toBe(0);
-  });
+/** What a library file must keep: its kind detected for every incident, within `withinMin`, with no false ticket. */
+interface Floor {
+  readonly file: string;
+  readonly title: string;
+  /** The incident kind and how many; absent for a stretch where nothing may happen. */
+  readonly kind?: { readonly kind: string; readonly incidents: number };
+  /** Every detecting ticket within this many minutes of its incident's start. */
+  readonly withinMin?: number;
+  /** Further checks of the run. */
+  readonly also?: (r: Rehearsal) => void;
+}
 
-  it('a chlorine dosing failure at the north plant: detected within 30 minutes, no false ticket', async () => {
-    const r = await play('dosing-failure-north.yaml', 'rehearsal_dosing');
-    const [kind] = r.score.kinds;
-    expect(kind, summary(r)).toMatchObject({ kind: 'dosing-failure', incidents: 1, detected: 1 });
-    expect(kind!.maxDelayMin, summary(r)).toBeLessThanOrEqual(30);
-    expect(r.score.falseTickets, summary(r)).toBe(0);
-  });
-
-  it('three sensor faults: a maintenance ticket for each, no process alarm', async () => {
-    const r = await play('sensor-faults.yaml', 'rehearsal_faults');
-    const [kind] = r.score.kinds;
-    expect(kind, summary(r)).toMatchObject({ kind: 'sensor-fault', incidents: 3, detected: 3 });
+const floors: readonly Floor[] = [
+  { file: 'yellow-water-tongmen.yaml', title: 'yellow water at Tongmen: detected within 15 minutes, no false ticket', kind: { kind: 'yellow-water', incidents: 1 }, withinMin: 15 },
+  { file: 'dosing-failure-north.yaml', title: 'a chlorine dosing failure at the north plant: detected within 30 minutes, no false ticket', kind: { kind: 'dosing-failure', incidents: 1 }, withinMin: 30 },
+  {
+    file: 'sensor-faults.yaml',
+    title: 'three sensor faults: a maintenance ticket for each, no process alarm',
+    kind: { kind: 'sensor-fault', incidents: 3 },
     // The flatline rule waits 3 h of a stuck value by design (sensor-health pack); the others are quick.
-    expect(r.score.incidents.filter((i) => !i.name.startsWith('flatline')).every((i) => i.delayMin! <= 60), summary(r)).toBe(true);
-    expect(r.score.falseTickets, summary(r)).toBe(0);
-  });
+    also: (r) => expect(r.score.incidents.filter((i) => !i.name.startsWith('flatline')).every((i) => i.delayMin! <= 60), summary(r)).toBe(true),
+  },
+  {
+    file: 'device-offline-hour.yaml',
+    title: 'a device offline for an hour: its silence ticket at once, resolved by its backlog, nothing else',
+    kind: { kind: 'device-offline', incidents: 1 },
+    withinMin: 5,
+    also: (r) => expect(r.tickets.filter((t) => t.ruleId === 'device-silent').map((t) => t.state), summary(r)).toEqual(['resolved']),
+  },
+  { file: 'quiet-half-day.yaml', title: 'twelve quiet hours: no ticket', also: (r) => expect(r.score.tickets, summary(r)).toBe(0) },
+  {
+    file: 'link-loss-tongmen.yaml',
+    title: 'a township losing its link for 30 minutes: one grouped ticket, no device tickets, no alarm flood',
+    kind: { kind: 'link-loss', incidents: 1 },
+    withinMin: 5,
+    also: (r) => {
+      expect(r.tickets.filter((t) => t.ruleId === 'devices-silent-together'), summary(r)).toHaveLength(1);
+      expect(r.score.worst10Minutes, summary(r)).toBeLessThanOrEqual(10);
+    },
+  },
+  { file: 'burst-night.yaml', title: 'a main burst at night, on the EPANET model: detected within 15 minutes', kind: { kind: 'burst', incidents: 1 }, withinMin: 15 },
+  { file: 'burst-morning-peak.yaml', title: 'a main burst at the morning peak, on the EPANET model', kind: { kind: 'burst', incidents: 1 } },
+  { file: 'pump-trip-houwu.yaml', title: 'a booster pump trip, on the EPANET model', kind: { kind: 'pump-trip', incidents: 1 } },
+];
 
-  it('a device offline for an hour: its silence ticket at once, nothing else', async () => {
-    const r = await play('device-offline-hour.yaml', 'rehearsal_offline');
-    const [kind] = r.score.kinds;
-    expect(kind, summary(r)).toMatchObject({ kind: 'device-offline', incidents: 1, detected: 1 });
-    expect(kind!.maxDelayMin, summary(r)).toBeLessThanOrEqual(5);
+describe('rehearsals of the scenario library', { timeout: 120_000 }, () => {
+  it.each(floors)('$title', async ({ file, kind, withinMin, also }) => {
+    const r = await play(file, `rehearsal_${file.replace(/\.yaml$/, '').replaceAll('-', '_')}`);
+    if (kind !== undefined) {
+      const [scored] = r.score.kinds;
+      expect(scored, summary(r)).toMatchObject({ ...kind, detected: kind.incidents });
+      if (withinMin !== undefined) expect(scored!.maxDelayMin, summary(r)).toBeLessThanOrEqual(withinMin);
+    }
     expect(r.score.falseTickets, summary(r)).toBe(0);
-    // The backlog it uploaded when back resolved the ticket.
-    expect(r.tickets.filter((t) => t.ruleId === 'device-silent').map((t) => t.state), summary(r)).toEqual(['resolved']);
-  });
-
-  it('twelve quiet hours: no ticket', async () => {
-    const r = await play('quiet-half-day.yaml', 'rehearsal_quiet');
-    expect(r.score.tickets, summary(r)).toBe(0);
-  });
-
-  it('a township losing its link for 30 minutes: one grouped ticket, no device tickets, no alarm flood', async () => {
-    const r = await play('link-loss-tongmen.yaml', 'rehearsal_link_loss');
-    const [kind] = r.score.kinds;
-    expect(kind, summary(r)).toMatchObject({ kind: 'link-loss', incidents: 1, detected: 1 });
-    expect(kind!.maxDelayMin, summary(r)).toBeLessThanOrEqual(5);
-    expect(r.tickets.filter((t) => t.ruleId === 'devices-silent-together'), summary(r)).toHaveLength(1);
-    expect(r.score.falseTickets, summary(r)).toBe(0);
-    expect(r.score.worst10Minutes, summary(r)).toBeLessThanOrEqual(10);
-  });
-
-  it('a main burst at night, on the EPANET model: detected within 15 minutes', async () => {
-    const r = await play('burst-night.yaml', 'rehearsal_burst_night');
-    const [kind] = r.score.kinds;
-    expect(kind, summary(r)).toMatchObject({ kind: 'burst', incidents: 1, detected: 1 });
-    expect(kind!.maxDelayMin, summary(r)).toBeLessThanOrEqual(15);
-    expect(r.score.falseTickets, summary(r)).toBe(0);
-  });
-
-  it('a main burst at the morning peak, on the EPANET model', async () => {
-    const r = await play('burst-morning-peak.yaml', 'rehearsal_burst_peak');
-    const [kind] = r.score.kinds;
-    expect(kind, summary(r)).toMatchObject({ kind: 'burst', incidents: 1, detected: 1 });
-    expect(r.score.falseTickets, summary(r)).toBe(0);
-  });
-
-  it('a booster pump trip, on the EPANET model', async () => {
-    const r = await play('pump-trip-houwu.yaml', 'rehearsal_pump_trip');
-    const [kind] = r.score.kinds;
-    expect(kind, summary(r)).toMatchObject({ kind: 'pump-trip', incidents: 1, detected: 1 });
-    expect(r.score.falseTickets, summary(r)).toBe(0);
+    also?.(r);
   });
 });
