@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { startDingtalkPeer, type DingtalkPeer } from './support/dingtalk-peer.ts';
-import { connectDevice, eventually, startTestPipeline, type TestPipeline } from './support/pipeline.ts';
+import { connectDevice, eventually, metric, startTestPipeline, type TestPipeline } from './support/pipeline.ts';
 import { aliyunAnswer, startSmsPeer, type SmsPeer } from './support/sms-peer.ts';
 import { tapTurbidityPack } from '../rules/pack.fixtures.ts';
 
@@ -99,11 +99,19 @@ it('keeps a notice refused for good with its reason, and sends it again when a d
   await publish('xiwan-tap', 'xiwan-tap-wq', 2.2);
   const failed = await eventually(async () => (await deliveriesAt('xiwan-tap')).find((d) => d.channel === 'sms' && d.state === 'failed'), 10_000, 'the SMS refused for good');
   expect(failed.detail).toMatch(/MOBILE_NUMBER_ILLEGAL/);
+  // /metrics: the notice given up on SMS, the DingTalk ones delivered or fallen back, nothing left waiting.
+  const gauge = (name: string) => metric(pipeline.http, name, TOKEN);
+  await eventually(async () => ((await gauge('clearwater_notify_failed{channel="sms"}')) === 1 ? true : undefined), 10_000, 'the SMS given up, in /metrics');
+  expect(await gauge('clearwater_notify_sent{channel="sms"}')).toBeGreaterThanOrEqual(2);
+  await eventually(async () => ((await gauge('clearwater_notify_outbox_due')) + (await gauge('clearwater_notify_outbox_in_flight')) === 0 ? true : undefined), 10_000, 'an empty outbox');
+  expect(await gauge('clearwater_notify_outbox_oldest_due_seconds')).toBe(0);
   const { tickets } = (await (await fetch(`${pipeline.http}/api/tickets?state=all&site=xiwan-tap`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as { tickets: { id: number }[] };
   const resend = (id: number) => fetch(`${pipeline.http}/api/tickets/${tickets[0]!.id}/deliveries/${id}/resend`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` } });
   const before = sms.received.length;
   expect((await resend(failed.id)).status).toBe(200);
   await eventually(async () => ((await deliveriesAt('xiwan-tap')).find((d) => d.id === failed.id)?.state === 'sent' ? true : undefined), 10_000, 'the SMS sent again');
   expect(sms.received.length - before).toBe(1);
+  // One scrape reads the outbox once and keeps it for a second.
+  await eventually(async () => ((await gauge('clearwater_notify_failed{channel="sms"}')) === 0 ? true : undefined), 10_000, 'nothing given up any more');
   expect((await resend(failed.id)).status).toBe(409); // sent now: nothing to send again
 });

@@ -67,6 +67,13 @@ describe('who is told', () => {
     ]);
   });
 
+  it('tells again when a resolved ticket reopens, even one acknowledged before, at the tier it reopens at', () => {
+    const reopened = change('reopened', { state: 'open', tier: 'village', acknowledgedAt: at(10, 5) } as Partial<Ticket>);
+    expect(who(planNotices(reopened, new Set(['tongmen-admin']), context(), at(11)))).toEqual(['tongmen-admin/dingtalk/opened']);
+    const critical = change('reopened', { state: 'open', severity: 'critical', tier: 'township' });
+    expect(who(planNotices(critical, new Set(['tongmen-admin']), context(), at(11)))).toEqual(['tongmen-admin/dingtalk/opened', 'tongmen-admin/sms/opened', 'tongmen-official/dingtalk/opened', 'tongmen-official/sms/opened']);
+  });
+
   it('tells who was told when it resolves, and nobody when nobody was', () => {
     expect(who(planNotices(change('resolved', { state: 'resolved' }), new Set(['tongmen-admin', 'tongmen-official']), context(), at(12)))).toEqual([
       'tongmen-admin/dingtalk/resolved',

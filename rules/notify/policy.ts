@@ -6,7 +6,8 @@
  * `continue`); quiet hours and daily digests decide when.
  *
  * What notifies:
- * - a ticket that asks for someone (opened, reopened, or out of a silence) → its tier;
+ * - a ticket that asks for someone (opened, or out of a silence) → its tier; reopened → its tier and
+ *   everyone told about it before;
  * - a tier raised because nobody acknowledged → the new tier;
  * - a worse severity → its tier and everyone told before (acknowledging never silences a later
  *   worsening);
@@ -111,9 +112,14 @@ export function audienceOf(change: TicketChange, recipients: readonly RecipientE
   const byId = (ids: ReadonlySet<string>) => recipients.filter((r) => ids.has(r.id));
   switch (event.type) {
     case 'opened':
-    case 'reopened':
     case 'unsuppressed':
       return state === 'open' ? { kind: 'opened', people: answering(tier, ticket, recipients) } : undefined;
+    case 'reopened': {
+      // Back again: its tier, and everyone told about it before (who may think it over).
+      if (state !== 'open') return undefined;
+      const people = new Map([...answering(tier, ticket, recipients), ...byId(told)].map((r) => [r.id, r]));
+      return { kind: 'opened', people: [...people.values()] };
+    }
     case 'tier_raised':
       return { kind: 'escalated', people: tierAudience(tier, ticket, recipients) };
     case 'escalated': {
