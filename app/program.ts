@@ -7,6 +7,7 @@ import { registerCatalogCommands } from './commands/catalog.ts';
 import { registerDashboardCommands } from './commands/dashboards.ts';
 import { registerDeadLetterCommands } from './commands/deadletters.ts';
 import { registerEvaluateCommand } from './commands/evaluate.ts';
+import { registerRehearseCommand } from './commands/rehearse.ts';
 import { registerScoreCommand } from './commands/score.ts';
 import { registerIngestCommand } from './commands/ingest.ts';
 import { registerNotifyCommands } from './commands/notify.ts';
@@ -26,6 +27,7 @@ export function clearwaterProgram(): Command {
   registerDeadLetterCommands(program);
   registerEvaluateCommand(program);
   registerScoreCommand(program);
+  registerRehearseCommand(program);
   registerNotifyCommands(program);
   registerDashboardCommands(program);
   registerOpcuaCommands(program);
