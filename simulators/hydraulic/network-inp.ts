@@ -50,7 +50,8 @@ export interface NetworkLink {
 
 export interface NetworkNode {
   readonly id: string;
-  readonly kind: 'junction' | 'tank';
+  /** A reservoir is a fixed-head source at elevation + the tanks' initial level (see `quality-model.ts`). */
+  readonly kind: 'junction' | 'tank' | 'reservoir';
   readonly elevationM: number;
   readonly peakDemandLps: number;
 }
@@ -148,6 +149,7 @@ export function toInp(network: CountyNetwork): string {
   const p = networkParams;
   const junctions = network.nodes.filter((n) => n.kind === 'junction');
   const tanks = network.nodes.filter((n) => n.kind === 'tank');
+  const reservoirs = network.nodes.filter((n) => n.kind === 'reservoir');
   const pipes = network.links.filter((l) => l.kind === 'pipe');
   const pumps = network.links.filter((l) => l.kind === 'pump');
   return [
@@ -157,6 +159,8 @@ export function toInp(network: CountyNetwork): string {
     ...junctions.map((n) => `${n.id}\t${n.elevationM}\t${n.peakDemandLps}`),
     '[TANKS]',
     ...tanks.map((n) => `${n.id}\t${n.elevationM}\t${p.tankLevelM}\t0\t${p.tankMaxLevelM}\t${p.tankDiameterM}\t0`),
+    '[RESERVOIRS]',
+    ...reservoirs.map((n) => `${n.id}\t${n.elevationM + p.tankLevelM}`),
     '[PIPES]',
     ...pipes.map((l) => `${l.id}\t${l.from}\t${l.to}\t${l.lengthM}\t${l.dnMm}\t${p.hazenWilliamsC}\t0\tOpen`),
     '[PUMPS]',
