@@ -52,7 +52,7 @@ describe('sample hydraulic configuration', () => {
     const nodes = new Set(network.nodes.map((n) => n.id));
     const links = new Set(network.links.map((l) => l.id));
     const events = config.hydraulics?.events ?? [];
-    expect(events.map((e) => e.kind)).toEqual(['burst', 'valve', 'pump-trip', 'dosing-failure']);
+    expect(events.map((e) => e.kind)).toEqual(['burst', 'valve', 'pump-trip', 'dosing-failure', 'valve', 'valve']);
     for (const e of events) {
       const ok =
         e.kind === 'burst' ? nodes.has(e.node)

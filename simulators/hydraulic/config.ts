@@ -27,8 +27,8 @@ export const hydraulicEventSchema = z.discriminatedUnion('kind', [
   }),
   z.strictObject({
     kind: z.literal('valve'),
-    link: z.string().min(1).describe('Model link operated: `pipe-<site>`, the pipe feeding a site'),
-    closed: z.boolean().default(true).describe('Close the link fully (true) or throttle it (false, see minorLossK)'),
+    link: z.string().min(1).describe('Model link operated: `pipe-<site>`, the pipe feeding a site, or `tie-<main>`, the normally closed tie from a main to its nearest other main'),
+    closed: z.boolean().default(true).describe('Close the link fully (true), or open it (false: a tie opens; with minorLossK, a throttle)'),
     minorLossK: z.number().min(0).optional().describe('Throttle as an added minor-loss coefficient K on the link (dimensionless)'),
     ...timing,
   }),

@@ -90,7 +90,8 @@ export class EpsEngine {
       pr.setNodeValue(i, NodeProperty.BaseDemand, node.peakDemandLps * fraction);
       pr.setNodeValue(i, NodeProperty.Emitter, emitters.get(node.id) ?? 0);
     }
-    const closed = new Set([...(state.valves ?? []).filter((v) => v.closed).map((v) => v.linkId), ...(state.trippedPumps ?? [])]);
+    const operated = new Map((state.valves ?? []).map((v) => [v.linkId, v.closed === true]));
+    for (const pump of state.trippedPumps ?? []) operated.set(pump, true);
     const throttles = new Map((state.valves ?? []).flatMap((v) => (v.minorLossK === undefined ? [] : [[v.linkId, v.minorLossK] as const])));
     for (const link of this.network.links) {
       const i = pr.getLinkIndex(link.id);
@@ -101,8 +102,9 @@ export class EpsEngine {
         pr.setLinkValue(i, LinkProperty.Setting, (link.maxFlowLps ?? 0) * fraction);
         continue;
       }
-      const status = closed.has(link.id) ? 0 : 1;
-      if ((this.statuses.get(link.id) ?? 1) !== status) pr.setLinkValue(i, LinkProperty.Status, status);
+      const normal = link.normallyClosed ? 0 : 1;
+      const status = operated.has(link.id) ? (operated.get(link.id) ? 0 : 1) : normal;
+      if ((this.statuses.get(link.id) ?? normal) !== status) pr.setLinkValue(i, LinkProperty.Status, status);
       this.statuses.set(link.id, status);
       if (link.kind === 'pipe') pr.setLinkValue(i, LinkProperty.MinorLoss, throttles.get(link.id) ?? 0);
     }

@@ -14,6 +14,8 @@ import { deviceHydraulics, deviceQualityNode } from './device-map.ts';
 import { HydraulicModel, type HydraulicSolution } from './model.ts';
 import { countyNetwork } from './network-inp.ts';
 import { QualityModel, type WaterQuality } from './quality-model.ts';
+import type { DiscolourationEpisode } from './discolouration.ts';
+import { predictYellowWater, yellowWaterAt } from './yellow-water.ts';
 
 const KEPT_STEPS = 8;
 /** About a week of 5-minute steps. */
@@ -22,6 +24,10 @@ const KEPT_QUALITY_STEPS = 2016;
 export interface HydraulicSolver {
   /** True pressure (kPa), flow (m³/h), level (m) and chlorine (mg/L) a device reads at `tMs`, or undefined when it reads none. */
   truthFor(device: Device, tMs: number): Readings | undefined;
+  /** Yellow water a device's signal model adds at `tMs`: excess turbidity (NTU), colour (Pt-Co), iron (mg/L) at a tap or main. */
+  excessFor(device: Device, tMs: number): Readings | undefined;
+  /** The mains whose deposits the valve operations stir up (known from the start; see yellow-water.ts). */
+  readonly yellowWater: readonly DiscolourationEpisode[];
   close(): void;
 }
 
@@ -29,6 +35,7 @@ export async function createHydraulicSolver(catalog: Catalog, config: Hydraulics
   const network = countyNetwork(catalog);
   const model = await HydraulicModel.create(network);
   const quality = await QualityModel.create(network, simStartMs, config.stepMs);
+  const yellowWater = predictYellowWater({ model, network, events: config.events, simStartMs, stepMs: config.stepMs });
   const stepOf = (tMs: number) => Math.floor((tMs - simStartMs) / config.stepMs);
   const stepStart = (step: number) => simStartMs + step * config.stepMs;
   const waters = new Map<number, WaterQuality>();
@@ -72,6 +79,16 @@ export async function createHydraulicSolver(catalog: Catalog, config: Hydraulics
       if (device.metrics.has('flow') && where.linkId) truth.flow = solution.flowM3h(where.linkId);
       return truth;
     },
+    excessFor(device, tMs) {
+      const { kind, id } = device.site;
+      if (yellowWater.length === 0 || (kind !== 'tap' && kind !== 'main')) return undefined;
+      const excess = yellowWaterAt(yellowWater, id, tMs);
+      if (excess.turbidity === 0) return undefined;
+      const readings: Readings = {};
+      for (const metric of ['turbidity', 'color', 'iron'] as const) if (device.metrics.has(metric)) readings[metric] = excess[metric];
+      return readings;
+    },
+    yellowWater,
     close: () => {
       model.close();
       quality.close();

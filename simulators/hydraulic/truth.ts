@@ -25,7 +25,7 @@ export function eventSite(event: HydraulicEvent): string {
     case 'burst':
       return event.node;
     case 'valve':
-      return event.link.replace(/^pipe-/, '');
+      return event.link.replace(/^(pipe|tie)-/, '');
     case 'pump-trip':
       return event.pump.replace(/^pump-/, '');
     case 'dosing-failure':
