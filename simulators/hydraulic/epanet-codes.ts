@@ -1,8 +1,9 @@
 /**
  * EPANET 2.2 toolkit property codes (epanet2_enums.h: EN_NodeProperty, EN_LinkProperty,
- * EN_CountType, EN_TimeParameter, EN_QualityType, EN_SourceType, EN_InitHydOption). epanet-js exports them as enums, but its type declarations re-export them
- * without file extensions, which TypeScript's NodeNext resolution cannot follow in an ESM
- * package; the codes are fixed by the toolkit API, so they are restated here.
+ * EN_CountType, EN_TimeParameter, EN_QualityType, EN_SourceType, EN_InitHydOption). epanet-js
+ * exports them as enums, but its type declarations re-export them without file extensions,
+ * which TypeScript's NodeNext resolution cannot follow in an ESM package; the codes are fixed
+ * by the toolkit API, so they are restated here.
  */
 export const NodeProperty = {
   Elevation: 0, BaseDemand: 1, Emitter: 3, InitQual: 4, SourceQual: 5, SourceType: 7, Head: 10, Pressure: 11, Quality: 12, TankKBulk: 23,

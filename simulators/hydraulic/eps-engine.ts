@@ -27,7 +27,7 @@ export class EpsEngine {
     /** Epoch ms of the EPS's time 0. */
     readonly originMs: number,
     private readonly stepMs: number,
-    /** Quality time step, s (EPANET 2.2 manual §3.5: shorter than the shortest pipe travel time). */
+    /** Quality time step, s: shorter than the travel time through the shortest pipe. */
     qualityStepS: number,
   ) {
     const pr = project;

@@ -67,14 +67,15 @@ export class QualityModel {
     private readonly plants: readonly string[],
   ) {}
 
-  /** Loads the engine and opens both runs; the EPS's time 0 is `simStartMs - spinUpMs`. */
+  /** Loads the engine and opens both runs; the EPS's time 0 is `spinUpMs` (rounded up to whole steps) before `simStartMs`. */
   static async create(network: CountyNetwork, simStartMs: number, stepMs: number): Promise<QualityModel> {
     const p = qualityModelParams;
     const eps = epsNetwork(network);
     const ws = new Workspace();
     await ws.loadModule();
     ws.writeFile('county-eps.inp', toInp(eps));
-    const originMs = simStartMs - p.spinUpMs;
+    // A whole number of steps, so the run's steps start where the snapshots' do.
+    const originMs = simStartMs - Math.ceil(p.spinUpMs / stepMs) * stepMs;
     const open = (name: string, quality: number, initial: number) => {
       const pr = new Project(ws);
       pr.open('county-eps.inp', `${name}.rpt`, '');
