@@ -77,7 +77,8 @@ export function createNetworkModel(catalog: Catalog, options: NetworkModelOption
         sample(tMs) {
           const effect = effectAt(device.site.id, tMs);
           const hydraulicTruth = options.hydraulics?.truthFor(device, tMs);
-          const next = sampleDevice({ device, profile, role, tMs, rng: deviceRng, state, effect, ...(hydraulicTruth && { hydraulicTruth }) });
+          const hydraulicExcess = options.hydraulics?.excessFor(device, tMs);
+          const next = sampleDevice({ device, profile, role, tMs, rng: deviceRng, state, effect, ...(hydraulicTruth && { hydraulicTruth }), ...(hydraulicExcess && { hydraulicExcess }) });
           state = next.state;
           const fault = disturbance(tMs).fault;
           return fault ? faulty(next.readings, fault, tMs, faultRng, frozen) : next.readings;

@@ -18,6 +18,7 @@ import { derivedPassword } from './credentials.ts';
 import { createNetworkModel, type NetworkModel } from './network-model.ts';
 import { createHydraulicSolver, type HydraulicSolver } from './hydraulic/solver.ts';
 import { hydraulicTruth } from './hydraulic/truth.ts';
+import { yellowWaterTruth } from './hydraulic/yellow-water.ts';
 import { createRandom } from './random.ts';
 import type { GroundTruth } from './scenarios/scenario.ts';
 import { SimulatedDevice, type ConnectFn, type DeviceEvent, type DeviceStats } from './simulated-device.ts';
@@ -199,7 +200,8 @@ class Simulation implements NetworkSimulator {
 
   groundTruth(): readonly GroundTruth[] {
     if (!this.model) return [];
-    return [...this.model.groundTruth, ...hydraulicTruth(this.config.hydraulics?.events ?? [], this.deps.catalog, this.model.simStartMs)];
+    const yellowWater = yellowWaterTruth(this.hydraulics?.yellowWater ?? [], this.deps.catalog);
+    return [...this.model.groundTruth, ...hydraulicTruth(this.config.hydraulics?.events ?? [], this.deps.catalog, this.model.simStartMs), ...yellowWater];
   }
 
   private emit(event: SimulatorEvent): void {

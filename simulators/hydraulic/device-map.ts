@@ -36,3 +36,14 @@ export function deviceHydraulics(device: Device): DeviceHydraulics | undefined {
       return undefined;
   }
 }
+
+/**
+ * Model node whose water a chlorine device samples (the water quality run): a plant's outlet, a
+ * main, a tap or a booster's discharge. A reservoir keeps the signal model of `models/quality.ts`:
+ * in the quality run its clear well is the fixed source upstream of the dosing point.
+ */
+export function deviceQualityNode(device: Device): string | undefined {
+  if (!device.metrics.has('free_chlorine') && !device.metrics.has('total_chlorine')) return undefined;
+  const site = device.site;
+  return site.kind === 'plant' || site.kind === 'main' || site.kind === 'tap' || site.kind === 'booster' ? site.id : undefined;
+}

@@ -18,7 +18,7 @@ const M3H_PER_LPS = 3.6;
 export interface HydraulicState {
   /** Bursts as emitters: flow = coefficient × pressure^0.5 (EPANET 2.2 manual §3.1, Emitters), L/s per m^0.5. */
   readonly bursts?: readonly { readonly nodeId: string; readonly coefficient: number }[];
-  /** Valve operations on links: `closed`, or a throttle as an added minor-loss coefficient K. */
+  /** Valve operations on links: `closed`, or open (a normally closed tie opens) with an optional throttle as an added minor-loss coefficient K. */
   readonly valves?: readonly { readonly linkId: string; readonly closed?: boolean; readonly minorLossK?: number }[];
   /** Pumps tripped (closed). */
   readonly trippedPumps?: readonly string[];
@@ -59,13 +59,13 @@ export class HydraulicModel {
     for (const link of this.network.links) {
       if (link.kind === 'fcv') continue; // an OPEN status would override the valve's flow setting
       const i = pr.getLinkIndex(link.id);
-      pr.setLinkValue(i, LinkProperty.InitStatus, 1);
+      pr.setLinkValue(i, LinkProperty.InitStatus, link.normallyClosed ? 0 : 1);
       if (link.kind === 'pipe') pr.setLinkValue(i, LinkProperty.MinorLoss, 0);
     }
     for (const burst of state.bursts ?? []) pr.setNodeValue(pr.getNodeIndex(burst.nodeId), NodeProperty.Emitter, burst.coefficient);
     for (const valve of state.valves ?? []) {
       const i = pr.getLinkIndex(valve.linkId);
-      if (valve.closed) pr.setLinkValue(i, LinkProperty.InitStatus, 0);
+      pr.setLinkValue(i, LinkProperty.InitStatus, valve.closed ? 0 : 1);
       if (valve.minorLossK !== undefined) pr.setLinkValue(i, LinkProperty.MinorLoss, valve.minorLossK);
     }
     for (const pump of state.trippedPumps ?? []) pr.setLinkValue(pr.getLinkIndex(pump), LinkProperty.InitStatus, 0);

@@ -42,6 +42,8 @@ export interface NetworkLink {
   readonly to: string;
   readonly lengthM?: number;
   readonly dnMm?: number;
+  /** A tie between two mains, closed unless a valve operation opens it (`closed: false`). */
+  readonly normallyClosed?: boolean;
   /** Flow-control valve setting, L/s (a break tank's float valve). */
   readonly maxFlowLps?: number;
   /** Pump design point: flow L/s, head m (single-point curve, EPANET 2.2 manual §3.1). */
@@ -50,7 +52,8 @@ export interface NetworkLink {
 
 export interface NetworkNode {
   readonly id: string;
-  readonly kind: 'junction' | 'tank';
+  /** A reservoir is a fixed-head source at elevation + the tanks' initial level (see `quality-model.ts`). */
+  readonly kind: 'junction' | 'tank' | 'reservoir';
   readonly elevationM: number;
   readonly peakDemandLps: number;
 }
@@ -121,6 +124,7 @@ function buildZone(sites: readonly Site[], nodes: NetworkNode[], links: NetworkL
     links.push({ id: `pipe-${main.id}`, kind: 'pipe', from: outletOf(parent), to: main.id, lengthM: pipeLength(parent, main), dnMm: dnOf(main) });
     placed.push(main);
   }
+  addTies(mains, links);
   for (const booster of boosters) {
     const parent = nearest(booster, mains) ?? plant;
     nodes.push({ id: inletOf(booster), kind: 'tank', elevationM: p.boosterElevationM, peakDemandLps: 0 });
@@ -143,11 +147,26 @@ function buildZone(sites: readonly Site[], nodes: NetworkNode[], links: NetworkL
   }
 }
 
+/**
+ * Ties (modelling choice): each main is joined, through a normally closed pipe `tie-<main>` of the
+ * smaller DN, to its nearest main in the zone that is not already joined to it, so that a valve
+ * operation can reroute a main's supply through another (and stir up what lies in it).
+ */
+function addTies(mains: readonly Site[], links: NetworkLink[]): void {
+  const joined = (a: Site, b: Site) => links.some((l) => (l.from === a.id && l.to === b.id) || (l.from === b.id && l.to === a.id));
+  for (const main of mains) {
+    const other = nearest(main, mains.filter((m) => m !== main && !joined(m, main)));
+    if (!other) continue;
+    links.push({ id: `tie-${main.id}`, kind: 'pipe', from: main.id, to: other.id, lengthM: pipeLength(main, other), dnMm: Math.min(dnOf(main), dnOf(other)), normallyClosed: true });
+  }
+}
+
 /** The network as EPANET 2.2 .inp text: LPS, Hazen-Williams, one-period (snapshot) analysis. */
 export function toInp(network: CountyNetwork): string {
   const p = networkParams;
   const junctions = network.nodes.filter((n) => n.kind === 'junction');
   const tanks = network.nodes.filter((n) => n.kind === 'tank');
+  const reservoirs = network.nodes.filter((n) => n.kind === 'reservoir');
   const pipes = network.links.filter((l) => l.kind === 'pipe');
   const pumps = network.links.filter((l) => l.kind === 'pump');
   return [
@@ -157,8 +176,10 @@ export function toInp(network: CountyNetwork): string {
     ...junctions.map((n) => `${n.id}\t${n.elevationM}\t${n.peakDemandLps}`),
     '[TANKS]',
     ...tanks.map((n) => `${n.id}\t${n.elevationM}\t${p.tankLevelM}\t0\t${p.tankMaxLevelM}\t${p.tankDiameterM}\t0`),
+    '[RESERVOIRS]',
+    ...reservoirs.map((n) => `${n.id}\t${n.elevationM + p.tankLevelM}`),
     '[PIPES]',
-    ...pipes.map((l) => `${l.id}\t${l.from}\t${l.to}\t${l.lengthM}\t${l.dnMm}\t${p.hazenWilliamsC}\t0\tOpen`),
+    ...pipes.map((l) => `${l.id}\t${l.from}\t${l.to}\t${l.lengthM}\t${l.dnMm}\t${p.hazenWilliamsC}\t0\t${l.normallyClosed ? 'Closed' : 'Open'}`),
     '[PUMPS]',
     ...pumps.map((l) => `${l.id}\t${l.from}\t${l.to}\tHEAD curve-${l.id}`),
     '[VALVES]',

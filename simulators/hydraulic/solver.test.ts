@@ -26,8 +26,18 @@ describe('hydraulic solver', () => {
     expect(after.pressure!).toBeLessThan(before.pressure! - 30);
   });
 
-  it('returns nothing for a device without pressure, flow or level', () => {
-    expect(solver.truthFor(catalog.device('tongmen-tap-wq')!, START)).toBeUndefined();
+  it('returns nothing for a device without pressure, flow, level or chlorine at a modelled node', () => {
+    expect(solver.truthFor(catalog.device('north-intake-mp')!, START)).toBeUndefined();
+    expect(solver.truthFor(catalog.device('north-reservoir-cl')!, START)).toBeUndefined();
+  });
+
+  it('gives a tap analyser the modelled free chlorine, less than the plant outlet', () => {
+    const tap = solver.truthFor(catalog.device('tongmen-tap-wq')!, START + HOUR_MS)!;
+    const plant = solver.truthFor(catalog.device('north-plant-cl')!, START + HOUR_MS)!;
+    expect(Object.keys(tap)).toEqual(['free_chlorine']);
+    expect(tap.free_chlorine!).toBeGreaterThan(0.2);
+    expect(tap.free_chlorine!).toBeLessThan(plant.free_chlorine! - 0.1);
+    expect(plant.total_chlorine!).toBeGreaterThan(plant.free_chlorine!);
   });
 
   it('drives the network model: a tap logger reports the burst', () => {

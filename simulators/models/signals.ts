@@ -56,6 +56,8 @@ export interface SampleInput {
   readonly effect?: SiteEffect;
   /** True values from the hydraulic solution (pressure, flow, level), used instead of the signal models. */
   readonly hydraulicTruth?: Readings;
+  /** Added to the true values (the hydraulic model's yellow water: turbidity, colour, iron). */
+  readonly hydraulicExcess?: Readings;
 }
 
 /** Rounds to the instrument step without binary noise (0.30000000000000004) and clamps to the registry range. */
@@ -85,7 +87,7 @@ export function sampleDevice(input: SampleInput): { readings: Readings; state: M
   for (const metric of metricNames) {
     if (!device.metrics.has(metric)) continue;
     const model: SensorModel = sensorModels[metric];
-    const truth = input.hydraulicTruth?.[metric] ?? model.truth(ctx);
+    const truth = (input.hydraulicTruth?.[metric] ?? model.truth(ctx)) + (input.hydraulicExcess?.[metric] ?? 0);
     const sd = model.noiseSd + (model.relativeNoise ?? 0) * Math.abs(truth);
     readings[metric] = quantize(metric, truth + rng.normal(0, sd));
   }

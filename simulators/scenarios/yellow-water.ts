@@ -39,8 +39,8 @@ export interface SiteRole {
 /** Turbidity reaches its peak this long after it starts to rise. */
 const RISE_MS = 6 * MINUTE_MS;
 /** Iron and colour carried per NTU of stirred-up deposit; chlorine consumed per NTU (modelling choices). */
-const IRON_MG_L_PER_NTU = 0.08;
-const COLOR_PT_CO_PER_NTU = 4;
+export const IRON_MG_L_PER_NTU = 0.08;
+export const COLOR_PT_CO_PER_NTU = 4;
 const CHLORINE_DECAY_PER_NTU = 0.12;
 
 /**
