@@ -62,7 +62,7 @@ describe('clearwater replay into the whole pipeline', () => {
     expect(run.plan.undeclared).toMatchObject({ temperature: 30, ph: 30, orp: 30, conductivity: 30, turbidity: 30, flow: 30 });
     expect(run.stats).toEqual({ published: 30, acknowledged: 30, rowsAcknowledged: 30, errors: 0 });
     expect(clock.sleeps).toEqual(Array.from({ length: 29 }, () => 2000)); // 30×: a minute every 2 s
-    expect(said).toEqual(expect.arrayContaining([expect.stringMatching(/line 12: no valid Time_UTC$/), expect.stringMatching(/: 31 rows, 1 bad, 0 values refused$/)]));
+    expect(said).toEqual(expect.arrayContaining([expect.stringMatching(/line 12: no valid Time_UTC$/), expect.stringMatching(/: 31 rows, 1 bad, 0 values refused;/)]));
 
     const stored = await rowsOf('north-plant-cl', 'free_chlorine, total_chlorine', 30);
     expect(stored).toEqual(stamps.map((ts, i) => [ts, Number((0.4 + i / 100).toFixed(2)), Number(`0.${100 + i}`)]));

@@ -65,18 +65,26 @@ export interface ReplayRun {
   readonly stats: DatasetReplayStats;
 }
 
-const iso = (ms: number | undefined) => (ms === undefined ? '—' : new Date(ms).toISOString().replace('.000Z', 'Z'));
-const hours = (ms: number) => `${(ms / 3_600_000).toFixed(1)} h`;
+const iso = (ms: number | undefined) => (ms === undefined ? '—' : new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z'));
+/** A span as people say it: 42 s, 7.5 min, 3.2 h, 4.1 d. Pure. */
+export function spanText(ms: number): string {
+  if (ms < 60_000) return `${Math.round(ms / 1000)} s`;
+  if (ms < 3_600_000) return `${(ms / 60_000).toFixed(1)} min`;
+  if (ms < 86_400_000) return `${(ms / 3_600_000).toFixed(1)} h`;
+  return `${(ms / 86_400_000).toFixed(1)} d`;
+}
 
 /** What will be replayed, in a few lines. Pure. */
 export function planSummary(file: string, device: Device, rows: DatasetRows, plan: ReplayPlan, options: ReplayOptions, nowMs: number): string[] {
   const span = (plan.lastMs ?? 0) - (plan.firstMs ?? 0);
   const undeclared = Object.entries(plan.undeclared).map(([metric, n]) => `${metric} ${n}`);
   const lines = [
-    `replay ${file} (${rows.format}): ${rows.samples.length + rows.badRows} rows, ${rows.badRows} bad, ${rows.refusedValues} values refused`,
+    `replay ${file} (${rows.format}): ${rows.samples.length + rows.badRows} rows, ${rows.badRows} bad, ${rows.refusedValues} values refused; ${iso(rows.samples[0]?.ts)} → ${iso(rows.samples.at(-1)?.ts)}`,
     `as ${device.id} at ${device.site.id} (${[...device.metrics].join(', ')}): ${plan.readings} rows in ${plan.messages.length} messages, ${plan.gaps} gap rows, ${plan.outOfOrder} out of order`,
     ...(undeclared.length > 0 ? [`left out, not declared by ${device.id}: ${undeclared.join(', ')}`] : []),
-    `timestamps ${iso(plan.firstMs)} → ${iso(plan.lastMs)} (${hours(span)}), at ${options.speed}× in ${hours(span / options.speed)}`,
+    plan.readings === 0
+      ? `nothing to replay${options.from || options.to ? ` between --from ${options.from ?? '…'} and --to ${options.to ?? '…'}` : ''}`
+      : `timestamps ${iso(plan.firstMs)} → ${iso(plan.lastMs)} (${spanText(span)}), at ${options.speed}× in ${spanText(span / options.speed)}`,
   ];
   if (plan.firstMs !== undefined && plan.firstMs < nowMs - MAX_BACKFILL_MS) lines.push(`warning: rows before ${iso(nowMs - MAX_BACKFILL_MS)} are older than ingest's retention horizon and will be refused (narrow with --from/--to, or move them with --start)`);
   return lines;
@@ -100,6 +108,7 @@ export async function runReplay(options: ReplayOptions, deps: ReplayDeps = {}): 
   const shiftMs = timeShiftMs(window[0]?.ts ?? 0, window.at(-1)?.ts ?? 0, options.keepTime ? { keepTime: true } : { keepTime: false, startMs: options.start === undefined ? undefined : Date.parse(options.start) }, nowMs);
   const plan = replayPlan(window, { metrics: device.metrics, shiftMs, batch: options.batch });
   for (const line of planSummary(file, device, rows, plan, options, nowMs)) say(line);
+  if (plan.messages.length === 0) return { file, rows, plan, stats: { published: 0, acknowledged: 0, rowsAcknowledged: 0, errors: 0 } };
   const password = options.password ?? process.env.CLEARWATER_DEVICE_PASSWORD ?? derivedPassword(device.id);
   const stats = await replayMessages(plan.messages, { device, brokerUrl: options.broker, password, connect: deps.connect ?? mqttConnect, clock, speed: options.speed });
   say(`published ${stats.published} messages, ${stats.acknowledged} acknowledged (${stats.rowsAcknowledged} rows), ${stats.errors} errors${stats.lastError ? ` (last: ${stats.lastError})` : ''}`);
@@ -113,7 +122,7 @@ export function registerReplayCommand(program: Command): void {
     flags: { dataset: '--dataset <dataset>', device: '--device <id>', speed: '--speed <factor>', broker: '--broker <url>', password: '--password <secret>', catalog: '--catalog <file>', from: '--from <time>', to: '--to <time>', start: '--start <time>', batch: '--batch <rows>' },
     action: async (options) => {
       const run = await runReplay(options);
-      if (run.stats.errors > 0 || run.stats.acknowledged < run.stats.published) process.exitCode = 1;
+      if (run.plan.readings === 0 || run.stats.errors > 0 || run.stats.acknowledged < run.stats.published) process.exitCode = 1;
     },
   });
 }
