@@ -17,6 +17,7 @@ import { replayMessages, wallClock, type ConnectFn, type DatasetReplayStats, typ
 import { replayPlan, timeShiftMs, withinWindow, type ReplayPlan } from '../../simulators/replay/plan.ts';
 import { schemaCommand } from '../cli-options.ts';
 import { loadConfig } from '../config.ts';
+import { untilSignal } from './run.ts';
 import { datasetPath, namedDatasets, readDataset, type DatasetRows } from '../replay-datasets.ts';
 
 const instant = (what: string) =>
@@ -56,6 +57,8 @@ export interface ReplayDeps {
   /** Where the named data sets are; default ../shared/data. */
   readonly dataDir?: string;
   readonly say?: (line: string) => void;
+  /** Stops the replay early (the command: SIGINT, SIGTERM). */
+  readonly signal?: AbortSignal;
 }
 
 export interface ReplayRun {
@@ -110,7 +113,7 @@ export async function runReplay(options: ReplayOptions, deps: ReplayDeps = {}): 
   for (const line of planSummary(file, device, rows, plan, options, nowMs)) say(line);
   if (plan.messages.length === 0) return { file, rows, plan, stats: { published: 0, acknowledged: 0, rowsAcknowledged: 0, errors: 0 } };
   const password = options.password ?? process.env.CLEARWATER_DEVICE_PASSWORD ?? derivedPassword(device.id);
-  const stats = await replayMessages(plan.messages, { device, brokerUrl: options.broker, password, connect: deps.connect ?? mqttConnect, clock, speed: options.speed });
+  const stats = await replayMessages(plan.messages, { device, brokerUrl: options.broker, password, connect: deps.connect ?? mqttConnect, clock, speed: options.speed, ...(deps.signal ? { signal: deps.signal } : {}) });
   say(`published ${stats.published} messages, ${stats.acknowledged} acknowledged (${stats.rowsAcknowledged} rows), ${stats.errors} errors${stats.lastError ? ` (last: ${stats.lastError})` : ''}`);
   return { file, rows, plan, stats };
 }
@@ -121,7 +124,12 @@ export function registerReplayCommand(program: Command): void {
     options: replayOptionsSchema,
     flags: { dataset: '--dataset <dataset>', device: '--device <id>', speed: '--speed <factor>', broker: '--broker <url>', password: '--password <secret>', catalog: '--catalog <file>', from: '--from <time>', to: '--to <time>', start: '--start <time>', batch: '--batch <rows>' },
     action: async (options) => {
-      const run = await runReplay(options);
+      const stop = new AbortController();
+      void untilSignal().then((signal) => {
+        process.stderr.write(`replay: ${signal}: stopping after the publishes in flight\n`);
+        stop.abort();
+      });
+      const run = await runReplay(options, { signal: stop.signal });
       if (run.plan.readings === 0 || run.stats.errors > 0 || run.stats.acknowledged < run.stats.published) process.exitCode = 1;
     },
   });

@@ -105,6 +105,21 @@ describe('dataset replay on a real broker', () => {
     expect(clock.sleeps).toEqual([15_000, 20_000]);
   });
 
+  it('stops early when aborted: nothing more published, what was in flight acknowledged, then offline', async () => {
+    const live = await subscriber('water/north-plant/north-plant-cl/#');
+    const plan = replayPlan(rows, { metrics: device.metrics, shiftMs: 0, batch: 1 });
+    const stop = new AbortController();
+    const onAcknowledged = (acknowledged: number) => void (acknowledged === 3 && stop.abort());
+    const stats = await replayMessages(plan.messages, { device, brokerUrl: url, password: derivedPassword(device.id), connect, clock: fakeClock(T0), speed: 60, signal: stop.signal, onAcknowledged });
+    await live.client.endAsync();
+
+    expect(stats.published).toBeLessThan(rows.length);
+    expect(stats.acknowledged).toBe(stats.published);
+    const telemetry = live.received.filter((m) => m.topic === telemetryTopic);
+    expect(telemetry).toHaveLength(stats.published);
+    expect(live.received.at(-1)).toMatchObject({ topic: 'water/north-plant/north-plant-cl/status', payload: 'offline' });
+  });
+
   it('fails with the reason when the broker refuses the device', async () => {
     const plan = replayPlan(rows, { metrics: device.metrics, shiftMs: 0, batch: 1 });
     const attempt = replayMessages(plan.messages, { device, brokerUrl: url, password: 'wrong', connect, clock: fakeClock(0), speed: 1, connectTimeoutMs: 5000 });

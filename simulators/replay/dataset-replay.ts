@@ -9,7 +9,9 @@
  * Pacing: message i is handed to the client when the injected clock reaches
  * start + (dueMs_i − dueMs_0) / speed; at most `maxInFlight` publishes await their PUBACK (back
  * pressure rather than an unbounded queue). One connection, so the broker sees the rows in order.
+ * Aborting `signal` (Ctrl-C) ends it the same way as running out of rows, only sooner.
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import type { IClientOptions, MqttClient } from 'mqtt';
 import type { Device } from '../../network/catalog.ts';
 import { statusTopic, telemetryTopic } from '../../network/topic.ts';
@@ -21,13 +23,13 @@ export type ConnectFn = (brokerUrl: string, options: IClientOptions) => MqttClie
 export interface ReplayClock {
   /** Epoch ms. */
   now(): number;
-  /** Resolves after `ms` of this clock. */
-  sleep(ms: number): Promise<void>;
+  /** Resolves after `ms` of this clock, or as soon as `signal` aborts. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
 export const wallClock: ReplayClock = {
   now: () => Date.now(),
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  sleep: (ms, signal) => delay(ms, undefined, { signal }).catch(() => {}),
 };
 
 export interface DatasetReplayOptions {
@@ -44,6 +46,8 @@ export interface DatasetReplayOptions {
   readonly maxInFlight?: number;
   /** Fail when the broker has not accepted the connection within this, ms; default 10 000. */
   readonly connectTimeoutMs?: number;
+  /** Stops the replay: nothing more is published; what is in flight is awaited, then `offline` and a clean disconnect. */
+  readonly signal?: AbortSignal;
   /** Called after each acknowledged message, with the count so far. */
   readonly onAcknowledged?: (acknowledged: number, message: WireMessage) => void;
 }
@@ -103,10 +107,13 @@ export async function replayMessages(messages: readonly WireMessage[], options: 
   const inFlight = new Set<Promise<void>>();
   const startMs = options.clock.now();
   const firstDueMs = messages[0]?.dueMs ?? 0;
+  const { signal } = options;
   for (const message of messages) {
     const wait = startMs + (message.dueMs - firstDueMs) / options.speed - options.clock.now();
-    if (wait > 0) await options.clock.sleep(wait);
+    if (wait > 0 && !signal?.aborted) await options.clock.sleep(wait, signal);
+    if (signal?.aborted) break;
     while (inFlight.size >= maxInFlight) await Promise.race(inFlight);
+    if (signal?.aborted) break;
     stats.published++;
     const done: Promise<void> = client.publishAsync(telemetry, message.payload, { qos: 1 }).then(
       () => {
