@@ -13,7 +13,7 @@ describe('the clearwater commands', () => {
 
   it('are the ones the README and the reference list', () => {
     expect(commands.map(([path]) => path).sort()).toEqual(
-      ['catalog check', 'catalog hash-password', 'config check', 'dashboards build', 'deadletters count', 'deadletters list', 'deadletters resubmit', 'demo', 'evaluate', 'influxd', 'ingest', 'notify test', 'opcua browse', 'plant', 'rehearse', 'score', 'simulate', 'start'].sort(),
+      ['catalog check', 'catalog hash-password', 'config check', 'dashboards build', 'deadletters count', 'deadletters list', 'deadletters resubmit', 'demo', 'evaluate', 'influxd', 'ingest', 'notify test', 'opcua browse', 'plant', 'rehearse', 'replay', 'score', 'simulate', 'start'].sort(),
     );
   });
 
@@ -40,6 +40,7 @@ describe('the clearwater commands', () => {
     expect(flags.evaluate).toEqual(['--dataset <name>', '--csv <file>', '--rules <pack>', '--folds <n>', '--grid <setting>', '--max-false-per-week <n>', '--detection-limits', '--positions <n>', '--seed <n>', '--json']);
     expect(flags.score).toEqual(['--truth <file>', '--api <url>', '-c, --config <file>', '--grace <minutes>', '--json']);
     expect(flags.rehearse).toEqual(['-c, --config <file>', '--grace <minutes>', '--json']);
+    expect(flags.replay).toEqual(['--dataset <dataset>', '--device <id>', '--speed <factor>', '--broker <url>', '--password <secret>', '--catalog <file>', '--from <time>', '--to <time>', '--start <time>', '--keep-time', '--batch <rows>']);
     expect(flags.influxd).toEqual(['--database <name>']);
     expect(flags['dashboards build']).toEqual(['-c, --config <file>', '--out <dir>']);
   });

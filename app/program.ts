@@ -12,6 +12,7 @@ import { registerScoreCommand } from './commands/score.ts';
 import { registerIngestCommand } from './commands/ingest.ts';
 import { registerNotifyCommands } from './commands/notify.ts';
 import { registerOpcuaCommands } from './commands/opcua.ts';
+import { registerReplayCommand } from './commands/replay.ts';
 import { registerRunCommands } from './commands/run.ts';
 import { registerSimulateCommands } from './commands/simulate.ts';
 
@@ -23,6 +24,7 @@ export function clearwaterProgram(): Command {
   registerRunCommands(program);
   registerIngestCommand(program);
   registerSimulateCommands(program);
+  registerReplayCommand(program);
   registerCatalogCommands(program);
   registerDeadLetterCommands(program);
   registerEvaluateCommand(program);
