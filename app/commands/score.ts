@@ -66,7 +66,11 @@ export function scoreReport(file: string, records: readonly TruthRecord[], score
   lines.push(`${pad('kind', width)}incidents  detected  recall  median delay  worst delay\n`);
   for (const k of score.kinds) lines.push(`${pad(k.kind, width)}${pad(String(k.incidents), 11)}${pad(String(k.detected), 10)}${pad(share(k.recall), 8)}${pad(minutes(k.medianDelayMin), 14)}${minutes(k.maxDelayMin)}\n`);
   lines.push(`\n${pad('incident', width)}detected  delay\n`);
-  for (const i of score.incidents) lines.push(`${pad(i.name, width)}${pad(i.detected ? `#${i.ticketId}` : 'missed', 10)}${minutes(i.delayMin)}\n`);
+  const expectsNothing = new Set(score.kinds.filter((k) => k.recall === null).map((k) => k.kind));
+  for (const i of score.incidents) {
+    const found = expectsNothing.has(i.kind) ? '—' : i.detected ? `#${i.ticketId}` : 'missed';
+    lines.push(`${pad(i.name, width)}${pad(found, 10)}${minutes(i.delayMin)}\n`);
+  }
   lines.push(`\nfalse tickets     ${score.falseTickets}${score.falseTickets === 0 ? '' : `: ${Object.entries(score.falseByRule).map(([rule, n]) => `${rule} ${n}`).join(', ')}`}\n`);
   lines.push(`consequences      ${score.consequences} (tickets an incident may cause, e.g. a yellow-water event's pressure transient)\n`);
   const flood = score.worst10Minutes > ISA_18_2.per10Minutes ? '  ← an alarm flood' : '';

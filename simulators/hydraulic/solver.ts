@@ -49,6 +49,9 @@ export async function createHydraulicSolver(catalog: Catalog, config: Hydraulics
     }
     return waters.get(step) ?? waters.get(lastWaterStep - KEPT_QUALITY_STEPS + 1)!;
   };
+  // The quality run's spin-up (days of simulated water, about half a second here) now, before any
+  // device runs: at the first chlorine sample it would hold every device's clock for as long.
+  waterAt(simStartMs);
   const solutions = new Map<number, HydraulicSolution>();
   const solutionAt = (tMs: number) => {
     const step = Math.floor((tMs - simStartMs) / config.stepMs);
