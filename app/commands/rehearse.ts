@@ -38,8 +38,8 @@ export function registerRehearseCommand(program: Command): void {
     action: async ({ file, config: configFile, grace, json }) => {
       const simulation = parseYaml(await readFile(file, 'utf8')) as Record<string, unknown>;
       const loaded = await loadConfig(configFile, { CLEARWATER_MQTT_PORT: '0', CLEARWATER_HTTP_PORT: '0', ...process.env });
-      // The report is the output: the pipeline's own lines only when something goes wrong.
-      const log = createLogger('warn', loaded.log.pretty ?? true);
+      // The report is the output (the tickets are in it): the pipeline's own lines only on errors.
+      const log = createLogger('error', loaded.log.pretty ?? true);
       const dataDir = await mkdtemp(join(tmpdir(), 'clearwater-rehearse-'));
       try {
         await privateDataDir(dataDir);
