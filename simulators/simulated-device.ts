@@ -15,6 +15,7 @@ import type { IClientOptions, MqttClient } from 'mqtt';
 import type { Device } from '../network/catalog.ts';
 import { statusTopic, telemetryTopic } from '../network/topic.ts';
 import type { SimClock } from './clock.ts';
+import { InFlightWindow } from './in-flight.ts';
 import type { Readings } from './models/signals.ts';
 import type { DeviceSignal } from './network-model.ts';
 import { settlesWithin, setTimerAt, type Timer } from './timers.ts';
@@ -82,7 +83,7 @@ export class SimulatedDevice {
   private waitingForAck = false;
   private everConnected = false;
   /** Publishes awaiting PUBACK, with the samples they carry. */
-  private readonly inFlight = new Map<Promise<void>, readonly Sample[]>();
+  private readonly window: InFlightWindow<readonly Sample[]>;
   /** down: a scenario cut the link; reconnecting: it is back, waiting for CONNACK; up otherwise. */
   private link: 'up' | 'down' | 'reconnecting' = 'up';
   private backlog: Sample[] = [];
@@ -92,6 +93,7 @@ export class SimulatedDevice {
   constructor(private readonly options: SimulatedDeviceOptions) {
     this.status = statusTopic(options.device.site.id, options.device.id);
     this.telemetry = telemetryTopic(options.device.site.id, options.device.id);
+    this.window = new InFlightWindow(options.maxInFlight);
   }
 
   get id(): string {
@@ -162,7 +164,7 @@ export class SimulatedDevice {
     if (this.stopping) return;
     const due = this.dueMs;
     const disturbance = this.options.signal.disturbance(due);
-    if (this.link === 'up' && !disturbance.linkDown && this.inFlight.size >= this.options.maxInFlight) {
+    if (this.link === 'up' && !disturbance.linkDown && !this.window.hasRoom) {
       this.waitingForAck = true; // resumed by the next acknowledgement
       return;
     }
@@ -190,9 +192,7 @@ export class SimulatedDevice {
     if (this.link === 'down') return;
     this.link = 'down';
     this.waitingForAck = false;
-    const unacked = [...this.inFlight.values()].flat();
-    this.inFlight.clear();
-    this.keep(unacked, buffers);
+    this.keep(this.window.abandon().flat(), buffers);
     this.client?.end(true);
     this.client = undefined;
   }
@@ -215,19 +215,11 @@ export class SimulatedDevice {
     if (!client) return;
     const payload = samples.length === 1 ? telemetryPayload(samples[0]!.ts, this.seq++, samples[0]!.readings) : batchPayload(samples);
     this.stats.published++;
-    let settle: (acked: boolean) => void = () => {};
-    const done = new Promise<void>((resolve) => (settle = (acked) => {
-      // A publish the link took down with it was handed to the backlog, not acknowledged.
-      if (acked && this.inFlight.has(done)) this.stats.acknowledged++;
-      resolve();
-    }));
-    this.inFlight.set(done, samples);
-    client.publish(this.telemetry, payload, { qos: 1 }, (error) => {
+    // A publish the link took down with it was handed to the backlog (abandoned), so it is
+    // counted neither acknowledged nor refused.
+    this.window.publish(client, this.telemetry, payload, samples, (error) => {
+      this.stats.acknowledged = this.window.counts.acknowledged;
       if (error) this.onError(`publish: ${error.message}`);
-      settle(!error);
-    });
-    void done.then(() => {
-      this.inFlight.delete(done);
       if (this.waitingForAck && !this.stopping) {
         this.waitingForAck = false;
         this.tick();
@@ -245,7 +237,7 @@ export class SimulatedDevice {
     this.timer?.cancel();
     const client = this.client;
     if (!client) return;
-    const drained = await settlesWithin(Promise.all(this.inFlight.keys()), timeoutMs);
+    const drained = await this.window.drain(timeoutMs);
     let clean = drained && client.connected;
     if (clean && announceOffline) clean = await settlesWithin(client.publishAsync(this.status, 'offline', { qos: 1, retain: true }), timeoutMs);
     await settlesWithin(client.endAsync(!clean), timeoutMs);
