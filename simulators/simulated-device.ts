@@ -10,6 +10,10 @@
  * publishes its will; samples taken meanwhile, and those not acknowledged when the link died,
  * are kept if the device buffers (a data logger) and lost otherwise. When the link is back it
  * reconnects and uploads what it kept as `samples` batches, then reports as before.
+ *
+ * A data logger (catalog `uploadEveryS`) samples at its interval but sends only every
+ * `uploadEveryS`: the samples taken since its last upload, each with its own timestamp, as one
+ * QoS 1 `samples` batch (15 one-minute samples every 15 minutes, say).
  */
 import type { IClientOptions, MqttClient } from 'mqtt';
 import type { Device } from '../network/catalog.ts';
@@ -87,6 +91,10 @@ export class SimulatedDevice {
   /** down: a scenario cut the link; reconnecting: it is back, waiting for CONNACK; up otherwise. */
   private link: 'up' | 'down' | 'reconnecting' = 'up';
   private backlog: Sample[] = [];
+  /** A logger's samples since its last upload. */
+  private pending: Sample[] = [];
+  /** Samples a logger sends together: uploadEveryMs ÷ intervalMs, rounded; 1 for other devices. */
+  private readonly samplesPerUpload: number;
   private readonly status: string;
   private readonly telemetry: string;
 
@@ -94,6 +102,8 @@ export class SimulatedDevice {
     this.status = statusTopic(options.device.site.id, options.device.id);
     this.telemetry = telemetryTopic(options.device.site.id, options.device.id);
     this.window = new InFlightWindow(options.maxInFlight);
+    const { intervalMs, uploadEveryMs = intervalMs } = options.device;
+    this.samplesPerUpload = Math.max(1, Math.round(uploadEveryMs / intervalMs));
   }
 
   get id(): string {
@@ -164,16 +174,18 @@ export class SimulatedDevice {
     if (this.stopping) return;
     const due = this.dueMs;
     const disturbance = this.options.signal.disturbance(due);
-    if (this.link === 'up' && !disturbance.linkDown && !this.window.hasRoom) {
+    const uploads = this.pending.length + 1 >= this.samplesPerUpload;
+    if (this.link === 'up' && !disturbance.linkDown && uploads && !this.window.hasRoom) {
       this.waitingForAck = true; // resumed by the next acknowledgement
       return;
     }
     const sample = { ts: due + (disturbance.skewMs ?? 0), readings: this.options.signal.sample(due) };
     if (disturbance.linkDown) {
       this.cutLink(disturbance.linkDown.buffers);
-      this.keep([sample], disturbance.linkDown.buffers);
+      this.keep([...this.pending.splice(0), sample], disturbance.linkDown.buffers);
     } else if (this.link === 'up') {
-      this.publish([sample]);
+      this.pending.push(sample);
+      if (uploads) this.upload(this.pending.splice(0));
     } else {
       this.backlog.push(sample);
       if (this.link === 'down') this.restoreLink();
@@ -205,8 +217,13 @@ export class SimulatedDevice {
       this.link = 'up';
       const backlog = this.backlog;
       this.backlog = [];
-      for (let i = 0; i < backlog.length; i += BATCH_SAMPLES) this.publish(backlog.slice(i, i + BATCH_SAMPLES));
+      this.upload(backlog);
     });
+  }
+
+  /** Samples in batches of at most BATCH_SAMPLES. */
+  private upload(samples: readonly Sample[]): void {
+    for (let i = 0; i < samples.length; i += BATCH_SAMPLES) this.publish(samples.slice(i, i + BATCH_SAMPLES));
   }
 
   /** One sample as a telemetry message, several as one `samples` batch. */
