@@ -3,28 +3,20 @@
  * holds a PUBACK for as long as `authorizePublish` has not answered, so the test can keep
  * publishes outstanding and release them at will.
  */
-import { Aedes } from 'aedes';
-import { once } from 'node:events';
-import { createServer, type AddressInfo, type Server } from 'node:net';
 import { connectAsync, type MqttClient } from 'mqtt';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startTestBroker, type TestBroker } from './broker.fixtures.ts';
 import { InFlightWindow } from './in-flight.ts';
 
-let broker: Aedes;
-let server: Server;
-let url: string;
+let broker: TestBroker;
 /** When set, publishes wait here for their PUBACK until the test answers them. */
 let held: ((error: Error | null) => void)[] | undefined;
 const clients: MqttClient[] = [];
 
 beforeAll(async () => {
-  broker = await Aedes.createBroker({
+  broker = await startTestBroker({
     authorizePublish: (_client, _packet, done) => (held ? held.push(done) : done(null)),
   });
-  server = createServer(broker.handle);
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  url = `mqtt://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
 
 afterEach(async () => {
@@ -32,13 +24,10 @@ afterEach(async () => {
   await Promise.all(clients.splice(0).map((c) => c.endAsync(true).catch(() => undefined)));
 });
 
-afterAll(async () => {
-  await new Promise<void>((resolve) => broker.close(() => resolve()));
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-});
+afterAll(() => broker.close());
 
 async function device(id: string): Promise<MqttClient> {
-  const client = await connectAsync(url, { clientId: id, protocolVersion: 4, clean: true, reconnectPeriod: 0 });
+  const client = await connectAsync(broker.url, { clientId: id, protocolVersion: 4, clean: true, reconnectPeriod: 0 });
   clients.push(client);
   return client;
 }

@@ -3,33 +3,18 @@
  * real QoS 1 subscriber: it samples every minute and uploads every 15 minutes as one `samples`
  * batch, each sample with its own timestamp, at QoS 1.
  */
-import { Aedes } from 'aedes';
-import { once } from 'node:events';
-import { createServer, type AddressInfo, type Server } from 'node:net';
 import mqtt, { connectAsync } from 'mqtt';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { batchSchema } from '../network/message.ts';
+import { startTestBroker, type TestBroker } from './broker.fixtures.ts';
 import { checkedCatalog, tapCounty } from './catalog/generate.ts';
 import { createSimClock } from './clock.ts';
 import { MINUTE_MS } from './fixtures.ts';
 import { SimulatedDevice } from './simulated-device.ts';
 
-let broker: Aedes;
-let server: Server;
-let url: string;
-
-beforeAll(async () => {
-  broker = await Aedes.createBroker();
-  server = createServer(broker.handle);
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  url = `mqtt://127.0.0.1:${(server.address() as AddressInfo).port}`;
-});
-
-afterAll(async () => {
-  await new Promise<void>((resolve) => broker.close(() => resolve()));
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-});
+let broker: TestBroker;
+beforeAll(async () => void (broker = await startTestBroker()));
+afterAll(() => broker.close());
 
 it('a logger sampling every minute uploads every 15 minutes as one QoS 1 samples batch', async () => {
   const file = tapCounty({ devices: 1, intervalS: 60, passwordHash: () => 'scrypt$unused' });
@@ -37,7 +22,7 @@ it('a logger sampling every minute uploads every 15 minutes as one QoS 1 samples
   const device = checkedCatalog(file).devices.get('tap-0000-wq')!;
   expect(device.uploadEveryMs).toBe(15 * MINUTE_MS);
 
-  const subscriber = await connectAsync(url, { clientId: 'logger-test-subscriber' });
+  const subscriber = await connectAsync(broker.url, { clientId: 'logger-test-subscriber' });
   const received: { payload: string; qos: number }[] = [];
   subscriber.on('message', (_topic, payload, packet) => received.push({ payload: payload.toString(), qos: packet.qos }));
   await subscriber.subscribeAsync('water/+/+/telemetry', { qos: 1 });
@@ -48,7 +33,7 @@ it('a logger sampling every minute uploads every 15 minutes as one QoS 1 samples
     device,
     signal: { device, sample: (t) => ({ turbidity: 0.1 + ((t / MINUTE_MS) % 10) / 100 }), disturbance: () => ({}) },
     now: Date.now,
-    brokerUrl: url,
+    brokerUrl: broker.url,
     password: 'unused',
     connect: mqtt.connect,
     maxInFlight: 2,
