@@ -11,7 +11,9 @@
  * with it: those publishes leave the window and are counted neither way when they settle later.
  *
  * Used by the simulator's devices (simulated-device.ts), the load generator
- * (bench/load-generator.ts) and the tests' device fleet (test/support/device-fleet.ts).
+ * (bench/load-generator.ts), the connections benchmark's devices (bench/connection-devices.ts,
+ * unbounded: they report at their interval whatever is outstanding) and the tests' device fleet
+ * (test/support/device-fleet.ts).
  */
 import type { MqttClient } from 'mqtt';
 
