@@ -16,6 +16,8 @@
  */
 import { createConnection } from 'node:net';
 import mqtt from 'mqtt';
+import { telemetryTopic } from '../network/topic.ts';
+import { deviceLogin } from '../simulators/device-login.ts';
 import { InFlightWindow } from '../simulators/in-flight.ts';
 
 export interface DeviceSlot {
@@ -90,7 +92,7 @@ function publish(device: Device): void {
   const { slot } = device;
   device.seq += 1;
   const payload = JSON.stringify({ ts, seq: device.seq, readings: { turbidity: 0.2 + (device.seq % 10) / 100 } });
-  device.window.publish(device.client, `water/${slot.site}/${slot.id}/telemetry`, payload, undefined, (error) => {
+  device.window.publish(device.client, telemetryTopic(slot.site, slot.id), payload, undefined, (error) => {
     if (error) return;
     const now = Date.now();
     if (sentAt >= markAt && device.backAt < markAt) device.backAt = now;
@@ -108,15 +110,11 @@ function publish(device: Device): void {
 function start(slot: DeviceSlot): Device {
   const { port } = settings;
   const client = new mqtt.MqttClient(() => createConnection({ host: '127.0.0.1', port, localAddress: slot.localAddress }), {
-    clientId: slot.id,
-    username: slot.id,
-    password: slot.password,
-    clean: true,
+    ...deviceLogin(slot),
     keepalive: 120,
     reconnectPeriod: settings.reconnectMs,
     reconnectOnConnackError: true,
     connectTimeout: 30_000,
-    protocolVersion: 4,
   });
   const device: Device = { slot, client, window: new InFlightWindow(Number.POSITIVE_INFINITY), seq: 0, lastTs: 0, backAt: 0, ever: false };
   client.on('connect', () => publish(device));

@@ -21,6 +21,8 @@
  */
 import mqtt, { type MqttClient } from 'mqtt';
 import { Socket } from 'node:net';
+import { telemetryTopic } from '../network/topic.ts';
+import { deviceLogin } from '../simulators/device-login.ts';
 import { InFlightWindow } from '../simulators/in-flight.ts';
 import type { BenchDevice } from './bench-catalog.ts';
 import { childSettings, failChild, onParentMessage, tell, type LoadProgress, type LoadResult } from './child-protocol.ts';
@@ -81,11 +83,7 @@ function offeredBy(device: DeviceLoad, nowMs: number): number {
 function connectDevice(url: string, device: BenchDevice, noDelay: boolean, phase: number): Promise<DeviceLoad> {
   return new Promise((resolve, reject) => {
     const client = mqtt.connect(url, {
-      clientId: device.id,
-      username: device.id,
-      password: device.password,
-      protocolVersion: 4,
-      clean: true,
+      ...deviceLogin(device),
       reconnectPeriod: 0,
       connectTimeout: 30_000,
       keepalive: 60,
@@ -93,7 +91,7 @@ function connectDevice(url: string, device: BenchDevice, noDelay: boolean, phase
     client.once('connect', () => {
       if (noDelay && client.stream instanceof Socket) client.stream.setNoDelay(true);
       const window = new InFlightWindow(settings.inflight);
-      resolve({ client, topic: `water/${device.site}/${device.id}/telemetry`, window, seq: 0, lastTs: 0, phase });
+      resolve({ client, topic: telemetryTopic(device.site, device.id), window, seq: 0, lastTs: 0, phase });
     });
     client.once('error', (error) => reject(new Error(`${device.id}: ${error.message}`)));
   });

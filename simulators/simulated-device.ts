@@ -19,6 +19,7 @@ import type { IClientOptions, MqttClient } from 'mqtt';
 import type { Device } from '../network/catalog.ts';
 import { statusTopic, telemetryTopic } from '../network/topic.ts';
 import type { SimClock } from './clock.ts';
+import { deviceLogin } from './device-login.ts';
 import { InFlightWindow } from './in-flight.ts';
 import type { Readings } from './models/signals.ts';
 import type { DeviceSignal } from './network-model.ts';
@@ -118,11 +119,7 @@ export class SimulatedDevice {
   connect(): Promise<void> {
     const { device, brokerUrl, password } = this.options;
     const client = this.options.connect(brokerUrl, {
-      clientId: device.id,
-      username: device.id,
-      password,
-      clean: true,
-      protocolVersion: 4,
+      ...deviceLogin({ id: device.id, password }),
       connectTimeout: this.options.connectTimeoutMs,
       reconnectPeriod: this.options.reconnectPeriodMs,
       will: { topic: this.status, payload: Buffer.from('offline'), qos: 1, retain: true },

@@ -5,6 +5,8 @@
  */
 import mqtt, { type MqttClient } from 'mqtt';
 import { influxQL } from '../../app/local-influxd.ts';
+import { telemetryTopic } from '../../network/topic.ts';
+import { deviceLogin } from '../../simulators/device-login.ts';
 import { InFlightWindow } from '../../simulators/in-flight.ts';
 
 export interface FleetDevice {
@@ -55,10 +57,10 @@ export function startFleet(options: FleetOptions): Fleet {
   const clients: MqttClient[] = [];
   const loops = options.devices.map(async (device, i) => {
     const window = windows[i]!;
-    const client = mqtt.connect(options.url, { username: device.id, password: device.password, clientId: device.id, reconnectPeriod: 500, connectTimeout: 5000 });
+    const client = mqtt.connect(options.url, { ...deviceLogin(device), reconnectPeriod: 500, connectTimeout: 5000 });
     clients.push(client);
     client.on('error', () => undefined);
-    const topic = `water/${device.site}/${device.id}/telemetry`;
+    const topic = telemetryTopic(device.site, device.id);
     let seq = 0;
     const period = 1000 / options.rate;
     let next = Date.now();
