@@ -16,6 +16,9 @@
  */
 import { createConnection } from 'node:net';
 import mqtt from 'mqtt';
+import { telemetryTopic } from '../network/topic.ts';
+import { deviceLogin } from '../simulators/device-login.ts';
+import { InFlightWindow } from '../simulators/in-flight.ts';
 
 export interface DeviceSlot {
   readonly id: string;
@@ -61,13 +64,13 @@ type Message = { type: 'start'; settings: DevicesSettings } | { type: 'mark' } |
 interface Device {
   readonly slot: DeviceSlot;
   readonly client: mqtt.MqttClient;
+  /** Unbounded: a device reports at its interval whatever is still outstanding. */
+  readonly window: InFlightWindow;
   seq: number;
   /** Timestamp of its last reading: each reading gets its own, so each is its own point in InfluxDB. */
   lastTs: number;
-  acked: number;
   /** First PUBACK for a publish sent after the mark. */
   backAt: number;
-  unacked: number;
   ever: boolean;
 }
 
@@ -77,8 +80,6 @@ let markAt = Date.now();
 let controlMaxAckMs = 0;
 let controlDisconnects = 0;
 let refused: Record<string, number> = {};
-let sent = 0;
-let acked = 0;
 let reporting = true;
 let announced = false;
 const devices: Device[] = [];
@@ -90,15 +91,10 @@ function publish(device: Device): void {
   device.lastTs = ts;
   const { slot } = device;
   device.seq += 1;
-  device.unacked += 1;
-  sent += 1;
   const payload = JSON.stringify({ ts, seq: device.seq, readings: { turbidity: 0.2 + (device.seq % 10) / 100 } });
-  device.client.publish(`water/${slot.site}/${slot.id}/telemetry`, payload, { qos: 1 }, (error) => {
+  device.window.publish(device.client, telemetryTopic(slot.site, slot.id), payload, undefined, (error) => {
     if (error) return;
     const now = Date.now();
-    device.unacked -= 1;
-    device.acked += 1;
-    acked += 1;
     if (sentAt >= markAt && device.backAt < markAt) device.backAt = now;
     if (slot.control && sentAt >= markAt) controlMaxAckMs = Math.max(controlMaxAckMs, now - sentAt);
     if (!device.ever) {
@@ -114,17 +110,13 @@ function publish(device: Device): void {
 function start(slot: DeviceSlot): Device {
   const { port } = settings;
   const client = new mqtt.MqttClient(() => createConnection({ host: '127.0.0.1', port, localAddress: slot.localAddress }), {
-    clientId: slot.id,
-    username: slot.id,
-    password: slot.password,
-    clean: true,
+    ...deviceLogin(slot),
     keepalive: 120,
     reconnectPeriod: settings.reconnectMs,
     reconnectOnConnackError: true,
     connectTimeout: 30_000,
-    protocolVersion: 4,
   });
-  const device: Device = { slot, client, seq: 0, lastTs: 0, acked: 0, backAt: 0, unacked: 0, ever: false };
+  const device: Device = { slot, client, window: new InFlightWindow(Number.POSITIVE_INFINITY), seq: 0, lastTs: 0, backAt: 0, ever: false };
   client.on('connect', () => publish(device));
   client.on('error', (error) => {
     const code = (error as { code?: unknown }).code;
@@ -139,6 +131,10 @@ function start(slot: DeviceSlot): Device {
   return device;
 }
 
+/** Sent and not acknowledged, refused publishes included (they were never acknowledged). */
+const unacked = (d: Device) => d.window.counts.sent - d.window.counts.acknowledged;
+const total = (count: (d: Device) => number) => devices.reduce((n, d) => n + count(d), 0);
+
 function status(): DevicesStatus {
   const back = devices.filter((d) => d.backAt >= markAt);
   const storm = devices.filter((d) => !d.slot.control);
@@ -151,22 +147,22 @@ function status(): DevicesStatus {
     stormBack: storm.filter((d) => d.backAt >= markAt).length,
     stormDevices: storm.length,
     controlMaxAckMs,
-    controlUnacked: control.reduce((n, d) => n + d.unacked, 0),
+    controlUnacked: control.reduce((n, d) => n + unacked(d), 0),
     controlDisconnects,
     refused,
-    sent,
-    acked,
-    unacked: devices.reduce((n, d) => n + d.unacked, 0),
+    sent: total((d) => d.window.counts.sent),
+    acked: total((d) => d.window.counts.acknowledged),
+    unacked: total(unacked),
   };
 }
 
 async function stop(): Promise<void> {
   reporting = false;
   const until = Date.now() + settings.drainMs;
-  while (Date.now() < until && devices.some((d) => d.unacked > 0)) await new Promise((resolve) => setTimeout(resolve, 200));
+  while (Date.now() < until && devices.some((d) => unacked(d) > 0)) await new Promise((resolve) => setTimeout(resolve, 200));
   const last = status();
   await Promise.all(devices.map((d) => new Promise<void>((resolve) => d.client.end(true, {}, () => resolve()))));
-  const ackedByDevice = Object.fromEntries(devices.map((d) => [d.slot.id, d.acked]));
+  const ackedByDevice = Object.fromEntries(devices.map((d) => [d.slot.id, d.window.counts.acknowledged]));
   say({ type: 'done', status: last, ackedByDevice }, () => process.exit(0));
 }
 

@@ -21,6 +21,9 @@
  */
 import mqtt, { type MqttClient } from 'mqtt';
 import { Socket } from 'node:net';
+import { telemetryTopic } from '../network/topic.ts';
+import { deviceLogin } from '../simulators/device-login.ts';
+import { InFlightWindow } from '../simulators/in-flight.ts';
 import type { BenchDevice } from './bench-catalog.ts';
 import { childSettings, failChild, onParentMessage, tell, type LoadProgress, type LoadResult } from './child-protocol.ts';
 import { LatencyRecorder } from './latency.ts';
@@ -48,7 +51,7 @@ const SCHEDULE_TICK_MS = 5;
 interface DeviceLoad {
   readonly client: MqttClient;
   readonly topic: string;
-  inFlight: number;
+  readonly window: InFlightWindow;
   /** Messages published so far (also the next `seq`). */
   seq: number;
   lastTs: number;
@@ -59,7 +62,8 @@ interface DeviceLoad {
 const settings = childSettings<LoadGeneratorSettings>();
 /** Workload B's loggers start their history here (workload.ts). */
 const startTs = Date.now() - B_HISTORY_MS;
-const counters = { sent: 0, acked: 0, errors: 0, windowAcked: 0 };
+/** Errors beyond refused publishes (the windows count those): client errors, logger history in the future. */
+const counters = { errors: 0, windowAcked: 0 };
 const latency = new LatencyRecorder();
 let recording = false;
 let publishing = false;
@@ -79,18 +83,15 @@ function offeredBy(device: DeviceLoad, nowMs: number): number {
 function connectDevice(url: string, device: BenchDevice, noDelay: boolean, phase: number): Promise<DeviceLoad> {
   return new Promise((resolve, reject) => {
     const client = mqtt.connect(url, {
-      clientId: device.id,
-      username: device.id,
-      password: device.password,
-      protocolVersion: 4,
-      clean: true,
+      ...deviceLogin(device),
       reconnectPeriod: 0,
       connectTimeout: 30_000,
       keepalive: 60,
     });
     client.once('connect', () => {
       if (noDelay && client.stream instanceof Socket) client.stream.setNoDelay(true);
-      resolve({ client, topic: `water/${device.site}/${device.id}/telemetry`, inFlight: 0, seq: 0, lastTs: 0, phase });
+      const window = new InFlightWindow(settings.inflight);
+      resolve({ client, topic: telemetryTopic(device.site, device.id), window, seq: 0, lastTs: 0, phase });
     });
     client.once('error', (error) => reject(new Error(`${device.id}: ${error.message}`)));
   });
@@ -104,17 +105,10 @@ function publishNext(device: DeviceLoad): void {
   // A logger's history must not run into the present (future timestamps are rejected).
   if (settings.workload.name === 'b' && lastTs > now) counters.errors++;
   const sentAt = performance.now();
-  device.inFlight++;
-  counters.sent++;
-  device.client.publish(device.topic, payload, { qos: 1 }, (error) => {
-    device.inFlight--;
-    if (error) counters.errors++;
-    else {
-      counters.acked++;
-      if (recording) {
-        counters.windowAcked++;
-        latency.record(performance.now() - sentAt);
-      }
+  device.window.publish(device.client, device.topic, payload, undefined, (error) => {
+    if (!error && recording) {
+      counters.windowAcked++;
+      latency.record(performance.now() - sentAt);
     }
     pump(device);
   });
@@ -124,18 +118,15 @@ function publishNext(device: DeviceLoad): void {
 function pump(device: DeviceLoad): void {
   if (!publishing) return;
   const due = settings.ratePerDevice > 0 ? offeredBy(device, performance.now()) : Number.POSITIVE_INFINITY;
-  while (device.inFlight < settings.inflight && device.seq < due && device.client.connected) publishNext(device);
+  while (device.window.hasRoom && device.seq < due && device.client.connected) publishNext(device);
 }
 
 function progress(devices: readonly DeviceLoad[]): LoadProgress {
   const now = performance.now();
-  const offered = settings.ratePerDevice > 0 ? devices.reduce((sum, d) => sum + offeredBy(d, now), 0) : counters.sent;
-  return { offered, sent: counters.sent, acked: counters.acked, errors: counters.errors };
-}
-
-async function drain(devices: readonly DeviceLoad[], timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (devices.some((d) => d.inFlight > 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  const total = (count: 'sent' | 'acknowledged' | 'refused') => devices.reduce((sum, d) => sum + d.window.counts[count], 0);
+  const sent = total('sent');
+  const offered = settings.ratePerDevice > 0 ? devices.reduce((sum, d) => sum + offeredBy(d, now), 0) : sent;
+  return { offered, sent, acked: total('acknowledged'), errors: counters.errors + total('refused') };
 }
 
 async function main(): Promise<void> {
@@ -174,14 +165,15 @@ async function main(): Promise<void> {
 }
 
 async function finish(devices: readonly DeviceLoad[]): Promise<void> {
-  await drain(devices, settings.drainTimeoutMs);
+  await Promise.all(devices.map((d) => d.window.drain(settings.drainTimeoutMs)));
+  const totals = progress(devices);
   const result: LoadResult = {
     windowAcked: counters.windowAcked,
     windowMs,
-    totalAcked: counters.acked,
-    totalSent: counters.sent,
-    totalOffered: progress(devices).offered,
-    errors: counters.errors,
+    totalAcked: totals.acked,
+    totalSent: totals.sent,
+    totalOffered: totals.offered,
+    errors: totals.errors,
     latency: latency.summary(),
   };
   await Promise.all(devices.map((d) => d.client.endAsync(true).catch(() => undefined)));

@@ -5,7 +5,7 @@
  * (bench-catalog.ts): logging in is not what is measured.
  */
 import type { CatalogDocument } from '../network/catalog.ts';
-import { hashPassword } from '../network/password.ts';
+import { withPasswordHashes } from '../simulators/catalog/generate.ts';
 import { derivedPassword } from '../simulators/credentials.ts';
 import { BENCH_SCRYPT, type BenchDevice } from './bench-catalog.ts';
 
@@ -34,6 +34,6 @@ export function pickLatencyDevices(file: CatalogDocument, loadCount: number, pro
 
 /** The document with real password hashes for `devices`; the others keep theirs. */
 export async function withPasswords(file: CatalogDocument, devices: readonly BenchDevice[]): Promise<CatalogDocument> {
-  const hashes = new Map(await Promise.all(devices.map(async (d) => [d.id, await hashPassword(d.password, BENCH_SCRYPT)] as const)));
-  return { ...file, devices: file.devices.map((d) => ({ ...d, passwordHash: hashes.get(d.id) ?? d.passwordHash })) };
+  const passwords = new Map(devices.map((d) => [d.id, d.password]));
+  return withPasswordHashes(file, (id) => passwords.get(id), BENCH_SCRYPT);
 }

@@ -14,8 +14,10 @@ import { createLogger } from '../app/log.ts';
 import { startPipeline, type RunningPipeline } from '../app/pipeline.ts';
 import type { BenchDevice } from './bench-catalog.ts';
 import { exited, forkBenchChild, nextMessage, send, type LoadResult } from './child-protocol.ts';
+import type { LoadGeneratorSettings } from './load-generator.ts';
 import { cpuPercent, machinePercent, sampleCpu } from './proc-stats.ts';
 import { LatencyProbe, type ProbeResult, type ProbeTarget } from './rules-probe-protocol.ts';
+import { workloads } from './workload.ts';
 
 export interface LatencyContext {
   readonly influxUrl: string;
@@ -88,7 +90,8 @@ async function startLoad(context: LatencyContext, pipeline: RunningPipeline, rat
     drainTimeoutMs: 10_000,
     noDelay: false,
     ratePerDevice: rate / context.loadDevices.length,
-  });
+    workload: workloads.a,
+  } satisfies LoadGeneratorSettings);
   await nextMessage(load, 'connected', 300_000);
   return load;
 }

@@ -16,7 +16,9 @@
  * turbidity-bubble-spikes would take for a bubbling sensor and withhold its turbidity.
  */
 import mqtt, { type MqttClient } from 'mqtt';
+import { telemetryTopic } from '../network/topic.ts';
 import { fingerprintOf } from '../rules/tickets/ticket.ts';
+import { deviceLogin } from '../simulators/device-login.ts';
 import type { BenchDevice } from './bench-catalog.ts';
 import { probeKey, wallClockMs, type ProbeChildMessage, type ProbeParentMessage, type ProbeSent, type ProbeSettings, type ProbeTarget } from './rules-probe-protocol.ts';
 
@@ -43,8 +45,8 @@ const tell = (message: ProbeChildMessage, then?: () => void) => (process.send ? 
 
 function connect(target: ProbeTarget, device: BenchDevice): Promise<ProbeDevice> {
   return new Promise((resolve, reject) => {
-    const client = mqtt.connect(settings.url, { clientId: device.id, username: device.id, password: device.password, protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 30_000 });
-    client.once('connect', () => resolve({ target, device, client, topic: `water/${device.site}/${device.id}/telemetry`, cycle: 0 }));
+    const client = mqtt.connect(settings.url, { ...deviceLogin(device), reconnectPeriod: 0, connectTimeout: 30_000 });
+    client.once('connect', () => resolve({ target, device, client, topic: telemetryTopic(device.site, device.id), cycle: 0 }));
     client.once('error', (error) => reject(new Error(`probe ${device.id}: ${error.message}`)));
   });
 }

@@ -1,9 +1,8 @@
 /**
  * The tables of bench/rules.ts. Pure: results in, strings out.
  */
-import type { Catalog } from '../network/catalog.ts';
+import type { Catalog, SiteKind } from '../network/catalog.ts';
 import { fixed, ratio, table, thousands } from './format.ts';
-import { kindMix } from './rules-catalog.ts';
 import type { EnginePassResult, RoutingResult } from './rules-engine-phase.ts';
 import type { LatencyPhaseResult } from './rules-latency-phase.ts';
 import type { ShippedPacks } from './rules-packs.ts';
@@ -12,6 +11,14 @@ import type { ShippedPacks } from './rules-packs.ts';
 export function quantile(sorted: readonly number[], q: number): number {
   if (sorted.length === 0) return Number.NaN;
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? Number.NaN;
+}
+
+/** Counts by site kind: devices and sites. */
+export function kindMix(catalog: Catalog): Record<SiteKind, { sites: number; devices: number }> {
+  const mix = {} as Record<SiteKind, { sites: number; devices: number }>;
+  for (const site of catalog.sites.values()) (mix[site.kind] ??= { sites: 0, devices: 0 }).sites++;
+  for (const device of catalog.devices.values()) (mix[device.site.kind] ??= { sites: 0, devices: 0 }).devices++;
+  return mix;
 }
 
 export function catalogTable(catalog: Catalog): string {

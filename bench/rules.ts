@@ -20,7 +20,7 @@ import type { CatalogDocument } from '../network/catalog.ts';
 import { hashPassword } from '../network/password.ts';
 import { BENCH_SCRYPT } from './bench-catalog.ts';
 import { findProcess } from './proc-stats.ts';
-import { checkedCatalog, countyCatalogFile, writeCatalog } from './rules-catalog.ts';
+import { checkedCatalog, worksCounty, writeCatalog } from '../simulators/catalog/generate.ts';
 import { pickLatencyDevices, withPasswords, type LatencyDevices } from './rules-devices.ts';
 import { runEnginePart } from './rules-engine-phase.ts';
 import { runLatencyPhase, type LatencyPhaseResult } from './rules-latency-phase.ts';
@@ -43,7 +43,7 @@ function probeTargets(packs: ShippedPacks, devices: LatencyDevices): ProbeTarget
 
 async function latencyPart(options: RuleBenchOptions, packs: ShippedPacks, file: CatalogDocument, devices: LatencyDevices, workDir: string): Promise<LatencyPhaseResult[]> {
   if (options.warmup + options.seconds > 150) log('warning: after 3 minutes device-silent opens tickets for the catalog devices that never publish, inside the window');
-  const catalogPath = await writeCatalog(workDir, file);
+  const catalogPath = await writeCatalog(workDir, file, 'bench/rules.ts');
   const benchPackPath = await writeBenchPack(workDir, devices.benchProbes.map((d) => d.site));
   const influx = await startLocalInfluxd();
   const phases: LatencyPhaseResult[] = [];
@@ -78,7 +78,7 @@ async function main(): Promise<number> {
   const wantLatency = options.only.includes('latency');
   // Devices that never log in get a hash of a password nobody knows; the loggers-in get real ones.
   const unknown = await hashPassword(randomBytes(16).toString('hex'), BENCH_SCRYPT);
-  let file = countyCatalogFile(options.devices, options.seed, () => unknown);
+  let file = worksCounty({ devices: options.devices, seed: options.seed, passwordHash: () => unknown });
   const devices = wantLatency ? pickLatencyDevices(file, options.loadDevices, PROBES_PER_TARGET) : undefined;
   if (devices) file = await withPasswords(file, [...devices.benchProbes, ...devices.shippedProbes, ...devices.load]);
   const parseStart = performance.now();

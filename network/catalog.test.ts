@@ -32,6 +32,18 @@ describe('catalog', () => {
     expect(tongmenTap?.tags).toMatchObject({ village: 'tongmen', township: 'tongmen', site_kind: 'tap' });
   });
 
+  it("takes a data logger's upload period, never shorter than its sampling interval", () => {
+    const withUpload = (uploadEveryS: number) => ({ ...minimal(), devices: minimal().devices.map((d) => ({ ...d, uploadEveryS })) });
+    const parsed = parseCatalog(withUpload(900));
+    if (!parsed.ok) throw new Error(parsed.problems);
+    expect(parsed.catalog.device('d1')?.uploadEveryMs).toBe(900_000);
+    const plain = parseCatalog(minimal());
+    expect(plain.ok && plain.catalog.device('d1')?.uploadEveryMs).toBeUndefined();
+    const refused = parseCatalog(withUpload(30));
+    expect(refused.ok).toBe(false);
+    if (!refused.ok) expect(refused.problems).toContain('uploads every 30 s, more often than it samples (every 60 s)');
+  });
+
   it('derives tags from the catalog', () => {
     const parsed = parseCatalog(minimal());
     if (!parsed.ok) throw new Error(parsed.problems);

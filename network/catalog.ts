@@ -65,6 +65,12 @@ export const deviceSchema = z.object({
     .regex(/^scrypt\$/, 'a hash printed by `clearwater catalog hash-password`')
     .describe('scrypt hash of the MQTT password (`clearwater catalog hash-password`)'),
   intervalS: z.number().positive().max(86_400).describe('Reporting interval, seconds'),
+  uploadEveryS: z
+    .number()
+    .positive()
+    .max(86_400)
+    .optional()
+    .describe('Data loggers: samples kept since the last upload go up as one `samples` batch this often, seconds (at least intervalS; e.g. 900 for a logger sampling every minute). Absent: each sample is sent as it is taken'),
   metrics: z.array(metricNameSchema).min(1).describe('Metrics the device may publish'),
   location: location.optional().describe('Defaults to the site location'),
 });
@@ -171,6 +177,7 @@ function crossReferenceProblems(catalog: Omit<CatalogFile, never>): Problem[] {
   });
   catalog.devices.forEach((d, i) => {
     if (!sites.has(d.site)) problems.push({ path: ['devices', i, 'site'], message: `unknown site "${d.site}"` });
+    if (d.uploadEveryS !== undefined && d.uploadEveryS < d.intervalS) problems.push({ path: ['devices', i, 'uploadEveryS'], message: `device "${d.id}" uploads every ${d.uploadEveryS} s, more often than it samples (every ${d.intervalS} s)` });
   });
   known(catalog.mains, 'mains');
   catalog.mains.forEach((m, i) => {
@@ -193,6 +200,8 @@ export interface Device {
   readonly id: string;
   readonly site: Site;
   readonly intervalMs: number;
+  /** A data logger's upload period (`uploadEveryS`), ms; undefined: every sample is sent as taken. */
+  readonly uploadEveryMs?: number;
   readonly metrics: ReadonlySet<MetricName>;
   readonly passwordHash: string;
   readonly location: { lat: number; lon: number };
@@ -215,6 +224,7 @@ export class Catalog {
         id: entry.id,
         site,
         intervalMs: entry.intervalS * 1000,
+        ...(entry.uploadEveryS !== undefined && { uploadEveryMs: entry.uploadEveryS * 1000 }),
         metrics: new Set(entry.metrics),
         passwordHash: entry.passwordHash,
         location: entry.location ?? site.location,

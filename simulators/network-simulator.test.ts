@@ -2,14 +2,13 @@
  * The simulator against a real (bare) Aedes broker on an ephemeral port, with a real MQTT
  * subscriber: topics, payloads, sequence numbers, timestamps and retained status.
  */
-import { Aedes } from 'aedes';
-import { once } from 'node:events';
-import { createServer, type AddressInfo, type Server } from 'node:net';
+import type { Aedes } from 'aedes';
 import { connectAsync, type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Catalog } from '../network/catalog.ts';
 import { telemetryMessageSchema } from '../network/message.ts';
 import { parseTopic } from '../network/topic.ts';
+import { startTestBroker, type TestBroker } from './broker.fixtures.ts';
 import { derivedPassword } from './credentials.ts';
 import { HOUR_MS, sampleCatalog } from './fixtures.ts';
 import { createNetworkSimulator, type SimulatorEvent } from './network-simulator.ts';
@@ -21,30 +20,24 @@ interface Received {
 }
 
 let catalog: Catalog;
+let testBroker: TestBroker;
 let broker: Aedes;
-let server: Server;
 let url: string;
 const logins: { clientId: string; username?: string; password?: string }[] = [];
 
 beforeAll(async () => {
   catalog = await sampleCatalog();
-  broker = await Aedes.createBroker();
+  testBroker = await startTestBroker();
+  ({ broker, url } = testBroker);
   // Accept the demo credentials only, and record who logged in how.
   broker.authenticate = (client, username, password, done) => {
     logins.push({ clientId: client.id, username, password: password?.toString() });
     const subscriber = username === undefined;
     done(null, subscriber || (username === client.id && password?.toString() === derivedPassword(username)));
   };
-  server = createServer(broker.handle);
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  url = `mqtt://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
 
-afterAll(async () => {
-  await new Promise<void>((resolve) => broker.close(() => resolve()));
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-});
+afterAll(() => testBroker.close());
 
 async function subscriber(filter: string): Promise<{ client: MqttClient; received: Received[] }> {
   const client = await connectAsync(url, { clientId: `test-${Math.random().toString(16).slice(2)}` });

@@ -10,11 +10,17 @@
  * publishes its will; samples taken meanwhile, and those not acknowledged when the link died,
  * are kept if the device buffers (a data logger) and lost otherwise. When the link is back it
  * reconnects and uploads what it kept as `samples` batches, then reports as before.
+ *
+ * A data logger (catalog `uploadEveryS`) samples at its interval but sends only every
+ * `uploadEveryS`: the samples taken since its last upload, each with its own timestamp, as one
+ * QoS 1 `samples` batch (15 one-minute samples every 15 minutes, say).
  */
 import type { IClientOptions, MqttClient } from 'mqtt';
 import type { Device } from '../network/catalog.ts';
 import { statusTopic, telemetryTopic } from '../network/topic.ts';
 import type { SimClock } from './clock.ts';
+import { deviceLogin } from './device-login.ts';
+import { InFlightWindow } from './in-flight.ts';
 import type { Readings } from './models/signals.ts';
 import type { DeviceSignal } from './network-model.ts';
 import { settlesWithin, setTimerAt, type Timer } from './timers.ts';
@@ -82,16 +88,23 @@ export class SimulatedDevice {
   private waitingForAck = false;
   private everConnected = false;
   /** Publishes awaiting PUBACK, with the samples they carry. */
-  private readonly inFlight = new Map<Promise<void>, readonly Sample[]>();
+  private readonly window: InFlightWindow<readonly Sample[]>;
   /** down: a scenario cut the link; reconnecting: it is back, waiting for CONNACK; up otherwise. */
   private link: 'up' | 'down' | 'reconnecting' = 'up';
   private backlog: Sample[] = [];
+  /** A logger's samples since its last upload. */
+  private pending: Sample[] = [];
+  /** Samples a logger sends together: uploadEveryMs ÷ intervalMs, rounded; 1 for other devices. */
+  private readonly samplesPerUpload: number;
   private readonly status: string;
   private readonly telemetry: string;
 
   constructor(private readonly options: SimulatedDeviceOptions) {
     this.status = statusTopic(options.device.site.id, options.device.id);
     this.telemetry = telemetryTopic(options.device.site.id, options.device.id);
+    this.window = new InFlightWindow(options.maxInFlight);
+    const { intervalMs, uploadEveryMs = intervalMs } = options.device;
+    this.samplesPerUpload = Math.max(1, Math.round(uploadEveryMs / intervalMs));
   }
 
   get id(): string {
@@ -106,11 +119,7 @@ export class SimulatedDevice {
   connect(): Promise<void> {
     const { device, brokerUrl, password } = this.options;
     const client = this.options.connect(brokerUrl, {
-      clientId: device.id,
-      username: device.id,
-      password,
-      clean: true,
-      protocolVersion: 4,
+      ...deviceLogin({ id: device.id, password }),
       connectTimeout: this.options.connectTimeoutMs,
       reconnectPeriod: this.options.reconnectPeriodMs,
       will: { topic: this.status, payload: Buffer.from('offline'), qos: 1, retain: true },
@@ -162,16 +171,18 @@ export class SimulatedDevice {
     if (this.stopping) return;
     const due = this.dueMs;
     const disturbance = this.options.signal.disturbance(due);
-    if (this.link === 'up' && !disturbance.linkDown && this.inFlight.size >= this.options.maxInFlight) {
+    const uploads = this.pending.length + 1 >= this.samplesPerUpload;
+    if (this.link === 'up' && !disturbance.linkDown && uploads && !this.window.hasRoom) {
       this.waitingForAck = true; // resumed by the next acknowledgement
       return;
     }
     const sample = { ts: due + (disturbance.skewMs ?? 0), readings: this.options.signal.sample(due) };
     if (disturbance.linkDown) {
       this.cutLink(disturbance.linkDown.buffers);
-      this.keep([sample], disturbance.linkDown.buffers);
+      this.keep([...this.pending.splice(0), sample], disturbance.linkDown.buffers);
     } else if (this.link === 'up') {
-      this.publish([sample]);
+      this.pending.push(sample);
+      if (uploads) this.upload(this.pending.splice(0));
     } else {
       this.backlog.push(sample);
       if (this.link === 'down') this.restoreLink();
@@ -190,9 +201,7 @@ export class SimulatedDevice {
     if (this.link === 'down') return;
     this.link = 'down';
     this.waitingForAck = false;
-    const unacked = [...this.inFlight.values()].flat();
-    this.inFlight.clear();
-    this.keep(unacked, buffers);
+    this.keep(this.window.abandon().flat(), buffers);
     this.client?.end(true);
     this.client = undefined;
   }
@@ -205,8 +214,13 @@ export class SimulatedDevice {
       this.link = 'up';
       const backlog = this.backlog;
       this.backlog = [];
-      for (let i = 0; i < backlog.length; i += BATCH_SAMPLES) this.publish(backlog.slice(i, i + BATCH_SAMPLES));
+      this.upload(backlog);
     });
+  }
+
+  /** Samples in batches of at most BATCH_SAMPLES. */
+  private upload(samples: readonly Sample[]): void {
+    for (let i = 0; i < samples.length; i += BATCH_SAMPLES) this.publish(samples.slice(i, i + BATCH_SAMPLES));
   }
 
   /** One sample as a telemetry message, several as one `samples` batch. */
@@ -215,19 +229,11 @@ export class SimulatedDevice {
     if (!client) return;
     const payload = samples.length === 1 ? telemetryPayload(samples[0]!.ts, this.seq++, samples[0]!.readings) : batchPayload(samples);
     this.stats.published++;
-    let settle: (acked: boolean) => void = () => {};
-    const done = new Promise<void>((resolve) => (settle = (acked) => {
-      // A publish the link took down with it was handed to the backlog, not acknowledged.
-      if (acked && this.inFlight.has(done)) this.stats.acknowledged++;
-      resolve();
-    }));
-    this.inFlight.set(done, samples);
-    client.publish(this.telemetry, payload, { qos: 1 }, (error) => {
+    // A publish the link took down with it was handed to the backlog (abandoned), so it is
+    // counted neither acknowledged nor refused.
+    this.window.publish(client, this.telemetry, payload, samples, (error) => {
+      this.stats.acknowledged = this.window.counts.acknowledged;
       if (error) this.onError(`publish: ${error.message}`);
-      settle(!error);
-    });
-    void done.then(() => {
-      this.inFlight.delete(done);
       if (this.waitingForAck && !this.stopping) {
         this.waitingForAck = false;
         this.tick();
@@ -245,7 +251,7 @@ export class SimulatedDevice {
     this.timer?.cancel();
     const client = this.client;
     if (!client) return;
-    const drained = await settlesWithin(Promise.all(this.inFlight.keys()), timeoutMs);
+    const drained = await this.window.drain(timeoutMs);
     let clean = drained && client.connected;
     if (clean && announceOffline) clean = await settlesWithin(client.publishAsync(this.status, 'offline', { qos: 1, retain: true }), timeoutMs);
     await settlesWithin(client.endAsync(!clean), timeoutMs);

@@ -3,34 +3,29 @@
  * against a real (bare) Aedes broker on an ephemeral port, the file's settings with the flags
  * given beside it on top.
  */
-import { Aedes } from 'aedes';
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, writeFile } from 'node:fs/promises';
-import { createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connectAsync, type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestBroker, type TestBroker } from '../simulators/broker.fixtures.ts';
 
 const bin = fileURLToPath(new URL('../bin/clearwater.js', import.meta.url));
 const sample = fileURLToPath(new URL('../simulators/sample/simulate.yaml', import.meta.url));
 const env = { ...process.env, CLEARWATER_LOG_LEVEL: 'silent' };
 const HOUR_MS = 3_600_000;
 
-let broker: Aedes;
-let server: Server;
+let broker: TestBroker;
 let url = '';
 let subscriber: MqttClient;
 const telemetry: { topic: string; ts: number }[] = [];
 
 beforeAll(async () => {
-  broker = await Aedes.createBroker();
-  server = createServer(broker.handle);
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  url = `mqtt://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  broker = await startTestBroker();
+  url = broker.url;
   subscriber = await connectAsync(url, { clientId: 'simulate-cli-test' });
   subscriber.on('message', (topic, payload) => {
     if (topic.endsWith('/telemetry')) telemetry.push({ topic, ts: (JSON.parse(payload.toString()) as { ts: number }).ts });
@@ -40,8 +35,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await subscriber?.endAsync();
-  await new Promise<void>((resolve) => broker.close(() => resolve()));
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await broker.close();
 });
 
 /** Runs the command without blocking this process, whose event loop serves the broker. */

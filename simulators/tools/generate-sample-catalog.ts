@@ -1,18 +1,26 @@
 /**
  * Writes network/sample/county.yaml, the sample county network: 4 townships, 13 villages, 70 devices,
  * 2 treatment plants with their sources and clear-water reservoirs, trunk mains, booster
- * stations and village taps, and who is told about tickets (18 recipients). Passwords are derived from the demo secret (../credentials.ts).
+ * stations and village taps, the mains between them, and who is told about tickets (18
+ * recipients). The devices are the shared instrument table's (../catalog/instruments.ts).
+ * Passwords are derived from the demo secret (../credentials.ts); a hash in the file it replaces
+ * that still verifies is kept (scrypt salts are random), so running it again changes nothing.
  *
- *   node --import tsx simulators/tools/generate-sample-catalog.ts > network/sample/county.yaml
+ *   node --import tsx simulators/tools/generate-sample-catalog.ts [FILE]   (default network/sample/county.yaml)
  */
-import { stringify } from 'yaml';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Document, isMap, isPair, isScalar, isSeq, parse } from 'yaml';
 import type { CatalogDocument, SiteKind } from '../../network/catalog.ts';
 import type { MetricName } from '../../network/metrics.ts';
-import { hashPassword } from '../../network/password.ts';
+import { verifyPassword } from '../../network/password.ts';
+import { checkedCatalog, withPasswordHashes } from '../catalog/generate.ts';
+import { install, instruments, TAP_QUALITY, type DeviceSpec, type Instrument } from '../catalog/instruments.ts';
 import { derivedPassword } from '../credentials.ts';
 
+const target = process.argv[2] ?? fileURLToPath(new URL('../../network/sample/county.yaml', import.meta.url));
+
 type SiteInput = { id: string; name: string; kind: SiteKind; township: string; village?: string; zone: string; lat: number; lon: number };
-type DeviceInput = { id: string; site: string; model: string; intervalS: number; metrics: MetricName[] };
 
 const townships = [
   { id: 'tongmen', name: '桐门镇 Tongmen' },
@@ -86,39 +94,47 @@ for (const [village, lat, lon] of villageTaps) {
 // Tongmen has a second tap at the far end of its old cast-iron main, where yellow water shows first.
 sites.push({ id: 'tongmen-end-tap', name: '桐门村末端龙头 Tongmen network-end tap', kind: 'tap', township: 'tongmen', village: 'tongmen', zone: 'north', lat: 29.5851, lon: 119.7749 });
 
-const devices: DeviceInput[] = [];
-const add = (site: string, suffix: string, model: string, intervalS: number, metrics: MetricName[]) =>
-  devices.push({ id: `${site}-${suffix}`, site, model, intervalS, metrics });
+const devices: DeviceSpec[] = [];
+const add = (site: string, instrument: Instrument, changes?: Partial<Instrument>) => devices.push(install(site, instrument, changes));
 
 for (const plant of ['north', 'south']) {
-  add(`${plant}-intake`, 'mp', 'multiparameter sonde', 60, ['turbidity', 'ph', 'temperature', 'conductivity']);
-  add(`${plant}-plant`, 'turb', 'online turbidimeter', 60, ['turbidity']);
-  add(`${plant}-plant`, 'cl', 'amperometric chlorine analyser', 60, ['free_chlorine', 'total_chlorine']);
-  add(`${plant}-plant`, 'ph', 'pH/ORP analyser', 60, ['ph', 'orp', 'temperature']);
-  add(`${plant}-plant`, 'fm', 'electromagnetic flow meter', 60, ['flow', 'pressure']);
-  // A turbidimeter on each filter's effluent (US EPA asks for one per filter, recorded every
-  // 15 minutes: 40 CFR 141.560), and the chlorinator's dose.
-  for (const filter of [1, 2, 3, 4]) add(`${plant}-plant`, `filter${filter}`, 'filter-effluent turbidimeter', 60, ['filter_turbidity']);
-  add(`${plant}-plant`, 'dose', 'chlorinator dose controller', 60, ['chlorine_dose']);
-  add(`${plant}-reservoir`, 'lvl', 'radar level gauge', 300, ['level']);
-  add(`${plant}-reservoir`, 'cl', 'amperometric chlorine analyser', 60, ['free_chlorine']);
+  add(`${plant}-intake`, instruments.sonde);
+  for (const instrument of [instruments.plantTurbidimeter, instruments.plantChlorine, instruments.plantPh, instruments.flowMeter]) add(`${plant}-plant`, instrument);
+  for (const filter of [1, 2, 3, 4]) add(`${plant}-plant`, instruments.filterTurbidimeter, { suffix: `filter${filter}` });
+  add(`${plant}-plant`, instruments.doseController);
+  add(`${plant}-reservoir`, instruments.reservoirLevel);
+  add(`${plant}-reservoir`, instruments.reservoirChlorine);
 }
-for (const main of sites.filter((s) => s.kind === 'main')) add(main.id, 'pt', 'pressure/flow logger', 60, ['pressure', 'flow']);
+for (const main of sites.filter((s) => s.kind === 'main')) add(main.id, instruments.mainLogger);
 // Water quality on the trunks and on Tongmen's old main, upstream of the taps.
-for (const main of ['main-north-dn600', 'main-south-dn500', 'main-tongmen-dn300']) add(main, 'wq', 'pipe water-quality probe', 60, ['turbidity', 'free_chlorine']);
+for (const main of ['main-north-dn600', 'main-south-dn500', 'main-tongmen-dn300']) add(main, instruments.mainQuality);
 for (const booster of sites.filter((s) => s.kind === 'booster')) {
-  add(booster.id, 'tank', 'booster tank level gauge', 300, ['level']);
-  add(booster.id, 'suction', 'pressure transmitter', 60, ['pressure']);
-  add(booster.id, 'discharge', 'pressure/flow transmitter', 60, ['pressure', 'flow']);
+  for (const instrument of [instruments.boosterTank, instruments.suctionPressure, instruments.dischargePressure]) add(booster.id, instrument);
 }
 for (const tap of sites.filter((s) => s.kind === 'tap')) {
-  const tongmen = tap.village === 'tongmen';
-  const quality: MetricName[] = tongmen
-    ? ['turbidity', 'free_chlorine', 'ph', 'temperature', 'color', 'iron']
-    : ['turbidity', 'free_chlorine', 'ph', 'temperature'];
-  add(tap.id, 'wq', 'village water-quality station', 60, quality);
-  add(tap.id, 'pt', 'network-end pressure logger', 60, ['pressure']);
+  // Tongmen's old cast-iron main: colour and iron too, where yellow water shows.
+  const quality: MetricName[] = tap.village === 'tongmen' ? [...TAP_QUALITY, 'color', 'iron'] : [...TAP_QUALITY];
+  add(tap.id, instruments.tapStation, { metrics: quality });
+  add(tap.id, instruments.tapPressure);
 }
+
+const mains: NonNullable<CatalogDocument['mains']> = [
+  { id: 'north-raw', name: '城北原水管 North raw-water main', dnMm: 800, sites: ['north-intake', 'north-plant', 'north-reservoir'] },
+  { id: 'north-dn600', name: '城北DN600主管 North DN600 trunk', dnMm: 600, sites: ['north-reservoir', 'main-north-dn600', 'xiwan-tap'] },
+  { id: 'dongqiao-branch', name: '东桥支管 Dongqiao branch', dnMm: 150, sites: ['main-north-dn600', 'dongqiao-tap'] },
+  { id: 'tongmen-dn300', name: '桐门DN300支管 Tongmen DN300', dnMm: 300, sites: ['main-north-dn600', 'main-tongmen-dn300', 'tongmen-tap', 'tongmen-end-tap'] },
+  { id: 'shangyuan-dn300', name: '上源DN300支管 Shangyuan DN300', dnMm: 300, sites: ['main-north-dn600', 'main-shangyuan-dn300', 'booster-shangyuan', 'shangyuan-tap'] },
+  { id: 'lingxia-rising', name: '岭下加压管 Lingxia rising main', dnMm: 150, sites: ['booster-shangyuan', 'booster-lingxia', 'lingxia-tap'] },
+  { id: 'zhukeng-branch', name: '竹坑支管 Zhukeng branch', dnMm: 100, sites: ['booster-lingxia', 'zhukeng-tap'] },
+  { id: 'south-raw', name: '南山原水管 South raw-water main', dnMm: 700, sites: ['south-intake', 'south-plant', 'south-reservoir'] },
+  { id: 'south-dn500', name: '南山DN500主管 South DN500 trunk', dnMm: 500, sites: ['south-reservoir', 'main-south-dn500', 'main-xiaxi-dn300', 'xiaxi-tap'] },
+  { id: 'shitan-branch', name: '石滩支管 Shitan branch', dnMm: 150, sites: ['main-xiaxi-dn300', 'shitan-tap'] },
+  { id: 'huangni-branch', name: '黄泥支管 Huangni branch', dnMm: 150, sites: ['main-south-dn500', 'huangni-tap'] },
+  { id: 'baishan-dn200', name: '白山DN200支管 Baishan DN200', dnMm: 200, sites: ['main-south-dn500', 'main-baishan-dn200', 'baishan-tap'] },
+  { id: 'qianyang-branch', name: '前洋支管 Qianyang branch', dnMm: 100, sites: ['main-baishan-dn200', 'qianyang-tap'] },
+  { id: 'houwu-rising', name: '后坞加压管 Houwu rising main', dnMm: 150, sites: ['main-baishan-dn200', 'booster-houwu', 'houwu-tap'] },
+  { id: 'chayuan-branch', name: '茶园支管 Chayuan branch', dnMm: 100, sites: ['booster-houwu', 'chayuan-tap'] },
+];
 
 // Who is told: an administrator per village, an official per township, county dispatch. Each
 // township has a DingTalk group robot for its village administrators and its official; dispatch
@@ -147,21 +163,46 @@ const recipients: NonNullable<CatalogDocument['recipients']> = [
   { id: 'county-dispatch', name: '县供水调度中心 County dispatch', role: 'county_dispatch', dingtalk: 'county-dispatch', phone: phone(10_300), email: 'dispatch@water.qingxi.example' },
 ];
 
-const catalog: CatalogDocument = {
+/** Hashes in the file being replaced, by device id; a hash that no longer verifies is made anew. */
+async function keptHashes(): Promise<Map<string, string>> {
+  if (!existsSync(target)) return new Map();
+  const old = parse(readFileSync(target, 'utf8')) as Partial<CatalogDocument> | null;
+  const entries = await Promise.all(
+    (old?.devices ?? []).map(async (d) => [d.id, (await verifyPassword(derivedPassword(d.id), d.passwordHash)) ? d.passwordHash : undefined] as const),
+  );
+  return new Map(entries.filter((e): e is readonly [string, string] => e[1] !== undefined));
+}
+
+const kept = await keptHashes();
+const draft: CatalogDocument = {
   county: { id: 'qingxi', name: '清溪县 Qingxi County (sample network)', timeZone: 'Asia/Shanghai' },
   townships,
   villages,
   zones,
   sites: sites.map(({ lat, lon, ...site }) => ({ ...site, location: { lat, lon } })),
-  devices: await Promise.all(
-    devices.map(async (d) => ({ ...d, passwordHash: await hashPassword(derivedPassword(d.id)) })),
-  ),
+  devices: devices.map((d) => ({ ...d, passwordHash: kept.get(d.id) ?? '' })),
+  mains,
   recipients,
 };
+const catalog = await withPasswordHashes(draft, (id) => (kept.has(id) ? undefined : derivedPassword(id)));
+checkedCatalog(catalog);
 
-process.stdout.write(
+/** The YAML, each main on one line (a flow map) under a comment. */
+function sampleYaml(document: CatalogDocument): string {
+  const yaml = new Document(document);
+  const mainsPair = isMap(yaml.contents) ? yaml.contents.items.find((p) => isPair(p) && isScalar(p.key) && p.key.value === 'mains') : undefined;
+  if (mainsPair && isScalar(mainsPair.key) && isSeq(mainsPair.value)) {
+    mainsPair.key.commentBefore = ' The mains between the monitored sites, upstream first: the lines of the console map. The\n sample network is fictional; a utility takes these from its GIS.';
+    for (const main of mainsPair.value.items) if (isMap(main)) main.flow = true;
+  }
+  // yaml pads flow maps and sequences alike; the file has always had `{ id: …, sites: [a, b] }`.
+  return yaml.toString({ lineWidth: 0 }).replace(/^( {2}- \{ id: .*sites: )\[ (.*) \] \}$/gm, '$1[$2] }');
+}
+
+writeFileSync(
+  target,
   '# Sample county network, generated by simulators/tools/generate-sample-catalog.ts.\n' +
     '# Passwords are derived from the demo secret; never use them outside a demo.\n' +
     '# yaml-language-server: $schema=../../docs/catalog.schema.json\n' +
-    stringify(catalog, { lineWidth: 0 }),
+    sampleYaml(catalog),
 );

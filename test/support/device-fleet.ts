@@ -5,6 +5,9 @@
  */
 import mqtt, { type MqttClient } from 'mqtt';
 import { influxQL } from '../../app/local-influxd.ts';
+import { telemetryTopic } from '../../network/topic.ts';
+import { deviceLogin } from '../../simulators/device-login.ts';
+import { InFlightWindow } from '../../simulators/in-flight.ts';
 
 export interface FleetDevice {
   readonly id: string;
@@ -35,11 +38,15 @@ export interface FleetOptions {
 
 export function startFleet(options: FleetOptions): Fleet {
   const stepMs = options.stepMs ?? 10;
+  const windows = options.devices.map(() => new InFlightWindow(options.inflight ?? 10));
+  const total = (count: 'sent' | 'acknowledged' | 'refused') => windows.reduce((sum, w) => sum + w.counts[count], 0);
   const fleet: Fleet & { running: boolean } = {
     acked: new Map(options.devices.map((d) => [d.id, new Set<number>()])),
     base: options.base,
     stepMs,
-    counts: { sent: 0, acked: 0, failed: 0 },
+    get counts() {
+      return { sent: total('sent'), acked: total('acknowledged'), failed: total('refused') };
+    },
     running: true,
     async stop() {
       fleet.running = false;
@@ -48,39 +55,32 @@ export function startFleet(options: FleetOptions): Fleet {
     },
   };
   const clients: MqttClient[] = [];
-  const loops = options.devices.map(async (device) => {
-    const client = mqtt.connect(options.url, { username: device.id, password: device.password, clientId: device.id, reconnectPeriod: 500, connectTimeout: 5000 });
+  const loops = options.devices.map(async (device, i) => {
+    const window = windows[i]!;
+    const client = mqtt.connect(options.url, { ...deviceLogin(device), reconnectPeriod: 500, connectTimeout: 5000 });
     clients.push(client);
     client.on('error', () => undefined);
-    const topic = `water/${device.site}/${device.id}/telemetry`;
-    const inflight = new Set<Promise<void>>();
+    const topic = telemetryTopic(device.site, device.id);
     let seq = 0;
     const period = 1000 / options.rate;
     let next = Date.now();
     while (fleet.running) {
-      if (!client.connected || inflight.size >= (options.inflight ?? 10)) {
+      if (!client.connected || !window.hasRoom) {
         // Publishes in flight when the server died may never settle: never wait on them alone.
-        await Promise.race([...inflight, sleep(50)]);
+        await Promise.race([window.nextSettlement(), sleep(50)]);
         continue;
       }
       const n = seq++;
       const payload = JSON.stringify({ ts: options.base + n * stepMs, seq: n, readings: { turbidity: 0.1 + (n % 100) / 1000 } });
-      fleet.counts.sent += 1;
-      const publish = client.publishAsync(topic, payload, { qos: 1 }).then(
-        () => {
-          fleet.acked.get(device.id)!.add(n);
-          fleet.counts.acked += 1;
-        },
-        () => void (fleet.counts.failed += 1),
-      );
-      const tracked = publish.finally(() => inflight.delete(tracked));
-      inflight.add(tracked);
+      window.publish(client, topic, payload, undefined, (error) => {
+        if (!error) fleet.acked.get(device.id)!.add(n);
+      });
       next += period;
       const wait = next - Date.now();
       if (wait > 0) await sleep(wait);
       else if (wait < -1000) next = Date.now();
     }
-    await Promise.race([Promise.all(inflight), sleep(5000)]);
+    await window.drain(5000);
   });
   return fleet;
 }
