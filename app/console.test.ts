@@ -17,7 +17,7 @@ function server(config = consoleSchema.parse({})) {
 }
 
 describe('the console bundle', () => {
-  it('stays under 300 KB gzipped, script and styles together (issue 12)', () => {
+  it('stays under 300 KB gzipped, script and styles together', () => {
     expect(bundle.sizes.gzip).toBeLessThan(300 * 1024);
     expect(bundle.sizes.raw).toBeGreaterThan(bundle.sizes.gzip);
     // The first load leaves Leaflet out: it comes only with a tile layer.

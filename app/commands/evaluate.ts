@@ -38,7 +38,7 @@ export const evaluateOptionsSchema = z.strictObject({
     .array(z.string().min(1))
     .default(['outlierThreshold=6,8,10,12'])
     .describe('With --folds: anomaly settings to choose from, KEY=V1,V2 (repeat for a product of several); default outlierThreshold=6,8,10,12'),
-  maxFalsePerWeek: z.number().positive().default(1).describe('With --folds: the false-ticket budget per week the tuning keeps (issue 14\'s goal); default 1'),
+  maxFalsePerWeek: z.number().positive().default(1).describe('With --folds: the false-ticket budget per week the tuning keeps (the detection goal); default 1'),
   detectionLimits: z.boolean().default(false).describe('Detection-limit table: seeded single-channel steps injected into the event-free background of the files, the smallest step per channel caught with recall ≥ 0.9'),
   positions: z.number().int().min(1).max(1000).default(20).describe('With --detection-limits: background windows (step positions) per size; default 20'),
   seed: z.number().int().min(0).default(14).describe('With --detection-limits: seed of the window draw (mulberry32); default 14'),

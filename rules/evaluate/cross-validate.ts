@@ -19,7 +19,7 @@ export interface Candidate<P> {
 
 /** What tuning aims at: the most events caught within a false-ticket budget. */
 export interface TuningGoal {
-  /** False tickets per week allowed on the tuning folds; issue 14's goal is 1. */
+  /** False tickets per week allowed on the tuning folds; the detection goal is 1. */
   readonly maxFalsePerWeek: number;
 }
 

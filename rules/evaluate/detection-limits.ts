@@ -15,7 +15,7 @@ import type { Rule } from '../kinds/index.ts';
 import { defaultPlan, drawPositions, injectedSeries, quietStarts, type InjectionPlan } from './inject.ts';
 import { replay, type ReplaySample } from './replay.ts';
 
-/** The channels of issue 14: turbidity, free chlorine, pH, ORP, conductivity, the second chlorine analyser (GECCO Cl_2). */
+/** The channels measured: turbidity, free chlorine, pH, ORP, conductivity, the second chlorine analyser (GECCO Cl_2). */
 export const limitChannels: readonly MetricName[] = ['turbidity', 'free_chlorine', 'ph', 'orp', 'conductivity', 'total_chlorine'];
 export const defaultMultiples: readonly number[] = [1, 2, 3, 4, 6, 8, 12, 16, 32, 64];
 
