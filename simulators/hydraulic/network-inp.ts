@@ -29,8 +29,9 @@ export const networkParams = {
   plantPumpHeadM: 45,
   /** Booster pump design head, m. */
   boosterPumpHeadM: 40,
-  /** Initial water level of every tank, m, and its diameter, m. */
+  /** Initial water level of every tank, its minimum and maximum level and its diameter, m (modelling choices: 1,571 m³ full). */
   tankLevelM: 3,
+  tankMinLevelM: 0,
   tankMaxLevelM: 5,
   tankDiameterM: 20,
 } as const;
@@ -175,7 +176,7 @@ export function toInp(network: CountyNetwork): string {
     '[JUNCTIONS]',
     ...junctions.map((n) => `${n.id}\t${n.elevationM}\t${n.peakDemandLps}`),
     '[TANKS]',
-    ...tanks.map((n) => `${n.id}\t${n.elevationM}\t${p.tankLevelM}\t0\t${p.tankMaxLevelM}\t${p.tankDiameterM}\t0`),
+    ...tanks.map((n) => `${n.id}\t${n.elevationM}\t${p.tankLevelM}\t${p.tankMinLevelM}\t${p.tankMaxLevelM}\t${p.tankDiameterM}\t0`),
     '[RESERVOIRS]',
     ...reservoirs.map((n) => `${n.id}\t${n.elevationM + p.tankLevelM}`),
     '[PIPES]',

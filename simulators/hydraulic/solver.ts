@@ -1,9 +1,11 @@
 /**
  * The hydraulic solution a device reads at a simulated instant: the network is solved at the
  * start of each `stepMs` step with the events in force then, and the few latest steps are kept
- * (devices sample a step in any order, each in increasing time). Chlorine devices read the water
- * quality run (`quality-model.ts`), which only moves forward: every step's water is kept for
- * KEPT_QUALITY_STEPS, so a device that lags the others (a backlog) still finds its step.
+ * (devices sample a step in any order, each in increasing time). Tank levels come from a mass
+ * balance over those snapshots (`tank-levels.ts`), so they fill and draw down with demand.
+ * Chlorine devices read the water quality run (`quality-model.ts`), which only moves forward:
+ * every step's water is kept for KEPT_QUALITY_STEPS, so a device that lags the others (a
+ * backlog) still finds its step.
  */
 import type { Catalog, Device } from '../../network/catalog.ts';
 import type { Readings } from '../models/signals.ts';
@@ -16,6 +18,7 @@ import { countyNetwork } from './network-inp.ts';
 import { QualityModel, type WaterQuality } from './quality-model.ts';
 import type { DiscolourationEpisode } from './discolouration.ts';
 import { predictYellowWater, yellowWaterAt } from './yellow-water.ts';
+import { TankLevels } from './tank-levels.ts';
 
 const KEPT_STEPS = 8;
 /** About a week of 5-minute steps. */
@@ -64,6 +67,10 @@ export async function createHydraulicSolver(catalog: Catalog, config: Hydraulics
     }
     return solution;
   };
+  // Tank levels follow a mass balance over the steps' snapshots (tank-levels.ts), spun up now
+  // for the same reason as the water quality run.
+  const tankLevels = new TankLevels(network, simStartMs, config.stepMs, solutionAt);
+  for (const node of network.nodes) if (tankLevels.has(node.id)) tankLevels.levelM(node.id, simStartMs);
   return {
     truthFor(device, tMs) {
       const where = deviceHydraulics(device);
@@ -78,7 +85,7 @@ export async function createHydraulicSolver(catalog: Catalog, config: Hydraulics
       if (!where) return truth;
       const solution = solutionAt(tMs);
       if (device.metrics.has('pressure')) truth.pressure = solution.pressureKpa(where.nodeId);
-      if (device.metrics.has('level')) truth.level = solution.levelM(where.nodeId);
+      if (device.metrics.has('level')) truth.level = tankLevels.has(where.nodeId) ? tankLevels.levelM(where.nodeId, tMs) : solution.levelM(where.nodeId);
       if (device.metrics.has('flow') && where.linkId) truth.flow = solution.flowM3h(where.linkId);
       return truth;
     },
