@@ -1,8 +1,9 @@
 /**
  * Messages sent per destination over the last minute, and destinations a peer throttles (DingTalk
- * answers 130101 and refuses the robot for 10 minutes). In memory, per process: with several
- * instances each keeps its own window, so a shared robot's budget should be divided among them
- * (`perMinute` in its config).
+ * answers 130101 and refuses the robot for 10 minutes). The sender records its own messages as it
+ * sends them and, each round, learns (`know`) those the outbox holds as sent in the last minute,
+ * by this process before a restart or by another instance: one window for a robot however many
+ * processes send to it. Two instances in the same round may still both spend the last of a budget.
  */
 import type { DestinationBudget } from './batch.ts';
 
@@ -17,6 +18,15 @@ export class RateWindow {
     const times = this.recent(destination, at);
     times.push(at);
     this.sent.set(destination, times);
+  }
+
+  /** A message to `destination` at `at` that the outbox holds as sent: counted once, whoever sent it. */
+  know(destination: string, at: number): void {
+    const times = this.sent.get(destination) ?? [];
+    if (!times.includes(at)) {
+      times.push(at);
+      this.sent.set(destination, times);
+    }
   }
 
   /** The peer refuses `destination` until `until`. */

@@ -80,6 +80,7 @@ export class NotificationSender {
     const now = this.options.now();
     const rows = await store.outbox.claim({ now, limit: this.options.batchSize ?? 200, leaseMs: this.options.leaseMs ?? 60_000, owner });
     if (rows.length === 0) return 0;
+    await this.learnSent(now);
     const { messages, deferred } = batchRows(rows, (row) => this.destinationOf(row), (channel, destination) => this.rate.budget(destination, this.options.channels.get(channel)?.perMinute, now));
     for (const { row, until } of deferred) await store.outbox.complete(row, owner, { state: 'deferred', at: now, nextAttemptAt: until, detail: DEFERRED_DETAIL });
     await Promise.all(messages.map((message) => this.send(message)));
@@ -138,7 +139,14 @@ export class NotificationSender {
     }
   }
 
-  private destinationOf(row: OutboxRow): string {
+  /** Messages the outbox holds as sent in the last minute on rate-limited channels, into the window. */
+  private async learnSent(now: number): Promise<void> {
+    const limited = [...this.options.channels.values()].filter((c) => c.perMinute !== undefined).map((c) => c.kind);
+    if (limited.length === 0) return;
+    for (const row of await this.options.store.outbox.sentSince(limited, now - 60_000)) this.rate.know(this.destinationOf(row), row.sentAt);
+  }
+
+  private destinationOf(row: Pick<OutboxRow, 'recipient' | 'channel'>): string {
     const channel = this.options.channels.get(row.channel as ChannelKind);
     const entry = this.options.catalog.recipient(row.recipient);
     return channel && entry ? channel.destination(recipientOf(entry)) : row.recipient;

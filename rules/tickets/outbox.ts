@@ -177,6 +177,16 @@ export async function latestSentForActive(db: Db, channel: string): Promise<Outb
   return db.selectFrom('notificationOutbox').selectAll().where('id', 'in', latest).orderBy('id').execute();
 }
 
+/** A sent row as a destination's rate window counts it: the rows of one message share their `sentAt`. */
+export type SentRow = Pick<OutboxRow, 'recipient' | 'channel'> & { readonly sentAt: number };
+
+/** Rows on `channels` sent at or after `sinceMs`, by any instance. */
+export async function sentSince(db: Kysely<TicketDatabase>, channels: readonly string[], sinceMs: number): Promise<SentRow[]> {
+  if (channels.length === 0) return [];
+  const rows = await db.selectFrom('notificationOutbox').select(['recipient', 'channel', 'sentAt']).where('channel', 'in', [...channels]).where('sentAt', '>=', sinceMs).where('state', '=', 'sent').execute();
+  return rows.flatMap((row) => (row.sentAt === null ? [] : [{ recipient: row.recipient, channel: row.channel, sentAt: Number(row.sentAt) }]));
+}
+
 /** Sends a failed row again: it becomes pending and due now. */
 export async function resend(db: Kysely<TicketDatabase>, id: number, now: number): Promise<boolean> {
   const result = await db.updateTable('notificationOutbox').set({ state: 'pending', nextAttemptAt: now, claimedUntil: null, claimedBy: null }).where('id', '=', id).where('state', '=', 'failed').executeTakeFirst();

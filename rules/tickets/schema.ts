@@ -252,6 +252,16 @@ function notifications(dialect: TicketDialect): Migration {
   };
 }
 
+/** Sent rows by channel and time: the rate windows of every instance read the last minute's (outbox.ts `sentSince`). */
+const outboxSent: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema.createIndex('notification_outbox_sent').on('notification_outbox').columns(['channel', 'sent_at']).execute();
+  },
+  async down(db: Kysely<unknown>) {
+    await db.schema.dropIndex('notification_outbox_sent').execute();
+  },
+};
+
 /** Migrations by name; names sort in the order they apply. Never edit one that shipped. */
 export function ticketMigrations(dialect: TicketDialect): Record<string, Migration> {
   return {
@@ -259,6 +269,7 @@ export function ticketMigrations(dialect: TicketDialect): Record<string, Migrati
     '2026-11-29-0002-lifecycle': lifecycle(dialect),
     '2026-12-01-0003-change-stream': changeStream,
     '2026-12-01-0004-notifications': notifications(dialect),
+    '2026-12-03-0005-outbox-sent': outboxSent,
   };
 }
 

@@ -6,7 +6,7 @@ import type { Severity } from '../severity.ts';
 import type { OutboxDraft } from '../notify/plan.ts';
 import type { LifecyclePolicy } from './policy.ts';
 import type { TicketChange } from './changes.ts';
-import type { NoticeSummary, OutboxOutcome, OutboxRow, OutboxStats } from './outbox.ts';
+import type { NoticeSummary, OutboxOutcome, OutboxRow, OutboxStats, SentRow } from './outbox.ts';
 import type { SweepChange } from './sweep.ts';
 import type { Silence, SilenceMatcher } from './silence.ts';
 import type { Observation, Ticket, TicketEvent, TicketEventType, TicketState, TicketSubject, Tier } from './ticket.ts';
@@ -57,6 +57,8 @@ export interface OutboxAccess {
   /** The latest delivered row of `channel` per ticket still active (re-sent to peers that forget). */
   latestSentForActive(channel: string): Promise<OutboxRow[]>;
   resend(id: number, now: number): Promise<boolean>;
+  /** Rows on `channels` sent at or after `sinceMs` by any instance (the rate windows' view). */
+  sentSince(channels: readonly string[], sinceMs: number): Promise<SentRow[]>;
   stats(now: number): Promise<OutboxStats>;
   /** Where each ticket's notices stand; tickets with none are absent. */
   summaries(ticketIds: readonly number[]): Promise<Map<number, NoticeSummary>>;

@@ -14,7 +14,7 @@
 import { CamelCasePlugin, Kysely, type Dialect, type Transaction } from 'kysely';
 import { defaultLifecyclePolicy, flapsAt, reopens, type LifecyclePolicy } from './policy.ts';
 import { changesAfter, consumeChanges, latestEventId, openCursor, recordEvents, type EventDraft, type TicketChange } from './changes.ts';
-import { claimDue, completeClaim, deliveriesOf, insertDrafts, latestSentForActive, noticeSummaries, outboxStats, resend, toldAbout } from './outbox.ts';
+import { claimDue, completeClaim, deliveriesOf, insertDrafts, latestSentForActive, noticeSummaries, outboxStats, resend, sentSince, toldAbout } from './outbox.ts';
 import { sweepDecision, type SweepChange } from './sweep.ts';
 import { migrateTickets, type TicketDatabase, type TicketDialect } from './schema.ts';
 import { silenceActive, silenceMatches, type Silence } from './silence.ts';
@@ -305,6 +305,7 @@ class KyselyTicketStore implements TicketStore {
     deliveries: (ticketId) => deliveriesOf(this.db, ticketId),
     latestSentForActive: (channel) => latestSentForActive(this.db, channel),
     resend: (id, now) => resend(this.db, id, now),
+    sentSince: (channels, sinceMs) => sentSince(this.db, channels, sinceMs),
     stats: (now) => outboxStats(this.db, now),
     summaries: (ticketIds) => noticeSummaries(this.db, ticketIds),
     onOutcome: (listener) => {
