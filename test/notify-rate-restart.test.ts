@@ -17,11 +17,13 @@ import { DEFERRED_DETAIL } from '../rules/tickets/outbox.ts';
 import { defaultLifecyclePolicy } from '../rules/tickets/policy.ts';
 import { subject } from '../rules/tickets/store.suite.ts';
 import { startDingtalkPeer, type DingtalkPeer } from './support/dingtalk-peer.ts';
+import { startSmsPeer, type SmsPeer } from './support/sms-peer.ts';
 
 /** Noon in Shanghai: no quiet hours. */
 let clock = Date.UTC(2026, 11, 1, 4, 0);
 const now = () => clock;
 const ROBOT = 'tongmen-group';
+const SMS_SECRET = 'aliyun-test-secret';
 const robots = { [ROBOT]: { token: 'tongmen-token', secret: `SEC${randomBytes(16).toString('hex')}` } };
 
 let dir: string;
@@ -41,15 +43,20 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** A rules service on the test's folder and clock; a robot takes 2 messages a minute. */
-async function started(): Promise<RulesService> {
+/** A rules service on the test's clock; a robot takes `perMinute` messages a minute. */
+async function started(options: { perMinute: number; folder?: string; sms?: SmsPeer; fallbackAfter?: string } = { perMinute: 2 }): Promise<RulesService> {
   const config = notifySchema.parse({
-    channels: { dingtalk: { perMinute: 2, robots: { [ROBOT]: { webhook: peer.webhook(ROBOT), secret: robots[ROBOT].secret } } }, log: { enabled: false } },
+    channels: {
+      dingtalk: { perMinute: options.perMinute, robots: { [ROBOT]: { webhook: peer.webhook(ROBOT), secret: robots[ROBOT].secret } } },
+      ...(options.sms && { sms: { gateway: 'aliyun', endpoint: options.sms.url, accessKeyId: 'LTAI-test', accessKeySecret: SMS_SECRET, signName: '清溪供水', templateCode: 'SMS_465370123' } }),
+      log: { enabled: false },
+    },
+    ...(options.fallbackAfter && { policy: { fallback: { after: options.fallbackAfter } } }),
     sender: { pollMs: 10 },
   });
   const next = createRulesService({
     rulePacks: [],
-    dataDir: dir,
+    dataDir: options.folder ?? dir,
     tickets: { store: 'sqlite', path: 'tickets.db', busyTimeoutMs: 5000 },
     lifecycle: defaultLifecyclePolicy,
     devices: [],
@@ -93,4 +100,33 @@ it('keeps a robot within its minute across a restart, and sends the rest once th
   await settled(second);
   expect((await second.store.outbox.deliveries(ticket.id)).map((d) => d.state)).toEqual(['sent']);
   expect(toRobot()).toHaveLength(3);
+});
+
+it('sends a notice by SMS at once when it would wait for its robot past fallback.after, not at its next attempt', async () => {
+  const folder = await mkdtemp(join(tmpdir(), 'clearwater-rate-fallback-'));
+  const sms = await startSmsPeer({ preset: 'aliyun', secret: SMS_SECRET });
+  await service?.stop();
+  const before = toRobot().length;
+  try {
+    // One message a minute, and a notice not delivered within 30 s goes by SMS.
+    const on = await started({ perMinute: 1, folder, sms, fallbackAfter: '30s' });
+    service = on;
+    await open(on, 10);
+    await settled(on);
+    expect(toRobot().length - before).toBe(1);
+    clock += 1000;
+    const { ticket } = await open(on, 11); // the robot's minute is spent: room again in 59 s, past 30 s
+    await settled(on);
+    await expect.poll(async () => (await on.store.outbox.deliveries(ticket.id)).map((d) => [d.channel, d.state]), { timeout: 10_000, interval: 20 }).toEqual([
+      ['dingtalk', 'fallen_back'],
+      ['sms', 'sent'],
+    ]);
+    expect(sms.received).toHaveLength(1);
+    expect(toRobot().length - before).toBe(1);
+  } finally {
+    await service?.stop();
+    service = undefined;
+    await sms.close();
+    await rm(folder, { recursive: true, force: true });
+  }
 });

@@ -9,7 +9,7 @@
  * (retries, quiet hours ending, digests, other instances' rows).
  */
 import type { TicketStore } from '../tickets/store.ts';
-import { DEFERRED_DETAIL, type OutboxRow } from '../tickets/outbox.ts';
+import { DEFERRED_DETAIL, type OutboxOutcome, type OutboxRow } from '../tickets/outbox.ts';
 import { batchRows, type Message } from './batch.ts';
 import type { Channel, ChannelKind, SendResult } from './channel.ts';
 import { recipientOf, type NoticeComposer } from './compose.ts';
@@ -82,7 +82,7 @@ export class NotificationSender {
     if (rows.length === 0) return 0;
     await this.learnSent(now);
     const { messages, deferred } = batchRows(rows, (row) => this.destinationOf(row), (channel, destination) => this.rate.budget(destination, this.options.channels.get(channel)?.perMinute, now));
-    for (const { row, until } of deferred) await store.outbox.complete(row, owner, { state: 'deferred', at: now, nextAttemptAt: until, detail: DEFERRED_DETAIL });
+    for (const { row, until } of deferred) await store.outbox.complete(row, owner, this.deferral(row, until, now));
     await Promise.all(messages.map((message) => this.send(message)));
     return rows.length;
   }
@@ -130,13 +130,27 @@ export class NotificationSender {
     if (result.ok) this.rate.record(message.destination, now);
     if (!result.ok && result.failure === 'throttled') this.rate.throttle(message.destination, now + (result.retryAfterMs ?? policy.retry.maxMs));
     this.options.onSent?.(message, result, composed.ok ? { title: composed.notice.rendered.markdown.title } : undefined);
-    const fallback = this.options.channels.get(policy.fallback.to);
     for (const row of message.rows) {
-      const entry = this.options.catalog.recipient(row.recipient);
-      const fallbackReaches = fallback !== undefined && entry !== undefined && fallback.reaches(recipientOf(entry));
-      const outcome = outcomeOf(result, row, { channel: message.channel, now, policy, random: (this.options.random ?? Math.random)(), fallbackReaches });
+      const outcome = outcomeOf(result, row, { channel: message.channel, now, policy, random: (this.options.random ?? Math.random)(), fallbackReaches: this.fallbackReaches(row) });
       await store.outbox.complete(row, owner, outcome);
     }
+  }
+
+  /**
+   * A row that must wait for room at its destination (a robot's minute, or its throttle): deferred
+   * until then, unless it would wait past `fallback.after` since it was due, when it goes by the
+   * fallback channel now, as a throttled send would.
+   */
+  private deferral(row: OutboxRow, until: number, now: number): OutboxOutcome {
+    const waiting: SendResult = { ok: false, failure: 'throttled', reason: DEFERRED_DETAIL, retryAfterMs: until - now };
+    const outcome = outcomeOf(waiting, row, { channel: row.channel as ChannelKind, now, policy: this.options.policy, random: 0, fallbackReaches: this.fallbackReaches(row) });
+    return outcome.state === 'fallen_back' ? outcome : { state: 'deferred', at: now, nextAttemptAt: until, detail: DEFERRED_DETAIL };
+  }
+
+  private fallbackReaches(row: OutboxRow): boolean {
+    const fallback = this.options.channels.get(this.options.policy.fallback.to);
+    const entry = this.options.catalog.recipient(row.recipient);
+    return fallback !== undefined && entry !== undefined && fallback.reaches(recipientOf(entry));
   }
 
   /** Messages the outbox holds as sent in the last minute on rate-limited channels, into the window. */
