@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { MetricName } from '../../network/metrics.ts';
 import { EMPTY_NOISE, filedResidual, residualScale, type NoiseMemory } from './anomaly-noise.ts';
 import { anomalySchema, evaluateAnomaly, initialAnomalyState, noiseScales, type AnomalyRule, type AnomalyState } from './anomaly.ts';
+import { anomalyBase } from './anomaly.fixtures.ts';
 
 const MIN = 60_000;
 
@@ -28,26 +29,7 @@ describe('anomaly noise model: residual scale', () => {
 });
 
 /** Two indicators: pH jitters by ±0.05 (a noisy electrode), ORP is quiet at the resolution. */
-const base = {
-  id: 'outlet-anomaly',
-  title: 'Outlet water changed',
-  titleZh: '出厂水水质突变',
-  source: 'test',
-  kind: 'anomaly',
-  indicators: [
-    { metric: 'ph', minSpread: 0.01 },
-    { metric: 'orp', minSpread: 1 },
-  ],
-  history: 5,
-  minHistory: 5,
-  outlierThreshold: 4,
-  bedWindow: 3,
-  outlierProbability: 0.1,
-  eventProbability: 0.95,
-  clearAfter: 2,
-  eventTimeout: '1h',
-  maxGap: '5m',
-};
+const base = { ...anomalyBase, eventTimeout: '1h' };
 
 function decisions(rule: AnomalyRule, rows: readonly (readonly [ph: number, orp: number])[]): { words: string[]; state: AnomalyState } {
   let state = initialAnomalyState(rule);

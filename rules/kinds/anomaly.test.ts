@@ -12,34 +12,12 @@ import {
   type AnomalyState,
 } from './anomaly.ts';
 import type { Decision } from './kind.ts';
+import { anomalyBase } from './anomaly.fixtures.ts';
 import { baselineOf, binomialCdf, sortedMad } from './robust-stats.ts';
 
 const MIN = 60_000;
 
-/**
- * A small rule for timelines: baseline of 5 readings, judged from the 5th on; the discriminator
- * fires on 2 outliers in a window of 3 (P(X ≤ 1 | 3, 0.1) = 0.972 ≥ 0.95); 2 inliers clear.
- */
-const base = {
-  id: 'outlet-anomaly',
-  title: 'Outlet water changed',
-  titleZh: '出厂水水质突变',
-  source: 'CANARY user manual',
-  kind: 'anomaly',
-  indicators: [
-    { metric: 'ph', minSpread: 0.01 },
-    { metric: 'orp', minSpread: 1 },
-  ],
-  history: 5,
-  minHistory: 5,
-  outlierThreshold: 4,
-  bedWindow: 3,
-  outlierProbability: 0.1,
-  eventProbability: 0.95,
-  clearAfter: 2,
-  eventTimeout: '10m',
-  maxGap: '5m',
-};
+const base = anomalyBase;
 const rule = anomalySchema.parse(base);
 const maxRule = anomalySchema.parse({ ...base, combine: 'max' });
 
