@@ -3,6 +3,7 @@
  * parsed as server-sent events. When the connection drops, it says so (the banner) and comes back
  * with `Last-Event-ID`, so the server sends every change missed meanwhile before the live ones.
  */
+import { backoffDelay } from '../network/backoff-delay.ts';
 import { authHeaders } from './api.ts';
 import type { NoticeSummary, Ticket, TicketEvent } from './types.ts';
 
@@ -41,12 +42,15 @@ export function parseSse(buffer: string): { events: { id?: string; event?: strin
   return { events, rest };
 }
 
-/** Follows the change stream until `stop()`; reconnects after 2 s, then up to 30 s apart. */
+/** Reconnecting after 1-2 s, doubling up to 30 s, half of each delay drawn at random (so pages do not return in step). */
+const RECONNECT = { minMs: 2000, maxMs: 30_000, jitter: 0.5 } as const;
+
+/** Follows the change stream until `stop()`; reconnects with the project's backoff (`RECONNECT`). */
 export function follow(handlers: LiveHandlers, after?: number): { stop(): void } {
   let stopped = false;
   let lastId = after;
   let abort: AbortController | undefined;
-  let delay = 2000;
+  let failures = 0;
   const run = async () => {
     while (!stopped) {
       abort = new AbortController();
@@ -54,7 +58,7 @@ export function follow(handlers: LiveHandlers, after?: number): { stop(): void }
         const response = await fetch('/api/events', { headers: { ...authHeaders(), ...(lastId !== undefined && { 'last-event-id': String(lastId) }) }, signal: abort.signal });
         if (!response.ok || !response.body) throw new Error(`HTTP ${response.status}`);
         handlers.connected(true);
-        delay = 2000;
+        failures = 0;
         const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
         let buffer = '';
         for (;;) {
@@ -78,8 +82,8 @@ export function follow(handlers: LiveHandlers, after?: number): { stop(): void }
       }
       if (stopped) return;
       handlers.connected(false);
-      await new Promise((resolve) => setTimeout(resolve, delay));
-      delay = Math.min(30_000, delay * 2);
+      failures += 1;
+      await new Promise((resolve) => setTimeout(resolve, backoffDelay(failures, RECONNECT, Math.random())));
     }
   };
   void run();

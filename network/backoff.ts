@@ -1,39 +1,10 @@
-/**
- * Exponential backoff with jitter, the one retry-delay formula of the project (InfluxDB write
- * retries, reconnects to an external broker, notification retries): the delay doubles per
- * failure from `minMs` up to `maxMs`, and a share `jitter` of it is drawn at random so that many
- * clients failing together do not retry in step ("full jitter" and its variants: M. Brooker,
- * "Exponential Backoff And Jitter", AWS Architecture Blog, 2015).
- */
+/** Retry backoff: the formula (`backoff-delay.ts`) and its configuration schema. */
 import { z } from 'zod';
 
-export interface BackoffPolicy {
-  /** Delay after the first failure, ms. */
-  readonly minMs: number;
-  /** Longest delay, ms. */
-  readonly maxMs: number;
-  /** 0..1: the delay is drawn from [d × (1 − jitter), d]. */
-  readonly jitter: number;
-}
+export { backoffDelay, retryDelay, type BackoffPolicy } from './backoff-delay.ts';
 
 export const backoffSchema = z.object({
   minMs: z.number().int().positive().describe('Delay after the first failure, ms; doubles per further failure'),
   maxMs: z.number().int().positive().describe('Longest delay, ms'),
   jitter: z.number().min(0).max(1).describe('Share of a delay drawn at random: the delay lies in [d × (1 − jitter), d]'),
 });
-
-/**
- * The wait after failure number `attempt` (1 for the first) of the same operation. `random` is
- * in [0, 1) (inject it; tests pass fixed values). Pure.
- */
-export function backoffDelay(attempt: number, policy: BackoffPolicy, random: number): number {
-  const exponent = Math.min(Math.max(0, attempt - 1), 40);
-  const ceiling = Math.min(policy.maxMs, policy.minMs * 2 ** exponent);
-  return Math.round(ceiling * (1 - policy.jitter * random));
-}
-
-/** A `Retry-After` from the server wins over the backoff, but never past `maxMs`. Pure. */
-export function retryDelay(attempt: number, policy: BackoffPolicy, random: number, retryAfterMs?: number): number {
-  if (retryAfterMs !== undefined && retryAfterMs > 0) return Math.min(retryAfterMs, policy.maxMs);
-  return backoffDelay(attempt, policy, random);
-}
