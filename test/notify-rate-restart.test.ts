@@ -12,11 +12,11 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Catalog } from '../network/catalog.ts';
 import { sampleCatalog } from '../rules/engine.fixtures.ts';
 import { notifySchema } from '../rules/notify/config.ts';
-import { createRulesService, type RulesService } from '../rules/service.ts';
+import type { RulesService } from '../rules/service.ts';
 import { DEFERRED_DETAIL } from '../rules/tickets/outbox.ts';
-import { defaultLifecyclePolicy } from '../rules/tickets/policy.ts';
 import { subject } from '../rules/tickets/store.suite.ts';
 import { startDingtalkPeer, type DingtalkPeer } from './support/dingtalk-peer.ts';
+import { notifyingService } from './support/notify-service.ts';
 import { startSmsPeer, type SmsPeer } from './support/sms-peer.ts';
 
 /** Noon in Shanghai: no quiet hours. */
@@ -54,18 +54,7 @@ async function started(options: { perMinute: number; folder?: string; sms?: SmsP
     ...(options.fallbackAfter && { policy: { fallback: { after: options.fallbackAfter } } }),
     sender: { pollMs: 10 },
   });
-  const next = createRulesService({
-    rulePacks: [],
-    dataDir: options.folder ?? dir,
-    tickets: { store: 'sqlite', path: 'tickets.db', busyTimeoutMs: 5000 },
-    lifecycle: defaultLifecyclePolicy,
-    devices: [],
-    tickMs: 1000,
-    log: { info: () => {}, warn: () => {}, error: (fields, message) => console.error(message, fields) },
-    writeLines: async () => {},
-    now,
-    notify: { config, catalog, links: { key: randomBytes(32), baseUrl: 'http://127.0.0.1:8080' }, owner: `rate-restart-${randomBytes(3).toString('hex')}` },
-  });
+  const next = notifyingService({ dataDir: options.folder ?? dir, rulePacks: [], now, config, catalog, owner: `rate-restart-${randomBytes(3).toString('hex')}` });
   await next.start();
   return next;
 }

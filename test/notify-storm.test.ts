@@ -14,9 +14,9 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Catalog } from '../network/catalog.ts';
 import { readingAt, sampleCatalog } from '../rules/engine.fixtures.ts';
 import { notifySchema } from '../rules/notify/config.ts';
-import { createRulesService, type RulesService } from '../rules/service.ts';
-import { defaultLifecyclePolicy } from '../rules/tickets/policy.ts';
+import type { RulesService } from '../rules/service.ts';
 import { startDingtalkPeer, type DingtalkPeer } from './support/dingtalk-peer.ts';
+import { notifyingService } from './support/notify-service.ts';
 
 const RULES = 15;
 /** Noon in Shanghai: no quiet hours. */
@@ -49,18 +49,7 @@ beforeAll(async () => {
     channels: { dingtalk: { robots: Object.fromEntries(Object.entries(robots).map(([id, robot]) => [id, { webhook: peer.webhook(id), secret: robot.secret }])) }, log: { enabled: false } },
     sender: { pollMs: 10 },
   });
-  service = createRulesService({
-    rulePacks: [join(dir, 'storm.yaml')],
-    dataDir: dir,
-    tickets: { store: 'sqlite', path: 'tickets.db', busyTimeoutMs: 5000 },
-    lifecycle: defaultLifecyclePolicy,
-    devices: [],
-    tickMs: 1000,
-    log: { info: () => {}, warn: () => {}, error: (fields, message) => console.error(message, fields) },
-    writeLines: async () => {},
-    now,
-    notify: { config, catalog, links: { key: randomBytes(32), baseUrl: 'http://127.0.0.1:8080' }, owner: 'storm-test' },
-  });
+  service = notifyingService({ dataDir: dir, rulePacks: [join(dir, 'storm.yaml')], now, config, catalog, owner: 'storm-test' });
   await service.start();
 });
 
