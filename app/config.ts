@@ -112,6 +112,7 @@ export const envOverrides: Record<string, { path: string[]; type: 'string' | 'nu
   CLEARWATER_SOURCE_USERNAME: { path: ['source', 'username'], type: 'string' },
   CLEARWATER_SOURCE_PASSWORD: { path: ['source', 'password'], type: 'string' },
   CLEARWATER_SOURCE_TOPIC: { path: ['source', 'topic'], type: 'string' },
+  CLEARWATER_SOURCE_CONNECTIONS: { path: ['source', 'connections'], type: 'number' },
   INFLUX_URL: { path: ['influx', 'url'], type: 'string' },
   INFLUX_API: { path: ['influx', 'api'], type: 'string' },
   INFLUX_DATABASE: { path: ['influx', 'database'], type: 'string' },

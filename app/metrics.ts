@@ -166,7 +166,8 @@ export function brokerMetrics(registry: Registry, read: () => BrokerStats): void
 
 /** The external-broker subscription's metrics (`source.kind: mqtt`). */
 export function mqttSourceMetrics(registry: Registry, read: () => MqttSourceStats): void {
-  gauge(registry, 'clearwater_mqtt_source_connected', 'Connected to the external MQTT broker (1) or not (0)', () => (read().connected ? 1 : 0));
+  gauge(registry, 'clearwater_mqtt_source_connected', 'Every connection to the external MQTT broker up (1) or not (0)', () => (read().connected ? 1 : 0));
+  gauge(registry, 'clearwater_mqtt_source_connections', 'Connections to the external MQTT broker up now (source.connections configured)', () => read().connections);
   counter(registry, 'clearwater_mqtt_source_connects_total', 'Connections to the external broker established', () => read().connects);
   counter(registry, 'clearwater_mqtt_source_disconnects_total', 'Connections to the external broker closed (lost, or dropped to get unacknowledged messages re-sent)', () => read().disconnects);
   counter(registry, 'clearwater_mqtt_source_messages_received_total', 'PUBLISH packets received from the external broker, redeliveries included', () => read().received);

@@ -32,7 +32,7 @@ describe('the clearwater commands', () => {
   it('keep the flags the README, the tests and npm start use', () => {
     const flags = Object.fromEntries(commands.map(([path, command]) => [path, command.options.map((o) => o.flags)]));
     expect(flags.start).toEqual(['-c, --config <file>']);
-    expect(flags.ingest).toEqual(['-c, --config <file>', '--url <url>', '--client-id <id>', '--topic <filter>', '--username <name>']);
+    expect(flags.ingest).toEqual(['-c, --config <file>', '--url <url>', '--client-id <id>', '--topic <filter>', '--username <name>', '--connections <n>']);
     expect(flags.demo).toEqual(expect.arrayContaining(['-c, --config <file>', '--speed <factor>', '--seed <n>', '--scenario <spec>', '--only <id>', '--backfill <minutes>', '--duration <seconds>']));
     expect(flags.simulate).toEqual(expect.arrayContaining(['-c, --config <file>', '--broker <url>', '--catalog <file>', '--speed <factor>', '--scenario <spec>']));
     expect(flags['deadletters list']).toEqual(['-c, --config <file>', '--reason <reason>', '--device <id>', '--limit <n>', '--json']);

@@ -30,6 +30,8 @@ export interface PipelineStats {
   rejected: number;
   /** Lines waiting in the durable spool (Clearwater's `clearwater_spool_lines`); absent for the others. */
   spoolLines?: number;
+  /** External-broker mode: PUBACKs the ingest sent the broker (`clearwater_mqtt_source_messages_acked_total`): messages durable in the spool. */
+  sourceAcked?: number;
 }
 
 /** A load generator's running totals since `go`, for the overload run's time series. */

@@ -33,6 +33,8 @@ export interface ClearwaterPipelineSettings {
   readonly broker?: Record<string, unknown>;
   /** Rule pack files, instead of the app's default packs. */
   readonly rulePacks?: readonly string[];
+  /** The `source` section: `{kind: 'mqtt', …}` runs the ingest against an external broker (bench/external.ts) instead of the embedded one. */
+  readonly source?: Record<string, unknown>;
 }
 
 /** The value of an unlabelled sample `name` in Prometheus text exposition format; NaN when absent. */
@@ -48,6 +50,7 @@ async function main(): Promise<void> {
     catalog: settings.catalogPath,
     dataDir,
     ...(settings.rulePacks ? { rulePacks: settings.rulePacks } : {}),
+    ...(settings.source ? { source: settings.source } : {}),
     // The benchmark's devices publish as fast as they are acknowledged: the per-device rate limit
     // (50/s, for devices that report every minute) would measure the limit, not the pipeline. All
     // of them connect from 127.0.0.1, up to 5000 (bench/options.ts): past maxConnectionsPerAddress.
@@ -70,6 +73,7 @@ async function main(): Promise<void> {
       readings: readingsAccepted,
       rejected: Object.values(readingsRejected).reduce((a, b) => a + b, 0),
       spoolLines: metricValue(metrics, 'clearwater_spool_lines'),
+      ...(settings.source ? { sourceAcked: metricValue(metrics, 'clearwater_mqtt_source_messages_acked_total') } : {}),
     };
   };
   onParentMessage((message) => {

@@ -84,7 +84,7 @@ export async function countReadings(url: string, database: string): Promise<numb
 /** Readings one acknowledgement of the load stands for: a message's (raw: one, it counts readings). */
 export const readingsPerAck = (spec: RunSpec): number => (spec.kind === 'raw' ? 1 : readingsPerMessage(spec.workload));
 
-function splitDevices(devices: readonly BenchDevice[], parts: number): BenchDevice[][] {
+export function splitDevices(devices: readonly BenchDevice[], parts: number): BenchDevice[][] {
   const groups: BenchDevice[][] = Array.from({ length: Math.min(parts, devices.length) }, () => []);
   devices.forEach((device, i) => groups[i % groups.length]?.push(device));
   return groups;

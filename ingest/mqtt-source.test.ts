@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { IPublishPacket } from 'mqtt';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { IncomingPublish } from './ingest.ts';
-import { clientOptions, loggableUrl, mqttSourceSchema, MqttSource, reconnectDelayMs, type SourceClient } from './mqtt-source.ts';
+import { clientOptions, linkClientId, loggableUrl, mqttSourceSchema, MqttSource, reconnectDelayMs, type SourceClient } from './mqtt-source.ts';
 
 const config = mqttSourceSchema.parse({ kind: 'mqtt', url: 'mqtt://broker.test:1883', clientId: 'ingest-a' });
 
@@ -202,5 +202,77 @@ describe('mqtt source subscription', () => {
     vi.advanceTimersByTime(1000);
     client.accept(false); // the broker lost the session
     expect(client.subscriptions).toHaveLength(2);
+  });
+});
+
+describe('mqtt source with several connections', () => {
+  const shared = mqttSourceSchema.parse({ kind: 'mqtt', url: 'mqtt://broker.test:1883', clientId: 'ingest-a', topic: '$share/clearwater/water/+/+/+', connections: 3 });
+
+  async function startLinks(accept: (publish: IncomingPublish) => Promise<void> | undefined) {
+    const clients: { id: string | undefined; client: FakeClient }[] = [];
+    const source = new MqttSource(shared, {
+      connect: (_url, options) => {
+        const client = new FakeClient();
+        clients.push({ id: options.clientId, client });
+        return client as unknown as SourceClient;
+      },
+      random: () => 0,
+    });
+    const started = source.start({ accept, refuse: () => expect.unreachable('the source refuses nothing itself') });
+    for (const { client } of clients) client.accept();
+    await started;
+    return { clients: clients.map((c) => c.client), ids: clients.map((c) => c.id), source };
+  }
+
+  it('refuses several connections on a plain filter: each would receive every message', () => {
+    const result = mqttSourceSchema.safeParse({ kind: 'mqtt', url: 'mqtt://b', connections: 4 });
+    expect(result.success).toBe(false);
+    expect(result.error?.issues[0]).toMatchObject({ path: ['topic'], message: expect.stringContaining('$share/') });
+    expect(mqttSourceSchema.safeParse({ kind: 'mqtt', url: 'mqtt://b', connections: 65, topic: '$share/g/water/#' }).success).toBe(false);
+  });
+
+  it('opens one session per connection, numbered, each on the shared subscription', async () => {
+    const { clients, ids, source } = await startLinks(() => undefined);
+    expect(ids).toEqual(['ingest-a-1', 'ingest-a-2', 'ingest-a-3']);
+    expect(clients.map((c) => c.subscriptions)).toEqual([[shared.topic], [shared.topic], [shared.topic]]);
+    expect(source.stats()).toMatchObject({ connected: true, connections: 3, connects: 3 });
+    expect(linkClientId('ingest-a', 0, 1)).toBe('ingest-a'); // one connection keeps the id (and the session) it always had
+  });
+
+  it('takes a message on each connection while another waits for the spool, and counts them together', async () => {
+    const spool = deferred();
+    const { clients, source } = await startLinks(() => spool.promise);
+    const [first, second, third] = clients.map((client) => client.deliver());
+    await tick();
+    expect([first?.settled(), second?.settled(), third?.settled()]).toEqual([false, false, false]);
+    spool.resolve();
+    expect(await Promise.all([first?.outcome, second?.outcome, third?.outcome])).toEqual(['puback', 'puback', 'puback']);
+    expect(source.stats()).toMatchObject({ received: 3, acked: 3 });
+  });
+
+  it('when one connection is lost, only that one reconnects, and the others keep acknowledging', async () => {
+    vi.useFakeTimers();
+    const { clients, source } = await startLinks(() => Promise.resolve());
+    const [lost, kept] = clients as [FakeClient, FakeClient, FakeClient];
+    lost.drop();
+    expect(source.stats()).toMatchObject({ connected: false, connections: 2, disconnects: 1 });
+    expect(await kept.deliver().outcome).toBe('puback');
+    vi.advanceTimersByTime(500);
+    expect(clients.map((c) => c.reconnects)).toEqual([1, 0, 0]);
+    lost.accept(true);
+    expect(source.stats()).toMatchObject({ connected: true, connections: 3 });
+  });
+
+  it('on stop, every connection finishes the message in hand and disconnects', async () => {
+    const spool = deferred();
+    const { clients, source } = await startLinks(() => spool.promise);
+    const message = clients[1]!.deliver();
+    const stopped = source.stop();
+    await tick();
+    expect(clients.map((c) => c.ends)).toEqual([[false], [], [false]]);
+    spool.resolve();
+    await stopped;
+    expect(await message.outcome).toBe('puback');
+    expect(clients.map((c) => c.ends)).toEqual([[false], [false], [false]]);
   });
 });

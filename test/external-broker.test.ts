@@ -23,6 +23,7 @@ const site = `xb-${run}-tap`;
 const device = `xb-${run}-wq`;
 const stranger = `xb-${run}-ghost`;
 const clientId = `clearwater-test-ingest-${run}`;
+const sharedClientId = `clearwater-test-shared-${run}`;
 const database = 'external_broker';
 
 const catalogYaml = `
@@ -80,8 +81,10 @@ afterAll(async () => {
   await pipeline?.close();
   await publisher?.endAsync();
   // Discard the persistent session on the shared Mosquitto [MQTT-3.1.2-6]: clean session ends it.
-  const cleaner = await connect(MOSQUITTO, { clientId, clean: true }).catch(() => undefined);
-  await cleaner?.endAsync();
+  for (const id of [clientId, ...[1, 2, 3].map((n) => `${sharedClientId}-${n}`)]) {
+    const cleaner = await connect(MOSQUITTO, { clientId: id, clean: true }).catch(() => undefined);
+    await cleaner?.endAsync();
+  }
   await rm(folder, { recursive: true, force: true });
 });
 
@@ -171,5 +174,18 @@ describe('external broker mode (Mosquitto)', () => {
     expect(stats.redelivered).toBeGreaterThan(0);
     expect(stats.acked).toBe(10);
     expect(pipeline.ingest.stats.readingsRejected).toEqual({});
+  });
+
+  it('splits the stream over several connections of one shared subscription: every message lands once', async () => {
+    await pipeline!.close();
+    pipeline = await startIngest({
+      source: { kind: 'mqtt', url: MOSQUITTO, clientId: sharedClientId, topic: `$share/xb-${run}/water/${site}/+/+`, connections: 3 },
+    });
+    expect(sourceStats(pipeline)).toMatchObject({ connected: true, connections: 3 });
+    expect(await metric(pipeline!.http, 'clearwater_mqtt_source_connections')).toBe(3);
+    await Promise.all(Array.from({ length: 30 }, () => publishTelemetry(device, 0.8)));
+    await eventually(async () => ((await storedTurbidity()) === 58 ? true : undefined), 10_000, '30 more readings over the shared subscription');
+    // Mosquitto deals each message to one member of the group: 30 received, not 3 × 30.
+    expect(sourceStats(pipeline)).toMatchObject({ received: 30, acked: 30, unacked: 0 });
   });
 });

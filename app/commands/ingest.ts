@@ -22,6 +22,7 @@ export const ingestOptionsSchema = z.strictObject({
   clientId: source.clientId.describe('Fixed client id of the persistent session (source.clientId); each ingest process needs its own'),
   topic: source.topic.describe('Topic filter (source.topic); $share/{group}/water/+/+/+ splits the stream among several ingest processes'),
   username: source.username.describe('User name at the broker (source.username); the password from CLEARWATER_SOURCE_PASSWORD'),
+  connections: source.connections.describe('Connections on the shared subscription (source.connections); more than one needs a $share/{group}/ topic'),
 });
 type IngestOptions = Partial<z.output<typeof ingestOptionsSchema>>;
 
@@ -32,6 +33,7 @@ export function ingestEnv(options: IngestOptions, env: Record<string, string | u
     CLEARWATER_SOURCE_CLIENT_ID: options.clientId,
     CLEARWATER_SOURCE_TOPIC: options.topic,
     CLEARWATER_SOURCE_USERNAME: options.username,
+    CLEARWATER_SOURCE_CONNECTIONS: options.connections === undefined ? undefined : String(options.connections),
   };
   const given = Object.fromEntries(Object.entries(flags).filter(([, value]) => value !== undefined));
   return { ...env, ...given, CLEARWATER_SOURCE_KIND: 'mqtt' };
@@ -41,7 +43,7 @@ export function registerIngestCommand(program: Command): void {
   schemaCommand(program, 'ingest', {
     description: 'Run the ingest against an external MQTT broker (no embedded broker): subscribe, ingest into InfluxDB, rules and tickets, HTTP API',
     options: ingestOptionsSchema,
-    flags: { config: CONFIG_FLAG, url: '--url <url>', clientId: '--client-id <id>', topic: '--topic <filter>', username: '--username <name>' },
+    flags: { config: CONFIG_FLAG, url: '--url <url>', clientId: '--client-id <id>', topic: '--topic <filter>', username: '--username <name>', connections: '--connections <n>' },
     action: async (options, given) => {
       const config = await loadConfig(options.config, ingestEnv(givenOnly(options, given), process.env));
       const log = createLogger(config.log.level, config.log.pretty);
