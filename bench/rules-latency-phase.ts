@@ -34,8 +34,12 @@ export interface LatencyContext {
   readonly logLevel: string;
 }
 
+/** baseline: no load; fixed: a --rates level; peak: closed loop, as fast as PUBACKs allow; half-peak: half of the peak level's acked/s. */
+export type LatencyLevel = 'baseline' | 'fixed' | 'peak' | 'half-peak';
+
 export interface LatencyPhaseResult {
-  /** Background load offered, readings/s (one reading a message); 0 = the baseline. */
+  readonly level: LatencyLevel;
+  /** Background load offered, readings/s (one reading a message); 0 = the baseline; the peak level: what it reached. */
   readonly rate: number;
   readonly ackedPerSecond: number;
   readonly puback: LoadResult['latency'] | undefined;
@@ -81,15 +85,15 @@ async function start(context: LatencyContext, dataDir: string, database: string,
   return startPipeline(parsed.config, { log: createLogger(parsed.config.log.level, false), onTicketChange: (change) => onProbe.probe?.onTicketChange(change) });
 }
 
-async function startLoad(context: LatencyContext, pipeline: RunningPipeline, rate: number): Promise<ChildProcess | undefined> {
-  if (rate <= 0) return undefined;
+async function startLoad(context: LatencyContext, pipeline: RunningPipeline, level: LatencyLevel, rate: number): Promise<ChildProcess | undefined> {
+  if (level === 'baseline') return undefined;
   const load = forkBenchChild('load-generator.ts', {
     url: `mqtt://127.0.0.1:${pipeline.mqttPort}`,
     devices: context.loadDevices,
     inflight: context.inflight,
     drainTimeoutMs: 10_000,
     noDelay: false,
-    ratePerDevice: rate / context.loadDevices.length,
+    ratePerDevice: level === 'peak' ? 0 : rate / context.loadDevices.length,
     workload: workloads.a,
   } satisfies LoadGeneratorSettings);
   await nextMessage(load, 'connected', 300_000);
@@ -138,19 +142,20 @@ async function stopLoad(load: ChildProcess | undefined): Promise<LoadResult | un
   return result;
 }
 
-export async function runLatencyPhase(rate: number, context: LatencyContext): Promise<LatencyPhaseResult> {
-  const dataDir = await mkdtemp(join(context.workDir, `phase-${rate}-`));
+/** One level: `rate` readings/s offered (unused for the baseline and the peak). */
+export async function runLatencyPhase(level: LatencyLevel, rate: number, context: LatencyContext): Promise<LatencyPhaseResult> {
+  const dataDir = await mkdtemp(join(context.workDir, `phase-${level}-${rate}-`));
   const hook: { probe?: LatencyProbe } = {};
   const pipeline = await start(context, dataDir, `bench_rules_${Math.round(rate)}_${Date.now()}`, hook);
   let load: ChildProcess | undefined;
   try {
     const probe = (hook.probe = await LatencyProbe.start({ url: `mqtt://127.0.0.1:${pipeline.mqttPort}`, targets: context.targets, probeRate: context.probeRate }));
-    load = await startLoad(context, pipeline, rate);
+    load = await startLoad(context, pipeline, level, rate);
     const figures = await measure(context, pipeline, probe, load);
     const loadResult = await stopLoad(load);
     const probes = await probe.finish(10_000);
     const acked = loadResult && loadResult.windowMs > 0 ? (loadResult.windowAcked * 1000) / loadResult.windowMs : 0;
-    return { rate, ackedPerSecond: acked, puback: loadResult?.latency, probes, ...figures };
+    return { level, rate: level === 'peak' ? acked : rate, ackedPerSecond: acked, puback: loadResult?.latency, probes, ...figures };
   } finally {
     hook.probe?.kill();
     if (load && load.exitCode === null) load.kill('SIGKILL');

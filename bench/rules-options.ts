@@ -24,6 +24,10 @@ export const ruleBenchOptionsSchema = z.strictObject({
   rates: commaList
     .transform((items) => items.map(Number))
     .pipe(z.array(z.number().positive().max(1_000_000)).min(1)).default([5000, 15_000]).describe('Latency part: background load levels, readings/s, comma-separated (a run at 0 comes first)'),
+  halfPeak: z.coerce
+    .boolean()
+    .default(false)
+    .describe('Latency part: after the baseline, a closed-loop level (the load devices as fast as PUBACKs allow) finds the pipeline\'s peak with every pack loaded, then a level at half of it; the goal line holds its p99 against 100 ms'),
   loadDevices: count(1, 5000).default(500).describe('Latency part: MQTT devices carrying the background load (village taps of the catalog)'),
   inflight: count(1, 1000).default(10).describe('Latency part: unacknowledged QoS 1 publishes per load device'),
   probeRate: z.coerce.number().positive().max(1000).default(20).describe('Latency part: probes a second (alternately the bench rule and the shipped tap-turbidity rule)'),

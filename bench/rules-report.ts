@@ -106,11 +106,33 @@ export function packCostTable(results: readonly EnginePassResult[], refused: rea
   return [table(['pack', 'rules', 'eval/rdg', 'µs/rdg', 'evaluations/s', 'ms/tick', 'opened'], rows), ...notes].join('\n');
 }
 
+/** How a level is named in the tables. Pure. */
+export function levelLabel(phase: Pick<LatencyPhaseResult, 'level' | 'rate'>): string {
+  if (phase.level === 'baseline') return '0 (baseline)';
+  if (phase.level === 'peak') return 'peak (closed loop)';
+  if (phase.level === 'half-peak') return `${thousands(phase.rate)} (half peak)`;
+  return thousands(phase.rate);
+}
+
+/** The goal: publish → ticket p99 ≤ 100 ms at half the peak, every pack loaded; '' without a half-peak level. Pure. */
+export function latencyGoal(phases: readonly LatencyPhaseResult[], goalMs = 100): string {
+  const half = phases.find((p) => p.level === 'half-peak');
+  const peak = phases.find((p) => p.level === 'peak');
+  if (!half || !peak) return '';
+  return half.probes
+    .map((probe) => {
+      const p99 = quantile(probe.latenciesMs, 0.99);
+      const met = probe.lost === 0 && p99 <= goalMs;
+      return `publish → ticket p99 at half the peak (${thousands(half.rate)} of ${thousands(peak.ackedPerSecond)} rdg/s), ${probe.label}: ${fixed(p99, 1)} ms, ${probe.lost} lost (goal ≤ ${goalMs} ms, none lost): ${met ? 'met' : 'not met'}`;
+    })
+    .join('\n');
+}
+
 export function latencyTable(phases: readonly LatencyPhaseResult[]): string {
   const header = ['load rdg/s', 'acked/s', 'probe', 'sent', 'opened', 'lost', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'PUBACK p50', 'p99'];
   const rows = phases.flatMap((phase) =>
     phase.probes.map((probe, i) => [
-      i === 0 ? (phase.rate === 0 ? '0 (baseline)' : thousands(phase.rate)) : '',
+      i === 0 ? levelLabel(phase) : '',
       i === 0 ? thousands(phase.ackedPerSecond) : '',
       probe.label,
       String(probe.sent),
@@ -127,7 +149,7 @@ export function latencyTable(phases: readonly LatencyPhaseResult[]): string {
 export function pipelineTable(phases: readonly LatencyPhaseResult[]): string {
   const header = ['load rdg/s', 'ingest rdg/s', 'rule evals/s', 'pipe CPU%', 'load CPU%', 'influxd CPU%', 'other CPU%', 'max RSS MiB'];
   const rows = phases.map((p) => [
-    p.rate === 0 ? '0 (baseline)' : thousands(p.rate),
+    levelLabel(p),
     thousands(p.readingsPerSecond),
     thousands(p.evaluationsPerSecond),
     fixed(p.pipelineCpuPercent),
@@ -141,7 +163,7 @@ export function pipelineTable(phases: readonly LatencyPhaseResult[]): string {
 
 /** Each load level's probe p50/p99 against the baseline's. */
 export function latencyRatios(phases: readonly LatencyPhaseResult[]): string {
-  const baseline = phases.find((p) => p.rate === 0);
+  const baseline = phases.find((p) => p.level === 'baseline');
   if (!baseline) return '';
   return phases
     .filter((p) => p !== baseline)
@@ -149,7 +171,7 @@ export function latencyRatios(phases: readonly LatencyPhaseResult[]): string {
       phase.probes.map((probe) => {
         const base = baseline.probes.find((b) => b.label === probe.label);
         const at = (q: number, p: { latenciesMs: readonly number[] } | undefined) => quantile(p?.latenciesMs ?? [], q);
-        return `${thousands(phase.rate)} rdg/s, ${probe.label}: p50 ${ratio(at(0.5, probe), at(0.5, base))}, p99 ${ratio(at(0.99, probe), at(0.99, base))} the baseline's`;
+        return `${levelLabel(phase)}${phase.level === 'fixed' ? ' rdg/s' : ''}, ${probe.label}: p50 ${ratio(at(0.5, probe), at(0.5, base))}, p99 ${ratio(at(0.99, probe), at(0.99, base))} the baseline's`;
       }),
     )
     .join('\n');

@@ -23,7 +23,7 @@ import { findProcess } from './proc-stats.ts';
 import { checkedCatalog, worksCounty, writeCatalog } from '../simulators/catalog/generate.ts';
 import { pickLatencyDevices, withPasswords, type LatencyDevices } from './rules-devices.ts';
 import { runEnginePart } from './rules-engine-phase.ts';
-import { runLatencyPhase, type LatencyPhaseResult } from './rules-latency-phase.ts';
+import { runLatencyPhase, type LatencyLevel, type LatencyPhaseResult } from './rules-latency-phase.ts';
 import { parseRuleBenchOptions, ruleBenchHelp, type RuleBenchOptions } from './rules-options.ts';
 import { BENCH_RULE_ID, loadShippedPacks, shippedTapTurbidityRule, writeBenchPack, type ShippedPacks } from './rules-packs.ts';
 import type { ProbeTarget } from './rules-probe-protocol.ts';
@@ -58,10 +58,19 @@ async function latencyPart(options: RuleBenchOptions, packs: ShippedPacks, file:
       targets: probeTargets(packs, devices),
       workDir,
     };
-    for (const rate of [0, ...options.rates]) {
-      log(`latency: ${rate === 0 ? 'no background load' : `${rate} readings/s from ${devices.load.length} devices`}, ${options.warmup} s warm-up + ${options.seconds} s, ${options.probeRate} probes/s`);
-      phases.push(await runLatencyPhase(rate, context));
+    const level = async (kind: LatencyLevel, rate: number) => {
+      const what = { baseline: 'no background load', peak: `closed loop (as fast as PUBACKs allow) from ${devices.load.length} devices`, 'half-peak': `${rate} readings/s, half the peak, from ${devices.load.length} devices`, fixed: `${rate} readings/s from ${devices.load.length} devices` }[kind];
+      log(`latency: ${what}, ${options.warmup} s warm-up + ${options.seconds} s, ${options.probeRate} probes/s`);
+      const phase = await runLatencyPhase(kind, rate, context);
+      phases.push(phase);
+      return phase;
+    };
+    await level('baseline', 0);
+    if (options.halfPeak) {
+      const peak = await level('peak', 0);
+      await level('half-peak', Math.round(peak.ackedPerSecond / 2));
     }
+    for (const rate of options.rates) await level('fixed', rate);
   } finally {
     await influx.stop();
   }
@@ -104,6 +113,8 @@ async function main(): Promise<number> {
       const phases = await latencyPart(options, packs, file, devices, workDir);
       console.log(`Publish → ticket opened, whole pipeline in one process; ${options.probeRate} probes/s for ${options.seconds} s after ${options.warmup} s of load; load: ${options.loadDevices} devices × ${options.inflight} in flight, QoS 1, one quiet reading a message`);
       console.log(`${report.latencyTable(phases)}\n\n${report.pipelineTable(phases)}\n\n${report.latencyRatios(phases)}`);
+      const goal = report.latencyGoal(phases);
+      if (goal) console.log(`\nGoal\n${goal}`);
     }
   } finally {
     await rm(workDir, { recursive: true, force: true });
