@@ -32,6 +32,8 @@ export interface PipelineStats {
   spoolLines?: number;
   /** External-broker mode: PUBACKs the ingest sent the broker (`clearwater_mqtt_source_messages_acked_total`): messages durable in the spool. */
   sourceAcked?: number;
+  /** The embedded broker: logged-in clients it closed, by why (keep-alive, a newer connection of the device, a connection error). */
+  brokerClosed?: { keepaliveTimeouts: number; takenOver: number; clientErrors: Record<string, number> };
 }
 
 /** A load generator's running totals since `go`, for the overload run's time series. */

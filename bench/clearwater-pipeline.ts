@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { parseConfig } from '../app/config.ts';
 import { createLogger } from '../app/log.ts';
 import { startPipeline } from '../app/pipeline.ts';
+import type { BrokerStats } from '../broker/stats.ts';
 import { childSettings, failChild, onParentMessage, tell, type PipelineStats } from './child-protocol.ts';
 
 export interface ClearwaterPipelineSettings {
@@ -41,6 +42,11 @@ export interface ClearwaterPipelineSettings {
 function metricValue(exposition: string, name: string): number {
   const match = new RegExp(`^${name} (\\S+)$`, 'm').exec(exposition);
   return match?.[1] === undefined ? Number.NaN : Number(match[1]);
+}
+
+/** Why the embedded broker closed logged-in clients, from its counters. */
+function brokerClosed(stats: BrokerStats): NonNullable<PipelineStats['brokerClosed']> {
+  return { keepaliveTimeouts: stats.keepaliveTimeouts, takenOver: stats.connectionsTakenOver, clientErrors: { ...stats.clientErrors } };
 }
 
 async function main(): Promise<void> {
@@ -74,6 +80,7 @@ async function main(): Promise<void> {
       rejected: Object.values(readingsRejected).reduce((a, b) => a + b, 0),
       spoolLines: metricValue(metrics, 'clearwater_spool_lines'),
       ...(settings.source ? { sourceAcked: metricValue(metrics, 'clearwater_mqtt_source_messages_acked_total') } : {}),
+      ...(pipeline.source.kind === 'embedded' ? { brokerClosed: brokerClosed(pipeline.source.stats()) } : {}),
     };
   };
   onParentMessage((message) => {

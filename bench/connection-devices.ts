@@ -51,6 +51,8 @@ export interface DevicesStatus {
   readonly controlMaxAckMs: number;
   readonly controlUnacked: number;
   readonly controlDisconnects: number;
+  /** The control group's disconnects by what the client saw last before the close (its error, or none). */
+  readonly controlCloseReasons: Record<string, number>;
   /** Logins refused (CONNACK error, by code) since the mark. */
   readonly refused: Record<string, number>;
   /** Totals since the start. */
@@ -79,6 +81,7 @@ const say = (message: object, then?: () => void) => process.send?.(message, unde
 let markAt = Date.now();
 let controlMaxAckMs = 0;
 let controlDisconnects = 0;
+let controlCloseReasons: Record<string, number> = {};
 let refused: Record<string, number> = {};
 let reporting = true;
 let announced = false;
@@ -117,14 +120,28 @@ function start(slot: DeviceSlot): Device {
     connectTimeout: 30_000,
   });
   const device: Device = { slot, client, window: new InFlightWindow(Number.POSITIVE_INFINITY), seq: 0, lastTs: 0, backAt: 0, ever: false };
-  client.on('connect', () => publish(device));
+  let lastError = 'none';
+  let up = false;
+  client.on('connect', () => {
+    up = true;
+    lastError = 'none (the broker closed the socket)';
+    client.stream.once('error', (error: Error) => (lastError = `socket: ${error.message.slice(0, 70)}`));
+    publish(device);
+  });
   client.on('error', (error) => {
+    lastError = error.message.slice(0, 80);
     const code = (error as { code?: unknown }).code;
     const key = typeof code === 'number' ? `connack_${code}` : 'network';
     refused[key] = (refused[key] ?? 0) + 1;
   });
   client.on('close', () => {
-    if (slot.control) controlDisconnects += 1;
+    const wasUp = up;
+    up = false;
+    if (!slot.control) return;
+    controlDisconnects += 1;
+    // A failed reconnect attempt closes too: tell those from a connection that was up.
+    const key = `${wasUp ? 'was connected' : 'reconnect attempt'}: ${lastError}, ${Math.round((Date.now() - markAt) / 1000)} s after the mark`;
+    controlCloseReasons[key] = (controlCloseReasons[key] ?? 0) + 1;
   });
   const phase = Math.random() * settings.reportIntervalMs;
   setTimeout(() => setInterval(() => publish(device), settings.reportIntervalMs).unref(), phase).unref();
@@ -149,6 +166,7 @@ function status(): DevicesStatus {
     controlMaxAckMs,
     controlUnacked: control.reduce((n, d) => n + unacked(d), 0),
     controlDisconnects,
+    controlCloseReasons,
     refused,
     sent: total((d) => d.window.counts.sent),
     acked: total((d) => d.window.counts.acknowledged),
@@ -176,6 +194,7 @@ process.on('message', (message: Message) => {
     markAt = Date.now();
     controlMaxAckMs = 0;
     controlDisconnects = 0;
+    controlCloseReasons = {};
     refused = {};
   } else if (message.type === 'drop') {
     for (const d of devices) if (!d.slot.control) d.client.stream.destroy();

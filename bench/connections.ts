@@ -31,6 +31,7 @@ import { createDatabase, influxQL, startLocalInfluxd } from '../app/local-influx
 import { DEFAULT_SCRYPT } from '../network/password.ts';
 import { writeBenchCatalog, type BenchDevice } from './bench-catalog.ts';
 import { exited, forkBenchChild, nextMessage, send } from './child-protocol.ts';
+import { askStats } from './run-phase.ts';
 import type { DeviceSlot, DevicesSettings, DevicesStatus } from './connection-devices.ts';
 import { fixed, table, thousands } from './format.ts';
 import { memoryUsage } from './proc-stats.ts';
@@ -139,6 +140,13 @@ class Share {
 }
 
 const statusOf = async (shares: readonly Share[]) => Promise.all(shares.map((s) => s.status()));
+/** The control group's disconnects by their last error, over every device process. */
+function closeReasons(statuses: readonly DevicesStatus[]): string {
+  const merged: Record<string, number> = {};
+  for (const s of statuses) for (const [reason, n] of Object.entries(s.controlCloseReasons)) merged[reason] = (merged[reason] ?? 0) + n;
+  return Object.entries(merged).map(([reason, n]) => `${n} × ${reason}`).join(', ') || 'none';
+}
+
 const sum = (statuses: readonly DevicesStatus[], key: 'backSinceMark' | 'stormBack' | 'stormDevices' | 'connected' | 'controlUnacked' | 'controlDisconnects' | 'sent' | 'acked' | 'unacked') =>
   statuses.reduce((n, s) => n + s[key], 0);
 const refusals = (statuses: readonly DevicesStatus[]) => {
@@ -272,8 +280,10 @@ async function runStorms(shares: readonly Share[], first: Pipeline, settings: ob
   const stormS = (lastBack(storm.statuses) - stormAt) / 1000;
   await sleep(options.reportIntervalS * 1000); // the control group's publishes of the storm get their PUBACKs or show as unacknowledged
   const afterStorm = await statusOf(shares);
+  const closedByBroker = (await askStats(pipeline.child)).stats.brokerClosed;
+  log(`the broker closed logged-in clients so far: ${closedByBroker ? `${closedByBroker.keepaliveTimeouts} keep-alive timeouts, ${closedByBroker.takenOver} taken over by a newer connection, errors ${JSON.stringify(closedByBroker.clientErrors)}` : 'unknown'}`);
   const controlMaxAckMs = Math.max(...afterStorm.map((s) => s.controlMaxAckMs));
-  log(`outage storm: ${sum(storm.statuses, 'stormBack')}/${sum(storm.statuses, 'stormDevices')} back after ${fixed(stormS, 1)} s; control group: slowest PUBACK ${controlMaxAckMs} ms, ${sum(afterStorm, 'controlUnacked')} unacked, ${sum(afterStorm, 'controlDisconnects')} disconnects; refused ${refusals(storm.statuses)}`);
+  log(`outage storm: ${sum(storm.statuses, 'stormBack')}/${sum(storm.statuses, 'stormDevices')} back after ${fixed(stormS, 1)} s; control group: slowest PUBACK ${controlMaxAckMs} ms, ${sum(afterStorm, 'controlUnacked')} unacked, ${sum(afterStorm, 'controlDisconnects')} disconnects (${closeReasons(afterStorm)}); refused ${refusals(storm.statuses)}`);
   const stormPeakRss = memoryUsage(pipeline.pid)?.peakRssMiB ?? Number.NaN;
 
   // 3. Restart storm: stop Clearwater, start it again on the same data folder and port.

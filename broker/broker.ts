@@ -72,6 +72,12 @@ const AEDES_MAX_TOPIC_LEVELS = 100;
 /** The error Aedes closes a socket with when no CONNECT arrived within connectTimeout (lib/client.js). */
 const AEDES_CONNECT_TIMEOUT = 'connect did not arrive in time';
 
+/** A connection error as a label of few values: its errno code (ECONNRESET, EPIPE), else its message cut short. Pure. */
+export function clientErrorReason(error: Error): string {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' ? code : error.message.slice(0, 60);
+}
+
 export class EmbeddedBroker {
   readonly stats: BrokerStats = emptyStats();
   private aedes: Aedes | undefined;
@@ -131,6 +137,11 @@ export class EmbeddedBroker {
     });
     aedes.on('connectionError', (_client, error) => {
       if (error.message === AEDES_CONNECT_TIMEOUT) this.stats.connectTimeouts += 1;
+    });
+    aedes.on('keepaliveTimeout', () => (this.stats.keepaliveTimeouts += 1));
+    aedes.on('clientError', (_client, error) => {
+      const reason = clientErrorReason(error);
+      this.stats.clientErrors[reason] = (this.stats.clientErrors[reason] ?? 0) + 1;
     });
     aedes.on('clientReady', () => (this.stats.connected += 1));
     aedes.on('clientDisconnect', () => (this.stats.connected -= 1));

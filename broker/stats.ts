@@ -25,6 +25,10 @@ export interface BrokerStats {
   connectionsRefused: Record<ConnectionRefusal, number>;
   /** Sockets closed because they had not sent a whole CONNECT within connectTimeoutMs. */
   connectTimeouts: number;
+  /** Logged-in clients closed for sending nothing within 1.5 × their keep-alive [MQTT-3.1.2-24]. */
+  keepaliveTimeouts: number;
+  /** Logged-in clients closed on an error of their connection (reset, write after close, bad packet), by its code or message. */
+  clientErrors: Record<string, number>;
   /** Connections closed for announcing a packet over the limit of their phase (maxConnectPacketBytes before the login, maxPacketBytes after). */
   packetsTooLarge: Record<PacketPhase, number>;
   /** Connections closed for a Remaining Length longer than four bytes (MQTT 3.1.1 §2.2.3). */
@@ -67,6 +71,8 @@ export function emptyStats(): BrokerStats {
     sockets: 0,
     connectionsRefused: { max_connections: 0, max_connections_per_address: 0, max_connections_per_device: 0, client_id_taken: 0 },
     connectTimeouts: 0,
+    keepaliveTimeouts: 0,
+    clientErrors: {},
     packetsTooLarge: { before_connect: 0, after_connect: 0 },
     packetLengthsMalformed: 0,
     connectionsTakenOver: 0,
