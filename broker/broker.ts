@@ -139,7 +139,8 @@ export class EmbeddedBroker {
       if (error.message === AEDES_CONNECT_TIMEOUT) this.stats.connectTimeouts += 1;
     });
     aedes.on('keepaliveTimeout', () => (this.stats.keepaliveTimeouts += 1));
-    aedes.on('clientError', (_client, error) => {
+    aedes.on('clientError', (client, error) => {
+      if (!this.sessions.get(client)) return; // a refused login is counted at its refusal, not here
       const reason = clientErrorReason(error);
       this.stats.clientErrors[reason] = (this.stats.clientErrors[reason] ?? 0) + 1;
     });

@@ -545,6 +545,18 @@ describe('limits, one broker each', () => {
     });
   });
 
+  describe('connection errors', () => {
+    it('counts a logged-in device whose socket is reset by its error code, and a refused login not at all', async () => {
+      const { broker, url } = await startBroker({});
+      expect(await tryOpen(url, asDevice(TAP.id, { password: 'not-the-Secret-7c1d' }))).toMatch(/Bad username or password/i);
+      const device = await open(url, asDevice(TAP.id));
+      (device.stream as Socket).resetAndDestroy();
+      await eventually(() => broker.stats.clientErrors['ECONNRESET'], 10_000, 'the reset counted');
+      expect(broker.stats.clientErrors).toEqual({ ECONNRESET: 1 });
+      expect(broker.stats.loginsRefused).toBe(1);
+    });
+  });
+
   describe('login throttling', () => {
     it('locks a user name out after repeated failures, without checking passwords, until the lockout ends', async () => {
       let now = 1_000_000;
