@@ -74,7 +74,12 @@ const floors: readonly Floor[] = [
     },
   },
   { file: 'burst-night.yaml', title: 'a main burst at night, on the EPANET model: detected within 15 minutes', kind: { kind: 'burst', incidents: 1 }, withinMin: 15 },
-  { file: 'burst-morning-peak.yaml', title: 'a main burst at the morning peak, on the EPANET model', kind: { kind: 'burst', incidents: 1 } },
+  {
+    file: 'burst-morning-peak.yaml',
+    title: 'a main burst at the morning peak, on the EPANET model, and the yellow water its flow stirs up',
+    kind: { kind: 'burst', incidents: 1 },
+    also: (r) => expect(r.score.kinds.find((k) => k.kind === 'yellow-water'), summary(r)).toMatchObject({ incidents: 2, detected: 2 }),
+  },
   { file: 'pump-trip-houwu.yaml', title: 'a booster pump trip, on the EPANET model', kind: { kind: 'pump-trip', incidents: 1 } },
 ];
 

@@ -8,9 +8,8 @@ import { Workspace, Project } from 'epanet-js';
 import { NodeProperty, LinkProperty, CountType } from './epanet-codes.ts';
 import { flowFraction, localHour } from '../models/diurnal.ts';
 import { toInp, type CountyNetwork } from './network-inp.ts';
+import { KPA_PER_METRE_HEAD } from '../../network/metrics.ts';
 
-/** Metres of water head to kPa (ρg at 4 °C: 9.80665 kPa per m). */
-const KPA_PER_M = 9.80665;
 /** L/s to m³/h. */
 const M3H_PER_LPS = 3.6;
 
@@ -90,7 +89,7 @@ export class HydraulicModel {
       return v;
     };
     return {
-      pressureKpa: (id) => must(pressure, id) * KPA_PER_M,
+      pressureKpa: (id) => must(pressure, id) * KPA_PER_METRE_HEAD,
       flowM3h: (id) => must(flow, id) * M3H_PER_LPS,
       levelM: (id) => must(head, id),
     };

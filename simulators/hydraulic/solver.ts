@@ -2,12 +2,14 @@
  * The hydraulic solution a device reads at a simulated instant: the network is solved at the
  * start of each `stepMs` step with the events in force then, and the few latest steps are kept
  * (devices sample a step in any order, each in increasing time). Tank levels come from a mass
- * balance over those snapshots (`tank-levels.ts`), so they fill and draw down with demand.
+ * balance over those snapshots (`tank-levels.ts`), so they fill and draw down with demand, and a
+ * gauge at a tank's bottom (a booster's suction) reads that level.
  * Chlorine devices read the water quality run (`quality-model.ts`), which only moves forward:
  * every step's water is kept for KEPT_QUALITY_STEPS, so a device that lags the others (a
  * backlog) still finds its step.
  */
 import type { Catalog, Device } from '../../network/catalog.ts';
+import { KPA_PER_METRE_HEAD } from '../../network/metrics.ts';
 import type { Readings } from '../models/signals.ts';
 import type { HydraulicsConfig } from './config.ts';
 import { stateAt } from './config.ts';
@@ -29,7 +31,7 @@ export interface HydraulicSolver {
   truthFor(device: Device, tMs: number): Readings | undefined;
   /** Yellow water a device's signal model adds at `tMs`: excess turbidity (NTU), colour (Pt-Co), iron (mg/L) at a tap or main. */
   excessFor(device: Device, tMs: number): Readings | undefined;
-  /** The mains whose deposits the valve operations stir up (known from the start; see yellow-water.ts). */
+  /** The mains whose deposits the valve operations and bursts stir up (known from the start; see yellow-water.ts). */
   readonly yellowWater: readonly DiscolourationEpisode[];
   close(): void;
 }
@@ -84,8 +86,11 @@ export async function createHydraulicSolver(catalog: Catalog, config: Hydraulics
       }
       if (!where) return truth;
       const solution = solutionAt(tMs);
-      if (device.metrics.has('pressure')) truth.pressure = solution.pressureKpa(where.nodeId);
-      if (device.metrics.has('level')) truth.level = tankLevels.has(where.nodeId) ? tankLevels.levelM(where.nodeId, tMs) : solution.levelM(where.nodeId);
+      // A gauge in a tank the balance follows (a booster's suction) reads that level's head: the
+      // snapshot's tanks stay at their initial level.
+      const balancedLevelM = tankLevels.has(where.nodeId) ? tankLevels.levelM(where.nodeId, tMs) : undefined;
+      if (device.metrics.has('pressure')) truth.pressure = balancedLevelM === undefined ? solution.pressureKpa(where.nodeId) : balancedLevelM * KPA_PER_METRE_HEAD;
+      if (device.metrics.has('level')) truth.level = balancedLevelM ?? solution.levelM(where.nodeId);
       if (device.metrics.has('flow') && where.linkId) truth.flow = solution.flowM3h(where.linkId);
       return truth;
     },

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Catalog } from '../../network/catalog.ts';
+import { KPA_PER_METRE_HEAD } from '../../network/metrics.ts';
 import { HOUR_MS, LOCAL_MIDNIGHT_MS, MINUTE_MS, sampleCatalog } from '../fixtures.ts';
 import { hydraulicsConfigSchema } from './config.ts';
 import { networkParams } from './network-inp.ts';
@@ -46,6 +47,12 @@ describe('tank levels from the mass balance over the snapshots', () => {
     expect(level(normal, HOUWU_TANK, 9)).toBeLessThan(level(normal, HOUWU_TANK, 5) - 0.05);
     expect(level(normal, HOUWU_TANK, 24)).toBeGreaterThan(level(normal, HOUWU_TANK, 22) + 0.03);
     expect(level(normal, HOUWU_TANK, 27)).toBeCloseTo(networkParams.tankMaxLevelM, 6); // full by 03:00
+  });
+
+  it("the booster's suction gauge at the tank's bottom reads the level's head, and follows it down at the morning peak", () => {
+    const suction = (hours: number) => normal.truthFor(catalog.device('booster-houwu-suction')!, START + hours * HOUR_MS)!.pressure!;
+    for (const hours of [5, 9, 22]) expect(suction(hours)).toBeCloseTo(level(normal, HOUWU_TANK, hours) * KPA_PER_METRE_HEAD, 6);
+    expect(suction(9)).toBeLessThan(suction(5) - 0.5); // kPa: the level falls more than 5 cm
   });
 
   it('a plant trip upstream drains the break tank (its feed main loses pressure) and fills the clear well (its pump stops); both recover', () => {

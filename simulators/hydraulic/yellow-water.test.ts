@@ -57,6 +57,16 @@ describe('yellow water from the velocities of the EPANET model', () => {
     expect(predict(closeXiwan)).toEqual([]);
   });
 
+  it('a burst at the morning peak stirs the Tongmen DN300 as a valve operation would; one at night reaches no tap', () => {
+    const burstAt = (startsAfter: string) => predict(hydraulicsConfigSchema.parse({ events: [{ kind: 'burst', node: 'main-tongmen-dn300', coefficient: 3, startsAfter, durationMs: '2h' }] }).events);
+    const morning = burstAt('7h');
+    expect(Math.max(...Array.from({ length: 24 * 12 }, (_, i) => turbidityAt(morning, 'tongmen-tap', i / 12)))).toBeGreaterThan(1);
+    expect(yellowWaterTruth(morning, catalog).map((r) => r.name)).toContain('yellow-water@main-tongmen-dn300');
+    // At night the burst lifts the main's velocity too, but the stirred water gets no further
+    // than the main before the burst is over: no tap turns turbid, so no yellow-water incident.
+    expect(yellowWaterTruth(burstAt('3h'), catalog)).toEqual([]);
+  });
+
   it('writes one yellow-water record per stirred main, over the sites its water reaches', () => {
     const records = yellowWaterTruth(predict(reroute), catalog);
     // The Shangyuan DN300 is stirred too, but its water only reaches the boosters' break tanks.

@@ -1,7 +1,7 @@
 /**
  * Yellow water on the EPANET model: each main's usual daily peak velocity from a day of snapshots
- * without events, then the snapshots of every step while a valve operation is in force, searched for
- * mains pushed past their peak (`discolouration.ts`). Done once when the solver is created, so the
+ * without events, then the snapshots of every step while a valve operation, burst or pump trip is
+ * in force, searched for mains pushed past their peak (`discolouration.ts`). Done once when the solver is created, so the
  * episodes and their ground truth are known before the run starts (as the other events' are).
  */
 import type { Catalog } from '../../network/catalog.ts';
@@ -55,14 +55,14 @@ export function stepsAt({ model, network, events, simStartMs }: YellowWaterInput
 }
 
 /**
- * Every step while a valve operation is in force, and the step after each ends (in order, once
- * each). Bursts raise velocities too (one at the morning peak pushes the Tongmen DN300 past its
- * peak), but are not searched: a burst rehearses a hydraulic incident alone (see README.md).
+ * Every step while a hydraulic event (a valve operation, a burst, a pump trip) is in force, and
+ * the step after each ends (in order, once each): whatever pushes a main past its usual peak
+ * stirs it, a burst at the morning peak included. A dosing failure moves no water.
  */
 function eventSteps(events: readonly HydraulicEvent[], simStartMs: number, stepMs: number): number[] {
   const steps = new Set<number>();
   for (const e of events) {
-    if (e.kind !== 'valve') continue;
+    if (e.kind === 'dosing-failure') continue;
     const first = Math.floor(e.startsAfter / stepMs);
     const last = Math.ceil((e.startsAfter + (e.durationMs ?? DAY_MS)) / stepMs);
     for (let k = first; k <= last; k++) steps.add(simStartMs + k * stepMs);
