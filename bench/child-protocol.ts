@@ -59,6 +59,8 @@ export interface LoadResult {
   /** What the schedules called for from `go` to `stop` (closed loop and raw writer: = totalSent). */
   totalOffered: number;
   errors: number;
+  /** Workload B messages whose samples ran past the present (load-generator.ts); absent from the raw writer. */
+  pastPresent?: number;
   /** Publish → PUBACK (raw writer: request → response) latencies inside the window, ms. */
   latency: { p50: number; p99: number; max: number; count: number };
 }

@@ -3,6 +3,7 @@
  */
 import { fixed, ratio, table, thousands } from './format.ts';
 import type { RunResult } from './run-phase.ts';
+import { B_HISTORY_MS } from './workload.ts';
 
 /** CPU time the pipeline process spent per landed reading (bare broker: per reading of the messages it acknowledged), µs. */
 export function cpuMicrosPerReading(result: RunResult): number {
@@ -96,6 +97,7 @@ export function notes(results: readonly RunResult[]): string {
     const missing = r.totalAckedReadings - r.landed;
     if (Number.isFinite(missing) && missing > 0) lines.push(`${r.label}: ${thousands(missing)} acknowledged readings were not in InfluxDB after a ${fixed(r.drainSeconds, 1)} s drain and the pipeline's stop.`);
     if (r.loadErrors > 0) lines.push(`${r.label}: the load generator counted ${r.loadErrors} publish or connection errors.`);
+    if (r.loadPastPresent > 0) lines.push(`${r.label}: ${r.loadPastPresent} messages carried samples past the present (each logger's ${B_HISTORY_MS / 86_400_000}-day history ran out); a pipeline would refuse them, this peer does not look at timestamps.`);
     if (r.pipeline && r.pipeline.rejected > 0) lines.push(`${r.label}: the pipeline rejected ${r.pipeline.rejected} readings.`);
   }
   return lines.join('\n');

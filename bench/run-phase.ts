@@ -62,6 +62,8 @@ export interface RunResult {
   readonly peakRssMiB: number;
   readonly latency: LoadResult['latency'];
   readonly loadErrors: number;
+  /** Workload B messages whose samples ran past the present (load-generator.ts). */
+  readonly loadPastPresent: number;
   readonly pipeline?: PipelineStats;
 }
 
@@ -107,6 +109,7 @@ function sumLoad(results: readonly LoadResult[]) {
     totalSent: sum((r) => r.totalSent),
     totalOffered: sum((r) => r.totalOffered),
     errors: sum((r) => r.errors),
+    pastPresent: sum((r) => r.pastPresent ?? 0),
     latency,
   };
 }
@@ -242,6 +245,7 @@ function toResult(spec: RunSpec, context: RunContext, { pipeline, loads }: Proce
     peakRssMiB: ending.peakRssMiB,
     latency: load.latency,
     loadErrors: load.errors,
+    loadPastPresent: load.pastPresent ?? 0,
     ...(ending.finalStats ? { pipeline: ending.finalStats } : {}),
   };
 }

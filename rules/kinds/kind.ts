@@ -140,6 +140,8 @@ export interface WatchedDevice {
   readonly site: Site;
   /** Reporting interval from the catalog (`intervalS` × 1000). */
   readonly intervalMs: number;
+  /** A data logger's upload period (catalog `uploadEveryS` × 1000): it reports that often, its samples together. */
+  readonly uploadEveryMs?: number;
   /** Metrics the catalog says the device publishes. */
   readonly metrics: ReadonlySet<MetricName>;
 }

@@ -23,13 +23,13 @@ type Step =
   | readonly ['offline' | 'online', minute: number];
 
 /** Runs steps through the rule and spells each decision ("fire:warning@240" = silent 240 s). */
-function run(rule: StaleRule, steps: readonly Step[], state: StaleState = initialStaleState): string[] {
+function run(rule: StaleRule, steps: readonly Step[], state: StaleState = initialStaleState, device: WatchedDevice = sonde): string[] {
   return steps.map((step) => {
     const [what, minute] = step;
     const at = minute * MIN;
     const evaluation =
       what === 'tick'
-        ? staleTick(rule, state, sonde, at)
+        ? staleTick(rule, state, device, at)
         : what === 'data'
           ? staleHeard(rule, state, { ts: at, values: new Map((step[2] ?? ['turbidity', 'ph']).map((m) => [m, 1])) })
           : staleStatus(rule, state, what, at);
@@ -72,6 +72,14 @@ describe('stale', () => {
     expect(staleLimitMs(silent, sonde)).toBe(180_000);
     expect(staleLimitMs(batched, sonde)).toBe(20 * MIN);
     expect(staleLimitMs(silent, { ...sonde, intervalMs: 300_000 })).toBe(15 * MIN);
+  });
+
+  it('counts a logger silent after three missed uploads, not three missed samples', () => {
+    const logger: WatchedDevice = { ...sonde, id: 'tongmen-end-tap-pt', uploadEveryMs: 15 * MIN };
+    expect(staleLimitMs(silent, logger)).toBe(45 * MIN);
+    // Uploads at 0 and 15 (each a batch of minute samples), then nothing: quiet between uploads,
+    // silent once three uploads are missed.
+    expect(run(silent, [['data', 0], ['tick', 14], ['data', 15], ['tick', 44], ['tick', 60], ['tick', 61]], initialStaleState, logger)).toEqual(['-', '-', '-', '-', '-', 'fire:warning@2760']);
   });
 
   it('files tickets under the rule metric, else the device first metric', () => {

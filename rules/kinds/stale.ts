@@ -13,9 +13,10 @@
  * - Start: a device never heard from is due `limit` after the first tick the state sees (the
  *   engine's start of watch), not after its first reading: a catalog device that never reports
  *   is exactly what the rule is for.
- * - Limit: max(`intervals` × intervalMs, `atLeast`). Fires when the silence is longer (not equal).
- *   Loggers sampling every minute but uploading every 15 min to 2 h (common practice) need
- *   `atLeast` above their upload period.
+ * - Limit: max(`intervals` × the device's reporting period, `atLeast`). Fires when the silence is
+ *   longer (not equal). The period is the catalog's `intervalS`, or for a data logger (sampling
+ *   every minute, uploading every 15 min to 2 h in one batch: common practice) its `uploadEveryS`:
+ *   it is silent when uploads stop, not between them.
  * - Offline: a broker `offline` status (last will) opens the ticket at once with `offline: open`
  *   (default); an `offline` stamped at or before the last data is old news and ignored. `online`
  *   alone resolves nothing: the ticket resolves with the first data after it.
@@ -43,7 +44,7 @@ export const staleSchema = ruleBaseSchema.extend({
   metric: metricNameSchema
     .optional()
     .describe('Only readings of this metric count, and only devices whose catalog lists it are watched; absent = any reading of any device'),
-  intervals: z.number().positive().max(10_000).default(3).describe('Silence limit in reporting intervals of the device (catalog intervalS); default 3'),
+  intervals: z.number().positive().max(10_000).default(3).describe("Silence limit in reporting periods of the device (catalog intervalS, or a logger's uploadEveryS); default 3"),
   atLeast: durationSchema.default(0).describe('Floor of the silence limit, e.g. above the upload period of batch loggers; default 0'),
   offline: z
     .enum(['open', 'wait'])
@@ -75,8 +76,11 @@ export interface StaleState {
 
 export const initialStaleState: StaleState = { heardAt: undefined, since: undefined, severity: undefined, reportedAt: undefined, offlineAt: undefined };
 
+/** How often a device reports, ms: a logger once per upload, any other device once per sample. */
+export const reportingPeriodMs = (device: WatchedDevice): number => device.uploadEveryMs ?? device.intervalMs;
+
 /** The silence limit for one device, ms. */
-export const staleLimitMs = (rule: StaleRule, device: WatchedDevice): number => Math.max(rule.intervals * device.intervalMs, rule.atLeast);
+export const staleLimitMs = (rule: StaleRule, device: WatchedDevice): number => Math.max(rule.intervals * reportingPeriodMs(device), rule.atLeast);
 
 const seconds = (ms: number) => Math.max(0, ms) / 1000;
 const lastSign = (state: StaleState) => state.heardAt ?? state.since;
