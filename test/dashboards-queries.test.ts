@@ -97,15 +97,16 @@ const nanshan = (minute: number): Readings => {
 
 /**
  * Runs the simulated network (every device but the driven ones) from `startMs` for `durationMs`
- * of simulated time: until the devices have published (nearly) every reading of that span. The
+ * of simulated time: until the devices have published (nearly) every message of that span. The
  * devices publish whatever fell due while they connected, so the clock alone does not tell.
  */
 async function simulate(startMs: number, durationMs: number, scenarios: Parameters<typeof createNetworkSimulator>[0]['scenarios'] = []): Promise<void> {
   const devices = [...pipeline.catalog.devices.values()].filter((d) => !DRIVEN.includes(d.id));
   simulator = createNetworkSimulator({ brokerUrl: pipeline.mqttUrl, seed: 11, speed: 1800, startMs, devices: devices.map((d) => d.id), scenarios }, { catalog: pipeline.catalog });
-  const expected = devices.reduce((n, d) => n + Math.floor(durationMs / d.intervalMs), 0);
+  // Messages: a logger sends its samples once per upload.
+  const expected = devices.reduce((n, d) => n + Math.floor(durationMs / (d.uploadEveryMs ?? d.intervalMs)), 0);
   await simulator.start();
-  await eventually(() => (simulator.stats().total.acknowledged >= 0.95 * expected ? true : undefined), 40_000, `${expected} readings of the simulation`);
+  await eventually(() => (simulator.stats().total.acknowledged >= 0.95 * expected ? true : undefined), 40_000, `${expected} messages of the simulation`);
   await simulator.stop({ announceOffline: false });
 }
 
