@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from './free-port.ts';
+import { stopChild } from './stop-child.ts';
 
 export interface LocalInfluxd {
   /** Base URL, e.g. http://127.0.0.1:40123 */
@@ -154,13 +155,7 @@ async function waitForPing(url: string, child: ChildProcess, timeoutMs: number):
 }
 
 async function stopInfluxd(child: ChildProcess | undefined, dataDir: string, keepData: boolean): Promise<void> {
-  if (child && child.exitCode === null && child.signalCode === null) {
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(timer);
-  }
+  if (child) await stopChild(child);
   if (!keepData) await rm(dataDir, { recursive: true, force: true });
 }
 

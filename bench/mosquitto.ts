@@ -12,6 +12,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../app/free-port.ts';
+import { stopChild } from '../app/stop-child.ts';
 
 export const MOSQUITTO_BINARY = process.env.MOSQUITTO_BINARY ?? '/usr/sbin/mosquitto';
 
@@ -73,11 +74,7 @@ export async function startMosquitto(): Promise<PrivateMosquitto> {
     url: `mqtt://127.0.0.1:${port}`,
     pid: child.pid ?? 0,
     async stop() {
-      if (child.exitCode === null) {
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        child.kill('SIGTERM');
-        await exited;
-      }
+      await stopChild(child);
       await rm(dir, { recursive: true, force: true });
     },
   };

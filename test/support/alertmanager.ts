@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../../app/free-port.ts';
+import { stopChild } from '../../app/stop-child.ts';
 
 const installScript = fileURLToPath(new URL('../../scripts/install-test-peers.sh', import.meta.url));
 const BINARY = 'prometheus-alertmanager';
@@ -106,11 +107,7 @@ function handle(url: string, child: ChildProcess, dir: string): Alertmanager {
       return line === undefined ? 0 : Number(line.split(' ').at(-1));
     },
     async stop() {
-      if (child.exitCode === null) {
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        child.kill('SIGTERM');
-        await exited;
-      }
+      await stopChild(child);
       await rm(dir, { recursive: true, force: true });
     },
   };
