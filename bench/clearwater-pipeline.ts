@@ -19,6 +19,7 @@ import { createLogger } from '../app/log.ts';
 import { startPipeline } from '../app/pipeline.ts';
 import type { BrokerStats } from '../broker/stats.ts';
 import { childSettings, failChild, onParentMessage, tell, type PipelineStats } from './child-protocol.ts';
+import { metricValue } from './exposition.ts';
 
 export interface ClearwaterPipelineSettings {
   readonly influxUrl: string;
@@ -36,12 +37,6 @@ export interface ClearwaterPipelineSettings {
   readonly rulePacks?: readonly string[];
   /** The `source` section: `{kind: 'mqtt', …}` runs the ingest against an external broker (bench/external.ts) instead of the embedded one. */
   readonly source?: Record<string, unknown>;
-}
-
-/** The value of an unlabelled sample `name` in Prometheus text exposition format; NaN when absent. */
-function metricValue(exposition: string, name: string): number {
-  const match = new RegExp(`^${name} (\\S+)$`, 'm').exec(exposition);
-  return match?.[1] === undefined ? Number.NaN : Number(match[1]);
 }
 
 /** Why the embedded broker closed logged-in clients, from its counters. */

@@ -18,6 +18,7 @@ import type { LoadGeneratorSettings } from './load-generator.ts';
 import { cpuPercent, machinePercent, sampleCpu } from './proc-stats.ts';
 import { LatencyProbe, type ProbeResult, type ProbeTarget } from './rules-probe-protocol.ts';
 import { workloads } from './workload.ts';
+import { metricValue } from './exposition.ts';
 
 export interface LatencyContext {
   readonly influxUrl: string;
@@ -55,12 +56,6 @@ export interface LatencyPhaseResult {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** The value of an unlabelled sample `name` in Prometheus text exposition format; NaN when absent. */
-function metricValue(exposition: string, name: string): number {
-  const match = new RegExp(`^${name} (\\S+)$`, 'm').exec(exposition);
-  return match?.[1] === undefined ? Number.NaN : Number(match[1]);
-}
 
 async function scrape(pipeline: RunningPipeline) {
   const text = await (await fetch(`http://127.0.0.1:${pipeline.httpPort}/metrics`)).text();
