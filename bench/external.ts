@@ -23,7 +23,7 @@ import { fixed, ratio, table, thousands } from './format.ts';
 import { startMosquitto } from './mosquitto.ts';
 import { parseBenchOptions } from './options.ts';
 import { cpuPercent, findProcess, memoryUsage, sampleCpu, type CpuSample } from './proc-stats.ts';
-import { askStats, countReadings, runPhase, splitDevices } from './run-phase.ts';
+import { askStats, awaitStats, countReadings, runPhase, splitDevices } from './run-phase.ts';
 import { workloads } from './workload.ts';
 
 const log = (text: string) => process.stderr.write(`[bench:external] ${text}\n`);
@@ -122,18 +122,8 @@ async function floorRun(context: Context): Promise<Row> {
 }
 
 /** Polls the pipeline until `done` says so or nothing moves for STALL_MS; false when it stalled. */
-async function until(pipeline: ChildProcess, done: (stats: PipelineStats) => boolean, progressOf: (stats: PipelineStats) => number): Promise<boolean> {
-  let last = Number.NaN;
-  let movedAt = performance.now();
-  for (;;) {
-    const { stats } = await askStats(pipeline);
-    if (done(stats)) return true;
-    const value = progressOf(stats);
-    if (value !== last) [last, movedAt] = [value, performance.now()];
-    else if (performance.now() - movedAt > STALL_MS) return false;
-    await sleep(POLL_MS);
-  }
-}
+const until = (pipeline: ChildProcess, done: (stats: PipelineStats) => boolean, progress: (stats: PipelineStats) => number) =>
+  awaitStats(pipeline, { done, progress, stallMs: STALL_MS, pollMs: POLL_MS });
 
 /** The ingest with `connections` on `$share/bench/water/+/+/+`, taking connections × messagesPerConnection messages. */
 async function ingestRun(connections: number, context: Context): Promise<Row> {

@@ -76,6 +76,34 @@ export async function askStats(child: ChildProcess): Promise<{ stats: PipelineSt
   return { stats, atMs: performance.now() };
 }
 
+export interface StatsWait {
+  /** The goal, read off the child's stats. */
+  readonly done: (stats: PipelineStats) => boolean;
+  /** A figure that moves while the child works towards it. */
+  readonly progress: (stats: PipelineStats) => number;
+  /** Give up once `progress` has not moved for this long. */
+  readonly stallMs: number;
+  readonly pollMs: number;
+  /** Give up after this long in any case; default never. */
+  readonly limitMs?: number;
+}
+
+/** Polls a pipeline child's stats until `done`, a stall or the limit; true when done. */
+export async function awaitStats(child: ChildProcess, wait: StatsWait): Promise<boolean> {
+  const startedAt = performance.now();
+  let last = Number.NaN;
+  let movedAt = startedAt;
+  while (performance.now() - startedAt < (wait.limitMs ?? Infinity)) {
+    const { stats } = await askStats(child);
+    if (wait.done(stats)) return true;
+    const value = wait.progress(stats);
+    if (value !== last) [last, movedAt] = [value, performance.now()];
+    else if (performance.now() - movedAt > wait.stallMs) return false;
+    await sleep(wait.pollMs);
+  }
+  return false;
+}
+
 /** Readings of `telemetry`: the sum of every field's count (a line may hold several). */
 export async function countReadings(url: string, database: string): Promise<number> {
   const body = await influxQL(url, 'SELECT count(*) FROM "telemetry"', database);
@@ -128,15 +156,7 @@ function pipelineChild(kind: Exclude<PipelineKind, 'raw'>, workload: Workload, d
 /** Waits until the sink wrote `expected` lines, or made no progress for 5 s, or the limit. */
 async function drain(child: ChildProcess, expected: number, limitMs: number): Promise<number> {
   const startedAt = performance.now();
-  let last = -1;
-  let lastProgressAt = startedAt;
-  while (performance.now() - startedAt < limitMs) {
-    const { stats } = await askStats(child);
-    if (stats.linesWritten >= expected) break;
-    if (stats.linesWritten !== last) [last, lastProgressAt] = [stats.linesWritten, performance.now()];
-    else if (performance.now() - lastProgressAt > 5000) break;
-    await sleep(250);
-  }
+  await awaitStats(child, { done: (s) => s.linesWritten >= expected, progress: (s) => s.linesWritten, stallMs: 5000, pollMs: 250, limitMs });
   return (performance.now() - startedAt) / 1000;
 }
 
