@@ -35,6 +35,7 @@ import { askStats } from './run-phase.ts';
 import type { DeviceSlot, DevicesSettings, DevicesStatus } from './connection-devices.ts';
 import { fixed, table, thousands } from './format.ts';
 import { memoryUsage } from './proc-stats.ts';
+import { benchMain } from './entry.ts';
 
 const optionsSchema = z.strictObject({
   devices: z.coerce.number().int().min(10).max(20_000).default(10_000).describe('Devices, each its own MQTT connection and password'),
@@ -173,13 +174,7 @@ async function until(shares: readonly Share[], timeoutMs: number, done: (s: Devi
 
 const lastBack = (statuses: readonly DevicesStatus[]) => Math.max(...statuses.map((s) => s.lastBackAt));
 
-async function main(): Promise<number> {
-  const parsed = cli.parse(process.argv.slice(2));
-  if (!parsed.ok) {
-    process.stdout.write('help' in parsed ? cli.help() : `${parsed.problems}\n\n${cli.help()}`);
-    return 'help' in parsed ? 0 : 2;
-  }
-  const options = parsed.options;
+async function main(options: z.infer<typeof optionsSchema>): Promise<number> {
   const n = options.devices;
   const fds = openFileLimit();
   if (fds < n + 500) throw new Error(`ulimit -n is ${fds}: the pipeline needs a socket per device and more (${n + 500}); raise it`);
@@ -336,10 +331,4 @@ async function landedFor(url: string, database: string, expected: number): Promi
   return new Map();
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+benchMain(cli, main);

@@ -25,6 +25,7 @@ import { parseBenchOptions } from './options.ts';
 import { cpuPercent, findProcess, memoryUsage, sampleCpu, type CpuSample } from './proc-stats.ts';
 import { askStats, awaitStats, countReadings, runPhase, splitDevices } from './run-phase.ts';
 import { workloads } from './workload.ts';
+import { benchMain } from './entry.ts';
 
 const log = (text: string) => process.stderr.write(`[bench:external] ${text}\n`);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -234,14 +235,7 @@ export function report(rows: readonly Row[]): string {
   return lost.length > 0 ? `${body}\n\nLOST acknowledged readings in: ${lost.map((r) => r.label).join(', ')}: those runs count for nothing.` : body;
 }
 
-async function main(): Promise<number> {
-  const parsed = parseExternalBenchOptions(process.argv.slice(2));
-  if (!parsed.ok) {
-    if ('help' in parsed) process.stdout.write(externalBenchHelp());
-    else process.stderr.write(`${parsed.problems}\n\n${externalBenchHelp()}`);
-    return 'help' in parsed ? 0 : 2;
-  }
-  const { options } = parsed;
+async function main(options: ExternalBenchOptions): Promise<number> {
   const runId = new Date().toISOString().replace(/\D/g, '').slice(0, 14);
   const workDir = await mkdtemp(join(tmpdir(), 'clearwater-bench-external-'));
   const influx = await startLocalInfluxd();
@@ -273,10 +267,4 @@ async function main(): Promise<number> {
   return rows.some((r) => Number.isFinite(r.landed) && r.landed < r.acked) ? 1 : 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+benchMain({ parse: parseExternalBenchOptions, help: externalBenchHelp }, main);

@@ -28,6 +28,7 @@ import { parseRuleBenchOptions, ruleBenchHelp, type RuleBenchOptions } from './r
 import { BENCH_RULE_ID, loadShippedPacks, shippedTapTurbidityRule, writeBenchPack, type ShippedPacks } from './rules-packs.ts';
 import type { ProbeTarget } from './rules-probe-protocol.ts';
 import * as report from './rules-report.ts';
+import { benchMain } from './entry.ts';
 
 const PROBES_PER_TARGET = 10;
 const startedAt = performance.now();
@@ -77,13 +78,7 @@ async function latencyPart(options: RuleBenchOptions, packs: ShippedPacks, file:
   return phases;
 }
 
-async function main(): Promise<number> {
-  const parsed = parseRuleBenchOptions(process.argv.slice(2));
-  if (!parsed.ok) {
-    process.stdout.write('help' in parsed ? ruleBenchHelp() : `${parsed.problems}\n\n${ruleBenchHelp()}`);
-    return 'help' in parsed ? 0 : 2;
-  }
-  const { options } = parsed;
+async function main(options: RuleBenchOptions): Promise<number> {
   const wantLatency = options.only.includes('latency');
   // Devices that never log in get a hash of a password nobody knows; the loggers-in get real ones.
   const unknown = await hashPassword(randomBytes(16).toString('hex'), BENCH_SCRYPT);
@@ -122,10 +117,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+benchMain({ parse: parseRuleBenchOptions, help: ruleBenchHelp }, main);

@@ -19,6 +19,7 @@ import { overloadNotes, overloadSeries, overloadSummaryTable, rowSeconds, summar
 import { comparisons, goals, notes, resultsTable } from './report.ts';
 import { runPhase, type RunContext, type RunResult, type RunSpec } from './run-phase.ts';
 import { workloads } from './workload.ts';
+import { benchMain } from './entry.ts';
 
 const log = (text: string) => process.stderr.write(`[bench] ${text}\n`);
 
@@ -62,14 +63,7 @@ async function runOverload(spec: OverloadSpec, context: RunContext): Promise<Ove
   return result;
 }
 
-async function main(): Promise<number> {
-  const parsed = parseBenchOptions(process.argv.slice(2));
-  if (!parsed.ok) {
-    if ('help' in parsed) process.stdout.write(helpText());
-    else process.stderr.write(`${parsed.problems}\n\n${helpText()}`);
-    return 'help' in parsed ? 0 : 2;
-  }
-  const { options } = parsed;
+async function main(options: BenchOptions): Promise<number> {
   if (options.profile !== 'none') await mkdir(options.profileDir, { recursive: true });
   const runId = new Date().toISOString().replace(/\D/g, '').slice(0, 14);
   const workDir = await mkdtemp(join(tmpdir(), 'clearwater-bench-catalog-'));
@@ -128,10 +122,4 @@ function printOverload(options: BenchOptions, overloads: readonly OverloadResult
   if (remarks) console.log(`\n${remarks}`);
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+benchMain({ parse: parseBenchOptions, help: helpText }, main);
