@@ -12,6 +12,9 @@ const count = (min: number, max: number) => z.coerce.number().int().min(min).max
 /** A comma-separated list, e.g. "5000,15000". */
 const commaList = z.string().transform((text) => text.split(',').map((s) => s.trim()).filter(Boolean));
 
+/** The latency part's fixed load levels when --rates is not given (and --half-peak is not asked), readings/s. */
+export const DEFAULT_RATES: readonly number[] = [5000, 15_000];
+
 export const ruleBenchOptionsSchema = z.strictObject({
   devices: count(100, 200_000).default(10_000).describe('Devices in the generated county catalog'),
   seed: z.string().min(1).default('clearwater-rules-bench').describe('Seed of the catalog and the readings (same seed, same figures to compare)'),
@@ -23,7 +26,9 @@ export const ruleBenchOptionsSchema = z.strictObject({
   warmup: z.coerce.number().min(0).max(600).default(3).describe('Latency part: background load before the window opens, s'),
   rates: commaList
     .transform((items) => items.map(Number))
-    .pipe(z.array(z.number().positive().max(1_000_000)).min(1)).default([5000, 15_000]).describe('Latency part: background load levels, readings/s, comma-separated (a run at 0 comes first)'),
+    .pipe(z.array(z.number().positive().max(1_000_000)).min(1))
+    .optional()
+    .describe(`Latency part: background load levels, readings/s, comma-separated (a run at 0 comes first); default ${DEFAULT_RATES.join(',')}, none with --half-peak`),
   halfPeak: z.coerce
     .boolean()
     .default(false)

@@ -24,7 +24,7 @@ import { checkedCatalog, worksCounty, writeCatalog } from '../simulators/catalog
 import { pickLatencyDevices, withPasswords, type LatencyDevices } from './rules-devices.ts';
 import { runEnginePart } from './rules-engine-phase.ts';
 import { runLatencyPhase, type LatencyLevel, type LatencyPhaseResult } from './rules-latency-phase.ts';
-import { parseRuleBenchOptions, ruleBenchHelp, type RuleBenchOptions } from './rules-options.ts';
+import { DEFAULT_RATES, parseRuleBenchOptions, ruleBenchHelp, type RuleBenchOptions } from './rules-options.ts';
 import { BENCH_RULE_ID, loadShippedPacks, shippedTapTurbidityRule, writeBenchPack, type ShippedPacks } from './rules-packs.ts';
 import type { ProbeTarget } from './rules-probe-protocol.ts';
 import * as report from './rules-report.ts';
@@ -71,7 +71,7 @@ async function latencyPart(options: RuleBenchOptions, packs: ShippedPacks, file:
       const peak = await level('peak', 0);
       await level('half-peak', Math.round(peak.ackedPerSecond / 2));
     }
-    for (const rate of options.rates) await level('fixed', rate);
+    for (const rate of options.rates ?? (options.halfPeak ? [] : DEFAULT_RATES)) await level('fixed', rate);
   } finally {
     await influx.stop();
   }
