@@ -38,6 +38,13 @@ export interface DevicesSettings {
 }
 
 /** What this share saw since the last mark (times are epoch ms; 0: none yet). */
+/** Closes of one kind in the control group: how many, and when the first and last came, s after the mark. */
+export interface CloseReason {
+  readonly count: number;
+  readonly firstS: number;
+  readonly lastS: number;
+}
+
 export interface DevicesStatus {
   readonly devices: number;
   readonly connected: number;
@@ -51,8 +58,8 @@ export interface DevicesStatus {
   readonly controlMaxAckMs: number;
   readonly controlUnacked: number;
   readonly controlDisconnects: number;
-  /** The control group's disconnects by what the client saw last before the close (its error, or none). */
-  readonly controlCloseReasons: Record<string, number>;
+  /** The control group's disconnects by what the client saw last before the close (its error, or none), with the first and last of them in s after the mark. */
+  readonly controlCloseReasons: Record<string, CloseReason>;
   /** Logins refused (CONNACK error, by code) since the mark. */
   readonly refused: Record<string, number>;
   /** Totals since the start. */
@@ -81,7 +88,7 @@ const say = (message: object, then?: () => void) => process.send?.(message, unde
 let markAt = Date.now();
 let controlMaxAckMs = 0;
 let controlDisconnects = 0;
-let controlCloseReasons: Record<string, number> = {};
+let controlCloseReasons: Record<string, CloseReason> = {};
 let refused: Record<string, number> = {};
 let reporting = true;
 let announced = false;
@@ -140,8 +147,10 @@ function start(slot: DeviceSlot): Device {
     if (!slot.control) return;
     controlDisconnects += 1;
     // A failed reconnect attempt closes too: tell those from a connection that was up.
-    const key = `${wasUp ? 'was connected' : 'reconnect attempt'}: ${lastError}, ${Math.round((Date.now() - markAt) / 1000)} s after the mark`;
-    controlCloseReasons[key] = (controlCloseReasons[key] ?? 0) + 1;
+    const key = `${wasUp ? 'was connected' : 'reconnect attempt'}: ${lastError}`;
+    const atS = Math.round((Date.now() - markAt) / 1000);
+    const seen = controlCloseReasons[key];
+    controlCloseReasons[key] = seen ? { count: seen.count + 1, firstS: Math.min(seen.firstS, atS), lastS: Math.max(seen.lastS, atS) } : { count: 1, firstS: atS, lastS: atS };
   });
   const phase = Math.random() * settings.reportIntervalMs;
   setTimeout(() => setInterval(() => publish(device), settings.reportIntervalMs).unref(), phase).unref();

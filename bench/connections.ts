@@ -32,7 +32,7 @@ import { DEFAULT_SCRYPT } from '../network/password.ts';
 import { writeBenchCatalog, type BenchDevice } from './bench-catalog.ts';
 import { exited, forkBenchChild, nextMessage, send } from './child-protocol.ts';
 import { askStats } from './run-phase.ts';
-import type { DeviceSlot, DevicesSettings, DevicesStatus } from './connection-devices.ts';
+import type { CloseReason, DeviceSlot, DevicesSettings, DevicesStatus } from './connection-devices.ts';
 import { fixed, table, thousands } from './format.ts';
 import { memoryUsage } from './proc-stats.ts';
 import { benchMain } from './entry.ts';
@@ -143,9 +143,15 @@ class Share {
 const statusOf = async (shares: readonly Share[]) => Promise.all(shares.map((s) => s.status()));
 /** The control group's disconnects by their last error, over every device process. */
 function closeReasons(statuses: readonly DevicesStatus[]): string {
-  const merged: Record<string, number> = {};
-  for (const s of statuses) for (const [reason, n] of Object.entries(s.controlCloseReasons)) merged[reason] = (merged[reason] ?? 0) + n;
-  return Object.entries(merged).map(([reason, n]) => `${n} × ${reason}`).join(', ') || 'none';
+  const merged: Record<string, CloseReason> = {};
+  for (const s of statuses) {
+    for (const [reason, r] of Object.entries(s.controlCloseReasons)) {
+      const seen = merged[reason];
+      merged[reason] = seen ? { count: seen.count + r.count, firstS: Math.min(seen.firstS, r.firstS), lastS: Math.max(seen.lastS, r.lastS) } : r;
+    }
+  }
+  const when = (r: CloseReason) => (r.firstS === r.lastS ? `${r.firstS} s` : `${r.firstS}-${r.lastS} s`);
+  return Object.entries(merged).map(([reason, r]) => `${r.count} × ${reason}, ${when(r)} after the mark`).join('; ') || 'none';
 }
 
 const sum = (statuses: readonly DevicesStatus[], key: 'backSinceMark' | 'stormBack' | 'stormDevices' | 'connected' | 'controlUnacked' | 'controlDisconnects' | 'sent' | 'acked' | 'unacked') =>
