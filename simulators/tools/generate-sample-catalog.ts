@@ -115,11 +115,7 @@ for (const tap of sites.filter((s) => s.kind === 'tap')) {
   // Tongmen's old cast-iron main: colour and iron too, where yellow water shows.
   const quality: MetricName[] = tap.village === 'tongmen' ? [...TAP_QUALITY, 'color', 'iron'] : [...TAP_QUALITY];
   add(tap.id, instruments.tapStation, { metrics: quality });
-  // Network-end pressure loggers run on batteries: they sample every minute and upload every
-  // 15 minutes over the cellular network, the samples of the period in one message (common
-  // practice for such loggers; 15 min a modelling choice). The mains' loggers, on mains power,
-  // stay real-time: they see a burst first.
-  add(tap.id, instruments.tapPressure, { uploadEveryS: 900 });
+  add(tap.id, instruments.tapPressure);
 }
 
 const mains: NonNullable<CatalogDocument['mains']> = [
