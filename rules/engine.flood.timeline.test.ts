@@ -147,10 +147,12 @@ describe('rules engine timelines: alarm floods (flood)', () => {
     await tl.engine.tick(T0);
     await run(0, 30 * MIN, (_device, at) => at >= 10 * MIN);
     // Tongmen reaches half a tick before the network does, but the rest of the county is falling
-    // silent too: it waits (`settle`), and the network group takes every device.
+    // silent too: it waits (`settle`), and the network group takes every device but Baishan's
+    // four 15-minute pressure loggers, whose limit (three missed uploads, 45 min) 20 minutes do
+    // not reach: 66.
     expect(opened().map((t) => `${t.fingerprint} ${t.tier}`)).toEqual(['devices-silent-together/network county']);
     const [network] = await tl.store.list({ state: 'open' });
-    expect(network?.lastValue).toBe(70);
+    expect(network?.lastValue).toBe(66);
     expect(answering(network!.tier, network!, tl.catalog.file.recipients).map((r) => r.id)).toEqual(['county-dispatch']);
     const events = (await tl.store.get(network!.id))?.events ?? [];
     expect(events[0]?.note).toMatch(/^\d+ of 70 devices in the whole network of .+ \(全网\) silent since 10:12: likely the broker or ingest, or the county uplink/);

@@ -13,6 +13,8 @@ export interface Instrument {
   readonly model: string;
   readonly intervalS: number;
   readonly metrics: readonly MetricName[];
+  /** A data logger's upload period, s (catalog `uploadEveryS`): it sends its samples together this often. */
+  readonly uploadEveryS?: number;
 }
 
 /** A catalog device entry before its password hash is known. */
@@ -47,8 +49,8 @@ export const instruments = {
   benchStation: at('wq', 'benchmark device', 1, TAP_QUALITY),
 } as const satisfies Record<string, Instrument>;
 
-/** The device entry of `instrument` at `site`; `changes` for a numbered suffix, another interval or more metrics. Pure. */
+/** The device entry of `instrument` at `site`; `changes` for a numbered suffix, another interval or more metrics, or an upload period. Pure. */
 export function install(site: string, instrument: Instrument, changes: Partial<Instrument> = {}): DeviceSpec {
-  const { suffix, model, intervalS, metrics } = { ...instrument, ...changes };
-  return { id: `${site}-${suffix}`, site, model, intervalS, metrics: [...metrics] };
+  const { suffix, model, intervalS, metrics, uploadEveryS } = { ...instrument, ...changes };
+  return { id: `${site}-${suffix}`, site, model, intervalS, metrics: [...metrics], ...(uploadEveryS !== undefined && { uploadEveryS }) };
 }

@@ -115,7 +115,11 @@ for (const tap of sites.filter((s) => s.kind === 'tap')) {
   // Tongmen's old cast-iron main: colour and iron too, where yellow water shows.
   const quality: MetricName[] = tap.village === 'tongmen' ? [...TAP_QUALITY, 'color', 'iron'] : [...TAP_QUALITY];
   add(tap.id, instruments.tapStation, { metrics: quality });
-  add(tap.id, instruments.tapPressure);
+  // Baishan township's network-end pressure loggers run on batteries: they sample every minute
+  // and upload every 15 minutes over the cellular network, the period's samples in one message
+  // (common practice for such loggers; 15 min a modelling choice). Elsewhere they are on mains
+  // power and real-time, as are the mains' loggers, which see a burst first.
+  add(tap.id, instruments.tapPressure, tap.township === 'baishan' ? { uploadEveryS: 900 } : {});
 }
 
 const mains: NonNullable<CatalogDocument['mains']> = [
