@@ -19,6 +19,7 @@ import mqtt from 'mqtt';
 import { telemetryTopic } from '../network/topic.ts';
 import { deviceLogin } from '../simulators/device-login.ts';
 import { InFlightWindow } from '../simulators/in-flight.ts';
+import { mergeCloseReason, type CloseReason } from './close-reasons.ts';
 
 export interface DeviceSlot {
   readonly id: string;
@@ -38,13 +39,6 @@ export interface DevicesSettings {
 }
 
 /** What this share saw since the last mark (times are epoch ms; 0: none yet). */
-/** Closes of one kind in the control group: how many, and when the first and last came, s after the mark. */
-export interface CloseReason {
-  readonly count: number;
-  readonly firstS: number;
-  readonly lastS: number;
-}
-
 export interface DevicesStatus {
   readonly devices: number;
   readonly connected: number;
@@ -149,8 +143,7 @@ function start(slot: DeviceSlot): Device {
     // A failed reconnect attempt closes too: tell those from a connection that was up.
     const key = `${wasUp ? 'was connected' : 'reconnect attempt'}: ${lastError}`;
     const atS = Math.round((Date.now() - markAt) / 1000);
-    const seen = controlCloseReasons[key];
-    controlCloseReasons[key] = seen ? { count: seen.count + 1, firstS: Math.min(seen.firstS, atS), lastS: Math.max(seen.lastS, atS) } : { count: 1, firstS: atS, lastS: atS };
+    controlCloseReasons[key] = mergeCloseReason(controlCloseReasons[key], { count: 1, firstS: atS, lastS: atS });
   });
   const phase = Math.random() * settings.reportIntervalMs;
   setTimeout(() => setInterval(() => publish(device), settings.reportIntervalMs).unref(), phase).unref();

@@ -32,7 +32,8 @@ import { DEFAULT_SCRYPT } from '../network/password.ts';
 import { writeBenchCatalog, type BenchDevice } from './bench-catalog.ts';
 import { exited, forkBenchChild, nextMessage, send } from './child-protocol.ts';
 import { askStats } from './run-phase.ts';
-import type { CloseReason, DeviceSlot, DevicesSettings, DevicesStatus } from './connection-devices.ts';
+import { mergeCloseReason, type CloseReason } from './close-reasons.ts';
+import type { DeviceSlot, DevicesSettings, DevicesStatus } from './connection-devices.ts';
 import { fixed, table, thousands } from './format.ts';
 import { memoryUsage } from './proc-stats.ts';
 import { benchMain } from './entry.ts';
@@ -145,10 +146,7 @@ const statusOf = async (shares: readonly Share[]) => Promise.all(shares.map((s) 
 function closeReasons(statuses: readonly DevicesStatus[]): string {
   const merged: Record<string, CloseReason> = {};
   for (const s of statuses) {
-    for (const [reason, r] of Object.entries(s.controlCloseReasons)) {
-      const seen = merged[reason];
-      merged[reason] = seen ? { count: seen.count + r.count, firstS: Math.min(seen.firstS, r.firstS), lastS: Math.max(seen.lastS, r.lastS) } : r;
-    }
+    for (const [reason, r] of Object.entries(s.controlCloseReasons)) merged[reason] = mergeCloseReason(merged[reason], r);
   }
   const when = (r: CloseReason) => (r.firstS === r.lastS ? `${r.firstS} s` : `${r.firstS}-${r.lastS} s`);
   return Object.entries(merged).map(([reason, r]) => `${r.count} × ${reason}, ${when(r)} after the mark`).join('; ') || 'none';
